@@ -1,0 +1,172 @@
+"""SqlBackend: engines set up for money-grade transactions, units of work, and migrations.
+
+SQLite gets WAL, a busy timeout, synchronous=FULL and BEGIN IMMEDIATE for writers, with the
+pysqlite transaction fix so SAVEPOINTs work; driver errors leave as PartnerkitErrors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from partnerkit.backends.sql.repositories import SqlUnitOfWork
+from partnerkit.errors import (
+    BackendUnavailableError,
+    IntegrityViolationError,
+    InvalidInputError,
+    MissingExtraError,
+    PartnerkitError,
+    SchemaOutdatedError,
+)
+
+__all__ = ["SqlBackend"]
+
+#: Milliseconds a SQLite writer waits for another to finish before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
+
+
+def _translate(exc: SQLAlchemyError) -> PartnerkitError:
+    """No driver exception reaches the caller: map it to the nearest PartnerkitError."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if any(marker in text for marker in _MISSING_TABLE):
+        return SchemaOutdatedError(
+            "the partnerkit tables are missing or out of date",
+            details={"driver_message": str(getattr(exc, "orig", exc))[:300]},
+        )
+    if isinstance(exc, sa.exc.IntegrityError):
+        return IntegrityViolationError(
+            "the change breaks a database constraint",
+            details={"driver_message": str(exc.orig)[:300]},
+        )
+    return BackendUnavailableError(
+        f"the database failed: {type(getattr(exc, 'orig', exc)).__name__}",
+        details={"driver_message": str(getattr(exc, "orig", exc))[:300]},
+    )
+
+
+def _install_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite begins transactions itself and lies about them; take control so that
+        # BEGIN, SAVEPOINT and RELEASE mean what they say (SQLAlchemy's documented fix).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred BEGIN that reads and then writes fails with "database is locked" no
+        # matter the timeout; writers take the lock up front instead.
+        mode = conn.get_execution_options().get("partnerkit_sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class SqlBackend:
+    """partnerkit's storage on a SQLAlchemy Engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._dialect = engine.dialect.name
+        if self._dialect == "sqlite":
+            _install_sqlite_pragmas(engine)
+
+    @classmethod
+    def from_url(cls, url: str, **engine_options: Any) -> SqlBackend:
+        """An engine for `url` with the options partnerkit needs on each database."""
+        try:
+            parsed = sa.engine.make_url(url)
+        except sa.exc.ArgumentError as exc:
+            raise InvalidInputError(f"not a database URL: {url!r}", field="url") from exc
+        backend = parsed.get_backend_name()
+        options: dict[str, Any] = {"future": True}
+        if backend == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+            options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            if not database or database == ":memory:":
+                options["poolclass"] = sa.pool.StaticPool
+                options["connect_args"]["check_same_thread"] = False
+        elif backend in ("mysql", "mariadb"):
+            if "charset" not in parsed.query:
+                parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+            options["pool_pre_ping"] = True
+            options["isolation_level"] = "READ COMMITTED"
+        elif backend == "postgresql":
+            options["pool_pre_ping"] = True
+        options.update(engine_options)
+        try:
+            engine = sa.create_engine(parsed, **options)
+        except (ImportError, sa.exc.NoSuchModuleError) as exc:
+            extra = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}.get(
+                backend, "sql"
+            )
+            raise MissingExtraError(
+                f"the driver for {backend} is not installed",
+                remedy=f"pip install 'partnerkit[{extra}]'",
+            ) from exc
+        return cls(engine)
+
+    @property
+    def name(self) -> str:
+        return "mysql" if self._dialect == "mariadb" else self._dialect
+
+    @contextmanager
+    def unit_of_work(self, *, readonly: bool = False) -> Iterator[SqlUnitOfWork]:
+        try:
+            conn = self.engine.connect()
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from exc
+        try:
+            if self._dialect == "sqlite":
+                conn = conn.execution_options(
+                    partnerkit_sqlite_begin="DEFERRED" if readonly else "IMMEDIATE"
+                )
+            try:
+                tx = conn.begin()
+            except SQLAlchemyError as exc:
+                raise _translate(exc) from exc
+            try:
+                yield SqlUnitOfWork(conn)
+            except SQLAlchemyError as exc:
+                tx.rollback()
+                raise _translate(exc) from exc
+            except BaseException:
+                tx.rollback()
+                raise
+            try:
+                tx.commit()
+            except DBAPIError as exc:
+                raise _translate(exc) from exc
+        finally:
+            conn.close()
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest revision shipped in the package (Alembic)."""
+        from partnerkit.backends.sql.migrate import upgrade
+
+        try:
+            upgrade(self.engine)
+        except SQLAlchemyError as exc:
+            raise _translate(exc) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlBackend({self.engine.url.render_as_string(hide_password=True)!r})"

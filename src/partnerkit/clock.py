@@ -1,0 +1,105 @@
+"""Time as a port: the Clock protocol, the real SystemClock and a SimulatedClock tests drive.
+
+Domain rules never read the time themselves; services ask the kit's clock once per call.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+from dateutil.relativedelta import relativedelta
+
+from partnerkit.errors import InvalidClockMoveError, InvalidInputError
+
+__all__ = ["Clock", "SimulatedClock", "SystemClock", "ensure_aware_utc"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Tells the current instant as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+def ensure_aware_utc(when: datetime, field: str = "when") -> datetime:
+    """Refuse naive datetimes: a naive instant is ambiguous and money depends on it."""
+    if not isinstance(when, datetime):
+        raise InvalidInputError(f"{field} must be a datetime", field=field)
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InvalidInputError(
+            f"{field} must be timezone-aware (got a naive datetime)", field=field
+        )
+    return when.astimezone(UTC)
+
+
+class SystemClock:
+    """The wall clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class SimulatedClock:
+    """A clock that only moves when told to: drive a year of billing in milliseconds.
+
+    Use `kit.advance_to(when)` rather than `set` when due work should run on the way.
+    """
+
+    def __init__(self, start: datetime | date | None = None) -> None:
+        if start is None:
+            start = datetime(2026, 1, 1, tzinfo=UTC)
+        elif not isinstance(start, datetime):
+            start = datetime(start.year, start.month, start.day, tzinfo=UTC)
+        self._now = ensure_aware_utc(start, "start")
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        return self._now
+
+    def today(self) -> date:
+        return self._now.date()
+
+    def set(self, when: datetime) -> datetime:
+        """Move to `when`; moving backwards is refused because history is append-only."""
+        when = ensure_aware_utc(when)
+        with self._lock:
+            if when < self._now:
+                raise InvalidClockMoveError(
+                    f"cannot move the clock back from {self._now.isoformat()} "
+                    f"to {when.isoformat()}",
+                    field="when",
+                )
+            self._now = when
+        return when
+
+    def advance(
+        self,
+        delta: timedelta | relativedelta | None = None,
+        *,
+        years: int = 0,
+        months: int = 0,
+        days: int = 0,
+        hours: int = 0,
+        minutes: int = 0,
+        seconds: int = 0,
+    ) -> datetime:
+        """Move forward by a timedelta, a relativedelta or units (days=30, months=3).
+
+        Months step from the calendar date, so Jan 31 + 1 month is Feb 28 (or 29).
+        """
+        step = (
+            delta
+            if delta is not None
+            else relativedelta(
+                years=years, months=months, days=days, hours=hours, minutes=minutes, seconds=seconds
+            )
+        )
+        return self.set(self._now + step)
+
+    def __repr__(self) -> str:
+        return f"SimulatedClock({self._now.isoformat()})"

@@ -1,0 +1,1 @@
+"""Customer accounts: the organisation, its users and admins, contacts and product plans."""

@@ -1,0 +1,295 @@
+"""Customer accounts: an organisation with its email domains, users (admins or not), contact
+persons with one primary contact, and per product whether it is free or paid and since when.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import attrs
+
+from partnerkit import validate
+from partnerkit.errors import (
+    CustomerNotFoundError,
+    EmailTakenError,
+    InvalidInputError,
+    LastAdminError,
+    ProductNotFoundError,
+    UserNotFoundError,
+)
+from partnerkit.events import DomainEvent
+from partnerkit.ports import UnitOfWork
+from partnerkit.runtime import Runtime
+
+__all__ = [
+    "ContactPerson",
+    "Customer",
+    "CustomerUser",
+    "CustomersService",
+    "Edition",
+    "ProductPlan",
+]
+
+
+class Edition(enum.StrEnum):
+    FREE = "free"
+    PAID = "paid"
+
+
+@attrs.frozen
+class CustomerUser:
+    email: str
+    name: str
+    is_admin: bool = False
+
+
+@attrs.frozen
+class ContactPerson:
+    name: str
+    email: str
+    phone: str | None = None
+    primary: bool = False
+
+
+@attrs.frozen
+class ProductPlan:
+    """Which edition of a product the account uses, and since which day (the mapping rules
+    of the 000 seed count from the day it became paid)."""
+
+    product: str
+    edition: Edition
+    since: date
+
+
+@attrs.frozen
+class Customer:
+    id: str
+    name: str
+    created_at: datetime
+    domains: tuple[str, ...] = ()
+    users: tuple[CustomerUser, ...] = ()
+    contacts: tuple[ContactPerson, ...] = ()
+    products: tuple[ProductPlan, ...] = ()
+    version: int = 1
+
+    @property
+    def admins(self) -> tuple[CustomerUser, ...]:
+        return tuple(u for u in self.users if u.is_admin)
+
+    @property
+    def primary_contact(self) -> ContactPerson | None:
+        return next((c for c in self.contacts if c.primary), None)
+
+    def user(self, email: str) -> CustomerUser | None:
+        return next((u for u in self.users if u.email == email), None)
+
+    def is_admin(self, email: str) -> bool:
+        found = self.user(email)
+        return found is not None and found.is_admin
+
+    def plan(self, product: str) -> ProductPlan | None:
+        return next((p for p in self.products if p.product == product), None)
+
+
+class CustomersService:
+    """`kit.customers`: create accounts and manage their users, contacts and product plans."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def create(
+        self,
+        *,
+        name: str,
+        admin_email: str,
+        admin_name: str | None = None,
+        domain: str | None = None,
+        domains: Iterable[str] = (),
+    ) -> Customer:
+        """Create an account whose first user is its admin and primary contact."""
+        name = validate.text(name, "name")
+        email = validate.email(admin_email, "admin_email")
+        person = validate.text(admin_name, "admin_name") if admin_name is not None else email
+        all_domains = validate.texts(
+            [*([domain] if domain is not None else []), *domains], "domains", validate.domain
+        )
+        with self._rt.uow() as uow:
+            self._refuse_taken_email(uow, email, "admin_email")
+            customer = Customer(
+                id=self._rt.new_id("cus"),
+                name=name,
+                created_at=self._rt.now(),
+                domains=all_domains,
+                users=(CustomerUser(email, person, is_admin=True),),
+                contacts=(ContactPerson(person, email, primary=True),),
+            )
+            uow.customers.add(customer)
+            self._rt.publish(
+                uow, DomainEvent("customer.created", {"customer_id": customer.id, "name": name})
+            )
+        return customer
+
+    def get(self, customer_id: str) -> Customer:
+        with self._rt.uow(readonly=True) as uow:
+            return self._load(uow, customer_id)
+
+    def find_by_user_email(self, email: str) -> Customer | None:
+        address = validate.email(email)
+        with self._rt.uow(readonly=True) as uow:
+            return uow.customers.get_by_user_email(address)
+
+    def customers(self) -> list[Customer]:
+        with self._rt.uow(readonly=True) as uow:
+            return uow.customers.all()
+
+    def add_user(
+        self, customer_id: str, email: str, *, name: str | None = None, admin: bool = False
+    ) -> Customer:
+        address = validate.email(email)
+        person = validate.text(name, "name") if name is not None else address
+        with self._rt.uow() as uow:
+            customer = self._load(uow, customer_id)
+            self._refuse_taken_email(uow, address, "email")
+            return uow.customers.update(
+                attrs.evolve(
+                    customer, users=(*customer.users, CustomerUser(address, person, admin))
+                )
+            )
+
+    def set_admin(self, customer_id: str, email: str, admin: bool) -> Customer:
+        """Grant or revoke admin rights; the last admin cannot be demoted."""
+        address = validate.email(email)
+        with self._rt.uow() as uow:
+            customer = self._load(uow, customer_id)
+            self._user(customer, address)
+            if not admin and customer.admins == (customer.user(address),):
+                raise LastAdminError(
+                    f"{address} is the only admin of {customer.name}",
+                    remedy="Make another user an admin first.",
+                )
+            users = tuple(
+                attrs.evolve(u, is_admin=admin) if u.email == address else u for u in customer.users
+            )
+            return uow.customers.update(attrs.evolve(customer, users=users))
+
+    def remove_user(self, customer_id: str, email: str) -> Customer:
+        address = validate.email(email)
+        with self._rt.uow() as uow:
+            customer = self._load(uow, customer_id)
+            user = self._user(customer, address)
+            if user.is_admin and len(customer.admins) == 1:
+                raise LastAdminError(
+                    f"{address} is the only admin of {customer.name}",
+                    remedy="Make another user an admin first.",
+                )
+            users = tuple(u for u in customer.users if u.email != address)
+            return uow.customers.update(attrs.evolve(customer, users=users))
+
+    def add_contact(
+        self,
+        customer_id: str,
+        *,
+        name: str,
+        email: str,
+        phone: str | None = None,
+        primary: bool = False,
+    ) -> Customer:
+        """Add a contact person; `primary=True` makes them the one primary contact."""
+        person = validate.text(name, "name")
+        address = validate.email(email)
+        number = validate.text(phone, "phone", max_length=40) if phone is not None else None
+        with self._rt.uow() as uow:
+            customer = self._load(uow, customer_id)
+            if any(c.email == address for c in customer.contacts):
+                raise InvalidInputError(
+                    f"{address} is already a contact of {customer.name}", field="email"
+                )
+            contacts = tuple(
+                attrs.evolve(c, primary=False) if primary else c for c in customer.contacts
+            )
+            contact = ContactPerson(person, address, number, primary=primary)
+            return uow.customers.update(attrs.evolve(customer, contacts=(*contacts, contact)))
+
+    def set_primary_contact(self, customer_id: str, email: str) -> Customer:
+        address = validate.email(email)
+        with self._rt.uow() as uow:
+            customer = self._load(uow, customer_id)
+            if not any(c.email == address for c in customer.contacts):
+                raise InvalidInputError(
+                    f"{address} is not a contact of {customer.name}", field="email"
+                )
+            contacts = tuple(attrs.evolve(c, primary=c.email == address) for c in customer.contacts)
+            return uow.customers.update(attrs.evolve(customer, contacts=contacts))
+
+    def set_plan(
+        self,
+        customer_id: str,
+        product: str,
+        edition: Edition | str,
+        *,
+        since: date | None = None,
+    ) -> Customer:
+        """Record that the account uses `product` in `edition` from `since` (default today).
+
+        Setting the edition it already has keeps the original date: 'paid since' must not
+        move when a paid customer is saved again.
+        """
+        key = validate.key(product, "product")
+        try:
+            edition = Edition(edition)
+        except ValueError:
+            raise InvalidInputError("edition must be 'free' or 'paid'", field="edition") from None
+        day = validate.as_date(since, "since") if since is not None else self._rt.today()
+        with self._rt.uow() as uow:
+            customer = self._load(uow, customer_id)
+            if uow.products.get(key) is None:
+                raise ProductNotFoundError(
+                    f"no product with key {key!r}", details={"field": "product", "key": key}
+                )
+            current = customer.plan(key)
+            if current is not None and current.edition is edition:
+                return customer
+            plans = tuple(p for p in customer.products if p.product != key)
+            updated = uow.customers.update(
+                attrs.evolve(customer, products=(*plans, ProductPlan(key, edition, day)))
+            )
+            self._rt.publish(
+                uow,
+                DomainEvent(
+                    "customer.plan_changed",
+                    {
+                        "customer_id": customer.id,
+                        "product": key,
+                        "edition": edition.value,
+                        "since": day.isoformat(),
+                    },
+                ),
+            )
+        return updated
+
+    @staticmethod
+    def _refuse_taken_email(uow: UnitOfWork, email: str, field: str) -> None:
+        if uow.customers.get_by_user_email(email) is not None:
+            raise EmailTakenError(
+                f"{email} already belongs to a user", details={"field": field, "email": email}
+            )
+
+    @staticmethod
+    def _user(customer: Customer, email: str) -> CustomerUser:
+        user = customer.user(email)
+        if user is None:
+            raise UserNotFoundError(
+                f"{email} is not a user of {customer.name}", details={"field": "email"}
+            )
+        return user
+
+    @staticmethod
+    def _load(uow: UnitOfWork, customer_id: str) -> Customer:
+        customer = uow.customers.get(customer_id) if isinstance(customer_id, str) else None
+        if customer is None:
+            raise CustomerNotFoundError(
+                f"no customer {customer_id!r}", details={"customer_id": customer_id}
+            )
+        return customer

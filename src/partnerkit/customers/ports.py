@@ -1,0 +1,29 @@
+"""What customer accounts need from storage."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from partnerkit.customers.accounts import Customer
+
+__all__ = ["Customers"]
+
+
+class Customers(Protocol):
+    def add(self, customer: Customer) -> None:
+        """Store a new account; raises EmailTakenError when a user's email belongs to a user."""
+
+    def get(self, customer_id: str) -> Customer | None: ...
+
+    def get_by_user_email(self, email: str) -> Customer | None:
+        """The account one of whose users has this email."""
+
+    def update(self, customer: Customer) -> Customer:
+        """Store the account if the stored version is `customer.version`; return it at + 1.
+
+        Raises ConcurrencyError on a stale version, EmailTakenError on a taken user email.
+        """
+
+    def all(self) -> list[Customer]:
+        """Accounts ordered by name, then id."""

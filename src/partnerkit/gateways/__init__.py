@@ -1,0 +1,1 @@
+"""Gateways to the outside world that partnerkit ships: mailers today, payments later."""

@@ -1,0 +1,289 @@
+"""The Kit: wires a backend, a clock and a mailer to the services, and drives time.
+
+`partnerkit.connect()` builds one; `kit.run_due()` and `kit.advance_to()` run every
+time-driven rule that later chapters register.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+import attrs
+
+from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
+from partnerkit.customers.accounts import CustomersService
+from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
+from partnerkit.events import DomainEvent, MessageKind, OutboxMessage, RetryPolicy
+from partnerkit.gateways.mailer import InMemoryMailer
+from partnerkit.mapping.partners import PartnersService
+from partnerkit.ports import Backend, Mailer, UnitOfWork
+from partnerkit.runtime import Runtime
+from partnerkit.subscriptions.catalog import CatalogService
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from partnerkit.backends.sql import SqlBackend
+
+__all__ = ["DueJob", "DueReport", "Kit", "connect"]
+
+EventHandler = Callable[[DomainEvent], None]
+
+#: Where `connect()` puts its data when given no URL: a file in the working directory.
+DEFAULT_URL = "sqlite:///partnerkit.db"
+
+
+class DueJob(Protocol):
+    """A time-driven rule: says when it is next due and does what is due at `now`."""
+
+    @property
+    def name(self) -> str: ...
+
+    def next_due(self, uow: UnitOfWork) -> datetime | None: ...
+
+    def run(self, now: datetime) -> int:
+        """Process everything due at or before `now`; return how many items were handled."""
+
+
+@attrs.frozen
+class DueReport:
+    """What one `run_due()` did: items handled per job, at which instant."""
+
+    at: datetime
+    handled: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.handled.values())
+
+
+class _OutboxDelivery:
+    name = "outbox"
+
+    def __init__(self, kit: Kit) -> None:
+        self._kit = kit
+
+    def next_due(self, uow: UnitOfWork) -> datetime | None:
+        return uow.outbox.next_due()
+
+    def run(self, now: datetime) -> int:
+        return self._kit.deliver_outbox()
+
+
+class Kit:
+    """partnerkit, wired: `kit.catalog`, `kit.partners`, `kit.customers`, and time."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        clock: Clock | None = None,
+        mailer: Mailer | None = None,
+        retry_policy: RetryPolicy | None = None,
+        deliver_on_commit: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.mailer: Mailer = mailer if mailer is not None else InMemoryMailer()
+        self.retry_policy = retry_policy or RetryPolicy()
+        self._subscribers: dict[str, list[EventHandler]] = defaultdict(list)
+        self._delivering = threading.local()
+        after_commit = self._deliver_after_commit if deliver_on_commit else None
+        self._runtime = Runtime(backend, self.clock, after_commit=after_commit)
+        self._jobs: list[DueJob] = [_OutboxDelivery(self)]
+        self.catalog = CatalogService(self._runtime)
+        self.partners = PartnersService(self._runtime)
+        self.customers = CustomersService(self._runtime)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema (Alembic on SQL; nothing in memory)."""
+        self.backend.migrate()
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> Kit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Kit(backend={self.backend.name!r}, clock={self.clock!r})"
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several service calls into one unit of work: all of them or none.
+
+        Each call inside runs in a savepoint, so an error you catch inside the block undoes
+        only that call; an exception leaving the block undoes everything, outbox included.
+        """
+        with self._runtime.uow():
+            yield
+
+    def now(self) -> datetime:
+        return self._runtime.now()
+
+    def today(self) -> date:
+        return self._runtime.today()
+
+    # --- events and the outbox ----------------------------------------------------------------
+
+    def subscribe(self, event_name: str, handler: EventHandler) -> None:
+        """Call `handler` for each delivered event named `event_name` ('*' for all).
+
+        Delivery is at least once: a handler that raises is retried with the whole message.
+        """
+        self._subscribers[event_name].append(handler)
+
+    def outbox(self, *, topic: str | None = None) -> list[OutboxMessage]:
+        """Every outbox message, oldest first: what was (or will be) sent and published."""
+        with self._runtime.uow(readonly=True) as uow:
+            return uow.outbox.all(topic=topic)
+
+    def deliver_outbox(self, *, limit: int = 500) -> int:
+        """Send due emails and publish due events; failures are retried by the policy."""
+        delivered = 0
+        with self._runtime.uow() as uow:
+            now = self._runtime.now()
+            for message in uow.outbox.due(now, limit):
+                try:
+                    self._deliver(message)
+                except Exception as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    uow.outbox.save(message.failed(error, now, self.retry_policy))
+                else:
+                    uow.outbox.save(message.delivered(now))
+                    delivered += 1
+        return delivered
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        if message.kind is MessageKind.EMAIL:
+            self.mailer.send(message.email())
+            return
+        event = message.event()
+        for handler in (*self._subscribers.get(event.name, ()), *self._subscribers.get("*", ())):
+            handler(event)
+
+    def _deliver_after_commit(self) -> None:
+        # Delivery writes to the outbox itself; guard against delivering from inside delivery.
+        if getattr(self._delivering, "active", False):
+            return
+        self._delivering.active = True
+        try:
+            self.deliver_outbox()
+        finally:
+            self._delivering.active = False
+
+    # --- time ---------------------------------------------------------------------------------
+
+    def register_due(self, job: DueJob) -> None:
+        """Add a time-driven rule to `run_due` (later chapters register theirs)."""
+        self._jobs.append(job)
+
+    def run_due(self) -> DueReport:
+        """Process everything due at the clock's now, job by job, in registration order."""
+        now = self._runtime.now()
+        handled = {job.name: job.run(now) for job in self._jobs}
+        return DueReport(at=now, handled=handled)
+
+    def advance_to(self, when: datetime | date) -> list[DueReport]:
+        """Move a SimulatedClock to `when`, stopping at each instant where work is due and
+        running it there, so rules fire in the order and at the time they would have."""
+        if not isinstance(self.clock, SimulatedClock):
+            raise ConfigurationError(
+                "advance_to needs a SimulatedClock; connect(..., clock=SimulatedClock())"
+            )
+        target = _instant(when)
+        if target < self.clock.now():
+            raise InvalidInputError("cannot advance to the past", field="when")
+        reports: list[DueReport] = []
+        while True:
+            due = self._next_due()
+            if due is None or due > target:
+                break
+            self.clock.set(max(due, self.clock.now()))
+            report = self.run_due()
+            reports.append(report)
+            if report.total == 0 and self._next_due() == due:
+                # A job says it is due but does nothing: step past it rather than spin.
+                break
+        self.clock.set(target)
+        reports.append(self.run_due())
+        return reports
+
+    def _next_due(self) -> datetime | None:
+        with self._runtime.uow(readonly=True) as uow:
+            times = [t for job in self._jobs if (t := job.next_due(uow)) is not None]
+        return min(times, default=None)
+
+
+def _instant(when: datetime | date) -> datetime:
+    if isinstance(when, datetime):
+        return ensure_aware_utc(when)
+    if isinstance(when, date):
+        return datetime(when.year, when.month, when.day, tzinfo=UTC)
+    raise InvalidInputError("when must be a datetime or a date", field="when")
+
+
+def _sql_backend() -> type[SqlBackend]:
+    # Imported on demand: `import partnerkit` must not import SQLAlchemy.
+    try:
+        from partnerkit.backends.sql import SqlBackend
+    except ImportError as exc:
+        raise MissingExtraError(
+            "the SQL backend needs SQLAlchemy and Alembic",
+            remedy="pip install 'partnerkit[sql]'",
+        ) from exc
+    return SqlBackend
+
+
+def connect(
+    target: str | Backend | Any | None = None,
+    *,
+    clock: Clock | None = None,
+    mailer: Mailer | None = None,
+    retry_policy: RetryPolicy | None = None,
+    deliver_on_commit: bool = True,
+) -> Kit:
+    """A Kit over `target`: a URL, a SQLAlchemy Engine, or a backend instance.
+
+    - ``"memory://"``: the in-memory backend (tests, prototypes);
+    - ``"sqlite:///path.db"``, ``"postgresql+psycopg://…"``, ``"mysql+pymysql://…"``: SQL
+      (install ``partnerkit[sql]``); call ``kit.migrate()`` once to create the schema;
+    - ``None``: a SQLite file ``partnerkit.db`` in the working directory.
+
+    Nothing connects until the first unit of work.
+    """
+    backend: Backend
+    if target is None:
+        target = DEFAULT_URL
+    if isinstance(target, str):
+        if target.strip() in ("memory://", "memory:"):
+            from partnerkit.backends.memory import MemoryBackend
+
+            backend = MemoryBackend()
+        else:
+            backend = _sql_backend().from_url(target)
+    elif hasattr(target, "dialect") and hasattr(target, "connect"):
+        backend = _sql_backend()(cast("Engine", target))
+    elif hasattr(target, "unit_of_work"):
+        backend = target
+    else:
+        raise InvalidInputError(
+            "connect() takes a URL, a SQLAlchemy Engine or a backend", field="target"
+        )
+    return Kit(
+        backend,
+        clock=clock,
+        mailer=mailer,
+        retry_policy=retry_policy,
+        deliver_on_commit=deliver_on_commit,
+    )

@@ -1,0 +1,309 @@
+"""Partners and their codes: registration, sign-in checks, issuing and retiring codes.
+
+The rules for the text of a code live in `mapping.codes`; this module owns who holds which.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from partnerkit import validate
+from partnerkit.errors import (
+    CodeTakenError,
+    InvalidInputError,
+    PartnerDeactivatedError,
+    PartnerNotFoundError,
+    ProductNotFoundError,
+    UnknownCodeError,
+    UsernameRequiredError,
+    UsernameTakenError,
+)
+from partnerkit.events import DomainEvent
+from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
+from partnerkit.ports import UnitOfWork
+from partnerkit.runtime import Runtime
+
+__all__ = [
+    "Partner",
+    "PartnerCode",
+    "PartnerCodeStatus",
+    "PartnerKind",
+    "PartnerStatus",
+    "PartnersService",
+    "normalize_username",
+]
+
+
+class PartnerKind(enum.StrEnum):
+    RESELLER = "reseller"
+    #: A consultant or service partner: implements and supports, earns on its customers.
+    SERVICE_PARTNER = "service_partner"
+    #: Referral only: brings customers through its sign-up link, never manages accounts.
+    AFFILIATE = "affiliate"
+
+
+class PartnerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    #: Deactivated by the partner team (for instance after long inactivity, 000 seed).
+    DEACTIVATED = "deactivated"
+
+
+class PartnerCodeStatus(enum.StrEnum):
+    ACTIVE = "active"
+    #: Retired codes stay stored so that no one is ever issued the same code again.
+    RETIRED = "retired"
+
+
+@attrs.frozen
+class Partner:
+    id: str
+    name: str
+    email: str
+    kind: PartnerKind
+    created_at: datetime
+    last_active_at: datetime
+    username: str | None = None
+    email_domains: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    expertise: tuple[str, ...] = ()
+    status: PartnerStatus = PartnerStatus.ACTIVE
+    version: int = 1
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is PartnerStatus.ACTIVE
+
+
+@attrs.frozen
+class PartnerCode:
+    """A code as issued: `code` as the partner typed it, `key` as codes are compared."""
+
+    key: str
+    code: str
+    partner_id: str
+    issued_at: datetime
+    status: PartnerCodeStatus = PartnerCodeStatus.ACTIVE
+    retired_at: datetime | None = None
+
+
+def normalize_username(value: object, field: str = "username") -> str:
+    """Usernames compare case-insensitively, so they are stored case-folded."""
+    cleaned = validate.text(value, field, max_length=30).casefold()
+    allowed = all(ch.isascii() and (ch.isalnum() or ch in "._-") for ch in cleaned)
+    if len(cleaned) < 3 or not allowed or not cleaned[0].isalnum():
+        raise InvalidInputError(
+            f"{field} {cleaned!r} must be 3 to 30 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit",
+            field=field,
+        )
+    return cleaned
+
+
+class PartnersService:
+    """`kit.partners`: the partner program's accounts and codes."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    # --- accounts -----------------------------------------------------------------------------
+
+    def register(
+        self,
+        *,
+        name: str,
+        email: str,
+        username: str | None = None,
+        kind: PartnerKind | str = PartnerKind.RESELLER,
+        email_domains: Iterable[str] = (),
+        regions: Iterable[str] = (),
+        expertise: Iterable[str] = (),
+    ) -> Partner:
+        """Register a partner. `username` may be left out by the sign-up flow, but the partner
+        cannot sign in to the portal until one is set (000 seed)."""
+        name = validate.text(name, "name")
+        email = validate.email(email)
+        uname = None if username is None else normalize_username(username)
+        try:
+            kind = PartnerKind(kind)
+        except ValueError:
+            raise InvalidInputError(
+                f"kind must be one of {', '.join(k.value for k in PartnerKind)}", field="kind"
+            ) from None
+        domains = validate.texts(email_domains, "email_domains", validate.domain)
+        if not domains:
+            domains = (email.rsplit("@", 1)[1],)
+        region_codes = validate.texts(regions, "regions", validate.region)
+        products = validate.texts(expertise, "expertise", validate.key)
+        now = self._rt.now()
+        with self._rt.uow() as uow:
+            for i, product in enumerate(products):
+                if uow.products.get(product) is None:
+                    raise ProductNotFoundError(
+                        f"expertise names an unknown product {product!r}",
+                        details={"field": f"expertise[{i}]", "key": product},
+                    )
+            if uname is not None and uow.partners.get_by_username(uname) is not None:
+                raise UsernameTakenError(
+                    f"the username {uname!r} is taken", details={"field": "username"}
+                )
+            partner = Partner(
+                id=self._rt.new_id("ptr"),
+                name=name,
+                email=email,
+                kind=kind,
+                created_at=now,
+                last_active_at=now,
+                username=uname,
+                email_domains=domains,
+                regions=region_codes,
+                expertise=products,
+            )
+            uow.partners.add(partner)
+            self._rt.publish(
+                uow, DomainEvent("partner.registered", {"partner_id": partner.id, "name": name})
+            )
+        return partner
+
+    def get(self, partner_id: str) -> Partner:
+        with self._rt.uow(readonly=True) as uow:
+            return self._load(uow, partner_id)
+
+    def partners(self, *, status: PartnerStatus | None = None) -> list[Partner]:
+        with self._rt.uow(readonly=True) as uow:
+            return uow.partners.all(status=status)
+
+    def set_username(self, partner_id: str, username: str) -> Partner:
+        """The remedy for UsernameRequiredError: give the account its portal username."""
+        uname = normalize_username(username)
+        with self._rt.uow() as uow:
+            partner = self._load(uow, partner_id)
+            holder = uow.partners.get_by_username(uname)
+            if holder is not None and holder.id != partner.id:
+                raise UsernameTakenError(
+                    f"the username {uname!r} is taken", details={"field": "username"}
+                )
+            return uow.partners.update(attrs.evolve(partner, username=uname))
+
+    def check_sign_in(self, login: str) -> Partner:
+        """May this partner sign in to the partner portal? Returns the partner, or raises.
+
+        `login` is the username or the contact email. Credentials are the portal's concern;
+        this checks the account rules of the 000 seed: a username is mandatory, and a
+        deactivated account must be reactivated by the partner team first.
+        """
+        login = validate.text(login, "login", max_length=254)
+        with self._rt.uow(readonly=True) as uow:
+            partner = (
+                uow.partners.get_by_email(login.lower())
+                if "@" in login
+                else uow.partners.get_by_username(login.casefold())
+            )
+        if partner is None:
+            raise PartnerNotFoundError("no partner account with that login")
+        if partner.username is None:
+            raise UsernameRequiredError(
+                "Username is mandatory in the partner portal; this account has none yet",
+                details={"partner_id": partner.id},
+            )
+        if not partner.is_active:
+            raise PartnerDeactivatedError(
+                "this partner account was deactivated by the partner team",
+                details={"partner_id": partner.id},
+            )
+        return partner
+
+    # --- codes --------------------------------------------------------------------------------
+
+    def issue_code(self, partner_id: str, code: str, *, replace: bool = False) -> PartnerCode:
+        """Issue `code` to the partner. Codes are unique forever: compared case-insensitively
+        with look-alike characters folded, and a retired code is never issued again.
+
+        A partner holds one active code; `replace=True` retires the current one in the same
+        transaction. Issuing the partner's own active code again returns it unchanged.
+        """
+        display = validate_code(code)
+        key = canonical_key(display)
+        with self._rt.uow() as uow:
+            partner = self._load(uow, partner_id)
+            existing = uow.codes.get(key)
+            if existing is not None:
+                if (
+                    existing.partner_id == partner.id
+                    and existing.status is PartnerCodeStatus.ACTIVE
+                ):
+                    return existing
+                raise CodeTakenError(
+                    f"the code {display!r} is already issued or looks the same as one that is",
+                    details={"field": "code", "code": display},
+                )
+            now = self._rt.now()
+            for current in uow.codes.for_partner(partner.id):
+                if current.status is PartnerCodeStatus.ACTIVE:
+                    if not replace:
+                        raise CodeTakenError(
+                            f"{partner.name} already holds the code {current.code!r}",
+                            details={"field": "code", "current": current.code},
+                            remedy="Pass replace=True to retire the current code and issue "
+                            "this one.",
+                        )
+                    uow.codes.update(
+                        attrs.evolve(current, status=PartnerCodeStatus.RETIRED, retired_at=now)
+                    )
+            issued = PartnerCode(key=key, code=display, partner_id=partner.id, issued_at=now)
+            uow.codes.add(issued)
+            self._rt.publish(
+                uow,
+                DomainEvent("partner_code.issued", {"partner_id": partner.id, "code": display}),
+            )
+        return issued
+
+    def retire_code(self, code: str) -> PartnerCode:
+        """Retire a code for good: it stops working and is never issued again."""
+        key = canonical_key(validate.text(code, "code", max_length=100))
+        with self._rt.uow() as uow:
+            found = uow.codes.get(key)
+            if found is None:
+                raise UnknownCodeError(f"no partner code {code!r}", details={"field": "code"})
+            if found.status is PartnerCodeStatus.RETIRED:
+                return found
+            retired = attrs.evolve(
+                found, status=PartnerCodeStatus.RETIRED, retired_at=self._rt.now()
+            )
+            uow.codes.update(retired)
+        return retired
+
+    def codes(self, partner_id: str) -> list[PartnerCode]:
+        with self._rt.uow(readonly=True) as uow:
+            self._load(uow, partner_id)
+            return uow.codes.for_partner(partner_id)
+
+    def find_by_code(self, code: str) -> Partner:
+        """The partner holding `code` (any case, look-alikes folded); retired codes are unknown."""
+        key = canonical_key(validate.text(code, "code", max_length=100))
+        with self._rt.uow(readonly=True) as uow:
+            found = uow.codes.get(key)
+            if found is None or found.status is not PartnerCodeStatus.ACTIVE:
+                raise UnknownCodeError(
+                    f"no partner has the code {code!r}", details={"field": "code"}
+                )
+            return self._load(uow, found.partner_id)
+
+    def advise_code(self, text: str, *, company: str | None = None) -> CodeAdvice:
+        """Explain what makes `text` hard to remember and suggest free, better codes."""
+        with self._rt.uow(readonly=True) as uow:
+            return advise_code(
+                text, company=company, taken=lambda c: uow.codes.get(canonical_key(c)) is not None
+            )
+
+    @staticmethod
+    def _load(uow: UnitOfWork, partner_id: str) -> Partner:
+        partner = uow.partners.get(partner_id) if isinstance(partner_id, str) else None
+        if partner is None:
+            raise PartnerNotFoundError(
+                f"no partner {partner_id!r}", details={"partner_id": partner_id}
+            )
+        return partner

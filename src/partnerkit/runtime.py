@@ -1,0 +1,95 @@
+"""What every service shares: the backend, the clock, id generation and the unit-of-work scope.
+
+Services take a Runtime instead of the Kit so they never see wiring, only these few powers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from partnerkit.clock import Clock, ensure_aware_utc
+from partnerkit.events import DomainEvent, Email, OutboxMessage
+from partnerkit.ports import Backend, UnitOfWork
+
+__all__ = ["Runtime"]
+
+
+class Runtime:
+    def __init__(
+        self,
+        backend: Backend,
+        clock: Clock,
+        *,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.backend = backend
+        self.clock = clock
+        self._after_commit = after_commit
+        # The unit of work open in this thread/task; nested calls join it through a savepoint.
+        self._current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
+            f"partnerkit_uow_{id(self)}", default=None
+        )
+        self._wrote_outbox: contextvars.ContextVar[bool] = contextvars.ContextVar(
+            f"partnerkit_outbox_{id(self)}", default=False
+        )
+
+    def now(self) -> datetime:
+        return ensure_aware_utc(self.clock.now(), "clock.now()")
+
+    def today(self) -> date:
+        return self.now().date()
+
+    @staticmethod
+    def new_id(prefix: str) -> str:
+        # 122 random bits: unguessable, so a foreign id cannot be enumerated.
+        return f"{prefix}_{uuid.uuid4().hex}"
+
+    @staticmethod
+    def new_sequential_id(prefix: str) -> str:
+        # Outbox messages are delivered in id order within an instant, so the id starts with
+        # a process-monotonic counter (nanoseconds, not the business clock) and ends random.
+        return f"{prefix}_{time.monotonic_ns():016x}{uuid.uuid4().hex[:12]}"
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._current.get() is not None
+
+    @contextmanager
+    def uow(self, *, readonly: bool = False) -> Iterator[UnitOfWork]:
+        """The unit of work for one service call, joining an open one when there is one."""
+        current = self._current.get()
+        if current is not None:
+            if readonly:
+                yield current
+            else:
+                with current.savepoint():
+                    yield current
+            return
+        outbox_token = self._wrote_outbox.set(False)
+        try:
+            with self.backend.unit_of_work(readonly=readonly) as uow:
+                token = self._current.set(uow)
+                try:
+                    yield uow
+                finally:
+                    self._current.reset(token)
+            wrote = self._wrote_outbox.get()
+        finally:
+            self._wrote_outbox.reset(outbox_token)
+        if wrote and self._after_commit is not None:
+            self._after_commit()
+
+    def publish(self, uow: UnitOfWork, event: DomainEvent) -> None:
+        """Record a domain event in the same transaction as the change it describes."""
+        uow.outbox.add(OutboxMessage.for_event(self.new_sequential_id("msg"), event, self.now()))
+        self._wrote_outbox.set(True)
+
+    def send(self, uow: UnitOfWork, email: Email) -> None:
+        """Queue an email in the same transaction: a rolled-back change sends nothing."""
+        uow.outbox.add(OutboxMessage.for_email(self.new_sequential_id("msg"), email, self.now()))
+        self._wrote_outbox.set(True)

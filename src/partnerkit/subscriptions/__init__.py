@@ -1,0 +1,1 @@
+"""Catalog and subscriptions: products today; plans, lifecycle, renewals and dunning to come."""

@@ -1,0 +1,57 @@
+"""The product catalog: what a vendor sells and partners work on, addressed by a stable key.
+
+Plans, add-ons and coupons join this module when subscriptions arrive.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from partnerkit import validate
+from partnerkit.errors import ProductNotFoundError, ProductTakenError
+from partnerkit.events import DomainEvent
+from partnerkit.runtime import Runtime
+
+__all__ = ["CatalogService", "Product"]
+
+
+@attrs.frozen
+class Product:
+    key: str
+    name: str
+    created_at: datetime
+    version: int = 1
+
+
+class CatalogService:
+    """`kit.catalog`: add and read products."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def add_product(self, key: str, *, name: str) -> Product:
+        key = validate.key(key, "key")
+        name = validate.text(name, "name")
+        with self._rt.uow() as uow:
+            if uow.products.get(key) is not None:
+                raise ProductTakenError(
+                    f"a product with key {key!r} already exists", details={"key": key}
+                )
+            product = Product(key=key, name=name, created_at=self._rt.now())
+            uow.products.add(product)
+            self._rt.publish(uow, DomainEvent("product.added", {"key": key, "name": name}))
+        return product
+
+    def get_product(self, key: str) -> Product:
+        key = validate.text(key, "key")
+        with self._rt.uow() as uow:
+            product = uow.products.get(key)
+        if product is None:
+            raise ProductNotFoundError(f"no product with key {key!r}", details={"key": key})
+        return product
+
+    def products(self) -> list[Product]:
+        with self._rt.uow() as uow:
+            return uow.products.all()
