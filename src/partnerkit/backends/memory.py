@@ -171,7 +171,8 @@ class MemoryPartnerCodes:
 
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
         keys = self._w.get("codes_by_partner", partner_id) or ()
-        return [self._w.get("codes", k) for k in keys]
+        codes: list[PartnerCode] = [self._w.get("codes", k) for k in keys]
+        return sorted(codes, key=lambda c: (c.issued_at, c.key))
 
     def update(self, code: PartnerCode) -> None:
         self._w.put("codes", code.key, code)
@@ -230,7 +231,7 @@ class MemoryOutbox:
         pending = [
             m for m in rows if m.status is MessageStatus.PENDING and m.next_attempt_at <= now
         ]
-        pending.sort(key=lambda m: (m.next_attempt_at, m.created_at))
+        pending.sort(key=lambda m: (m.next_attempt_at, m.id))
         return pending[:limit]
 
     def next_due(self) -> datetime | None:
@@ -243,7 +244,8 @@ class MemoryOutbox:
 
     def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
         rows = self._w.tables.table("outbox").values()
-        return [m for m in rows if topic is None or m.topic == topic]
+        found = [m for m in rows if topic is None or m.topic == topic]
+        return sorted(found, key=lambda m: (m.created_at, m.id))
 
 
 class MemoryUnitOfWork:

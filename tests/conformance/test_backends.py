@@ -1,0 +1,67 @@
+"""The backend contract over every backend partnerkit ships: memory, SQLite, PostgreSQL and
+MariaDB. The SQL servers come from PARTNERKIT_TEST_POSTGRES_URL / PARTNERKIT_TEST_MYSQL_URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from partnerkit.backends.memory import MemoryBackend
+from partnerkit.backends.sql import SqlBackend
+from partnerkit.ports import Backend
+from partnerkit.testing.conformance import BackendContract
+from partnerkit.testing.databases import require_server, wipe
+
+
+class TestMemoryBackend(BackendContract):
+    @pytest.fixture
+    def backend(self) -> Iterator[Backend]:
+        yield MemoryBackend()
+
+
+@pytest.fixture(scope="module")
+def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlBackend]:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "contract.db"
+    backend = SqlBackend.from_url(f"sqlite:///{path}")
+    backend.migrate()
+    yield backend
+    backend.close()
+
+
+class TestSqliteBackend(BackendContract):
+    @pytest.fixture
+    def backend(self, sqlite_backend: SqlBackend) -> Iterator[Backend]:
+        wipe(sqlite_backend)
+        yield sqlite_backend
+
+
+@pytest.fixture(scope="module")
+def postgres_backend() -> Iterator[SqlBackend]:
+    backend = require_server("PARTNERKIT_TEST_POSTGRES_URL")
+    yield backend
+    backend.close()
+
+
+@pytest.mark.postgres
+class TestPostgresBackend(BackendContract):
+    @pytest.fixture
+    def backend(self, postgres_backend: SqlBackend) -> Iterator[Backend]:
+        wipe(postgres_backend)
+        yield postgres_backend
+
+
+@pytest.fixture(scope="module")
+def mysql_backend() -> Iterator[SqlBackend]:
+    backend = require_server("PARTNERKIT_TEST_MYSQL_URL")
+    yield backend
+    backend.close()
+
+
+@pytest.mark.mysql
+class TestMariaDbBackend(BackendContract):
+    @pytest.fixture
+    def backend(self, mysql_backend: SqlBackend) -> Iterator[Backend]:
+        wipe(mysql_backend)
+        yield mysql_backend
