@@ -17,8 +17,8 @@ from partnerkit.testing.databases import require_server, wipe
 
 class TestMemoryBackend(BackendContract):
     @pytest.fixture
-    def backend(self) -> Iterator[Backend]:
-        yield MemoryBackend()
+    def backend(self) -> Backend:
+        return MemoryBackend()
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +32,9 @@ def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlBack
 
 class TestSqliteBackend(BackendContract):
     @pytest.fixture
-    def backend(self, sqlite_backend: SqlBackend) -> Iterator[Backend]:
+    def backend(self, sqlite_backend: SqlBackend) -> Backend:
         wipe(sqlite_backend)
-        yield sqlite_backend
+        return sqlite_backend
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +47,9 @@ def postgres_backend() -> Iterator[SqlBackend]:
 @pytest.mark.postgres
 class TestPostgresBackend(BackendContract):
     @pytest.fixture
-    def backend(self, postgres_backend: SqlBackend) -> Iterator[Backend]:
+    def backend(self, postgres_backend: SqlBackend) -> Backend:
         wipe(postgres_backend)
-        yield postgres_backend
+        return postgres_backend
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,6 @@ def mysql_backend() -> Iterator[SqlBackend]:
 @pytest.mark.mysql
 class TestMariaDbBackend(BackendContract):
     @pytest.fixture
-    def backend(self, mysql_backend: SqlBackend) -> Iterator[Backend]:
+    def backend(self, mysql_backend: SqlBackend) -> Backend:
         wipe(mysql_backend)
-        yield mysql_backend
+        return mysql_backend

@@ -30,7 +30,7 @@ def require_server(env_var: str) -> SqlBackend:
             conn.exec_driver_sql("SELECT 1")
     except sa.exc.SQLAlchemyError as exc:
         backend.close()
-        _unavailable(f"cannot reach {env_var} ({type(exc.orig or exc).__name__}: {exc})")
+        _unavailable(f"cannot reach {env_var} ({type(exc).__name__}: {exc})")
     backend.migrate()
     return backend
 
