@@ -1,0 +1,104 @@
+"""Real concurrent writers on the server databases: uniqueness is a database fact, so racing
+writers get exactly one winner and clear errors, never a driver exception or a half-write."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+import partnerkit as pk
+from partnerkit.backends.sql import SqlBackend
+from partnerkit.errors import CodeTakenError, EmailTakenError, UsernameTakenError
+from partnerkit.testing.databases import require_server, wipe
+
+WRITERS = 8
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("PARTNERKIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgres"),
+        pytest.param("PARTNERKIT_TEST_MYSQL_URL", marks=pytest.mark.mysql, id="mariadb"),
+    ],
+    scope="module",
+)
+def server(request: pytest.FixtureRequest) -> Iterator[SqlBackend]:
+    backend = require_server(request.param)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture
+def kit(server: SqlBackend) -> pk.Kit:
+    wipe(server)
+    kit = pk.Kit(server)
+    kit.catalog.add_product("crm", name="CRM")
+    return kit
+
+
+def race(n: int, attempt: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
+    """Start `n` threads at a barrier so their transactions overlap, collect what each got."""
+    barrier = threading.Barrier(n)
+    wins: list[object] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            result = attempt(i)
+        except BaseException as exc:  # noqa: BLE001 - every outcome is recorded and checked
+            with lock:
+                errors.append(exc)
+        else:
+            with lock:
+                wins.append(result)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return wins, errors
+
+
+def test_one_code_many_partners_exactly_one_wins(kit: pk.Kit) -> None:
+    partners = [
+        kit.partners.register(name=f"P{i}", username=f"racer{i}", email=f"p{i}@race.example")
+        for i in range(WRITERS)
+    ]
+    # Each writer spells the code differently: they collide only after case/look-alike folding.
+    spellings = ["ZILLIUMCorp", "zilliumcorp", "ZI11IUMC0RP", "ZiLLiUMCoRP"]
+    wins, errors = race(
+        WRITERS, lambda i: kit.partners.issue_code(partners[i].id, spellings[i % 4])
+    )
+    assert len(wins) == 1, errors
+    assert len(errors) == WRITERS - 1
+    assert all(isinstance(e, CodeTakenError) for e in errors), errors
+    holder = kit.partners.find_by_code("zilliumcorp")
+    assert sum(len(kit.partners.codes(p.id)) for p in partners) == 1
+    assert kit.partners.codes(holder.id)[0].code in spellings
+    assert len(kit.outbox(topic="partner_code.issued")) == 1
+
+
+def test_one_username_many_registrations_exactly_one_wins(kit: pk.Kit) -> None:
+    wins, errors = race(
+        WRITERS,
+        lambda i: kit.partners.register(name=f"P{i}", username="zillium", email=f"p{i}@z.example"),
+    )
+    assert len(wins) == 1
+    assert all(isinstance(e, UsernameTakenError) for e in errors), errors
+    assert len(kit.partners.partners()) == 1
+    assert len(kit.outbox(topic="partner.registered")) == 1
+
+
+def test_one_admin_email_many_accounts_exactly_one_wins(kit: pk.Kit) -> None:
+    wins, errors = race(
+        WRITERS,
+        lambda i: kit.customers.create(name=f"Acme {i}", admin_email="it@acme.example"),
+    )
+    assert len(wins) == 1
+    assert all(isinstance(e, EmailTakenError) for e in errors), errors
+    # No account was half-written: the losers left neither the account nor its children.
+    assert len(kit.customers.customers()) == 1
