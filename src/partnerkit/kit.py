@@ -93,8 +93,12 @@ class Kit:
         self.retry_policy = retry_policy or RetryPolicy()
         self._subscribers: dict[str, list[EventHandler]] = defaultdict(list)
         self._delivering = threading.local()
-        after_commit = self._deliver_after_commit if deliver_on_commit else None
-        self._runtime = Runtime(backend, self.clock, after_commit=after_commit)
+        self._runtime = Runtime(
+            backend,
+            self.clock,
+            after_commit=self._deliver_after_commit if deliver_on_commit else None,
+            unheard=self._unheard if deliver_on_commit else None,
+        )
         self._jobs: list[DueJob] = [_OutboxDelivery(self)]
         self.catalog = CatalogService(self._runtime)
         self.partners = PartnersService(self._runtime)
@@ -171,6 +175,9 @@ class Kit:
         event = message.event()
         for handler in (*self._subscribers.get(event.name, ()), *self._subscribers.get("*", ())):
             handler(event)
+
+    def _unheard(self, event_name: str) -> bool:
+        return not self._subscribers.get(event_name) and not self._subscribers.get("*")
 
     def _deliver_after_commit(self) -> None:
         # Delivery writes to the outbox itself; guard against delivering from inside delivery.

@@ -53,6 +53,24 @@ __all__ = [
 ]
 
 
+# Statements built once: constructing a statement per call costs more than running it.
+_PRODUCT_BY_KEY = sa.select(t.products).where(t.products.c.key == sa.bindparam("v"))
+_PARTNER_BY_ID = sa.select(t.partners).where(t.partners.c.id == sa.bindparam("v"))
+_PARTNER_BY_USERNAME = sa.select(t.partners).where(t.partners.c.username == sa.bindparam("v"))
+_PARTNER_BY_EMAIL = (
+    sa.select(t.partners)
+    .where(t.partners.c.email == sa.bindparam("v"))
+    .order_by(t.partners.c.created_at, t.partners.c.id)
+    .limit(1)
+)
+_UPDATE_PARTNER = t.partners.update().where(
+    t.partners.c.id == sa.bindparam("b_id"), t.partners.c.version == sa.bindparam("b_version")
+)
+_CODE_BY_KEY = sa.select(t.partner_codes).where(t.partner_codes.c.key == sa.bindparam("v"))
+_UPDATE_CODE = t.partner_codes.update().where(t.partner_codes.c.key == sa.bindparam("b_key"))
+_UPDATE_MESSAGE = t.outbox.update().where(t.outbox.c.id == sa.bindparam("b_id"))
+
+
 class _Repo:
     def __init__(self, conn: Connection) -> None:
         self._c = conn
@@ -86,16 +104,17 @@ class SqlProducts(_Repo):
             )
         ):
             self._c.execute(
-                t.products.insert().values(
-                    key=product.key,
-                    name=product.name,
-                    created_at=product.created_at,
-                    version=product.version,
-                )
+                t.products.insert(),
+                {
+                    "key": product.key,
+                    "name": product.name,
+                    "created_at": product.created_at,
+                    "version": product.version,
+                },
             )
 
     def get(self, key: str) -> Product | None:
-        row = self._c.execute(sa.select(t.products).where(t.products.c.key == key)).first()
+        row = self._c.execute(_PRODUCT_BY_KEY, {"v": key}).first()
         return None if row is None else _product(row)
 
     def all(self) -> list[Product]:
@@ -110,34 +129,24 @@ def _product(row: sa.Row[Any]) -> Product:
 class SqlPartners(_Repo):
     def add(self, partner: Partner) -> None:
         with self._unique(lambda: _username_taken(partner)):
-            self._c.execute(t.partners.insert().values(**_partner_row(partner)))
+            self._c.execute(t.partners.insert(), _partner_row(partner))
         self._write_lists(partner)
 
     def get(self, partner_id: str) -> Partner | None:
-        return self._one(t.partners.c.id == partner_id)
+        return self._one(_PARTNER_BY_ID, partner_id)
 
     def get_by_username(self, username: str) -> Partner | None:
-        return self._one(t.partners.c.username == username)
+        return self._one(_PARTNER_BY_USERNAME, username)
 
     def get_by_email(self, email: str) -> Partner | None:
-        found = self._many(
-            sa.select(t.partners)
-            .where(t.partners.c.email == email)
-            .order_by(t.partners.c.created_at, t.partners.c.id)
-            .limit(1)
-        )
-        return found[0] if found else None
+        return self._one(_PARTNER_BY_EMAIL, email)
 
     def update(self, partner: Partner) -> Partner:
         row = _partner_row(partner)
         del row["id"]
-        row["version"] = partner.version + 1
+        row.update(version=partner.version + 1, b_id=partner.id, b_version=partner.version)
         with self._unique(lambda: _username_taken(partner)):
-            result = self._c.execute(
-                t.partners.update()
-                .where(t.partners.c.id == partner.id, t.partners.c.version == partner.version)
-                .values(**row)
-            )
+            result = self._c.execute(_UPDATE_PARTNER, row)
         if result.rowcount != 1:
             raise ConcurrencyError(
                 "the partner changed since it was read",
@@ -166,12 +175,12 @@ class SqlPartners(_Repo):
                     [{"partner_id": p.id, "position": i, column: v} for i, v in enumerate(values)],
                 )
 
-    def _one(self, where: sa.ColumnElement[bool]) -> Partner | None:
-        found = self._many(sa.select(t.partners).where(where))
+    def _one(self, query: sa.Select[Any], value: str) -> Partner | None:
+        found = self._many(query, {"v": value})
         return found[0] if found else None
 
-    def _many(self, query: sa.Select[Any]) -> list[Partner]:
-        rows = self._c.execute(query).all()
+    def _many(self, query: sa.Select[Any], params: dict[str, Any] | None = None) -> list[Partner]:
+        rows = self._c.execute(query, params or {}).all()
         if not rows:
             return []
         ids = [r.id for r in rows]
@@ -234,12 +243,10 @@ class SqlPartnerCodes(_Repo):
                 f"the code {code.code!r} is already issued", details={"field": "code"}
             )
         ):
-            self._c.execute(t.partner_codes.insert().values(**_code_row(code)))
+            self._c.execute(t.partner_codes.insert(), _code_row(code))
 
     def get(self, key: str) -> PartnerCode | None:
-        row = self._c.execute(
-            sa.select(t.partner_codes).where(t.partner_codes.c.key == key)
-        ).first()
+        row = self._c.execute(_CODE_BY_KEY, {"v": key}).first()
         return None if row is None else _code(row)
 
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
@@ -252,10 +259,8 @@ class SqlPartnerCodes(_Repo):
 
     def update(self, code: PartnerCode) -> None:
         row = _code_row(code)
-        del row["key"]
-        self._c.execute(
-            t.partner_codes.update().where(t.partner_codes.c.key == code.key).values(**row)
-        )
+        row["b_key"] = row.pop("key")
+        self._c.execute(_UPDATE_CODE, row)
 
 
 def _code_row(c: PartnerCode) -> dict[str, Any]:
@@ -424,7 +429,7 @@ class SqlCustomers(_Repo):
 
 class SqlOutbox(_Repo):
     def add(self, message: OutboxMessage) -> None:
-        self._c.execute(t.outbox.insert().values(**_message_row(message)))
+        self._c.execute(t.outbox.insert(), _message_row(message))
 
     def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         # SKIP LOCKED lets several workers drain the queue without delivering a row twice;
@@ -450,8 +455,8 @@ class SqlOutbox(_Repo):
 
     def save(self, message: OutboxMessage) -> None:
         row = _message_row(message)
-        del row["id"]
-        self._c.execute(t.outbox.update().where(t.outbox.c.id == message.id).values(**row))
+        row["b_id"] = row.pop("id")
+        self._c.execute(_UPDATE_MESSAGE, row)
 
     def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
         query = sa.select(t.outbox).order_by(t.outbox.c.created_at, t.outbox.c.id)
