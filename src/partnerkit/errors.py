@@ -22,6 +22,7 @@ __all__ = [
     "EmailTakenError",
     "FeatureDisabledError",
     "FloatAmountError",
+    "IntegrityViolationError",
     "InvalidAmountError",
     "InvalidClockMoveError",
     "InvalidCodeError",
@@ -41,6 +42,7 @@ __all__ = [
     "ReservedCodeError",
     "SchemaOutdatedError",
     "StorageError",
+    "StructureError",
     "UnknownCodeError",
     "UnknownCurrencyError",
     "UserNotFoundError",
@@ -249,6 +251,20 @@ class UnknownCurrencyError(ValidationError):
 class InvalidRatiosError(InvalidInputError):
     code = "money.invalid_ratios"
     summary = "Allocation ratios must be non-negative, with at least one above zero."
+
+
+# --- serialization ----------------------------------------------------------------------------
+
+
+class StructureError(ValidationError):
+    """Data read by `partnerkit.serialization` that does not fit the requested type.
+
+    `field` is the path of the first bad field ("$.users[0].is_admin"); `details["errors"]`
+    lists every problem found, each as "message @ path".
+    """
+
+    code = "serialization.invalid"
+    summary = "The data cannot be read as the requested type."
 
 
 # --- catalog ----------------------------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""The error reference page (docs/reference/errors.md), rendered from `partnerkit.errors.ERRORS`.
+
+Run `python -m partnerkit.reference docs/reference/errors.md` after adding or changing an error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from partnerkit import errors
+from partnerkit.errors import ERRORS, PartnerkitError
+
+__all__ = ["CATEGORIES", "category_of", "error_reference_markdown", "main"]
+
+#: The category bases in the order the page lists them; anything else goes under "Other".
+CATEGORIES: tuple[type[PartnerkitError], ...] = (
+    errors.ValidationError,
+    errors.NotFoundError,
+    errors.ConflictError,
+    errors.PermissionDeniedError,
+    errors.InvalidTransitionError,
+    errors.FeatureDisabledError,
+    errors.PaymentError,
+    errors.StorageError,
+)
+
+_REGENERATE = "python -m partnerkit.reference docs/reference/errors.md"
+
+_INTRO = f"""\
+# Error codes
+
+<!-- Generated from partnerkit.errors.ERRORS; do not edit by hand.
+     Regenerate with: {_REGENERATE} -->
+
+Every error partnerkit raises on purpose is a `PartnerkitError` with:
+
+- `code`: a stable identifier such as `partner_code.taken`. Codes never change meaning and are
+  never reused, so a program (or a support team) can rely on them across releases;
+- `message`: what went wrong, written for a person;
+- `details`: the facts a program may act on (the offending `field`, values, ids);
+- `remedy`: what the person can do about it, when there is something to do
+  (the "What can you do?" column below is each code's default remedy).
+
+`str(err)` gives `[code] message — remedy`, and `err.as_dict()` a JSON-ready view for APIs and
+logs. Codes are grouped by category; catch a whole category with its base class (every base
+lives in `partnerkit.errors`, the common ones are also exported from `partnerkit`).
+`ValidationError` is also a `ValueError` and `NotFoundError` a `LookupError`, so code written
+against the built-ins keeps working. A record the caller may not see raises the same
+`NotFoundError` as one that does not exist.
+"""
+
+_OTHER_TITLE = "Configuration and other errors"
+_OTHER_INTRO = (
+    "Errors outside the categories above, such as a kit wired or configured wrongly "
+    "(`ConfigurationError`). They point at the host application's set-up rather than at a "
+    "user's input."
+)
+
+
+def category_of(cls: type[PartnerkitError]) -> type[PartnerkitError] | None:
+    """The category base `cls` belongs to, or None for the "other" section."""
+    for base in CATEGORIES:
+        if issubclass(cls, base):
+            return base
+    return None
+
+
+def _cell(text: str) -> str:
+    # A table cell is one line, and a bare "|" would end it early.
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _builtin_note(base: type[PartnerkitError]) -> str:
+    builtins = [
+        b.__name__
+        for b in base.__mro__[1:]
+        if b.__module__ == "builtins" and b not in (Exception, BaseException, object)
+    ]
+    if not builtins:
+        return ""
+    return " It is also a " + " and a ".join(f"`{name}`" for name in builtins) + "."
+
+
+def _table(classes: Sequence[type[PartnerkitError]]) -> list[str]:
+    if not classes:
+        return ["No codes in this category yet."]
+    lines = [
+        "| Code | Exception class | When | What you can do |",
+        "| --- | --- | --- | --- |",
+    ]
+    for cls in sorted(classes, key=lambda c: c.code):
+        remedy = _cell(cls.default_remedy) if cls.default_remedy else "—"
+        lines.append(f"| `{cls.code}` | `{cls.__name__}` | {_cell(cls.summary)} | {remedy} |")
+    return lines
+
+
+def error_reference_markdown() -> str:
+    """The whole error reference page as Markdown, one table per category, sorted by code.
+
+    Lists the concrete classes registered in ERRORS by `partnerkit.errors` (the one home of
+    the error tree), so the page does not depend on which other modules happen to be imported.
+    """
+    documented = [cls for cls in ERRORS.values() if cls.__module__ == errors.__name__]
+    grouped: dict[type[PartnerkitError] | None, list[type[PartnerkitError]]] = {
+        base: [] for base in (*CATEGORIES, None)
+    }
+    for cls in documented:
+        grouped[category_of(cls)].append(cls)
+
+    lines = [_INTRO.rstrip("\n")]
+    for base in CATEGORIES:
+        lines += [
+            "",
+            f"## {base.__name__}",
+            "",
+            f"{_cell(base.summary)} Catch with `except partnerkit.errors.{base.__name__}`."
+            + _builtin_note(base),
+            "",
+            *_table(grouped[base]),
+        ]
+    lines += ["", f"## {_OTHER_TITLE}", "", _OTHER_INTRO, "", *_table(grouped[None])]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the page to the path given as the only argument, or to stdout."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) > 1:
+        print(f"usage: {_REGENERATE}", file=sys.stderr)
+        return 2
+    page = error_reference_markdown()
+    if args:
+        Path(args[0]).write_text(page, encoding="utf-8", newline="\n")
+    else:
+        sys.stdout.write(page)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The error reference page stays in sync with the error tree, and codes stay unique."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import partnerkit
+from partnerkit.errors import ERRORS, PartnerkitError
+from partnerkit.reference import error_reference_markdown
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "errors.md"
+CODE = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
+
+
+def _all_subclasses(cls: type[PartnerkitError]) -> list[type[PartnerkitError]]:
+    found: list[type[PartnerkitError]] = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_all_subclasses(sub))
+    return list(dict.fromkeys(found))
+
+
+def _ours(classes: list[type[PartnerkitError]]) -> list[type[PartnerkitError]]:
+    # Tests may define throwaway subclasses; the contract is about partnerkit's own.
+    return [c for c in classes if c.__module__.split(".")[0] == partnerkit.__name__]
+
+
+def test_reference_page_is_up_to_date() -> None:
+    assert PAGE.read_text(encoding="utf-8") == error_reference_markdown(), (
+        "docs/reference/errors.md is stale: "
+        "regenerate with python -m partnerkit.reference docs/reference/errors.md"
+    )
+
+
+def test_no_code_is_used_twice() -> None:
+    classes = [PartnerkitError, *_ours(_all_subclasses(PartnerkitError))]
+    seen: dict[str, str] = {}
+    for cls in classes:
+        assert cls.code not in seen, f"{cls.__name__} reuses {cls.code!r} of {seen[cls.code]}"
+        seen[cls.code] = cls.__name__
+
+
+def test_every_concrete_error_is_registered_under_its_own_code() -> None:
+    concrete = [c for c in _ours(_all_subclasses(PartnerkitError)) if not c.abstract]
+    assert concrete
+    for cls in concrete:
+        assert ERRORS.get(cls.code) is cls, f"{cls.__name__} is not ERRORS[{cls.code!r}]"
+    abstract = [c for c in _all_subclasses(PartnerkitError) if c.abstract]
+    assert not [c for c in abstract if c in ERRORS.values()]
+
+
+def test_errors_live_in_the_errors_module() -> None:
+    # The reference page lists partnerkit.errors; an error defined elsewhere would be missing.
+    elsewhere = [
+        f"{c.__module__}.{c.__qualname__}"
+        for c in _ours(_all_subclasses(PartnerkitError))
+        if c.__module__ != "partnerkit.errors"
+    ]
+    assert not elsewhere, f"define these in partnerkit/errors.py: {elsewhere}"
+
+
+def test_codes_are_dotted_lower_case_words() -> None:
+    bad = [code for code in ERRORS if not CODE.match(code)]
+    assert not bad, f"codes must match {CODE.pattern}: {bad}"
+
+
+def test_every_code_is_on_the_page() -> None:
+    page = error_reference_markdown()
+    missing = [
+        code
+        for code, cls in ERRORS.items()
+        if cls.__module__ == "partnerkit.errors" and f"| `{code}` |" not in page
+    ]
+    assert not missing
