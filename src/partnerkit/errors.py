@@ -357,3 +357,98 @@ class UserNotFoundError(NotFoundError):
 class LastAdminError(InvalidTransitionError):
     code = "customer.last_admin"
     summary = "A customer account keeps at least one admin user."
+
+
+# --- mapping: partner of record, channels, transfers, tracking --------------------------------
+
+
+class CustomerMappedToAnotherPartnerError(ConflictError):
+    code = "mapping.mapped_to_another_partner"
+    summary = "Customer mapped to another partner."
+    default_remedy = (
+        "Get an email from the customer stating that they wish to work with you and forward it "
+        "to the partner team, who record it with kit.mapping.record_written_consent()."
+    )
+
+
+class TransferRequiredError(ConflictError):
+    code = "mapping.transfer_required"
+    summary = "Another partner is the partner of record for this product."
+    default_remedy = (
+        "To move to this partner, choose transfer and enter the new partner's code "
+        "(kit.mapping.request_transfer)."
+    )
+
+
+class NotCustomerAdminError(PermissionDeniedError):
+    code = "mapping.admin_only"
+    summary = "Only the admin users of the customer account can tag or transfer a partner."
+    default_remedy = "Ask an admin of your account to do it, or to make you an admin."
+
+
+class ProductNotAuthorisedError(PermissionDeniedError):
+    code = "mapping.product_not_authorised"
+    summary = "The partner does not work on this product."
+    default_remedy = "Partners map customers only for the products they work on (their expertise)."
+
+
+class NoPartnerOfRecordError(InvalidTransitionError):
+    code = "mapping.no_partner_of_record"
+    summary = "No partner is of record for this customer and product."
+    default_remedy = "Tag the partner instead (kit.mapping.tag_partner)."
+
+
+class SamePartnerError(InvalidTransitionError):
+    code = "mapping.same_partner"
+    summary = "That partner is already the partner of record."
+
+
+class TransferPendingError(ConflictError):
+    code = "mapping.transfer_pending"
+    summary = "A transfer for this customer and product is already waiting for confirmation."
+    default_remedy = "Confirm or cancel the pending transfer first."
+
+
+class NotAUserError(NotFoundError):
+    code = "mapping.not_a_user"
+    summary = "No user has that email address."
+    default_remedy = (
+        "Send them your sign-up link (kit.mapping.signup_link) or set up a new account for them "
+        "(kit.mapping.create_account)."
+    )
+
+
+class InvalidTokenError(NotFoundError):
+    code = "token.invalid"
+    summary = "The link or token is not valid."
+    default_remedy = "Use the most recent link you received, unaltered."
+
+
+class ConsentExpiredError(InvalidTransitionError):
+    code = "consent.expired"
+    summary = "The confirmation link has expired."
+    default_remedy = "Ask for the change again; a new link will be sent."
+
+
+class ConsentNotPendingError(InvalidTransitionError):
+    code = "consent.not_pending"
+    summary = "The request was already confirmed, cancelled or expired."
+
+
+# --- commissions ------------------------------------------------------------------------------
+
+
+class CommissionConflictError(ConflictError):
+    code = "commission.transaction_conflict"
+    summary = "That transaction was already booked with different figures."
+
+
+class CommissionNotFoundError(NotFoundError):
+    code = "commission.not_found"
+    summary = "No commission was booked for that transaction."
+
+
+class PartnerOfRecordTakenError(ConflictError):
+    code = "mapping.slot_taken"
+    summary = "Another mapping was opened for this customer and product at the same time."
+    default_remedy = "Read the partner of record again; the other change won."

@@ -20,7 +20,10 @@ from partnerkit.customers.accounts import CustomersService
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
 from partnerkit.events import DomainEvent, MessageKind, OutboxMessage, RetryPolicy
 from partnerkit.gateways.mailer import InMemoryMailer
+from partnerkit.mapping.commissions import CommissionsService
 from partnerkit.mapping.partners import PartnersService
+from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.service import MappingService
 from partnerkit.ports import Backend, Mailer, UnitOfWork
 from partnerkit.runtime import Runtime
 from partnerkit.subscriptions.catalog import CatalogService
@@ -62,6 +65,19 @@ class DueReport:
         return sum(self.handled.values())
 
 
+@attrs.frozen
+class _Job:
+    name: str
+    next_due_fn: Callable[[UnitOfWork], datetime | None]
+    run_fn: Callable[[datetime], int]
+
+    def next_due(self, uow: UnitOfWork) -> datetime | None:
+        return self.next_due_fn(uow)
+
+    def run(self, now: datetime) -> int:
+        return self.run_fn(now)
+
+
 class _OutboxDelivery:
     name = "outbox"
 
@@ -86,8 +102,10 @@ class Kit:
         mailer: Mailer | None = None,
         retry_policy: RetryPolicy | None = None,
         deliver_on_commit: bool = True,
+        policy: MappingPolicy | None = None,
     ) -> None:
         self.backend = backend
+        self.policy = policy or MappingPolicy()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.mailer: Mailer = mailer if mailer is not None else InMemoryMailer()
         self.retry_policy = retry_policy or RetryPolicy()
@@ -99,10 +117,31 @@ class Kit:
             after_commit=self._deliver_after_commit if deliver_on_commit else None,
             unheard=self._unheard if deliver_on_commit else None,
         )
-        self._jobs: list[DueJob] = [_OutboxDelivery(self)]
         self.catalog = CatalogService(self._runtime)
-        self.partners = PartnersService(self._runtime)
+        self.partners = PartnersService(
+            self._runtime, inactivity_months=self.policy.inactivity_months
+        )
         self.customers = CustomersService(self._runtime)
+        self.mapping = MappingService(self._runtime, self.policy)
+        self.commissions = CommissionsService(self._runtime)
+        self._runtime.plan_listeners.append(self.mapping.on_plan_changed)
+        # Order matters within one instant: consents lapse and provisional mappings end before
+        # inactive partners are deactivated, and the outbox goes last so that what the others
+        # wrote is delivered in the same run.
+        self._jobs: list[DueJob] = [
+            _Job("consent_expiry", self.mapping.next_consent_due, self.mapping.expire_consents),
+            _Job(
+                "provisional_mappings",
+                self.mapping.next_provisional_due,
+                self.mapping.expire_provisional,
+            ),
+            _Job(
+                "partner_inactivity",
+                self.partners.next_inactivity_due,
+                self.partners.deactivate_inactive,
+            ),
+            _OutboxDelivery(self),
+        ]
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -192,8 +231,8 @@ class Kit:
     # --- time ---------------------------------------------------------------------------------
 
     def register_due(self, job: DueJob) -> None:
-        """Add a time-driven rule to `run_due` (later chapters register theirs)."""
-        self._jobs.append(job)
+        """Add a time-driven rule to `run_due`, before the outbox delivery."""
+        self._jobs.insert(len(self._jobs) - 1, job)
 
     def run_due(self) -> DueReport:
         """Process everything due at the clock's now, job by job, in registration order."""
@@ -259,6 +298,7 @@ def connect(
     mailer: Mailer | None = None,
     retry_policy: RetryPolicy | None = None,
     deliver_on_commit: bool = True,
+    policy: MappingPolicy | None = None,
 ) -> Kit:
     """A Kit over `target`: a URL, a SQLAlchemy Engine, or a backend instance.
 
@@ -293,4 +333,5 @@ def connect(
         mailer=mailer,
         retry_policy=retry_policy,
         deliver_on_commit=deliver_on_commit,
+        policy=policy,
     )

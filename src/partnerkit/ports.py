@@ -13,7 +13,16 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from partnerkit.customers.ports import Customers
     from partnerkit.events import Email, OutboxMessage
-    from partnerkit.mapping.ports import PartnerCodes, Partners
+    from partnerkit.mapping.ports import (
+        CommissionEntries,
+        CommissionPlans,
+        ConsentRequests,
+        PartnerCodes,
+        PartnerRecords,
+        Partners,
+        SignupLinks,
+        TrackingEntries,
+    )
     from partnerkit.subscriptions.ports import Products
 
 __all__ = ["Backend", "Mailer", "Outbox", "UnitOfWork"]
@@ -55,6 +64,24 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def records(self) -> PartnerRecords: ...
+
+    @property
+    def consents(self) -> ConsentRequests: ...
+
+    @property
+    def signup_links(self) -> SignupLinks: ...
+
+    @property
+    def tracking(self) -> TrackingEntries: ...
+
+    @property
+    def commission_plans(self) -> CommissionPlans: ...
+
+    @property
+    def commissions(self) -> CommissionEntries: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested scope: an exception inside undoes only what the scope wrote."""

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import Any
 
 from partnerkit.clock import Clock, ensure_aware_utc
 from partnerkit.events import DomainEvent, Email, OutboxMessage
@@ -32,6 +33,8 @@ class Runtime:
         self.clock = clock
         self._after_commit = after_commit
         self._unheard = unheard
+        #: Rules of other packages that react, in the same transaction, to a changed plan.
+        self.plan_listeners: list[Callable[[UnitOfWork, Any, Any], None]] = []
         # The unit of work open in this thread/task; nested calls join it through a savepoint.
         self._current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
             f"partnerkit_uow_{id(self)}", default=None
@@ -53,8 +56,8 @@ class Runtime:
 
     @staticmethod
     def new_sequential_id(prefix: str) -> str:
-        # Outbox messages are delivered in id order within an instant, so the id starts with
-        # a process-monotonic counter (nanoseconds, not the business clock) and ends random.
+        # Outbox messages and mapping intervals are ordered by id within an instant, so the
+        # id starts with a monotonic counter (nanoseconds, not the business clock).
         return f"{prefix}_{time.monotonic_ns():016x}{uuid.uuid4().hex[:12]}"
 
     @property

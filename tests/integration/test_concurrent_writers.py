@@ -10,7 +10,14 @@ import pytest
 
 import partnerkit as pk
 from partnerkit.backends.sql import SqlBackend
-from partnerkit.errors import CodeTakenError, EmailTakenError, UsernameTakenError
+from partnerkit.errors import (
+    CodeTakenError,
+    ConcurrencyError,
+    ConsentNotPendingError,
+    EmailTakenError,
+    TransferRequiredError,
+    UsernameTakenError,
+)
 from partnerkit.testing.databases import require_server, wipe
 
 WRITERS = 8
@@ -102,3 +109,47 @@ def test_one_admin_email_many_accounts_exactly_one_wins(kit: pk.Kit) -> None:
     assert all(isinstance(e, EmailTakenError) for e in errors), errors
     # No account was half-written: the losers left neither the account nor its children.
     assert len(kit.customers.customers()) == 1
+
+
+def test_eight_partners_tagged_on_one_customer_product_exactly_one_wins(kit: pk.Kit) -> None:
+    partners = []
+    for i in range(WRITERS):
+        p = kit.partners.register(
+            name=f"P{i}", username=f"tagged{i}", email=f"t{i}@race.example", expertise=["crm"]
+        )
+        kit.partners.issue_code(p.id, f"RACE{'ABCDEFGH'[i]}CODE")
+        partners.append(p)
+    acme = kit.customers.create(name="Acme", admin_email="it@acme.example")
+    wins, errors = race(
+        WRITERS,
+        lambda i: kit.mapping.tag_partner(
+            acme.id, "crm", f"RACE{'ABCDEFGH'[i]}CODE", by="it@acme.example"
+        ),
+    )
+    assert len(wins) == 1, errors
+    assert all(isinstance(e, TransferRequiredError) for e in errors), errors
+    [interval] = kit.mapping.history(acme.id, "crm")
+    assert kit.mapping.partner_of_record(acme.id, "crm") == interval
+    assert len(kit.outbox(topic="mapping.started")) == 1
+
+
+def test_one_confirmation_link_clicked_eight_times_takes_effect_once(kit: pk.Kit) -> None:
+    old = kit.partners.register(
+        name="Old", username="oldp", email="o@old.example", expertise=["crm"]
+    )
+    new = kit.partners.register(
+        name="New", username="newp", email="n@new.example", expertise=["crm"]
+    )
+    kit.partners.issue_code(old.id, "OLDPCODE")
+    kit.partners.issue_code(new.id, "NEWPCODE")
+    mailer = pk.InMemoryMailer()
+    kit = pk.Kit(kit.backend, mailer=mailer)
+    acme = kit.customers.create(name="Acme", admin_email="it@acme.example")
+    kit.mapping.tag_partner(acme.id, "crm", "OLDPCODE", by="it@acme.example")
+    kit.mapping.request_transfer(acme.id, "crm", "NEWPCODE", by="it@acme.example")
+    token = mailer.to("it@acme.example")[-1].context["token"]
+    wins, errors = race(WRITERS, lambda i: kit.mapping.confirm(token))
+    assert len(wins) == 1, errors
+    assert all(isinstance(e, ConsentNotPendingError | ConcurrencyError) for e in errors), errors
+    closed, current = kit.mapping.history(acme.id, "crm")
+    assert (closed.partner_id, current.partner_id) == (old.id, new.id)

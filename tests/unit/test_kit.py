@@ -102,7 +102,14 @@ def test_run_due_runs_registered_jobs_in_order() -> None:
     kit.register_due(Job("second"))
     report = kit.run_due()
     assert ran == ["first", "second"]
-    assert report.handled == {"outbox": 0, "first": 2, "second": 2}
+    assert report.handled == {
+        "consent_expiry": 0,
+        "provisional_mappings": 0,
+        "partner_inactivity": 0,
+        "first": 2,
+        "second": 2,
+        "outbox": 0,
+    }
     assert report.total == 4
 
 

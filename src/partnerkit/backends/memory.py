@@ -9,21 +9,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import attrs
 
+from partnerkit.consent import ConsentKind, ConsentRequest
 from partnerkit.customers.accounts import Customer
 from partnerkit.errors import (
     CodeTakenError,
+    CommissionConflictError,
     ConcurrencyError,
     EmailTakenError,
+    PartnerOfRecordTakenError,
     ProductTakenError,
     UsernameTakenError,
 )
 from partnerkit.events import MessageStatus, OutboxMessage
+from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan
 from partnerkit.mapping.partners import Partner, PartnerCode, PartnerStatus
+from partnerkit.mapping.records import MappingInterval, MappingStatus
+from partnerkit.mapping.signup import SignupLink
+from partnerkit.mapping.tracking import TrackingEntry
 from partnerkit.subscriptions.catalog import Product
 
 __all__ = ["MemoryBackend"]
@@ -141,6 +148,18 @@ class MemoryPartners:
             key=lambda p: (p.name, p.id),
         )
 
+    def touch(self, partner_id: str, at: datetime) -> None:
+        stored = self.get(partner_id)
+        if stored is not None and at > stored.last_active_at:
+            self._w.put("partners", partner_id, attrs.evolve(stored, last_active_at=at))
+
+    def idle_since(self, cutoff: datetime) -> list[Partner]:
+        return [p for p in self.all(status=PartnerStatus.ACTIVE) if p.last_active_at <= cutoff]
+
+    def oldest_activity(self) -> datetime | None:
+        active = self.all(status=PartnerStatus.ACTIVE)
+        return min((p.last_active_at for p in active), default=None)
+
     def _claim_username(self, partner: Partner) -> None:
         if partner.username is None:
             return
@@ -248,6 +267,206 @@ class MemoryOutbox:
         return sorted(found, key=lambda m: (m.created_at, m.id))
 
 
+def _by_time(rows: list[MappingInterval]) -> list[MappingInterval]:
+    return sorted(rows, key=lambda r: (r.valid_from, r.id))
+
+
+class MemoryPartnerRecords:
+    def __init__(self, w: _Writes) -> None:
+        self._w = w
+
+    def add(self, interval: MappingInterval) -> None:
+        slot = (interval.customer_id, interval.product)
+        if self._w.get("records_open", slot) is not None:
+            raise PartnerOfRecordTakenError(details={"customer_id": slot[0], "product": slot[1]})
+        self._w.put("records", interval.id, interval)
+        self._w.put("records_open", slot, interval.id)
+
+    def update(self, interval: MappingInterval) -> MappingInterval:
+        stored: MappingInterval | None = self._w.get("records", interval.id)
+        updated: MappingInterval = _bump(stored, interval, "mapping")
+        self._w.put("records", interval.id, updated)
+        slot = (updated.customer_id, updated.product)
+        if not updated.is_open and self._w.get("records_open", slot) == updated.id:
+            self._w.delete("records_open", slot)
+        return updated
+
+    def current(self, customer_id: str, product: str) -> MappingInterval | None:
+        rid = self._w.get("records_open", (customer_id, product))
+        found: MappingInterval | None = None if rid is None else self._w.get("records", rid)
+        return found
+
+    def _rows(self) -> list[MappingInterval]:
+        return list(self._w.tables.table("records").values())
+
+    def history(self, customer_id: str, product: str) -> list[MappingInterval]:
+        return _by_time(
+            [r for r in self._rows() if r.customer_id == customer_id and r.product == product]
+        )
+
+    def for_customer(self, customer_id: str) -> list[MappingInterval]:
+        return _by_time([r for r in self._rows() if r.customer_id == customer_id])
+
+    def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
+        return _by_time([r for r in self._rows() if r.partner_id == partner_id and r.is_open])
+
+    def provisional_ending_before(self, day: date) -> list[MappingInterval]:
+        return _by_time(
+            [
+                r
+                for r in self._rows()
+                if r.is_open
+                and r.status is MappingStatus.PROVISIONAL
+                and r.provisional_until is not None
+                and r.provisional_until < day
+            ]
+        )
+
+    def next_provisional_until(self) -> date | None:
+        return min(
+            (
+                r.provisional_until
+                for r in self._rows()
+                if r.is_open
+                and r.status is MappingStatus.PROVISIONAL
+                and r.provisional_until is not None
+            ),
+            default=None,
+        )
+
+
+class MemoryConsentRequests:
+    def __init__(self, w: _Writes) -> None:
+        self._w = w
+
+    def add(self, request: ConsentRequest) -> None:
+        self._w.put("consents", request.id, request)
+        self._w.put("consents_by_token", request.token_hash, request.id)
+
+    def get(self, request_id: str) -> ConsentRequest | None:
+        found: ConsentRequest | None = self._w.get("consents", request_id)
+        return found
+
+    def get_by_token_hash(self, token_hash: str) -> ConsentRequest | None:
+        rid = self._w.get("consents_by_token", token_hash)
+        return None if rid is None else self.get(rid)
+
+    def update(self, request: ConsentRequest) -> ConsentRequest:
+        updated: ConsentRequest = _bump(self.get(request.id), request, "request")
+        self._w.put("consents", request.id, updated)
+        return updated
+
+    def _pending(self) -> list[ConsentRequest]:
+        rows = self._w.tables.table("consents").values()
+        return sorted((r for r in rows if r.is_pending), key=lambda r: (r.requested_at, r.id))
+
+    def pending(
+        self,
+        *,
+        customer_id: str | None = None,
+        partner_id: str | None = None,
+        product: str | None = None,
+        kind: ConsentKind | None = None,
+    ) -> list[ConsentRequest]:
+        return [
+            r
+            for r in self._pending()
+            if (customer_id is None or r.customer_id == customer_id)
+            and (partner_id is None or partner_id in (r.partner_id, r.from_partner_id))
+            and (product is None or r.product == product)
+            and (kind is None or r.kind is kind)
+        ]
+
+    def expiring(self, now: datetime) -> list[ConsentRequest]:
+        return [r for r in self._pending() if r.expires_at <= now]
+
+    def next_expiry(self) -> datetime | None:
+        return min((r.expires_at for r in self._pending()), default=None)
+
+
+class MemorySignupLinks:
+    def __init__(self, w: _Writes) -> None:
+        self._w = w
+
+    def add(self, link: SignupLink) -> None:
+        self._w.put("signup_links", link.token_hash, link)
+
+    def get_by_token_hash(self, token_hash: str) -> SignupLink | None:
+        found: SignupLink | None = self._w.get("signup_links", token_hash)
+        return found
+
+
+class MemoryTrackingEntries:
+    def __init__(self, w: _Writes) -> None:
+        self._w = w
+
+    def add(self, entry: TrackingEntry) -> None:
+        if self._w.get("tracking", (entry.partner_id, entry.email)) is None:
+            self._w.put("tracking", (entry.partner_id, entry.email), entry)
+
+    def remove(self, partner_id: str, email: str) -> None:
+        self._w.delete("tracking", (partner_id, email))
+
+    def _rows(self) -> list[TrackingEntry]:
+        rows = self._w.tables.table("tracking").values()
+        return sorted(rows, key=lambda e: (e.added_at, e.email))
+
+    def for_partner(self, partner_id: str) -> list[TrackingEntry]:
+        return [e for e in self._rows() if e.partner_id == partner_id]
+
+    def for_customer(self, customer_id: str) -> list[TrackingEntry]:
+        return [e for e in self._rows() if e.customer_id == customer_id]
+
+
+class MemoryCommissionPlans:
+    def __init__(self, w: _Writes) -> None:
+        self._w = w
+
+    def put(self, plan: CommissionPlan) -> None:
+        self._w.put("commission_plans", plan.partner_id, plan)
+
+    def get(self, partner_id: str) -> CommissionPlan | None:
+        found: CommissionPlan | None = self._w.get("commission_plans", partner_id)
+        return found
+
+
+class MemoryCommissionEntries:
+    def __init__(self, w: _Writes) -> None:
+        self._w = w
+
+    def add(self, entry: CommissionEntry) -> None:
+        if self._w.get("commissions_by_txn", entry.transaction_id) is not None:
+            raise CommissionConflictError(
+                f"transaction {entry.transaction_id!r} is already booked",
+                details={"transaction_id": entry.transaction_id},
+            )
+        self._w.put("commissions", entry.id, entry)
+        self._w.put("commissions_by_txn", entry.transaction_id, entry.id)
+
+    def get_by_transaction(self, transaction_id: str) -> CommissionEntry | None:
+        eid = self._w.get("commissions_by_txn", transaction_id)
+        found: CommissionEntry | None = None if eid is None else self._w.get("commissions", eid)
+        return found
+
+    def _rows(self) -> list[CommissionEntry]:
+        rows = self._w.tables.table("commissions").values()
+        return sorted(rows, key=lambda e: (e.occurred_at, e.id))
+
+    def for_partner(
+        self, partner_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[CommissionEntry]:
+        return [
+            e
+            for e in self._rows()
+            if e.partner_id == partner_id
+            and (start is None or start <= e.occurred_at)
+            and (end is None or e.occurred_at < end)
+        ]
+
+    def for_customer(self, customer_id: str, product: str) -> list[CommissionEntry]:
+        return [e for e in self._rows() if e.customer_id == customer_id and e.product == product]
+
+
 class MemoryUnitOfWork:
     def __init__(self, writes: _Writes) -> None:
         self._w = writes
@@ -256,6 +475,12 @@ class MemoryUnitOfWork:
         self._codes = MemoryPartnerCodes(writes)
         self._customers = MemoryCustomers(writes)
         self._outbox = MemoryOutbox(writes)
+        self._records = MemoryPartnerRecords(writes)
+        self._consents = MemoryConsentRequests(writes)
+        self._signup_links = MemorySignupLinks(writes)
+        self._tracking = MemoryTrackingEntries(writes)
+        self._commission_plans = MemoryCommissionPlans(writes)
+        self._commissions = MemoryCommissionEntries(writes)
 
     @property
     def products(self) -> MemoryProducts:
@@ -276,6 +501,30 @@ class MemoryUnitOfWork:
     @property
     def outbox(self) -> MemoryOutbox:
         return self._outbox
+
+    @property
+    def records(self) -> MemoryPartnerRecords:
+        return self._records
+
+    @property
+    def consents(self) -> MemoryConsentRequests:
+        return self._consents
+
+    @property
+    def signup_links(self) -> MemorySignupLinks:
+        return self._signup_links
+
+    @property
+    def tracking(self) -> MemoryTrackingEntries:
+        return self._tracking
+
+    @property
+    def commission_plans(self) -> MemoryCommissionPlans:
+        return self._commission_plans
+
+    @property
+    def commissions(self) -> MemoryCommissionEntries:
+        return self._commissions
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -252,9 +252,10 @@ class CustomersService:
             if current is not None and current.edition is edition:
                 return customer
             plans = tuple(p for p in customer.products if p.product != key)
-            updated = uow.customers.update(
-                attrs.evolve(customer, products=(*plans, ProductPlan(key, edition, day)))
-            )
+            plan = ProductPlan(key, edition, day)
+            updated = uow.customers.update(attrs.evolve(customer, products=(*plans, plan)))
+            for listener in self._rt.plan_listeners:
+                listener(uow, updated, plan)
             self._rt.publish(
                 uow,
                 DomainEvent(

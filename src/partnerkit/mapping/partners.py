@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from partnerkit import validate
 from partnerkit.errors import (
@@ -28,6 +29,7 @@ from partnerkit.ports import UnitOfWork
 from partnerkit.runtime import Runtime
 
 __all__ = [
+    "DirectoryEntry",
     "Partner",
     "PartnerCode",
     "PartnerCodeStatus",
@@ -90,6 +92,18 @@ class PartnerCode:
     retired_at: datetime | None = None
 
 
+@attrs.frozen
+class DirectoryEntry:
+    """A partner as the public directory shows it: who, where, on what, and the code to tag."""
+
+    partner_id: str
+    name: str
+    kind: PartnerKind
+    code: str | None
+    regions: tuple[str, ...]
+    expertise: tuple[str, ...]
+
+
 def normalize_username(value: object, field: str = "username") -> str:
     """Usernames compare case-insensitively, so they are stored case-folded."""
     cleaned = validate.text(value, field, max_length=30).casefold()
@@ -106,8 +120,9 @@ def normalize_username(value: object, field: str = "username") -> str:
 class PartnersService:
     """`kit.partners`: the partner program's accounts and codes."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, inactivity_months: int = 12) -> None:
         self._rt = runtime
+        self.inactivity_months = inactivity_months
 
     # --- accounts -----------------------------------------------------------------------------
 
@@ -196,25 +211,127 @@ class PartnersService:
         deactivated account must be reactivated by the partner team first.
         """
         login = validate.text(login, "login", max_length=254)
-        with self._rt.uow(readonly=True) as uow:
+        with self._rt.uow() as uow:
             partner = (
                 uow.partners.get_by_email(login.lower())
                 if "@" in login
                 else uow.partners.get_by_username(login.casefold())
             )
-        if partner is None:
-            raise PartnerNotFoundError("no partner account with that login")
-        if partner.username is None:
-            raise UsernameRequiredError(
-                "Username is mandatory in the partner portal; this account has none yet",
-                details={"partner_id": partner.id},
+            if partner is None:
+                raise PartnerNotFoundError("no partner account with that login")
+            if partner.username is None:
+                raise UsernameRequiredError(
+                    "Username is mandatory in the partner portal; this account has none yet",
+                    details={"partner_id": partner.id},
+                )
+            if not partner.is_active:
+                raise PartnerDeactivatedError(
+                    "this partner account was deactivated by the partner team",
+                    details={"partner_id": partner.id},
+                )
+            # Signing in is activity: it keeps the account clear of the inactivity rule.
+            uow.partners.touch(partner.id, self._rt.now())
+            return attrs.evolve(partner, last_active_at=max(partner.last_active_at, self._rt.now()))
+
+    # --- the partner team: status and the inactivity rule (000 seed) --------------------------
+
+    def deactivate(self, partner_id: str, *, reason: str, by: str) -> Partner:
+        """Deactivate an account: it can no longer sign in, tag, add or track."""
+        why = validate.text(reason, "reason", max_length=500)
+        with self._rt.uow() as uow:
+            partner = self._load(uow, partner_id)
+            if not partner.is_active:
+                return partner
+            updated = uow.partners.update(attrs.evolve(partner, status=PartnerStatus.DEACTIVATED))
+            self._rt.publish(
+                uow,
+                DomainEvent(
+                    "partner.deactivated",
+                    {"partner_id": partner.id, "reason": why, "by": validate.text(by, "by")},
+                ),
             )
-        if not partner.is_active:
-            raise PartnerDeactivatedError(
-                "this partner account was deactivated by the partner team",
-                details={"partner_id": partner.id},
+        return updated
+
+    def reactivate(self, partner_id: str, *, by: str) -> Partner:
+        """The partner team's answer to a reactivation request (000 seed). The clock of the
+        inactivity rule restarts now."""
+        with self._rt.uow() as uow:
+            partner = self._load(uow, partner_id)
+            if partner.is_active:
+                return partner
+            updated = uow.partners.update(
+                attrs.evolve(partner, status=PartnerStatus.ACTIVE, last_active_at=self._rt.now())
             )
-        return partner
+            self._rt.publish(
+                uow,
+                DomainEvent(
+                    "partner.reactivated", {"partner_id": partner.id, "by": validate.text(by, "by")}
+                ),
+            )
+        return updated
+
+    def next_inactivity_due(self, uow: UnitOfWork) -> datetime | None:
+        oldest = uow.partners.oldest_activity()
+        return None if oldest is None else oldest + relativedelta(months=self.inactivity_months)
+
+    def deactivate_inactive(self, now: datetime) -> int:
+        """Deactivate partners inactive for longer than the policy's limit (12 months)."""
+        limit = relativedelta(months=self.inactivity_months)
+        with self._rt.uow() as uow:
+            # Month arithmetic does not invert at month ends (Feb 29 + 12 months - 12 months
+            # is Feb 28), so fetch a little wide and decide exactly per partner.
+            idle = [
+                p
+                for p in uow.partners.idle_since(now - limit + timedelta(days=3))
+                if p.last_active_at + limit <= now
+            ]
+            for partner in idle:
+                uow.partners.update(attrs.evolve(partner, status=PartnerStatus.DEACTIVATED))
+                self._rt.publish(
+                    uow,
+                    DomainEvent(
+                        "partner.deactivated",
+                        {
+                            "partner_id": partner.id,
+                            "reason": f"inactive for {self.inactivity_months} months",
+                            "by": "partnerkit",
+                        },
+                    ),
+                )
+        return len(idle)
+
+    def directory(
+        self, *, region: str | None = None, expertise: str | None = None
+    ) -> list[DirectoryEntry]:
+        """Active partners with their codes (001 seed), by region and product if asked."""
+        wanted_region = validate.region(region, "region") if region is not None else None
+        wanted_product = validate.key(expertise, "expertise") if expertise is not None else None
+        with self._rt.uow(readonly=True) as uow:
+            entries = []
+            for partner in uow.partners.all(status=PartnerStatus.ACTIVE):
+                if wanted_region is not None and wanted_region not in partner.regions:
+                    continue
+                if wanted_product is not None and wanted_product not in partner.expertise:
+                    continue
+                code = next(
+                    (
+                        c.code
+                        for c in uow.codes.for_partner(partner.id)
+                        if c.status is PartnerCodeStatus.ACTIVE
+                    ),
+                    None,
+                )
+                entries.append(
+                    DirectoryEntry(
+                        partner.id,
+                        partner.name,
+                        partner.kind,
+                        code,
+                        partner.regions,
+                        partner.expertise,
+                    )
+                )
+        return entries
 
     # --- codes --------------------------------------------------------------------------------
 
@@ -229,6 +346,12 @@ class PartnersService:
         key = canonical_key(display)
         with self._rt.uow() as uow:
             partner = self._load(uow, partner_id)
+            if not partner.is_active:
+                raise PartnerDeactivatedError(
+                    f"the partner account of {partner.name} is deactivated",
+                    details={"partner_id": partner.id},
+                )
+            uow.partners.touch(partner.id, self._rt.now())
             existing = uow.codes.get(key)
             if existing is not None:
                 if (

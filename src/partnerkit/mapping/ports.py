@@ -5,9 +5,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from partnerkit.mapping.partners import Partner, PartnerCode, PartnerStatus
+    from datetime import date, datetime
 
-__all__ = ["PartnerCodes", "Partners"]
+    from partnerkit.consent import ConsentKind, ConsentRequest
+    from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan
+    from partnerkit.mapping.partners import Partner, PartnerCode, PartnerStatus
+    from partnerkit.mapping.records import MappingInterval
+    from partnerkit.mapping.signup import SignupLink
+    from partnerkit.mapping.tracking import TrackingEntry
+
+__all__ = [
+    "CommissionEntries",
+    "CommissionPlans",
+    "ConsentRequests",
+    "PartnerCodes",
+    "PartnerRecords",
+    "Partners",
+    "SignupLinks",
+    "TrackingEntries",
+]
 
 
 class Partners(Protocol):
@@ -30,6 +46,16 @@ class Partners(Protocol):
     def all(self, *, status: PartnerStatus | None = None) -> list[Partner]:
         """Partners ordered by name, then id."""
 
+    def touch(self, partner_id: str, at: datetime) -> None:
+        """Record activity: last_active_at becomes `at` if later. No version check, so that
+        concurrent actions of one partner never conflict over it."""
+
+    def idle_since(self, cutoff: datetime) -> list[Partner]:
+        """Active partners whose last activity is at or before `cutoff`."""
+
+    def oldest_activity(self) -> datetime | None:
+        """The earliest last_active_at among active partners."""
+
 
 class PartnerCodes(Protocol):
     def add(self, code: PartnerCode) -> None:
@@ -43,3 +69,100 @@ class PartnerCodes(Protocol):
 
     def update(self, code: PartnerCode) -> None:
         """Store a code's new status (codes are never deleted)."""
+
+
+class PartnerRecords(Protocol):
+    """The partner-of-record history: intervals, at most one open per customer and product."""
+
+    def add(self, interval: MappingInterval) -> None:
+        """Store an open interval; raises PartnerOfRecordTakenError when one is open already
+        for its customer and product (a unique constraint, so racing writers get one winner)."""
+
+    def update(self, interval: MappingInterval) -> MappingInterval:
+        """Store a changed interval (status, or closing it: valid_to set releases the slot).
+
+        Optimistic: raises ConcurrencyError unless the stored version is `interval.version`.
+        """
+
+    def current(self, customer_id: str, product: str) -> MappingInterval | None:
+        """The open interval, locked for the rest of the transaction where the engine can."""
+
+    def history(self, customer_id: str, product: str) -> list[MappingInterval]:
+        """Every interval for the customer and product, oldest first."""
+
+    def for_customer(self, customer_id: str) -> list[MappingInterval]:
+        """Every interval of the customer, all products, oldest first."""
+
+    def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
+        """The partner's open intervals, oldest first."""
+
+    def provisional_ending_before(self, day: date) -> list[MappingInterval]:
+        """Open provisional intervals whose provisional_until is before `day`."""
+
+    def next_provisional_until(self) -> date | None:
+        """The earliest provisional_until among open provisional intervals."""
+
+
+class ConsentRequests(Protocol):
+    def add(self, request: ConsentRequest) -> None: ...
+
+    def get(self, request_id: str) -> ConsentRequest | None: ...
+
+    def get_by_token_hash(self, token_hash: str) -> ConsentRequest | None: ...
+
+    def update(self, request: ConsentRequest) -> ConsentRequest:
+        """Optimistic like the others: raises ConcurrencyError on a stale version."""
+
+    def pending(
+        self,
+        *,
+        customer_id: str | None = None,
+        partner_id: str | None = None,
+        product: str | None = None,
+        kind: ConsentKind | None = None,
+    ) -> list[ConsentRequest]:
+        """Requests still waiting, oldest first; `partner_id` matches either side."""
+
+    def expiring(self, now: datetime) -> list[ConsentRequest]:
+        """Pending requests whose expires_at is at or before `now`."""
+
+    def next_expiry(self) -> datetime | None: ...
+
+
+class SignupLinks(Protocol):
+    def add(self, link: SignupLink) -> None: ...
+
+    def get_by_token_hash(self, token_hash: str) -> SignupLink | None: ...
+
+
+class TrackingEntries(Protocol):
+    def add(self, entry: TrackingEntry) -> None:
+        """Store an entry; adding the same partner and email again changes nothing."""
+
+    def remove(self, partner_id: str, email: str) -> None: ...
+
+    def for_partner(self, partner_id: str) -> list[TrackingEntry]:
+        """Oldest first."""
+
+    def for_customer(self, customer_id: str) -> list[TrackingEntry]: ...
+
+
+class CommissionPlans(Protocol):
+    def put(self, plan: CommissionPlan) -> None:
+        """Insert or replace the partner's plan."""
+
+    def get(self, partner_id: str) -> CommissionPlan | None: ...
+
+
+class CommissionEntries(Protocol):
+    def add(self, entry: CommissionEntry) -> None:
+        """Append an entry; raises CommissionConflictError when the transaction id is booked."""
+
+    def get_by_transaction(self, transaction_id: str) -> CommissionEntry | None: ...
+
+    def for_partner(
+        self, partner_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[CommissionEntry]:
+        """Entries with start <= occurred_at < end, in occurred_at then id order."""
+
+    def for_customer(self, customer_id: str, product: str) -> list[CommissionEntry]: ...

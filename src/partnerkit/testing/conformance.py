@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import attrs
 import pytest
 
 from partnerkit.clock import SimulatedClock
+from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
 from partnerkit.customers.accounts import (
     ContactPerson,
     Customer,
@@ -22,10 +24,12 @@ from partnerkit.customers.accounts import (
 )
 from partnerkit.errors import (
     CodeTakenError,
+    CommissionConflictError,
     ConcurrencyError,
     EmailTakenError,
     InvalidCodeError,
     PartnerkitError,
+    PartnerOfRecordTakenError,
     ProductTakenError,
     UsernameRequiredError,
     UsernameTakenError,
@@ -34,6 +38,7 @@ from partnerkit.errors import (
 from partnerkit.events import DomainEvent, Email, MessageStatus, OutboxMessage
 from partnerkit.gateways.mailer import FakeMailer
 from partnerkit.kit import Kit
+from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
 from partnerkit.mapping.partners import (
     Partner,
     PartnerCode,
@@ -41,6 +46,10 @@ from partnerkit.mapping.partners import (
     PartnerKind,
     PartnerStatus,
 )
+from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
+from partnerkit.mapping.signup import SignupLink
+from partnerkit.mapping.tracking import TrackingEntry
+from partnerkit.money import Money
 from partnerkit.ports import Backend
 from partnerkit.subscriptions.catalog import Product
 
@@ -78,6 +87,60 @@ def _customer(cid: str, *emails: str) -> Customer:
         contacts=(ContactPerson("Ana", emails[0], "+91 1234", primary=True),),
         products=(ProductPlan("crm", Edition.PAID, date(2025, 12, 1)),),
     )
+
+
+def _interval(
+    rid: str, customer_id: str, product: str, partner_id: str, **kw: object
+) -> MappingInterval:
+    values: dict[str, object] = {
+        "id": rid,
+        "customer_id": customer_id,
+        "product": product,
+        "partner_id": partner_id,
+        "channel": Channel.TAG,
+        "valid_from": T0,
+        "reason": "tagged by the customer's admin",
+        "by": "it@acme.example",
+    }
+    values.update(kw)
+    return MappingInterval(**values)  # type: ignore[arg-type]
+
+
+def _consent(cid: str, token_hash: str, **kw: object) -> ConsentRequest:
+    values: dict[str, object] = {
+        "id": cid,
+        "kind": ConsentKind.MAPPING_APPROVAL,
+        "customer_id": "cus_1",
+        "product": "crm",
+        "partner_id": "ptr_1",
+        "requested_by": "ptr_1@partners.example",
+        "requested_at": T0,
+        "expires_at": T0 + timedelta(days=7),
+        "token_hash": token_hash,
+    }
+    values.update(kw)
+    return ConsentRequest(**values)  # type: ignore[arg-type]
+
+
+def _entry(eid: str, transaction_id: str, base: Money, **kw: object) -> CommissionEntry:
+    rate = kw.get("rate", Decimal("20"))
+    assert isinstance(rate, Decimal)
+    values: dict[str, object] = {
+        "id": eid,
+        "partner_id": "ptr_1",
+        "customer_id": "cus_1",
+        "product": "crm",
+        "transaction_id": transaction_id,
+        "kind": EntryKind.ACCRUAL,
+        "base": base,
+        "rate": rate,
+        "commission_exact": base.amount * rate / 100,
+        "occurred_at": T0,
+        "booked_at": T0 + timedelta(minutes=1),
+        "interval_id": "map_1",
+    }
+    values.update(kw)
+    return CommissionEntry(**values)  # type: ignore[arg-type]
 
 
 class BackendContract:
@@ -423,3 +486,460 @@ class BackendContract:
         assert seen == []
         partner = kit.partners.register(name="Zillium", username="zillium", email="o@z.example")
         assert [e.payload["partner_id"] for e in seen] == [partner.id]
+
+    # --- the partner program: what its repositories store ---------------------------------
+
+    def _program(self, backend: Backend) -> None:
+        """Products, three partners and two customers: the rows the program refers to."""
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_1", "Zillium"))
+            uow.partners.add(_partner("ptr_2", "Other"))
+            uow.partners.add(_partner("ptr_3", "Third"))
+            uow.customers.add(_customer("cus_1", "it@acme.example"))
+            uow.customers.add(_customer("cus_2", "it@globex.example"))
+
+    def test_partner_record_round_trips_as_the_current_one(self, backend: Backend) -> None:
+        self._program(backend)
+        interval = _interval(
+            "map_1",
+            "cus_1",
+            "crm",
+            "ptr_1",
+            channel=Channel.PARTNER_ADDED,
+            status=MappingStatus.PROVISIONAL,
+            provisional_until=date(2026, 2, 4),
+            commission_from=T0 - timedelta(days=31, microseconds=7),
+            evidence="email of 2026-01-04 from the customer",
+        )
+        with backend.unit_of_work() as uow:
+            uow.records.add(interval)
+        with backend.unit_of_work(readonly=True) as uow:
+            stored = uow.records.current("cus_1", "crm")
+            assert stored == interval
+            assert stored is not None and stored.valid_from.utcoffset() == timedelta(0)
+            assert uow.records.current("cus_1", "books") is None
+            assert uow.records.current("cus_2", "crm") is None
+            assert uow.records.history("cus_1", "crm") == [interval]
+            assert uow.records.for_customer("cus_1") == [interval]
+            assert uow.records.for_customer("cus_2") == []
+
+    def test_one_partner_of_record_per_customer_and_product(self, backend: Backend) -> None:
+        self._program(backend)
+        first = _interval("map_1", "cus_1", "crm", "ptr_1")
+        with backend.unit_of_work() as uow:
+            uow.records.add(first)
+            # Another product, or another customer, is another slot.
+            uow.records.add(_interval("map_2", "cus_1", "books", "ptr_2"))
+            uow.records.add(_interval("map_3", "cus_2", "crm", "ptr_2"))
+        with backend.unit_of_work() as uow:
+            with pytest.raises(PartnerOfRecordTakenError) as info:
+                uow.records.add(
+                    _interval("map_4", "cus_1", "crm", "ptr_2", valid_from=T0 + timedelta(1))
+                )
+            assert info.value.details == {"customer_id": "cus_1", "product": "crm"}
+            # The refused interval left nothing behind, and the transaction goes on.
+            assert uow.records.history("cus_1", "crm") == [first]
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.records.history("cus_1", "crm") == [first]
+            assert uow.records.open_for_partner("ptr_2") == [
+                _interval("map_2", "cus_1", "books", "ptr_2"),
+                _interval("map_3", "cus_2", "crm", "ptr_2"),
+            ]
+        end = T0 + timedelta(days=3, microseconds=5)
+        with backend.unit_of_work() as uow:
+            current = uow.records.current("cus_1", "crm")
+            assert current == first
+            closed = uow.records.update(first.close(end, "transferred", "it@acme.example"))
+            assert closed.version == 2 and not closed.is_open
+            assert uow.records.current("cus_1", "crm") is None
+            second = _interval("map_5", "cus_1", "crm", "ptr_2", valid_from=end)
+            uow.records.add(second)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.records.current("cus_1", "crm") == second
+            assert uow.records.history("cus_1", "crm") == [closed, second]
+            assert uow.records.open_for_partner("ptr_1") == []
+
+    def test_partner_record_update_is_optimistic(self, backend: Backend) -> None:
+        self._program(backend)
+        interval = _interval(
+            "map_1",
+            "cus_1",
+            "crm",
+            "ptr_1",
+            status=MappingStatus.PROVISIONAL,
+            provisional_until=date(2026, 2, 4),
+        )
+        with backend.unit_of_work() as uow:
+            uow.records.add(interval)
+        with backend.unit_of_work() as uow:
+            saved = uow.records.update(
+                attrs.evolve(interval, status=MappingStatus.PERMANENT, provisional_until=None)
+            )
+        assert saved.version == 2
+        with pytest.raises(ConcurrencyError), backend.unit_of_work() as uow:
+            uow.records.update(interval.close(T0 + timedelta(days=1), "stale", "ops"))
+        with pytest.raises(ConcurrencyError), backend.unit_of_work() as uow:
+            uow.records.update(_interval("map_9", "cus_1", "crm", "ptr_1"))
+        with backend.unit_of_work(readonly=True) as uow:
+            # The stale close neither changed the interval nor released the slot.
+            assert uow.records.current("cus_1", "crm") == saved
+            assert uow.records.history("cus_1", "crm") == [saved]
+
+    def test_partner_record_queries_order_and_filter(self, backend: Backend) -> None:
+        self._program(backend)
+        day = date(2026, 2, 1)
+        later = T0 + timedelta(hours=2, microseconds=1)
+        rows = [
+            # Same valid_from: ordered by id.
+            _interval("map_b", "cus_1", "crm", "ptr_1", valid_from=later),
+            _interval(
+                "map_a",
+                "cus_1",
+                "books",
+                "ptr_1",
+                valid_from=later,
+                status=MappingStatus.PROVISIONAL,
+                provisional_until=date(2026, 1, 31),
+            ),
+            _interval(
+                "map_c",
+                "cus_2",
+                "crm",
+                "ptr_1",
+                status=MappingStatus.PROVISIONAL,
+                provisional_until=date(2026, 1, 20),
+            ),
+            _interval(
+                "map_d",
+                "cus_2",
+                "books",
+                "ptr_2",
+                status=MappingStatus.PROVISIONAL,
+                provisional_until=day,  # not before `day`
+            ),
+        ]
+        with backend.unit_of_work() as uow:
+            assert uow.records.next_provisional_until() is None
+            for row in rows:
+                uow.records.add(row)
+            closed = uow.records.update(
+                rows[2].close(T0 + timedelta(days=1), "removed", "partner team")
+            )
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [i.id for i in uow.records.for_customer("cus_1")] == ["map_a", "map_b"]
+            assert uow.records.for_customer("cus_2") == [closed, rows[3]]
+            assert [i.id for i in uow.records.open_for_partner("ptr_1")] == ["map_a", "map_b"]
+            # map_c ended, map_d's date is not before the day, map_b is permanent.
+            assert [i.id for i in uow.records.provisional_ending_before(day)] == ["map_a"]
+            assert [i.id for i in uow.records.provisional_ending_before(date(2026, 2, 2))] == [
+                "map_d",
+                "map_a",
+            ]
+            assert uow.records.provisional_ending_before(date(2026, 1, 31)) == []
+            assert uow.records.next_provisional_until() == date(2026, 1, 31)
+
+    def test_consent_request_round_trips_with_confirmations(self, backend: Backend) -> None:
+        self._program(backend)
+        request = _consent(
+            "cns_1",
+            "a" * 64,
+            kind=ConsentKind.TRANSFER,
+            from_partner_id="ptr_2",
+            required_confirmations=2,
+            confirmations=(Confirmation("it@acme.example", T0 + timedelta(microseconds=3)),),
+            context={"reason": "moving", "nested": {"b": [1, "two", None], "a": True}},
+        )
+        with backend.unit_of_work() as uow:
+            uow.consents.add(request)
+            uow.consents.add(_consent("cns_2", "b" * 64))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.consents.get("cns_1") == request
+            assert uow.consents.get_by_token_hash("a" * 64) == request
+            assert uow.consents.get_by_token_hash("c" * 64) is None
+            assert uow.consents.get("cns_9") is None
+            plain = uow.consents.get("cns_2")
+            assert plain is not None
+            assert plain.context == {} and plain.confirmations == ()
+
+    def test_consent_update_replaces_confirmations_and_is_optimistic(
+        self, backend: Backend
+    ) -> None:
+        self._program(backend)
+        request = _consent(
+            "cns_1",
+            "a" * 64,
+            required_confirmations=2,
+            confirmations=(Confirmation("it@acme.example", T0),),
+        )
+        with backend.unit_of_work() as uow:
+            uow.consents.add(request)
+        now = T0 + timedelta(hours=5, microseconds=11)
+        confirmed = request.confirm("bob@acme.example", now)
+        assert confirmed.status is ConsentStatus.EFFECTIVE
+        with backend.unit_of_work() as uow:
+            saved = uow.consents.update(confirmed)
+        assert saved.version == 2
+        with pytest.raises(ConcurrencyError), backend.unit_of_work() as uow:
+            uow.consents.update(request.cancel(now))
+        with backend.unit_of_work() as uow:
+            assert uow.consents.get("cns_1") == saved
+            assert len(saved.confirmations) == 2
+            fewer = uow.consents.update(attrs.evolve(saved, confirmations=()))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.consents.get_by_token_hash("a" * 64) == fewer
+            assert fewer.version == 3 and fewer.confirmations == ()
+
+    def test_pending_consents_filter_order_and_expire(self, backend: Backend) -> None:
+        self._program(backend)
+        week = T0 + timedelta(days=7)
+        requests = [
+            _consent("cns_b", "b" * 64),
+            _consent("cns_a", "a" * 64),  # same requested_at: ordered by id
+            _consent(
+                "cns_c",
+                "c" * 64,
+                kind=ConsentKind.TRANSFER,
+                partner_id="ptr_3",
+                from_partner_id="ptr_1",
+                requested_at=T0 - timedelta(hours=1),
+                expires_at=week - timedelta(microseconds=1),
+            ),
+            _consent(
+                "cns_d",
+                "d" * 64,
+                customer_id="cus_2",
+                product="books",
+                partner_id="ptr_2",
+                expires_at=week + timedelta(days=1),
+            ),
+            _consent("cns_e", "e" * 64, status=ConsentStatus.EFFECTIVE, expires_at=T0),
+        ]
+        with backend.unit_of_work() as uow:
+            assert uow.consents.next_expiry() is None
+            for request in requests:
+                uow.consents.add(request)
+        with backend.unit_of_work(readonly=True) as uow:
+            ids = [r.id for r in uow.consents.pending()]
+            assert ids == ["cns_c", "cns_a", "cns_b", "cns_d"]
+            assert [r.id for r in uow.consents.pending(customer_id="cus_2")] == ["cns_d"]
+            # partner_id matches the gaining and the losing partner.
+            assert [r.id for r in uow.consents.pending(partner_id="ptr_1")] == [
+                "cns_c",
+                "cns_a",
+                "cns_b",
+            ]
+            assert [r.id for r in uow.consents.pending(partner_id="ptr_3")] == ["cns_c"]
+            assert [r.id for r in uow.consents.pending(product="books")] == ["cns_d"]
+            transfers = uow.consents.pending(kind=ConsentKind.TRANSFER)
+            assert [r.id for r in transfers] == ["cns_c"]
+            assert uow.consents.pending(customer_id="cus_2", partner_id="ptr_1") == []
+            assert uow.consents.next_expiry() == week - timedelta(microseconds=1)
+            assert [r.id for r in uow.consents.expiring(week - timedelta(microseconds=2))] == []
+            assert [r.id for r in uow.consents.expiring(week)] == ["cns_c", "cns_a", "cns_b"]
+        with backend.unit_of_work() as uow:
+            for request in uow.consents.expiring(week):
+                uow.consents.update(request.expire(week))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [r.id for r in uow.consents.pending()] == ["cns_d"]
+            assert uow.consents.next_expiry() == week + timedelta(days=1)
+            expired = uow.consents.get("cns_a")
+            assert expired is not None and expired.status is ConsentStatus.EXPIRED
+
+    def test_signup_links_round_trip_by_token_hash(self, backend: Backend) -> None:
+        self._program(backend)
+        every = SignupLink("a" * 64, "ptr_1", T0)
+        one = SignupLink("b" * 64, "ptr_1", T0, product="crm", revoked_at=T0 + timedelta(1))
+        with backend.unit_of_work() as uow:
+            uow.signup_links.add(every)
+            uow.signup_links.add(one)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.signup_links.get_by_token_hash("a" * 64) == every
+            assert uow.signup_links.get_by_token_hash("b" * 64) == one
+            assert uow.signup_links.get_by_token_hash("c" * 64) is None
+
+    def test_tracking_entries_are_idempotent_ordered_and_removable(self, backend: Backend) -> None:
+        self._program(backend)
+        later = T0 + timedelta(minutes=5, microseconds=9)
+        bob = TrackingEntry("ptr_1", "bob@acme.example", "cus_1", later)
+        ann = TrackingEntry("ptr_1", "ann@acme.example", "cus_1", later)
+        eve = TrackingEntry("ptr_1", "eve@globex.example", "cus_2", T0)
+        other = TrackingEntry("ptr_2", "bob@acme.example", "cus_1", T0)
+        with backend.unit_of_work() as uow:
+            for entry in (bob, ann, eve, other):
+                uow.tracking.add(entry)
+            # Again, even with other facts: nothing changes.
+            uow.tracking.add(TrackingEntry("ptr_1", "bob@acme.example", "cus_2", T0))
+        with backend.unit_of_work() as uow:
+            uow.tracking.add(bob)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.tracking.for_partner("ptr_1") == [eve, ann, bob]
+            assert uow.tracking.for_partner("ptr_3") == []
+            assert uow.tracking.for_customer("cus_1") == [other, ann, bob]
+        with backend.unit_of_work() as uow:
+            uow.tracking.remove("ptr_1", "bob@acme.example")
+            uow.tracking.remove("ptr_1", "nobody@acme.example")
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.tracking.for_partner("ptr_1") == [eve, ann]
+            assert uow.tracking.for_customer("cus_1") == [other, ann]
+
+    def test_commission_plan_put_inserts_or_replaces(self, backend: Backend) -> None:
+        self._program(backend)
+        plan = CommissionPlan("ptr_1", Decimal("12.50"), T0, limit_months=12)
+        with backend.unit_of_work() as uow:
+            assert uow.commission_plans.get("ptr_1") is None
+            uow.commission_plans.put(plan)
+            uow.commission_plans.put(CommissionPlan("ptr_2", Decimal("20"), T0))
+        with backend.unit_of_work(readonly=True) as uow:
+            stored = uow.commission_plans.get("ptr_1")
+            assert stored == plan
+            assert stored is not None and str(stored.rate) == "12.50"
+        replaced = CommissionPlan(
+            "ptr_1", Decimal("7.125"), T0 + timedelta(days=2, microseconds=1), version=2
+        )
+        with backend.unit_of_work() as uow:
+            uow.commission_plans.put(replaced)
+            uow.commission_plans.put(replaced)  # the same values again: still one plan
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.commission_plans.get("ptr_1") == replaced
+            assert uow.commission_plans.get("ptr_2") == CommissionPlan("ptr_2", Decimal("20"), T0)
+            assert uow.commission_plans.get("ptr_3") is None
+
+    def _with_interval(self, backend: Backend) -> None:
+        self._program(backend)
+        with backend.unit_of_work() as uow:
+            uow.records.add(_interval("map_1", "cus_1", "crm", "ptr_1"))
+
+    def test_commission_entries_keep_money_and_decimals_exact(self, backend: Backend) -> None:
+        self._with_interval(backend)
+        usd = _entry(
+            "com_1",
+            "txn_usd",
+            Money.of("1234.56", "USD"),
+            commission_exact=Decimal("246.912"),
+        )
+        jpy = _entry("com_2", "txn_jpy", Money.of("98765", "JPY"), rate=Decimal("12.5"))
+        kwd = _entry("com_3", "txn_kwd", Money.of("10.005", "KWD"), rate=Decimal("0.333"))
+        refund = _entry(
+            "com_4",
+            "txn_usd_refund",
+            Money.of("-1234.56", "USD"),
+            kind=EntryKind.REVERSAL,
+            commission_exact=Decimal("-246.912"),
+            reverses="txn_usd",
+        )
+        with backend.unit_of_work() as uow:
+            for entry in (usd, jpy, kwd, refund):
+                uow.commissions.add(entry)
+        with backend.unit_of_work(readonly=True) as uow:
+            for entry in (usd, jpy, kwd, refund):
+                stored = uow.commissions.get_by_transaction(entry.transaction_id)
+                assert stored == entry
+                assert stored is not None
+                # Exact to the digit, not just equal in value.
+                assert str(stored.commission_exact) == str(entry.commission_exact)
+                assert str(stored.rate) == str(entry.rate)
+                assert stored.base.amount.as_tuple() == entry.base.amount.as_tuple()
+            assert uow.commissions.get_by_transaction("txn_none") is None
+        assert str(jpy.commission_exact) == "12345.625"
+        assert str(kwd.commission_exact) == "0.03331665"
+        assert usd.commission == Money.of("246.91", "USD")
+
+    def test_a_transaction_is_booked_once(self, backend: Backend) -> None:
+        self._with_interval(backend)
+        first = _entry("com_1", "txn_1", Money.of("100.00", "USD"))
+        with backend.unit_of_work() as uow:
+            uow.commissions.add(first)
+        with backend.unit_of_work() as uow:
+            with pytest.raises(CommissionConflictError) as info:
+                uow.commissions.add(_entry("com_2", "txn_1", Money.of("999.99", "USD")))
+            assert info.value.details == {"transaction_id": "txn_1"}
+            # The transaction goes on after the refusal.
+            uow.commissions.add(_entry("com_3", "txn_2", Money.of("5.00", "USD")))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.commissions.get_by_transaction("txn_1") == first
+            assert [e.id for e in uow.commissions.for_partner("ptr_1")] == ["com_1", "com_3"]
+
+    def test_commission_entries_by_partner_window_and_by_customer(self, backend: Backend) -> None:
+        self._with_interval(backend)
+        feb = T0 + timedelta(days=31, microseconds=1)
+        usd = Money.of("10.00", "USD")
+        entries = [
+            _entry("com_b", "txn_b", usd),
+            _entry("com_a", "txn_a", usd),  # same occurred_at: ordered by id
+            _entry("com_c", "txn_c", usd, occurred_at=T0 - timedelta(microseconds=1)),
+            _entry("com_d", "txn_d", usd, occurred_at=feb),
+            _entry("com_e", "txn_e", usd, product="books", customer_id="cus_2"),
+            _entry("com_f", "txn_f", usd, partner_id="ptr_2"),
+        ]
+        with backend.unit_of_work() as uow:
+            for entry in entries:
+                uow.commissions.add(entry)
+        with backend.unit_of_work(readonly=True) as uow:
+
+            def ids(found: list[CommissionEntry]) -> list[str]:
+                return [e.id for e in found]
+
+            every = ["com_c", "com_a", "com_b", "com_e", "com_d"]
+            assert ids(uow.commissions.for_partner("ptr_1")) == every
+            # start <= occurred_at < end
+            assert ids(uow.commissions.for_partner("ptr_1", T0)) == every[1:]
+            assert ids(uow.commissions.for_partner("ptr_1", end=T0)) == ["com_c"]
+            assert ids(uow.commissions.for_partner("ptr_1", T0, feb)) == every[1:4]
+            assert ids(uow.commissions.for_partner("ptr_1", feb, feb)) == []
+            assert ids(uow.commissions.for_partner("ptr_2")) == ["com_f"]
+            assert ids(uow.commissions.for_customer("cus_1", "crm")) == [
+                "com_c",
+                "com_a",
+                "com_b",
+                "com_f",
+                "com_d",
+            ]
+            assert ids(uow.commissions.for_customer("cus_2", "books")) == ["com_e"]
+            assert uow.commissions.for_customer("cus_2", "crm") == []
+
+    def test_partner_activity_only_moves_forward(self, backend: Backend) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            assert uow.partners.oldest_activity() is None
+            assert uow.partners.idle_since(T0) == []
+            uow.partners.add(_partner("ptr_1", "Zillium"))
+        later = T0 + timedelta(days=1, microseconds=1)
+        with backend.unit_of_work() as uow:
+            uow.partners.touch("ptr_1", later)
+            uow.partners.touch("ptr_1", T0 + timedelta(microseconds=1))  # earlier: ignored
+            uow.partners.touch("ptr_9", later)  # no such partner: nothing happens
+        with backend.unit_of_work(readonly=True) as uow:
+            stored = uow.partners.get("ptr_1")
+            assert stored is not None
+            assert stored.last_active_at == later
+            assert stored.version == 1  # no version check, no version change
+        with backend.unit_of_work() as uow:
+            # A partner read before the touch still updates: touch did not bump the version.
+            uow.partners.update(attrs.evolve(stored, name="Zillium Corp"))
+
+    def test_idle_partners_and_oldest_activity(self, backend: Backend) -> None:
+        self._with_products(backend)
+        cutoff = T0 + timedelta(days=10)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_b", "Beta", last_active_at=cutoff))
+            uow.partners.add(_partner("ptr_a", "Alpha", last_active_at=T0 + timedelta(days=2)))
+            uow.partners.add(_partner("ptr_c", "Alpha", last_active_at=T0 + timedelta(days=3)))
+            uow.partners.add(
+                _partner("ptr_d", "Recent", last_active_at=cutoff + timedelta(microseconds=1))
+            )
+            uow.partners.add(
+                _partner("ptr_e", "Gone", last_active_at=T0, status=PartnerStatus.DEACTIVATED)
+            )
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [p.id for p in uow.partners.idle_since(cutoff)] == ["ptr_a", "ptr_c", "ptr_b"]
+            idle = uow.partners.idle_since(T0 + timedelta(days=2))
+            assert idle == [uow.partners.get("ptr_a")]
+            assert uow.partners.idle_since(T0) == []
+            # The deactivated partner is older, but only active partners count.
+            assert uow.partners.oldest_activity() == T0 + timedelta(days=2)
+        with backend.unit_of_work() as uow:
+            uow.partners.touch("ptr_a", cutoff + timedelta(days=1))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [p.id for p in uow.partners.idle_since(cutoff)] == ["ptr_c", "ptr_b"]
+            assert uow.partners.oldest_activity() == T0 + timedelta(days=3)

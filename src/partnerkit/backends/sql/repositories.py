@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from partnerkit.backends.sql import schema as t
+from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
 from partnerkit.customers.accounts import (
     ContactPerson,
     Customer,
@@ -27,13 +29,16 @@ from partnerkit.customers.accounts import (
 )
 from partnerkit.errors import (
     CodeTakenError,
+    CommissionConflictError,
     ConcurrencyError,
     EmailTakenError,
     PartnerkitError,
+    PartnerOfRecordTakenError,
     ProductTakenError,
     UsernameTakenError,
 )
 from partnerkit.events import MessageKind, MessageStatus, OutboxMessage
+from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
 from partnerkit.mapping.partners import (
     Partner,
     PartnerCode,
@@ -41,14 +46,24 @@ from partnerkit.mapping.partners import (
     PartnerKind,
     PartnerStatus,
 )
+from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
+from partnerkit.mapping.signup import SignupLink
+from partnerkit.mapping.tracking import TrackingEntry
+from partnerkit.money import Money
 from partnerkit.subscriptions.catalog import Product
 
 __all__ = [
+    "SqlCommissionEntries",
+    "SqlCommissionPlans",
+    "SqlConsentRequests",
     "SqlCustomers",
     "SqlOutbox",
     "SqlPartnerCodes",
+    "SqlPartnerRecords",
     "SqlPartners",
     "SqlProducts",
+    "SqlSignupLinks",
+    "SqlTrackingEntries",
     "SqlUnitOfWork",
 ]
 
@@ -66,9 +81,60 @@ _PARTNER_BY_EMAIL = (
 _UPDATE_PARTNER = t.partners.update().where(
     t.partners.c.id == sa.bindparam("b_id"), t.partners.c.version == sa.bindparam("b_version")
 )
+# Activity only moves forward, and without a version check: a partner's concurrent actions
+# never conflict over it.
+_TOUCH_PARTNER = t.partners.update().where(
+    t.partners.c.id == sa.bindparam("b_id"), t.partners.c.last_active_at < sa.bindparam("b_at")
+)
 _CODE_BY_KEY = sa.select(t.partner_codes).where(t.partner_codes.c.key == sa.bindparam("v"))
 _UPDATE_CODE = t.partner_codes.update().where(t.partner_codes.c.key == sa.bindparam("b_key"))
 _UPDATE_MESSAGE = t.outbox.update().where(t.outbox.c.id == sa.bindparam("b_id"))
+
+_records = t.partner_records
+_slots = t.partner_of_record_open
+# FOR UPDATE locks the slot and the interval on PostgreSQL and MariaDB, so writers of one
+# customer's product serialise; SQLite serialises writers anyway and drops the clause.
+_CURRENT_RECORD = (
+    sa.select(_records)
+    .select_from(_slots.join(_records, _slots.c.record_id == _records.c.id))
+    .where(
+        _slots.c.customer_id == sa.bindparam("customer_id"),
+        _slots.c.product == sa.bindparam("product"),
+    )
+    .with_for_update()
+)
+_UPDATE_RECORD = _records.update().where(
+    _records.c.id == sa.bindparam("b_id"), _records.c.version == sa.bindparam("b_version")
+)
+_RELEASE_SLOT = _slots.delete().where(_slots.c.record_id == sa.bindparam("b_id"))
+_OPEN_PROVISIONAL = (
+    _records.c.valid_to.is_(None),
+    _records.c.status == MappingStatus.PROVISIONAL.value,
+    _records.c.provisional_until.is_not(None),
+)
+
+_consents = t.consent_requests
+_CONSENT_BY_ID = sa.select(_consents).where(_consents.c.id == sa.bindparam("v"))
+_CONSENT_BY_TOKEN = sa.select(_consents).where(_consents.c.token_hash == sa.bindparam("v"))
+_UPDATE_CONSENT = _consents.update().where(
+    _consents.c.id == sa.bindparam("b_id"), _consents.c.version == sa.bindparam("b_version")
+)
+_CONSENT_PENDING = _consents.c.status == ConsentStatus.REQUESTED.value
+
+_SIGNUP_BY_TOKEN = sa.select(t.signup_links).where(t.signup_links.c.token_hash == sa.bindparam("v"))
+
+_tracking = t.tracking_entries
+_TRACKING_EXISTS = sa.select(sa.literal(1)).where(
+    _tracking.c.partner_id == sa.bindparam("partner_id"),
+    _tracking.c.email == sa.bindparam("email"),
+)
+
+_plans = t.commission_plans
+_PLAN_BY_PARTNER = sa.select(_plans).where(_plans.c.partner_id == sa.bindparam("v"))
+_UPDATE_PLAN = _plans.update().where(_plans.c.partner_id == sa.bindparam("b_partner_id"))
+
+_entries = t.commission_entries
+_ENTRY_BY_TRANSACTION = sa.select(_entries).where(_entries.c.transaction_id == sa.bindparam("v"))
 
 
 class _Repo:
@@ -76,16 +142,25 @@ class _Repo:
         self._c = conn
 
     @contextmanager
-    def _unique(self, make_error: Callable[[], PartnerkitError]) -> Iterator[None]:
+    def _unique(
+        self,
+        make_error: Callable[[], PartnerkitError],
+        *,
+        taken: Callable[[], bool] | None = None,
+    ) -> Iterator[None]:
         """Run inserts in a savepoint and turn a unique violation into a domain error.
 
         The savepoint keeps the transaction usable on PostgreSQL, where a failed statement
-        otherwise aborts everything after it.
+        otherwise aborts everything after it. When the statements could also break another
+        constraint (a foreign key), `taken` tells after the fact whether the guarded value is
+        indeed taken; if not, the IntegrityError goes on (and leaves as IntegrityViolationError).
         """
         try:
             with self._c.begin_nested():
                 yield
         except IntegrityError as exc:
+            if taken is not None and not taken():
+                raise
             raise make_error() from exc
 
     def _replace_children(
@@ -162,6 +237,26 @@ class SqlPartners(_Repo):
         if status is not None:
             query = query.where(t.partners.c.status == status.value)
         return self._many(query)
+
+    def touch(self, partner_id: str, at: datetime) -> None:
+        self._c.execute(_TOUCH_PARTNER, {"b_id": partner_id, "b_at": at, "last_active_at": at})
+
+    def idle_since(self, cutoff: datetime) -> list[Partner]:
+        return self._many(
+            sa.select(t.partners)
+            .where(
+                t.partners.c.status == PartnerStatus.ACTIVE.value,
+                t.partners.c.last_active_at <= cutoff,
+            )
+            .order_by(t.partners.c.name, t.partners.c.id)
+        )
+
+    def oldest_activity(self) -> datetime | None:
+        earliest = sa.func.min(t.partners.c.last_active_at, type_=t.UtcDateTime())
+        value: datetime | None = self._c.execute(
+            sa.select(earliest).where(t.partners.c.status == PartnerStatus.ACTIVE.value)
+        ).scalar()
+        return value
 
     def _write_lists(self, p: Partner) -> None:
         for table, column, values in (
@@ -495,6 +590,423 @@ def _message(row: sa.Row[Any]) -> OutboxMessage:
     )
 
 
+# --- the partner program ----------------------------------------------------------------------
+
+
+class SqlPartnerRecords(_Repo):
+    def add(self, interval: MappingInterval) -> None:
+        # One savepoint for both rows, so that a refused slot leaves no interval behind; the
+        # inner one translates only the slot's violation (a bad foreign key stays what it is).
+        with self._c.begin_nested():
+            self._c.execute(_records.insert(), _record_row(interval))
+            with self._unique(
+                lambda: PartnerOfRecordTakenError(
+                    details={"customer_id": interval.customer_id, "product": interval.product}
+                )
+            ):
+                self._c.execute(
+                    _slots.insert(),
+                    {
+                        "customer_id": interval.customer_id,
+                        "product": interval.product,
+                        "record_id": interval.id,
+                    },
+                )
+
+    def update(self, interval: MappingInterval) -> MappingInterval:
+        row = _record_row(interval)
+        del row["id"]
+        row.update(version=interval.version + 1, b_id=interval.id, b_version=interval.version)
+        result = self._c.execute(_UPDATE_RECORD, row)
+        if result.rowcount != 1:
+            raise ConcurrencyError(
+                "the mapping changed since it was read",
+                details={"id": interval.id, "version": interval.version},
+            )
+        if not interval.is_open:
+            self._c.execute(_RELEASE_SLOT, {"b_id": interval.id})
+        return attrs.evolve(interval, version=interval.version + 1)
+
+    def current(self, customer_id: str, product: str) -> MappingInterval | None:
+        row = self._c.execute(
+            _CURRENT_RECORD, {"customer_id": customer_id, "product": product}
+        ).first()
+        return None if row is None else _interval(row)
+
+    def history(self, customer_id: str, product: str) -> list[MappingInterval]:
+        return self._many(_records.c.customer_id == customer_id, _records.c.product == product)
+
+    def for_customer(self, customer_id: str) -> list[MappingInterval]:
+        return self._many(_records.c.customer_id == customer_id)
+
+    def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
+        return self._many(_records.c.partner_id == partner_id, _records.c.valid_to.is_(None))
+
+    def provisional_ending_before(self, day: date) -> list[MappingInterval]:
+        return self._many(*_OPEN_PROVISIONAL, _records.c.provisional_until < day)
+
+    def next_provisional_until(self) -> date | None:
+        earliest = sa.func.min(_records.c.provisional_until, type_=sa.Date())
+        value: date | None = self._c.execute(sa.select(earliest).where(*_OPEN_PROVISIONAL)).scalar()
+        return value
+
+    def _many(self, *where: sa.ColumnElement[bool]) -> list[MappingInterval]:
+        rows = self._c.execute(
+            sa.select(_records).where(*where).order_by(_records.c.valid_from, _records.c.id)
+        )
+        return [_interval(r) for r in rows]
+
+
+def _record_row(i: MappingInterval) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "customer_id": i.customer_id,
+        "product": i.product,
+        "partner_id": i.partner_id,
+        "channel": i.channel.value,
+        "valid_from": i.valid_from,
+        "valid_to": i.valid_to,
+        "reason": i.reason,
+        "by": i.by,
+        "status": i.status.value,
+        "provisional_until": i.provisional_until,
+        "commission_from": i.commission_from,
+        "evidence": i.evidence,
+        "ended_reason": i.ended_reason,
+        "ended_by": i.ended_by,
+        "version": i.version,
+    }
+
+
+def _interval(row: sa.Row[Any]) -> MappingInterval:
+    return MappingInterval(
+        id=row.id,
+        customer_id=row.customer_id,
+        product=row.product,
+        partner_id=row.partner_id,
+        channel=Channel(row.channel),
+        valid_from=row.valid_from,
+        reason=row.reason,
+        by=row.by,
+        status=MappingStatus(row.status),
+        provisional_until=row.provisional_until,
+        commission_from=row.commission_from,
+        evidence=row.evidence,
+        valid_to=row.valid_to,
+        ended_reason=row.ended_reason,
+        ended_by=row.ended_by,
+        version=row.version,
+    )
+
+
+class SqlConsentRequests(_Repo):
+    def add(self, request: ConsentRequest) -> None:
+        self._c.execute(_consents.insert(), _consent_row(request))
+        if request.confirmations:
+            self._c.execute(t.consent_confirmations.insert(), _confirmation_rows(request))
+
+    def get(self, request_id: str) -> ConsentRequest | None:
+        found = self._many(_CONSENT_BY_ID, {"v": request_id})
+        return found[0] if found else None
+
+    def get_by_token_hash(self, token_hash: str) -> ConsentRequest | None:
+        found = self._many(_CONSENT_BY_TOKEN, {"v": token_hash})
+        return found[0] if found else None
+
+    def update(self, request: ConsentRequest) -> ConsentRequest:
+        row = _consent_row(request)
+        del row["id"]
+        row.update(version=request.version + 1, b_id=request.id, b_version=request.version)
+        result = self._c.execute(_UPDATE_CONSENT, row)
+        if result.rowcount != 1:
+            raise ConcurrencyError(
+                "the request changed since it was read",
+                details={"id": request.id, "version": request.version},
+            )
+        self._replace_children(
+            t.consent_confirmations, "request_id", request.id, _confirmation_rows(request)
+        )
+        return attrs.evolve(request, version=request.version + 1)
+
+    def pending(
+        self,
+        *,
+        customer_id: str | None = None,
+        partner_id: str | None = None,
+        product: str | None = None,
+        kind: ConsentKind | None = None,
+    ) -> list[ConsentRequest]:
+        query = self._pending()
+        if customer_id is not None:
+            query = query.where(_consents.c.customer_id == customer_id)
+        if partner_id is not None:
+            query = query.where(
+                sa.or_(
+                    _consents.c.partner_id == partner_id,
+                    _consents.c.from_partner_id == partner_id,
+                )
+            )
+        if product is not None:
+            query = query.where(_consents.c.product == product)
+        if kind is not None:
+            query = query.where(_consents.c.kind == kind.value)
+        return self._many(query)
+
+    def expiring(self, now: datetime) -> list[ConsentRequest]:
+        return self._many(self._pending().where(_consents.c.expires_at <= now))
+
+    def next_expiry(self) -> datetime | None:
+        earliest = sa.func.min(_consents.c.expires_at, type_=t.UtcDateTime())
+        value: datetime | None = self._c.execute(
+            sa.select(earliest).where(_CONSENT_PENDING)
+        ).scalar()
+        return value
+
+    @staticmethod
+    def _pending() -> sa.Select[Any]:
+        return (
+            sa.select(_consents)
+            .where(_CONSENT_PENDING)
+            .order_by(_consents.c.requested_at, _consents.c.id)
+        )
+
+    def _many(
+        self, query: sa.Select[Any], params: dict[str, Any] | None = None
+    ) -> list[ConsentRequest]:
+        rows = self._c.execute(query, params or {}).all()
+        if not rows:
+            return []
+        confirmations: dict[str, list[Confirmation]] = {r.id: [] for r in rows}
+        children = self._c.execute(
+            sa.select(t.consent_confirmations)
+            .where(t.consent_confirmations.c.request_id.in_(list(confirmations)))
+            .order_by(t.consent_confirmations.c.request_id, t.consent_confirmations.c.position)
+        )
+        for c in children:
+            confirmations[c.request_id].append(Confirmation(c.by, c.at))
+        return [
+            ConsentRequest(
+                id=r.id,
+                kind=ConsentKind(r.kind),
+                customer_id=r.customer_id,
+                product=r.product,
+                partner_id=r.partner_id,
+                requested_by=r.requested_by,
+                requested_at=r.requested_at,
+                expires_at=r.expires_at,
+                token_hash=r.token_hash,
+                from_partner_id=r.from_partner_id,
+                required_confirmations=r.required_confirmations,
+                confirmations=tuple(confirmations[r.id]),
+                status=ConsentStatus(r.status),
+                effective_at=r.effective_at,
+                closed_at=r.closed_at,
+                context=json.loads(r.context),
+                version=r.version,
+            )
+            for r in rows
+        ]
+
+
+def _confirmation_rows(r: ConsentRequest) -> list[dict[str, Any]]:
+    return [
+        {"request_id": r.id, "position": i, "by": c.by, "at": c.at}
+        for i, c in enumerate(r.confirmations)
+    ]
+
+
+def _consent_row(r: ConsentRequest) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind.value,
+        "customer_id": r.customer_id,
+        "product": r.product,
+        "partner_id": r.partner_id,
+        "from_partner_id": r.from_partner_id,
+        "requested_by": r.requested_by,
+        "requested_at": r.requested_at,
+        "expires_at": r.expires_at,
+        "token_hash": r.token_hash,
+        "required_confirmations": r.required_confirmations,
+        "status": r.status.value,
+        "effective_at": r.effective_at,
+        "closed_at": r.closed_at,
+        # No default=str: a value JSON cannot hold would come back as something else.
+        "context": json.dumps(dict(r.context), sort_keys=True),
+        "version": r.version,
+    }
+
+
+class SqlSignupLinks(_Repo):
+    def add(self, link: SignupLink) -> None:
+        self._c.execute(
+            t.signup_links.insert(),
+            {
+                "token_hash": link.token_hash,
+                "partner_id": link.partner_id,
+                "product": link.product,
+                "created_at": link.created_at,
+                "revoked_at": link.revoked_at,
+            },
+        )
+
+    def get_by_token_hash(self, token_hash: str) -> SignupLink | None:
+        row = self._c.execute(_SIGNUP_BY_TOKEN, {"v": token_hash}).first()
+        if row is None:
+            return None
+        return SignupLink(
+            token_hash=row.token_hash,
+            partner_id=row.partner_id,
+            created_at=row.created_at,
+            product=row.product,
+            revoked_at=row.revoked_at,
+        )
+
+
+class SqlTrackingEntries(_Repo):
+    def add(self, entry: TrackingEntry) -> None:
+        key = {"partner_id": entry.partner_id, "email": entry.email}
+        if self._c.execute(_TRACKING_EXISTS, key).first() is not None:
+            return
+        try:
+            with self._c.begin_nested():
+                self._c.execute(
+                    _tracking.insert(),
+                    {**key, "customer_id": entry.customer_id, "added_at": entry.added_at},
+                )
+        except IntegrityError:
+            # A concurrent writer added the same entry first: adding again changes nothing.
+            # Anything else (a bad foreign key) is still an error.
+            if self._c.execute(_TRACKING_EXISTS, key).first() is None:
+                raise
+
+    def remove(self, partner_id: str, email: str) -> None:
+        self._c.execute(
+            _tracking.delete().where(
+                _tracking.c.partner_id == partner_id, _tracking.c.email == email
+            )
+        )
+
+    def for_partner(self, partner_id: str) -> list[TrackingEntry]:
+        return self._many(_tracking.c.partner_id == partner_id)
+
+    def for_customer(self, customer_id: str) -> list[TrackingEntry]:
+        return self._many(_tracking.c.customer_id == customer_id)
+
+    def _many(self, where: sa.ColumnElement[bool]) -> list[TrackingEntry]:
+        rows = self._c.execute(
+            sa.select(_tracking)
+            .where(where)
+            .order_by(_tracking.c.added_at, _tracking.c.email, _tracking.c.partner_id)
+        )
+        return [TrackingEntry(r.partner_id, r.email, r.customer_id, r.added_at) for r in rows]
+
+
+class SqlCommissionPlans(_Repo):
+    def put(self, plan: CommissionPlan) -> None:
+        values = {
+            "rate": str(plan.rate),
+            "limit_months": plan.limit_months,
+            "updated_at": plan.updated_at,
+            "version": plan.version,
+        }
+        if self._c.execute(_UPDATE_PLAN, {**values, "b_partner_id": plan.partner_id}).rowcount:
+            return
+        try:
+            with self._c.begin_nested():
+                self._c.execute(_plans.insert(), {**values, "partner_id": plan.partner_id})
+        except IntegrityError:
+            # Another writer inserted the plan in between: replace theirs, as put promises.
+            result = self._c.execute(_UPDATE_PLAN, {**values, "b_partner_id": plan.partner_id})
+            if not result.rowcount:
+                raise
+
+    def get(self, partner_id: str) -> CommissionPlan | None:
+        row = self._c.execute(_PLAN_BY_PARTNER, {"v": partner_id}).first()
+        if row is None:
+            return None
+        return CommissionPlan(
+            partner_id=row.partner_id,
+            rate=Decimal(row.rate),
+            updated_at=row.updated_at,
+            limit_months=row.limit_months,
+            version=row.version,
+        )
+
+
+class SqlCommissionEntries(_Repo):
+    def add(self, entry: CommissionEntry) -> None:
+        with self._unique(
+            lambda: CommissionConflictError(
+                f"transaction {entry.transaction_id!r} is already booked",
+                details={"transaction_id": entry.transaction_id},
+            ),
+            taken=lambda: self.get_by_transaction(entry.transaction_id) is not None,
+        ):
+            self._c.execute(_entries.insert(), _entry_row(entry))
+
+    def get_by_transaction(self, transaction_id: str) -> CommissionEntry | None:
+        row = self._c.execute(_ENTRY_BY_TRANSACTION, {"v": transaction_id}).first()
+        return None if row is None else _entry(row)
+
+    def for_partner(
+        self, partner_id: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[CommissionEntry]:
+        where = [_entries.c.partner_id == partner_id]
+        if start is not None:
+            where.append(_entries.c.occurred_at >= start)
+        if end is not None:
+            where.append(_entries.c.occurred_at < end)
+        return self._many(*where)
+
+    def for_customer(self, customer_id: str, product: str) -> list[CommissionEntry]:
+        return self._many(_entries.c.customer_id == customer_id, _entries.c.product == product)
+
+    def _many(self, *where: sa.ColumnElement[bool]) -> list[CommissionEntry]:
+        rows = self._c.execute(
+            sa.select(_entries).where(*where).order_by(_entries.c.occurred_at, _entries.c.id)
+        )
+        return [_entry(r) for r in rows]
+
+
+def _entry_row(e: CommissionEntry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "partner_id": e.partner_id,
+        "customer_id": e.customer_id,
+        "product": e.product,
+        "transaction_id": e.transaction_id,
+        "kind": e.kind.value,
+        "base_minor": e.base.minor_units,
+        "currency": e.base.currency,
+        # Decimals travel as their exact text, never as a float or an engine's NUMERIC.
+        "rate": str(e.rate),
+        "commission_exact": str(e.commission_exact),
+        "occurred_at": e.occurred_at,
+        "booked_at": e.booked_at,
+        "interval_id": e.interval_id,
+        "reverses": e.reverses,
+    }
+
+
+def _entry(row: sa.Row[Any]) -> CommissionEntry:
+    return CommissionEntry(
+        id=row.id,
+        partner_id=row.partner_id,
+        customer_id=row.customer_id,
+        product=row.product,
+        transaction_id=row.transaction_id,
+        kind=EntryKind(row.kind),
+        base=Money.from_minor(row.base_minor, row.currency),
+        rate=Decimal(row.rate),
+        commission_exact=Decimal(row.commission_exact),
+        occurred_at=row.occurred_at,
+        booked_at=row.booked_at,
+        interval_id=row.interval_id,
+        reverses=row.reverses,
+    )
+
+
 class SqlUnitOfWork:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -503,6 +1015,12 @@ class SqlUnitOfWork:
         self._codes = SqlPartnerCodes(conn)
         self._customers = SqlCustomers(conn)
         self._outbox = SqlOutbox(conn)
+        self._records = SqlPartnerRecords(conn)
+        self._consents = SqlConsentRequests(conn)
+        self._signup_links = SqlSignupLinks(conn)
+        self._tracking = SqlTrackingEntries(conn)
+        self._commission_plans = SqlCommissionPlans(conn)
+        self._commissions = SqlCommissionEntries(conn)
 
     @property
     def connection(self) -> Connection:
@@ -527,6 +1045,30 @@ class SqlUnitOfWork:
     @property
     def outbox(self) -> SqlOutbox:
         return self._outbox
+
+    @property
+    def records(self) -> SqlPartnerRecords:
+        return self._records
+
+    @property
+    def consents(self) -> SqlConsentRequests:
+        return self._consents
+
+    @property
+    def signup_links(self) -> SqlSignupLinks:
+        return self._signup_links
+
+    @property
+    def tracking(self) -> SqlTrackingEntries:
+        return self._tracking
+
+    @property
+    def commission_plans(self) -> SqlCommissionPlans:
+        return self._commission_plans
+
+    @property
+    def commissions(self) -> SqlCommissionEntries:
+        return self._commissions
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -1,7 +1,8 @@
 """The SQL schema as SQLAlchemy Core tables; Alembic migrations in `migrations/` create it.
 
 Uniqueness rules are constraints here, not read-then-write checks: a partner code's canonical
-key is the primary key of `partner_codes`, a user's email the primary key of `customer_users`.
+key is the primary key of `partner_codes`, a user's email the primary key of `customer_users`,
+the open partner of record of a customer's product the primary key of `partner_of_record_open`.
 """
 
 from __future__ import annotations
@@ -169,6 +170,134 @@ outbox = sa.Table(
     sa.Column("delivered_at", UtcDateTime(), nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    **_MYSQL,
+)
+
+# --- the partner program ------------------------------------------------------------------
+
+partner_records = sa.Table(
+    "partner_records",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False, index=True),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("valid_from", UtcDateTime(), nullable=False),
+    sa.Column("valid_to", UtcDateTime(), nullable=True),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("by", sa.String(254), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("provisional_until", sa.Date, nullable=True),
+    sa.Column("commission_from", UtcDateTime(), nullable=True),
+    sa.Column("evidence", sa.Text, nullable=True),
+    sa.Column("ended_reason", sa.String(500), nullable=True),
+    sa.Column("ended_by", sa.String(254), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_partner_records_customer_id_product", "customer_id", "product"),
+    sa.Index("ix_partner_records_status_provisional_until", "status", "provisional_until"),
+    **_MYSQL,
+)
+
+# The open interval per (customer, product): its primary key IS the rule "at most one partner
+# of record at any instant", on every engine (no partial unique index needed). Adding an
+# interval inserts its row here; closing one deletes it; racing writers get one winner.
+partner_of_record_open = sa.Table(
+    "partner_of_record_open",
+    metadata,
+    sa.Column("customer_id", ID, primary_key=True),
+    sa.Column("product", sa.String(40), primary_key=True),
+    sa.Column("record_id", ID, sa.ForeignKey("partner_records.id"), nullable=False, unique=True),
+    **_MYSQL,
+)
+
+consent_requests = sa.Table(
+    "consent_requests",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("customer_id", ID, nullable=False),
+    sa.Column("product", sa.String(40), nullable=False),
+    sa.Column("partner_id", ID, nullable=False),
+    sa.Column("from_partner_id", ID, nullable=True),
+    sa.Column("requested_by", sa.String(254), nullable=False),
+    sa.Column("requested_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    # Only the hash of a token is stored; a link is looked up by it.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("required_confirmations", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("effective_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    # JSON text (sorted keys): read back whole, never queried into.
+    sa.Column("context", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_consent_requests_status_expires_at", "status", "expires_at"),
+    **_MYSQL,
+)
+
+consent_confirmations = sa.Table(
+    "consent_confirmations",
+    metadata,
+    sa.Column("request_id", ID, sa.ForeignKey("consent_requests.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("by", sa.String(254), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    **_MYSQL,
+)
+
+signup_links = sa.Table(
+    "signup_links",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    **_MYSQL,
+)
+
+tracking_entries = sa.Table(
+    "tracking_entries",
+    metadata,
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), primary_key=True),
+    sa.Column("email", sa.String(254), primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False, index=True),
+    sa.Column("added_at", UtcDateTime(), nullable=False),
+    **_MYSQL,
+)
+
+commission_plans = sa.Table(
+    "commission_plans",
+    metadata,
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), primary_key=True),
+    # Decimals as their exact text: a NUMERIC would come back as a float or a REAL on SQLite.
+    sa.Column("rate", sa.String(40), nullable=False),
+    sa.Column("limit_months", sa.Integer, nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+commission_entries = sa.Table(
+    "commission_entries",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False, index=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("product", sa.String(40), nullable=False),
+    # A transaction is booked once: the unique constraint makes a double booking impossible.
+    sa.Column("transaction_id", sa.String(100), nullable=False, unique=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    # Money as an integer count of minor units, so SUM is exact on every engine.
+    sa.Column("base_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("rate", sa.String(40), nullable=False),
+    sa.Column("commission_exact", sa.String(60), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("booked_at", UtcDateTime(), nullable=False),
+    sa.Column("interval_id", ID, sa.ForeignKey("partner_records.id"), nullable=False),
+    sa.Column("reverses", sa.String(100), nullable=True),
     **_MYSQL,
 )
 

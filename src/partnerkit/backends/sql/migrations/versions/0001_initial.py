@@ -231,39 +231,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("partner_regions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_partner_regions_region"))
-
-    op.drop_table("partner_regions")
-    with op.batch_alter_table("partner_expertise", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_partner_expertise_product"))
-
-    op.drop_table("partner_expertise")
-    with op.batch_alter_table("partner_domains", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_partner_domains_domain"))
-
-    op.drop_table("partner_domains")
-    with op.batch_alter_table("partner_codes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_partner_codes_partner_id"))
-
-    op.drop_table("partner_codes")
-    with op.batch_alter_table("customer_users", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_customer_users_customer_id"))
-
-    op.drop_table("customer_users")
-    op.drop_table("customer_products")
-    with op.batch_alter_table("customer_domains", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_customer_domains_domain"))
-
-    op.drop_table("customer_domains")
-    op.drop_table("customer_contacts")
-    op.drop_table("products")
-    with op.batch_alter_table("partners", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_partners_email"))
-
-    op.drop_table("partners")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_status_next_attempt_at")
-
-    op.drop_table("outbox")
-    op.drop_table("customers")
+    # Tables only, children first: dropping a table drops its indexes, and MariaDB refuses to
+    # drop an index that backs a foreign key on its own.
+    for table in (
+        "partner_regions",
+        "partner_expertise",
+        "partner_domains",
+        "partner_codes",
+        "customer_users",
+        "customer_products",
+        "customer_domains",
+        "customer_contacts",
+        "products",
+        "partners",
+        "outbox",
+        "customers",
+    ):
+        op.drop_table(table)

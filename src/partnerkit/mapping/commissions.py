@@ -1,0 +1,293 @@
+"""`kit.commissions`: commission plans, the append-only commission ledger, and statements.
+
+A collected transaction earns commission for the partner whose window covers it (the window
+comes from the mapping history); refunds are negative entries; statements round once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import attrs
+
+from partnerkit import validate
+from partnerkit.clock import ensure_aware_utc
+from partnerkit.errors import (
+    CommissionConflictError,
+    CommissionNotFoundError,
+    FloatAmountError,
+    InvalidInputError,
+    PartnerNotFoundError,
+)
+from partnerkit.events import DomainEvent
+from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
+from partnerkit.mapping.records import MappingInterval, start_of_day
+from partnerkit.money import Money
+from partnerkit.ports import UnitOfWork
+from partnerkit.runtime import Runtime
+
+__all__ = ["CommissionStatement", "CommissionsService", "StatementLine", "apportion"]
+
+_HUNDRED = Decimal(100)
+
+
+@attrs.frozen
+class StatementLine:
+    customer_id: str
+    product: str
+    currency: str
+    base: Money
+    commission: Money
+    entries: int
+
+
+@attrs.frozen
+class CommissionStatement:
+    """A partner's commission from `start` to `end` (both days included), per customer and
+    product; `totals` has one figure per currency and the lines add up to it exactly."""
+
+    partner_id: str
+    start: date
+    end: date
+    lines: tuple[StatementLine, ...]
+    totals: tuple[Money, ...]
+
+
+def apportion(total: Money, exact_parts: list[Decimal]) -> list[Money]:
+    """Round each exact part to the currency and hand the rounding difference out one minor
+    unit at a time (largest remainder first), so the parts add up to `total` to the cent."""
+    rounded = [Money.rounded(p, total.currency) for p in exact_parts]
+    diff_units = total.minor_units - sum(m.minor_units for m in rounded)
+    step = 1 if diff_units > 0 else -1
+    # Which parts lost the most to rounding (in the direction we must move)?
+    residual = [(p - r.amount) * step for p, r in zip(exact_parts, rounded, strict=True)]
+    order = sorted(range(len(exact_parts)), key=lambda i: (-residual[i], i))
+    units = [m.minor_units for m in rounded]
+    for i in order[: abs(diff_units)]:
+        units[i] += step
+    return [Money.from_minor(u, total.currency) for u in units]
+
+
+class CommissionsService:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def set_plan(
+        self, partner_id: str, *, rate: Decimal | int | str, limit_months: int | None = None
+    ) -> CommissionPlan:
+        """Give a partner its commission plan: `rate` percent of each collected transaction,
+        for at most `limit_months` after a mapping starts (None: while of record)."""
+        percent = _rate(rate)
+        if limit_months is not None and (
+            isinstance(limit_months, bool) or not isinstance(limit_months, int) or limit_months < 1
+        ):
+            raise InvalidInputError(
+                "limit_months must be a whole number of months, at least 1", field="limit_months"
+            )
+        with self._rt.uow() as uow:
+            if uow.partners.get(partner_id) is None:
+                raise PartnerNotFoundError(f"no partner {partner_id!r}")
+            current = uow.commission_plans.get(partner_id)
+            plan = CommissionPlan(
+                partner_id,
+                percent,
+                self._rt.now(),
+                limit_months,
+                version=1 if current is None else current.version + 1,
+            )
+            uow.commission_plans.put(plan)
+        return plan
+
+    def plan(self, partner_id: str) -> CommissionPlan | None:
+        with self._rt.uow(readonly=True) as uow:
+            return uow.commission_plans.get(partner_id)
+
+    def accrue(
+        self,
+        customer_id: str,
+        product: str,
+        *,
+        transaction_id: str,
+        amount: Money,
+        occurred_at: datetime,
+    ) -> CommissionEntry | None:
+        """Book commission on a collected transaction for the partner whose window covers it.
+
+        Returns None when no partner earns on it (no mapping then, or no plan). Booking the
+        same transaction again returns the first entry; with other figures it is refused.
+        """
+        txn = validate.text(transaction_id, "transaction_id", max_length=100)
+        money = _money(amount)
+        when = _instant(occurred_at)
+        with self._rt.uow() as uow:
+            booked = uow.commissions.get_by_transaction(txn)
+            if booked is not None:
+                return _same_or_conflict(booked, money, when)
+            interval, plan = self._earner(uow, customer_id, product, when)
+            if interval is None or plan is None:
+                return None
+            entry = CommissionEntry(
+                id=self._rt.new_id("com"),
+                partner_id=interval.partner_id,
+                customer_id=customer_id,
+                product=product,
+                transaction_id=txn,
+                kind=EntryKind.ACCRUAL if not money.is_negative else EntryKind.REVERSAL,
+                base=money,
+                rate=plan.rate,
+                commission_exact=money.amount * plan.rate / _HUNDRED,
+                occurred_at=when,
+                booked_at=self._rt.now(),
+                interval_id=interval.id,
+            )
+            uow.commissions.add(entry)
+            self._rt.publish(uow, _booked(entry))
+        return entry
+
+    def reverse(
+        self,
+        original_transaction_id: str,
+        *,
+        transaction_id: str,
+        occurred_at: datetime,
+        amount: Money | None = None,
+    ) -> CommissionEntry:
+        """A refund of a booked transaction: a negative entry for the partner who earned the
+        original, at the original rate (all of it, or `amount` of it). Nothing is deleted."""
+        txn = validate.text(transaction_id, "transaction_id", max_length=100)
+        when = _instant(occurred_at)
+        with self._rt.uow() as uow:
+            original = uow.commissions.get_by_transaction(original_transaction_id)
+            if original is None or original.kind is not EntryKind.ACCRUAL:
+                raise CommissionNotFoundError(
+                    f"no commission was booked for {original_transaction_id!r}",
+                    details={"field": "original_transaction_id"},
+                )
+            refund = original.base if amount is None else _money(amount)
+            if refund.currency != original.base.currency or not refund.is_positive:
+                raise InvalidInputError(
+                    "the refund must be a positive amount in the original currency",
+                    field="amount",
+                )
+            already = sum(
+                (
+                    -e.base.amount
+                    for e in uow.commissions.for_customer(original.customer_id, original.product)
+                    if e.reverses == original.transaction_id
+                ),
+                Decimal(0),
+            )
+            if already + refund.amount > original.base.amount:
+                raise InvalidInputError(
+                    "refunds would exceed the original transaction", field="amount"
+                )
+            negative = -refund
+            booked = uow.commissions.get_by_transaction(txn)
+            if booked is not None:
+                return _same_or_conflict(booked, negative, when)
+            entry = attrs.evolve(
+                original,
+                id=self._rt.new_id("com"),
+                transaction_id=txn,
+                kind=EntryKind.REVERSAL,
+                base=negative,
+                commission_exact=negative.amount * original.rate / _HUNDRED,
+                occurred_at=when,
+                booked_at=self._rt.now(),
+                reverses=original.transaction_id,
+            )
+            uow.commissions.add(entry)
+            self._rt.publish(uow, _booked(entry))
+        return entry
+
+    def entries(self, partner_id: str) -> list[CommissionEntry]:
+        with self._rt.uow(readonly=True) as uow:
+            return uow.commissions.for_partner(partner_id)
+
+    def statement(self, partner_id: str, start: date, end: date) -> CommissionStatement:
+        """Totals by customer and product for transactions from `start` to `end` inclusive."""
+        first = validate.as_date(start, "start")
+        last = validate.as_date(end, "end")
+        if last < first:
+            raise InvalidInputError("end is before start", field="end")
+        with self._rt.uow(readonly=True) as uow:
+            if uow.partners.get(partner_id) is None:
+                raise PartnerNotFoundError(f"no partner {partner_id!r}")
+            rows = uow.commissions.for_partner(
+                partner_id, start_of_day(first), start_of_day(last + timedelta(days=1))
+            )
+        groups: dict[tuple[str, str, str], list[CommissionEntry]] = defaultdict(list)
+        for entry in rows:
+            groups[(entry.customer_id, entry.product, entry.base.currency)].append(entry)
+        lines: list[StatementLine] = []
+        totals: list[Money] = []
+        for currency in sorted({k[2] for k in groups}):
+            keys = sorted(k for k in groups if k[2] == currency)
+            exact = [sum((e.commission_exact for e in groups[k]), Decimal(0)) for k in keys]
+            total = Money.rounded(sum(exact, Decimal(0)), currency)
+            for key, commission in zip(keys, apportion(total, exact), strict=True):
+                entries = groups[key]
+                base = sum((e.base for e in entries), Money.zero(currency))
+                lines.append(
+                    StatementLine(key[0], key[1], currency, base, commission, len(entries))
+                )
+            totals.append(total)
+        return CommissionStatement(partner_id, first, last, tuple(lines), tuple(totals))
+
+    @staticmethod
+    def _earner(
+        uow: UnitOfWork, customer_id: str, product: str, when: datetime
+    ) -> tuple[MappingInterval | None, CommissionPlan | None]:
+        for interval in uow.records.history(customer_id, product):
+            plan = uow.commission_plans.get(interval.partner_id)
+            limit = None if plan is None else plan.limit_months
+            if interval.earns_on(when, limit):
+                return interval, plan
+        return None, None
+
+
+def _booked(entry: CommissionEntry) -> DomainEvent:
+    return DomainEvent(
+        "commission.booked",
+        {
+            "entry_id": entry.id,
+            "partner_id": entry.partner_id,
+            "transaction_id": entry.transaction_id,
+            "commission": str(entry.commission),
+        },
+    )
+
+
+def _same_or_conflict(booked: CommissionEntry, money: Money, when: datetime) -> CommissionEntry:
+    if booked.base == money and booked.occurred_at == when:
+        return booked
+    raise CommissionConflictError(
+        f"transaction {booked.transaction_id!r} was booked with other figures",
+        details={"transaction_id": booked.transaction_id},
+    )
+
+
+def _rate(rate: object) -> Decimal:
+    if isinstance(rate, float):
+        raise FloatAmountError("rate must be a Decimal, an int or a string", field="rate")
+    try:
+        value = Decimal(str(rate)) if isinstance(rate, int | str) else rate
+    except ArithmeticError:
+        raise InvalidInputError("rate is not a number", field="rate") from None
+    if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= 100:
+        raise InvalidInputError("rate must be a percentage from 0 to 100", field="rate")
+    return value
+
+
+def _money(amount: object) -> Money:
+    if not isinstance(amount, Money):
+        raise InvalidInputError("amount must be a Money", field="amount")
+    return amount
+
+
+def _instant(value: object) -> datetime:
+    if not isinstance(value, datetime):
+        raise InvalidInputError("occurred_at must be a datetime", field="occurred_at")
+    return ensure_aware_utc(value, "occurred_at")

@@ -1,0 +1,197 @@
+"""Commissions: windows from the mapping history (000_91620a113ccdeac1.txt: case 1 earns "the last
+one month's transactions and all future transactions", case 2 "all transactions"), transfers
+(001_e5546b4aab26b4b3.txt), reversals as negative entries, statements that add up to the cent."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+import partnerkit as pk
+from partnerkit.errors import (
+    CommissionConflictError,
+    CommissionNotFoundError,
+    FloatAmountError,
+    InvalidInputError,
+)
+from partnerkit.mapping.commission_values import EntryKind
+from partnerkit.mapping.commissions import apportion
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+ADMIN = "it@acme.example"
+
+
+def usd(amount: str) -> pk.Money:
+    return pk.Money.of(amount, "USD")
+
+
+@pytest.fixture
+def kit(pk_kit: pk.Kit) -> pk.Kit:
+    pk_kit.catalog.add_product("crm", name="CRM")
+    return pk_kit
+
+
+@pytest.fixture
+def zillium(kit: pk.Kit) -> pk.Partner:
+    p = kit.partners.register(
+        name="Zillium", username="zillium", email="ops@zillium.example", expertise=["crm"]
+    )
+    kit.partners.issue_code(p.id, "ZILLIUMCorp")
+    kit.commissions.set_plan(p.id, rate=Decimal("20"))
+    return p
+
+
+@pytest.fixture
+def nimbus(kit: pk.Kit) -> pk.Partner:
+    p = kit.partners.register(
+        name="Nimbus", username="nimbus", email="hi@nimbus.example", expertise=["crm"]
+    )
+    kit.partners.issue_code(p.id, "NIMBUSHQ")
+    kit.commissions.set_plan(p.id, rate=Decimal("10"))
+    return p
+
+
+@pytest.fixture
+def acme(kit: pk.Kit) -> pk.Customer:
+    return kit.customers.create(name="Acme", admin_email=ADMIN)
+
+
+def accrue(kit: pk.Kit, customer: pk.Customer, txn: str, amount: str, when: datetime):  # type: ignore[no-untyped-def]
+    return kit.commissions.accrue(
+        customer.id, "crm", transaction_id=txn, amount=usd(amount), occurred_at=when
+    )
+
+
+def test_case_1_earns_the_last_month_before_approval_and_everything_after(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer, pk_clock: pk.SimulatedClock
+) -> None:
+    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 6, 1))
+    kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    mailer = kit.mailer
+    assert isinstance(mailer, pk.InMemoryMailer)
+    pk_clock.advance(days=1)  # approved on 2026-01-06
+    kit.mapping.confirm(mailer.sent[-1].context["token"], by=ADMIN)
+    look_back_start = datetime(2025, 12, 6, tzinfo=UTC)
+    assert accrue(kit, acme, "t-old", "100.00", look_back_start - timedelta(seconds=1)) is None
+    entry = accrue(kit, acme, "t-lookback", "100.00", look_back_start)
+    assert entry is not None
+    assert entry.partner_id == zillium.id
+    assert entry.commission == usd("20.00")
+    assert accrue(kit, acme, "t-later", "50.00", START + timedelta(days=90)) is not None
+
+
+def test_case_2_earns_on_all_transactions(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 12, 20))
+    kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    entry = accrue(kit, acme, "t-first-payment", "99.00", datetime(2025, 12, 20, tzinfo=UTC))
+    assert entry is not None
+    assert entry.commission == usd("19.80")
+
+
+def test_a_transfer_stops_the_old_partners_commission_and_starts_the_new_ones(
+    kit: pk.Kit,
+    zillium: pk.Partner,
+    nimbus: pk.Partner,
+    acme: pk.Customer,
+    pk_clock: pk.SimulatedClock,
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
+    kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    pk_clock.advance(days=3)
+    mailer = kit.mailer
+    assert isinstance(mailer, pk.InMemoryMailer)
+    kit.mapping.confirm(mailer.to(ADMIN)[-1].context["token"], by=ADMIN)
+    effective = START + timedelta(days=3)
+    before = accrue(kit, acme, "t1", "100.00", effective - timedelta(microseconds=1))
+    after = accrue(kit, acme, "t2", "100.00", effective)
+    assert before is not None
+    assert after is not None
+    assert (before.partner_id, before.commission) == (nimbus.id, usd("10.00"))
+    assert (after.partner_id, after.commission) == (zillium.id, usd("20.00"))
+
+
+def test_no_window_no_commission(kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer) -> None:
+    assert accrue(kit, acme, "t0", "10.00", START) is None
+    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    assert accrue(kit, acme, "t-before-tag", "10.00", START - timedelta(days=1)) is None
+    assert kit.commissions.entries(zillium.id) == []
+
+
+def test_a_limit_in_months_ends_the_window(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.commissions.set_plan(zillium.id, rate=20, limit_months=12)
+    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    assert accrue(kit, acme, "t-in", "10.00", datetime(2027, 1, 5, 8, tzinfo=UTC)) is not None
+    assert accrue(kit, acme, "t-out", "10.00", datetime(2027, 1, 5, 9, tzinfo=UTC)) is None
+
+
+def test_booking_is_idempotent_and_refunds_are_negative_entries(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    when = START + timedelta(days=1)
+    first = accrue(kit, acme, "t1", "100.00", when)
+    assert accrue(kit, acme, "t1", "100.00", when) == first
+    with pytest.raises(CommissionConflictError):
+        accrue(kit, acme, "t1", "90.00", when)
+    refund = kit.commissions.reverse(
+        "t1", transaction_id="r1", amount=usd("40.00"), occurred_at=when + timedelta(days=2)
+    )
+    assert (refund.kind, refund.base, refund.commission) == (
+        EntryKind.REVERSAL,
+        usd("-40.00"),
+        usd("-8.00"),
+    )
+    with pytest.raises(InvalidInputError):
+        kit.commissions.reverse("t1", transaction_id="r2", amount=usd("60.01"), occurred_at=when)
+    with pytest.raises(CommissionNotFoundError):
+        kit.commissions.reverse("nope", transaction_id="r3", occurred_at=when)
+    assert [e.transaction_id for e in kit.commissions.entries(zillium.id)] == ["t1", "r1"]
+
+
+def test_statements_round_once_and_lines_add_up_to_the_cent(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.commissions.set_plan(zillium.id, rate=Decimal("12.5"))
+    globex = kit.customers.create(name="Globex", admin_email="it@globex.example")
+    for customer in (acme, globex):
+        kit.mapping.tag_partner(customer.id, "crm", "ZILLIUMCorp", by=customer.users[0].email)
+    # 12.5 % of 0.01 is 0.00125: rounded per line, each would vanish; the total must not.
+    for i in range(3):
+        accrue(kit, acme, f"a{i}", "0.01", START + timedelta(days=1, hours=i))
+        accrue(kit, globex, f"g{i}", "0.01", START + timedelta(days=1, hours=i))
+    accrue(kit, acme, "a-big", "1000.00", START + timedelta(days=2))
+    statement = kit.commissions.statement(zillium.id, date(2026, 1, 1), date(2026, 1, 31))
+    assert statement.totals == (usd("125.01"),)
+    assert sum((line.commission for line in statement.lines), usd("0")) == usd("125.01")
+    assert {line.customer_id: line.entries for line in statement.lines} == {
+        acme.id: 4,
+        globex.id: 3,
+    }
+    empty = kit.commissions.statement(zillium.id, date(2026, 2, 1), date(2026, 2, 28))
+    assert (empty.lines, empty.totals) == ((), ())
+
+
+def test_apportion_never_loses_a_cent() -> None:
+    parts = [Decimal("0.005"), Decimal("0.005"), Decimal("0.005")]
+    total = pk.Money.rounded(sum(parts, Decimal(0)), "USD")
+    assert total == usd("0.02")
+    assert sum(apportion(total, parts), usd("0")) == total
+    negative = [Decimal("-0.004"), Decimal("-0.004"), Decimal("0.011")]
+    total = pk.Money.rounded(sum(negative, Decimal(0)), "USD")
+    assert sum(apportion(total, negative), usd("0")) == total
+
+
+def test_plans_refuse_floats_and_out_of_range_rates(kit: pk.Kit, zillium: pk.Partner) -> None:
+    with pytest.raises(FloatAmountError):
+        kit.commissions.set_plan(zillium.id, rate=0.2)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError):
+        kit.commissions.set_plan(zillium.id, rate=Decimal("120"))
+    with pytest.raises(InvalidInputError):
+        kit.commissions.set_plan(zillium.id, rate=10, limit_months=0)
+    assert kit.commissions.plan(zillium.id).rate == Decimal("20")  # type: ignore[union-attr]
