@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from partnerkit.clock import SimulatedClock
 from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
@@ -26,11 +27,14 @@ from partnerkit.errors import (
     CodeTakenError,
     CommissionConflictError,
     ConcurrencyError,
+    ConsentExpiredError,
     EmailTakenError,
     InvalidCodeError,
+    NotCustomerAdminError,
     PartnerkitError,
     PartnerOfRecordTakenError,
     ProductTakenError,
+    TransferRequiredError,
     UsernameRequiredError,
     UsernameTakenError,
     ValidationError,
@@ -943,3 +947,101 @@ class BackendContract:
         with backend.unit_of_work(readonly=True) as uow:
             assert [p.id for p in uow.partners.idle_since(cutoff)] == ["ptr_c", "ptr_b"]
             assert uow.partners.oldest_activity() == T0 + timedelta(days=3)
+
+    # --- the partner program end to end on this backend ---------------------------------------
+
+    def _partners_and_acme(self, kit: Kit) -> tuple[Partner, Partner, Customer]:
+        zillium = kit.partners.register(
+            name="Zillium", username="zillium", email="o@z.example", expertise=["crm", "books"]
+        )
+        nimbus = kit.partners.register(
+            name="Nimbus", username="nimbus", email="o@n.example", expertise=["crm"]
+        )
+        kit.partners.issue_code(zillium.id, "ZILLIUMCorp")
+        kit.partners.issue_code(nimbus.id, "NIMBUSHQ")
+        acme = kit.customers.create(name="Acme", admin_email="it@acme.example")
+        return zillium, nimbus, kit.customers.add_user(acme.id, "bob@acme.example")
+
+    def test_tagging_maps_once_and_only_for_admins(self, kit: Kit) -> None:
+        _, nimbus, acme = self._partners_and_acme(kit)
+        with pytest.raises(NotCustomerAdminError):
+            kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="bob@acme.example")
+        first = kit.mapping.tag_partner(acme.id, "crm", "zilliumcorp", by="it@acme.example")
+        assert kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example") == first
+        with pytest.raises(TransferRequiredError):
+            kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by="it@acme.example")
+        kit.mapping.tag_partner(acme.id, "books", "ZILLIUMCorp", by="it@acme.example")
+        assert [i.product for i in kit.mapping.history(acme.id)] == ["crm", "books"]
+        assert kit.mapping.partner_of_record(acme.id, "crm") == first
+        assert nimbus.id not in {i.partner_id for i in kit.mapping.history(acme.id)}
+
+    def test_the_three_cases_of_a_partner_adding_a_customer(
+        self, kit: Kit, clock: SimulatedClock, mailer: FakeMailer
+    ) -> None:
+        zillium, _, acme = self._partners_and_acme(kit)
+        globex = kit.customers.create(name="Globex", admin_email="it@globex.example")
+        initech = kit.customers.create(name="Initech", admin_email="it@initech.example")
+        today = clock.now().date()
+        kit.customers.set_plan(acme.id, "crm", "paid", since=today - timedelta(days=31))
+        kit.customers.set_plan(globex.id, "crm", "paid", since=today - timedelta(days=30))
+        asked = kit.mapping.add_customer(zillium.id, acme.id, "crm")
+        at_once = kit.mapping.add_customer(zillium.id, globex.id, "crm")
+        free = kit.mapping.add_customer(zillium.id, initech.id, "crm")
+        assert asked.request is not None and asked.interval is None
+        assert at_once.interval is not None and at_once.interval.commission_from is None
+        assert free.interval is not None and free.interval.status is MappingStatus.PROVISIONAL
+        kit.mapping.confirm(mailer.to("it@acme.example")[-1].context["token"])
+        assert kit.mapping.partner_of_record(acme.id, "crm") is not None
+        deadline = free.interval.provisional_until
+        assert deadline == today + relativedelta(months=3)
+        kit.advance_to(deadline + timedelta(days=1))
+        assert kit.mapping.partner_of_record(initech.id, "crm") is None
+        assert kit.mapping.partner_of_record(initech.id, "crm", as_of=deadline) is not None
+        assert kit.mapping.partner_of_record(globex.id, "crm") is not None
+
+    def test_a_transfer_confirmed_and_one_that_lapses(
+        self, kit: Kit, clock: SimulatedClock, mailer: FakeMailer
+    ) -> None:
+        zillium, nimbus, acme = self._partners_and_acme(kit)
+        kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by="it@acme.example")
+        kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example")
+        assert [e.template for e in mailer.to("o@n.example")] == ["mapping.transfer_notice"]
+        token = mailer.to("it@acme.example")[-1].context["token"]
+        kit.advance_to(clock.now() + timedelta(days=15))
+        with pytest.raises(ConsentExpiredError):
+            kit.mapping.confirm(token)
+        kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example")
+        kit.mapping.confirm(mailer.to("it@acme.example")[-1].context["token"])
+        old, new = kit.mapping.history(acme.id, "crm")
+        assert (old.partner_id, new.partner_id) == (nimbus.id, zillium.id)
+        assert old.valid_to == new.valid_from == clock.now()
+
+    def test_tracking_sends_nothing_and_commissions_follow_the_window(
+        self, kit: Kit, clock: SimulatedClock
+    ) -> None:
+        zillium, _, acme = self._partners_and_acme(kit)
+        kit.commissions.set_plan(zillium.id, rate=Decimal("12.5"))
+        outbox = len(kit.outbox())
+        kit.mapping.track(zillium.id, "bob@acme.example")
+        assert len(kit.outbox()) == outbox
+        kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example")
+        assert kit.mapping.tracking_list(zillium.id) == []
+        before = kit.commissions.accrue(
+            acme.id,
+            "crm",
+            transaction_id="t0",
+            amount=Money.of("10.00", "USD"),
+            occurred_at=clock.now() - timedelta(seconds=1),
+        )
+        entry = kit.commissions.accrue(
+            acme.id,
+            "crm",
+            transaction_id="t1",
+            amount=Money.of("99.99", "USD"),
+            occurred_at=clock.now(),
+        )
+        assert before is None
+        assert entry is not None and entry.commission == Money.of("12.50", "USD")
+        day = clock.now().date()
+        statement = kit.commissions.statement(zillium.id, day, day)
+        assert statement.totals == (Money.of("12.50", "USD"),)
