@@ -30,6 +30,7 @@ __all__ = [
     "CustomersService",
     "Edition",
     "ProductPlan",
+    "load_customer",
 ]
 
 
@@ -133,7 +134,7 @@ class CustomersService:
 
     def get(self, customer_id: str) -> Customer:
         with self._rt.uow(readonly=True) as uow:
-            return self._load(uow, customer_id)
+            return load_customer(uow, customer_id)
 
     def find_by_user_email(self, email: str) -> Customer | None:
         address = validate.email(email)
@@ -150,7 +151,7 @@ class CustomersService:
         address = validate.email(email)
         person = validate.text(name, "name") if name is not None else address
         with self._rt.uow() as uow:
-            customer = self._load(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             self._refuse_taken_email(uow, address, "email")
             return uow.customers.update(
                 attrs.evolve(
@@ -162,7 +163,7 @@ class CustomersService:
         """Grant or revoke admin rights; the last admin cannot be demoted."""
         address = validate.email(email)
         with self._rt.uow() as uow:
-            customer = self._load(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             self._user(customer, address)
             if not admin and customer.admins == (customer.user(address),):
                 raise LastAdminError(
@@ -177,7 +178,7 @@ class CustomersService:
     def remove_user(self, customer_id: str, email: str) -> Customer:
         address = validate.email(email)
         with self._rt.uow() as uow:
-            customer = self._load(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             user = self._user(customer, address)
             if user.is_admin and len(customer.admins) == 1:
                 raise LastAdminError(
@@ -201,7 +202,7 @@ class CustomersService:
         address = validate.email(email)
         number = validate.text(phone, "phone", max_length=40) if phone is not None else None
         with self._rt.uow() as uow:
-            customer = self._load(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             if any(c.email == address for c in customer.contacts):
                 raise InvalidInputError(
                     f"{address} is already a contact of {customer.name}", field="email"
@@ -215,7 +216,7 @@ class CustomersService:
     def set_primary_contact(self, customer_id: str, email: str) -> Customer:
         address = validate.email(email)
         with self._rt.uow() as uow:
-            customer = self._load(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             if not any(c.email == address for c in customer.contacts):
                 raise InvalidInputError(
                     f"{address} is not a contact of {customer.name}", field="email"
@@ -243,7 +244,7 @@ class CustomersService:
             raise InvalidInputError("edition must be 'free' or 'paid'", field="edition") from None
         day = validate.as_date(since, "since") if since is not None else self._rt.today()
         with self._rt.uow() as uow:
-            customer = self._load(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             if uow.products.get(key) is None:
                 raise ProductNotFoundError(
                     f"no product with key {key!r}", details={"field": "product", "key": key}
@@ -286,11 +287,12 @@ class CustomersService:
             )
         return user
 
-    @staticmethod
-    def _load(uow: UnitOfWork, customer_id: str) -> Customer:
-        customer = uow.customers.get(customer_id) if isinstance(customer_id, str) else None
-        if customer is None:
-            raise CustomerNotFoundError(
-                f"no customer {customer_id!r}", details={"customer_id": customer_id}
-            )
-        return customer
+
+def load_customer(uow: UnitOfWork, customer_id: str) -> Customer:
+    """The customer, or CustomerNotFoundError (also for a non-string id)."""
+    customer = uow.customers.get(customer_id) if isinstance(customer_id, str) else None
+    if customer is None:
+        raise CustomerNotFoundError(
+            f"no customer {customer_id!r}", details={"customer_id": customer_id}
+        )
+    return customer

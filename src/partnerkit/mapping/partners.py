@@ -36,7 +36,10 @@ __all__ = [
     "PartnerKind",
     "PartnerStatus",
     "PartnersService",
+    "active_partner_by_code",
+    "load_partner",
     "normalize_username",
+    "require_active",
 ]
 
 
@@ -185,7 +188,7 @@ class PartnersService:
 
     def get(self, partner_id: str) -> Partner:
         with self._rt.uow(readonly=True) as uow:
-            return self._load(uow, partner_id)
+            return load_partner(uow, partner_id)
 
     def partners(self, *, status: PartnerStatus | None = None) -> list[Partner]:
         with self._rt.uow(readonly=True) as uow:
@@ -195,7 +198,7 @@ class PartnersService:
         """The remedy for UsernameRequiredError: give the account its portal username."""
         uname = normalize_username(username)
         with self._rt.uow() as uow:
-            partner = self._load(uow, partner_id)
+            partner = load_partner(uow, partner_id)
             holder = uow.partners.get_by_username(uname)
             if holder is not None and holder.id != partner.id:
                 raise UsernameTakenError(
@@ -239,7 +242,7 @@ class PartnersService:
         """Deactivate an account: it can no longer sign in, tag, add or track."""
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
-            partner = self._load(uow, partner_id)
+            partner = load_partner(uow, partner_id)
             if not partner.is_active:
                 return partner
             updated = uow.partners.update(attrs.evolve(partner, status=PartnerStatus.DEACTIVATED))
@@ -256,7 +259,7 @@ class PartnersService:
         """The partner team's answer to a reactivation request (000 seed). The clock of the
         inactivity rule restarts now."""
         with self._rt.uow() as uow:
-            partner = self._load(uow, partner_id)
+            partner = load_partner(uow, partner_id)
             if partner.is_active:
                 return partner
             updated = uow.partners.update(
@@ -345,12 +348,8 @@ class PartnersService:
         display = validate_code(code)
         key = canonical_key(display)
         with self._rt.uow() as uow:
-            partner = self._load(uow, partner_id)
-            if not partner.is_active:
-                raise PartnerDeactivatedError(
-                    f"the partner account of {partner.name} is deactivated",
-                    details={"partner_id": partner.id},
-                )
+            partner = load_partner(uow, partner_id)
+            require_active(partner)
             uow.partners.touch(partner.id, self._rt.now())
             existing = uow.codes.get(key)
             if existing is not None:
@@ -401,7 +400,7 @@ class PartnersService:
 
     def codes(self, partner_id: str) -> list[PartnerCode]:
         with self._rt.uow(readonly=True) as uow:
-            self._load(uow, partner_id)
+            load_partner(uow, partner_id)
             return uow.codes.for_partner(partner_id)
 
     def find_by_code(self, code: str) -> Partner:
@@ -413,7 +412,7 @@ class PartnersService:
                 raise UnknownCodeError(
                     f"no partner has the code {code!r}", details={"field": "code"}
                 )
-            return self._load(uow, found.partner_id)
+            return load_partner(uow, found.partner_id)
 
     def advise_code(self, text: str, *, company: str | None = None) -> CodeAdvice:
         """Explain what makes `text` hard to remember and suggest free, better codes."""
@@ -422,11 +421,30 @@ class PartnersService:
                 text, company=company, taken=lambda c: uow.codes.get(canonical_key(c)) is not None
             )
 
-    @staticmethod
-    def _load(uow: UnitOfWork, partner_id: str) -> Partner:
-        partner = uow.partners.get(partner_id) if isinstance(partner_id, str) else None
-        if partner is None:
-            raise PartnerNotFoundError(
-                f"no partner {partner_id!r}", details={"partner_id": partner_id}
-            )
-        return partner
+
+def load_partner(uow: UnitOfWork, partner_id: str) -> Partner:
+    """The partner, or PartnerNotFoundError (also for a non-string id)."""
+    partner = uow.partners.get(partner_id) if isinstance(partner_id, str) else None
+    if partner is None:
+        raise PartnerNotFoundError(f"no partner {partner_id!r}", details={"partner_id": partner_id})
+    return partner
+
+
+def require_active(partner: Partner) -> None:
+    """A deactivated partner may not act (000 seed): sign in, tag, add or track."""
+    if not partner.is_active:
+        raise PartnerDeactivatedError(
+            f"the partner account of {partner.name} is deactivated",
+            details={"partner_id": partner.id},
+        )
+
+
+def active_partner_by_code(uow: UnitOfWork, code: str) -> Partner:
+    """The partner holding `code`; retired codes are unknown, deactivated partners refused."""
+    key = canonical_key(validate.text(code, "code", max_length=100))
+    found = uow.codes.get(key)
+    if found is None or found.status is not PartnerCodeStatus.ACTIVE:
+        raise UnknownCodeError(f"no partner has the code {code!r}", details={"field": "code"})
+    partner = load_partner(uow, found.partner_id)
+    require_active(partner)
+    return partner

@@ -15,28 +15,34 @@ from dateutil.relativedelta import relativedelta
 
 from partnerkit import validate
 from partnerkit.consent import ConsentKind, ConsentRequest, hash_token, new_token
-from partnerkit.customers.accounts import Customer, CustomersService, Edition, ProductPlan
+from partnerkit.customers.accounts import (
+    Customer,
+    CustomersService,
+    Edition,
+    ProductPlan,
+    load_customer,
+)
 from partnerkit.errors import (
     CustomerMappedToAnotherPartnerError,
-    CustomerNotFoundError,
     EmailTakenError,
     InvalidTokenError,
     NoPartnerOfRecordError,
     NotAUserError,
     NotCustomerAdminError,
-    PartnerDeactivatedError,
-    PartnerNotFoundError,
     PartnerOfRecordTakenError,
     ProductNotAuthorisedError,
     ProductNotFoundError,
     SamePartnerError,
     TransferPendingError,
     TransferRequiredError,
-    UnknownCodeError,
 )
 from partnerkit.events import DomainEvent, Email
-from partnerkit.mapping.codes import canonical_key
-from partnerkit.mapping.partners import Partner, PartnerCodeStatus
+from partnerkit.mapping.partners import (
+    Partner,
+    active_partner_by_code,
+    load_partner,
+    require_active,
+)
 from partnerkit.mapping.policy import AddDecision, MappingPolicy, decide_add
 from partnerkit.mapping.records import (
     Channel,
@@ -108,7 +114,7 @@ class MappingService:
         """The mapping in force for the customer and product: now, at an instant, or at the end
         of a day. None when no partner was of record then."""
         with self._rt.uow(readonly=True) as uow:
-            self._customer(uow, customer_id)
+            load_customer(uow, customer_id)
             instant = _as_instant(as_of, self._rt.now())
             return next(
                 (i for i in uow.records.history(customer_id, product) if i.covers(instant)), None
@@ -117,7 +123,7 @@ class MappingService:
     def history(self, customer_id: str, product: str | None = None) -> list[MappingInterval]:
         """Every interval, oldest first: mappings, transfers and unmappings, with who and why."""
         with self._rt.uow(readonly=True) as uow:
-            self._customer(uow, customer_id)
+            load_customer(uow, customer_id)
             if product is None:
                 return uow.records.for_customer(customer_id)
             return uow.records.history(customer_id, product)
@@ -125,10 +131,10 @@ class MappingService:
     def customers_of(self, partner_id: str) -> list[PartnerCustomer]:
         """The partner's customer listing: every open mapping, oldest first."""
         with self._rt.uow(readonly=True) as uow:
-            self._partner(uow, partner_id)
+            load_partner(uow, partner_id)
             rows = []
             for interval in uow.records.open_for_partner(partner_id):
-                customer = self._customer(uow, interval.customer_id)
+                customer = load_customer(uow, interval.customer_id)
                 rows.append(
                     PartnerCustomer(
                         customer.id,
@@ -171,8 +177,8 @@ class MappingService:
                 raise InvalidTokenError(
                     "this sign-up link is not valid", details={"field": "token"}
                 )
-            partner = self._partner(uow, link.partner_id)
-            self._refuse_deactivated(partner)
+            partner = load_partner(uow, link.partner_id)
+            require_active(partner)
             customer = self._customers().create(
                 name=name, admin_email=admin_email, admin_name=admin_name, domain=domain
             )
@@ -240,9 +246,9 @@ class MappingService:
         """
         actor = validate.email(by, "by")
         with self._rt.uow() as uow:
-            customer = self._customer(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             self._require_admin(customer, actor, "tag a partner")
-            partner = self._partner_by_code(uow, code)
+            partner = active_partner_by_code(uow, code)
             key = self._authorised(uow, partner, product)
             current = uow.records.current(customer.id, key)
             if current is not None:
@@ -339,7 +345,7 @@ class MappingService:
         self, uow: UnitOfWork, partner_id: str, customer_id: str, product: str
     ) -> tuple[Partner, Customer, str, AddDecision]:
         partner = self._acting_partner(uow, partner_id)
-        customer = self._customer(uow, customer_id)
+        customer = load_customer(uow, customer_id)
         key = self._authorised(uow, partner, product)
         current = uow.records.current(customer.id, key)
         if current is not None and current.partner_id != partner.id:
@@ -360,9 +366,9 @@ class MappingService:
         transfer takes effect when the customer confirms and lapses after 15 days."""
         actor = validate.email(by, "by")
         with self._rt.uow() as uow:
-            customer = self._customer(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             self._require_admin(customer, actor, "transfer a partner")
-            new_partner = self._partner_by_code(uow, code)
+            new_partner = active_partner_by_code(uow, code)
             key = self._authorised(uow, new_partner, product)
             current = uow.records.current(customer.id, key)
             if current is None:
@@ -379,7 +385,7 @@ class MappingService:
                 customer_id=customer.id, product=key, kind=ConsentKind.TRANSFER
             ):
                 raise TransferPendingError(details={"customer_id": customer.id, "product": key})
-            old_partner = self._partner(uow, current.partner_id)
+            old_partner = load_partner(uow, current.partner_id)
             request = self._request_consent(
                 uow,
                 ConsentKind.TRANSFER,
@@ -424,13 +430,13 @@ class MappingService:
             if request is None:
                 raise InvalidTokenError("this confirmation link is not valid")
             request.check_token(digest, now)
-            customer = self._customer(uow, request.customer_id)
+            customer = load_customer(uow, request.customer_id)
             confirmed = request.confirm(by or "confirmation link", now)
             stored = uow.consents.update(confirmed)
             if stored.is_pending:
                 return stored
-            partner = self._partner(uow, request.partner_id)
-            self._refuse_deactivated(partner)
+            partner = load_partner(uow, request.partner_id)
+            require_active(partner)
             current = uow.records.current(request.customer_id, request.product)
             if request.kind is ConsentKind.MAPPING_APPROVAL:
                 if current is not None and current.partner_id != partner.id:
@@ -505,9 +511,9 @@ class MappingService:
         proof = validate.text(evidence, "evidence", max_length=10_000)
         operator = validate.text(by, "by")
         with self._rt.uow() as uow:
-            customer = self._customer(uow, customer_id)
-            partner = self._partner(uow, partner_id)
-            self._refuse_deactivated(partner)
+            customer = load_customer(uow, customer_id)
+            partner = load_partner(uow, partner_id)
+            require_active(partner)
             key = self._authorised(uow, partner, product)
             current = uow.records.current(customer.id, key)
             if current is not None:
@@ -534,7 +540,7 @@ class MappingService:
         """End the current mapping (an operator action); the history keeps it."""
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
-            current = uow.records.current(self._customer(uow, customer_id).id, product)
+            current = uow.records.current(load_customer(uow, customer_id).id, product)
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
             closed = uow.records.update(current.close(self._rt.now(), why, by))
@@ -561,7 +567,7 @@ class MappingService:
 
     def tracking_list(self, partner_id: str) -> list[TrackingEntry]:
         with self._rt.uow(readonly=True) as uow:
-            self._partner(uow, partner_id)
+            load_partner(uow, partner_id)
             return uow.tracking.for_partner(partner_id)
 
     # --- time-driven rules --------------------------------------------------------------------
@@ -577,7 +583,7 @@ class MappingService:
         with self._rt.uow() as uow:
             for interval in uow.records.provisional_ending_before(now.date()):
                 assert interval.provisional_until is not None
-                customer = self._customer(uow, interval.customer_id)
+                customer = load_customer(uow, interval.customer_id)
                 plan = customer.plan(interval.product)
                 if _paid_by(plan, interval.provisional_until):
                     uow.records.update(attrs.evolve(interval, status=MappingStatus.PERMANENT))
@@ -756,46 +762,11 @@ class MappingService:
                 details={"customer_id": customer.id, "by": actor},
             )
 
-    @staticmethod
-    def _customer(uow: UnitOfWork, customer_id: str) -> Customer:
-        customer = uow.customers.get(customer_id) if isinstance(customer_id, str) else None
-        if customer is None:
-            raise CustomerNotFoundError(
-                f"no customer {customer_id!r}", details={"customer_id": customer_id}
-            )
-        return customer
-
-    @staticmethod
-    def _partner(uow: UnitOfWork, partner_id: str) -> Partner:
-        partner = uow.partners.get(partner_id) if isinstance(partner_id, str) else None
-        if partner is None:
-            raise PartnerNotFoundError(
-                f"no partner {partner_id!r}", details={"partner_id": partner_id}
-            )
-        return partner
-
     def _acting_partner(self, uow: UnitOfWork, partner_id: str) -> Partner:
         """The partner doing something: it must be active, and its activity is recorded."""
-        partner = self._partner(uow, partner_id)
-        self._refuse_deactivated(partner)
+        partner = load_partner(uow, partner_id)
+        require_active(partner)
         uow.partners.touch(partner.id, self._rt.now())
-        return partner
-
-    @staticmethod
-    def _refuse_deactivated(partner: Partner) -> None:
-        if not partner.is_active:
-            raise PartnerDeactivatedError(
-                f"the partner account of {partner.name} is deactivated",
-                details={"partner_id": partner.id},
-            )
-
-    def _partner_by_code(self, uow: UnitOfWork, code: str) -> Partner:
-        key = canonical_key(validate.text(code, "code", max_length=100))
-        found = uow.codes.get(key)
-        if found is None or found.status is not PartnerCodeStatus.ACTIVE:
-            raise UnknownCodeError(f"no partner has the code {code!r}", details={"field": "code"})
-        partner = self._partner(uow, found.partner_id)
-        self._refuse_deactivated(partner)
         return partner
 
     @staticmethod
