@@ -466,3 +466,62 @@ def test_the_directory_lists_active_partners_with_codes(
     assert [e.name for e in kit.partners.directory(region="in")] == ["Quiet"]
     kit.partners.deactivate(nimbus.id, reason="test", by="partner-team")
     assert [e.name for e in kit.partners.directory(expertise="crm")] == ["Zillium"]
+
+
+# --- bad input: a typed error with a code, and nothing stored ---------------------------------
+
+
+def snapshot(kit: pk.Kit, customer: pk.Customer) -> object:
+    return (
+        kit.mapping.history(customer.id),
+        kit.mapping.pending_requests(customer_id=customer.id),
+        kit.customers.customers(),
+        [(m.id, m.status) for m in kit.outbox()],
+        [p.version for p in kit.partners.partners()],
+    )
+
+
+def test_bad_input_is_refused_with_a_code_and_stores_nothing(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
+    kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    used = token_in(kit, "mapping.transfer_requested")
+    kit.mapping.confirm(used)
+    link = kit.mapping.signup_link(zillium.id, "crm")
+    kit.partners.deactivate(nimbus.id, reason="inactive", by="partner-team")
+    attempts = {
+        "partner_code.unknown": lambda: kit.mapping.tag_partner(
+            acme.id, "books", "NOSUCHCODE", by=ADMIN
+        ),
+        "partner.deactivated": lambda: kit.mapping.request_transfer(
+            acme.id, "crm", "NIMBUSHQ", by=ADMIN
+        ),
+        "mapping.admin_only": lambda: kit.mapping.tag_partner(
+            acme.id, "books", "ZILLIUMCorp", by="bob@acme.example"
+        ),
+        "consent.not_pending": lambda: kit.mapping.confirm(used),
+        "token.invalid": lambda: kit.mapping.sign_up(
+            link.token.swapcase(), name="Globex", admin_email="it@globex.example"
+        ),
+    }
+    for code, attempt in attempts.items():
+        before = snapshot(kit, acme)
+        with pytest.raises(pk.PartnerkitError) as info:
+            attempt()
+        assert info.value.code == code
+        assert snapshot(kit, acme) == before, code
+
+
+def test_an_expired_approval_link_is_refused_and_stores_nothing(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 1, 1))
+    kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    token = token_in(kit, "mapping.approval_requested")
+    kit.advance_to(START + timedelta(days=30))
+    before = snapshot(kit, acme)
+    with pytest.raises(ConsentExpiredError):
+        kit.mapping.confirm(token)
+    assert snapshot(kit, acme) == before
+    assert kit.mapping.partner_of_record(acme.id, "crm") is None
