@@ -225,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
         print()
+        # Warm up imports and SQLAlchemy's statement cache so the first measured run does not
+        # pay for what every later one gets for free.
+        bench_partnerkit(directory / "warmup.db", min(n, 200), deliver_on_commit=True)
         print(f"{'':38} {'seconds':>8} {'partners/s':>11} {'vs raw':>7}   rows written")
         for label, path, run in runs:
             for suffix in ("", "-wal", "-shm"):

@@ -525,3 +525,13 @@ def test_an_expired_approval_link_is_refused_and_stores_nothing(
         kit.mapping.confirm(token)
     assert snapshot(kit, acme) == before
     assert kit.mapping.partner_of_record(acme.id, "crm") is None
+
+
+def test_explaining_is_not_activity_but_adding_is(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.advance_to(START + timedelta(days=100))
+    kit.mapping.explain_add(zillium.id, acme.id, "crm")
+    assert kit.partners.get(zillium.id).last_active_at == zillium.last_active_at
+    kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    assert kit.partners.get(zillium.id).last_active_at == START + timedelta(days=100)

@@ -301,6 +301,7 @@ class MappingService:
             partner, customer, key, decision = self._check_add(
                 uow, partner_id, customer_id, product
             )
+            uow.partners.touch(partner.id, self._rt.now())
             current = uow.records.current(customer.id, key)
             if current is not None:  # the same partner: _check_add refused any other
                 return AddResult(decision, interval=current)
@@ -344,7 +345,9 @@ class MappingService:
     def _check_add(
         self, uow: UnitOfWork, partner_id: str, customer_id: str, product: str
     ) -> tuple[Partner, Customer, str, AddDecision]:
-        partner = self._acting_partner(uow, partner_id)
+        # Only the check: explain_add must not count as activity, add_customer touches later.
+        partner = load_partner(uow, partner_id)
+        require_active(partner)
         customer = load_customer(uow, customer_id)
         key = self._authorised(uow, partner, product)
         current = uow.records.current(customer.id, key)
