@@ -13,8 +13,15 @@ from collections import Counter
 from collections.abc import Sequence
 
 import partnerkit as pk
-from partnerkit.errors import CodeTakenError, PartnerkitError, UsernameRequiredError
+from partnerkit.errors import (
+    CodeTakenError,
+    NotCustomerAdminError,
+    PartnerkitError,
+    ProductNotAuthorisedError,
+    UsernameRequiredError,
+)
 from partnerkit.kit import DEFAULT_URL
+from partnerkit.mapping.records import MappingInterval
 
 __all__ = ["main"]
 
@@ -175,7 +182,10 @@ def _tour(url: str) -> int:
 
         _section("Schema")
         kit.migrate()
-        _row("migrations", "applied up to the newest revision")
+        if kit.backend.name == "memory":
+            _row("migrations", "none needed: the in-memory backend starts empty on every run")
+        else:
+            _row("migrations", "applied up to the newest revision")
 
         _section("Catalog")
         _product(kit, "crm", "CRM")
@@ -231,7 +241,7 @@ def _tour(url: str) -> int:
             _row("unexpected", "the code was issued")
 
         _section("Username is mandatory in the partner portal (000 seed)")
-        _sign_up_flow(kit)
+        nimbus = _sign_up_flow(kit)
 
         _section("A customer")
         acme = kit.customers.find_by_user_email("it@acme.example")
@@ -254,6 +264,9 @@ def _tour(url: str) -> int:
             _ALREADY if was_paid else "(marked paid)",
         )
 
+        _section("Mapping customers to partners (001 and 000 seeds)")
+        _mapping_tour(kit, zillium, nimbus, acme)
+
         _section("Outbox (every run on this database)")
         messages = kit.outbox()
         by_topic = Counter(m.topic for m in messages)
@@ -266,12 +279,15 @@ def _tour(url: str) -> int:
     return 0
 
 
-def _sign_up_flow(kit: pk.Kit) -> None:
+def _sign_up_flow(kit: pk.Kit) -> pk.Partner:
     email = "hello@nimbus.example"
     partner = _find_partner(kit, email=email)
     if partner is None:
         partner = kit.partners.register(
-            name="Nimbus Consulting", email=email, kind=pk.PartnerKind.AFFILIATE
+            name="Nimbus Consulting",
+            email=email,
+            kind=pk.PartnerKind.SERVICE_PARTNER,
+            expertise=["books"],
         )
         _row("partner", f"{partner.name}, signed up without a username", "(registered)")
     else:
@@ -288,6 +304,128 @@ def _sign_up_flow(kit: pk.Kit) -> None:
         _row("username", f"{partner.username}, set on an earlier run", _ALREADY)
     signed_in = kit.partners.check_sign_in(str(partner.username))
     _row("signs in as", f"{signed_in.username}: allowed")
+    return signed_in
+
+
+# --- the tour: mapping customers to partners -------------------------------------------------
+
+_ACME_ADMIN = "it@acme.example"
+_GLOBEX_ADMIN = "it@globex.example"
+
+
+def _mapping_tour(kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer) -> None:
+    _tag_a_partner(kit, acme)
+    globex = _partner_adds_a_customer(kit, nimbus)
+    _tracking_list(kit, zillium, globex)
+    _commission_statement(kit, zillium, acme)
+
+
+def _partner_name(kit: pk.Kit, partner_id: str) -> str:
+    return kit.partners.get(partner_id).name
+
+
+def _tag_a_partner(kit: pk.Kit, acme: pk.Customer) -> None:
+    _row("customer", f"{acme.name}, admin {_ACME_ADMIN}")
+    _row("tries", "dev@acme.example tags ZILLIUMCorp for crm (not an admin)")
+    try:
+        kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="dev@acme.example")
+    except NotCustomerAdminError as exc:
+        _error_rows(exc)
+    before = kit.mapping.partner_of_record(acme.id, "crm")
+    if before is None:
+        interval = kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=_ACME_ADMIN)
+        note = "(tagged)"
+    else:
+        interval = before
+        note = _ALREADY
+    _row("tags", f"{_ACME_ADMIN} tags ZILLIUMCorp for crm", note)
+    _row(
+        "partner of record",
+        f"{_partner_name(kit, interval.partner_id)} for {interval.product}, channel "
+        f"{interval.channel.value}, since {interval.valid_from.date().isoformat()}",
+    )
+
+
+def _partner_adds_a_customer(kit: pk.Kit, nimbus: pk.Partner) -> pk.Customer:
+    globex = kit.customers.find_by_user_email(_GLOBEX_ADMIN)
+    if globex is None:
+        globex = kit.customers.create(name="Globex", admin_email=_GLOBEX_ADMIN)
+        globex = kit.customers.set_plan(globex.id, "books", pk.Edition.FREE)
+        _row("customer", f"{globex.name}, free edition of books", "(created)")
+    else:
+        _row("customer", f"{globex.name}, free edition of books", _ALREADY)
+    _row("partner adds", f"{nimbus.name} adds {globex.name} for books")
+    before = kit.mapping.partner_of_record(globex.id, "books")
+    if before is not None:  # a rerun: explain_add would describe a new mapping made today
+        _mapped_row(kit, before, _ALREADY)
+        return globex
+    try:
+        decision = kit.mapping.explain_add(nimbus.id, globex.id, "books")
+    except ProductNotAuthorisedError as exc:  # a database from an older tour: no expertise
+        _error_rows(exc)
+        return globex
+    _row("case", decision.case.value)
+    _row("confirmation", "needed" if decision.needs_confirmation else "not needed")
+    for reason in decision.reasons:
+        _row("  why", reason)
+    result = kit.mapping.add_customer(nimbus.id, globex.id, "books")
+    if result.interval is not None:
+        _mapped_row(kit, result.interval, "(added)")
+    else:  # pragma: no cover - Globex is free: no confirmation needed
+        _row("mapped", "not yet: a confirmation email went to the customer")
+    return globex
+
+
+def _mapped_row(kit: pk.Kit, interval: MappingInterval, note: str) -> None:
+    until = interval.provisional_until
+    status = interval.status.value + ("" if until is None else f" until {until.isoformat()}")
+    partner = _partner_name(kit, interval.partner_id)
+    _row("mapped", f"{partner} for {interval.product}, {status}", note)
+
+
+def _tracking_list(kit: pk.Kit, zillium: pk.Partner, globex: pk.Customer) -> None:
+    outbox_before = len(kit.outbox())
+    kit.mapping.track(zillium.id, _GLOBEX_ADMIN)
+    sent = len(kit.outbox()) - outbox_before
+    _row("tracks", f"{zillium.name} tracks {_GLOBEX_ADMIN}")
+    _row("emails sent", "none" if sent == 0 else str(sent))
+    _row("tracking list", ", ".join(e.email for e in kit.mapping.tracking_list(zillium.id)))
+    already = kit.mapping.partner_of_record(globex.id, "crm") is not None
+    kit.mapping.tag_partner(globex.id, "crm", "ZILLIUMCorp", by=_GLOBEX_ADMIN)
+    _row("tags", f"{_GLOBEX_ADMIN} tags ZILLIUMCorp for crm", _ALREADY if already else "(tagged)")
+    tracked = kit.mapping.tracking_list(zillium.id)
+    _row("tracking list", ", ".join(e.email for e in tracked) or "empty: moved to the customers")
+    customers = kit.mapping.customers_of(zillium.id)
+    _row("customers", ", ".join(f"{c.customer_name} ({c.product})" for c in customers))
+
+
+def _commission_statement(kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer) -> None:
+    plan = kit.commissions.plan(zillium.id)
+    if plan is None:
+        plan = kit.commissions.set_plan(zillium.id, rate=20)
+        note = "(set)"
+    else:
+        note = _ALREADY
+    _row("commission plan", f"{zillium.name} earns {plan.rate}% of collected payments", note)
+    interval = kit.mapping.partner_of_record(acme.id, "crm")
+    if interval is None:  # pragma: no cover - _tag_a_partner mapped Acme above
+        return
+    # The payment is dated when the mapping started, so a rerun books the very same transaction.
+    txn = f"tour-{acme.name.lower()}-crm-1"
+    booked = any(e.transaction_id == txn for e in kit.commissions.entries(zillium.id))
+    amount = pk.Money.of("100.00", "USD")
+    kit.commissions.accrue(
+        acme.id, "crm", transaction_id=txn, amount=amount, occurred_at=interval.valid_from
+    )
+    _row("payment", f"{acme.name} pays {amount} for crm", _ALREADY if booked else "(booked)")
+    start = interval.valid_from.date()
+    statement = kit.commissions.statement(zillium.id, start, max(start, kit.today()))
+    _row("statement", f"{zillium.name}, {statement.start} to {statement.end}")
+    for line in statement.lines:
+        name = kit.customers.get(line.customer_id).name
+        entries = f"{line.entries} {'entry' if line.entries == 1 else 'entries'}"
+        _row("  line", f"{name} {line.product}: {line.commission} on {line.base} ({entries})")
+    _row("  total", ", ".join(str(total) for total in statement.totals))
 
 
 if __name__ == "__main__":  # pragma: no cover

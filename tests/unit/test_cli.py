@@ -32,11 +32,71 @@ def test_tour_runs_twice_on_the_same_file(
     assert "partner_code.taken" in second.out
     assert second.err == ""
 
+    # The mapping section on a rerun: nothing mapped, tracked or booked twice.
+    assert "mapping.admin_only" in second.out
+    assert _rows(second.out, "tags") == [
+        "it@acme.example tags ZILLIUMCorp for crm (already there)",
+        "it@globex.example tags ZILLIUMCorp for crm (already there)",
+    ]
+    assert _rows(second.out, "partner of record")[0].startswith("Zillium for crm, channel tag")
+    assert _rows(second.out, "mapped")[0].endswith("(already there)")
+    assert _rows(second.out, "payment") == ["Acme pays 100.00 USD for crm (already there)"]
+    assert _rows(second.out, "  line") == ["Acme crm: 20.00 USD on 100.00 USD (1 entry)"]
+
     with pk.connect(url) as kit:
         usernames = sorted(str(p.username) for p in kit.partners.partners())
         assert usernames == ["nimbus", "ziliumlabs", "zillium"]
-        assert len(kit.customers.customers()) == 1
+        assert sorted(c.name for c in kit.customers.customers()) == ["Acme", "Globex"]
         assert kit.partners.find_by_code("zi11iumc0rp").username == "zillium"
+        acme = kit.customers.find_by_user_email("it@acme.example")
+        assert acme is not None
+        assert len(kit.mapping.history(acme.id)) == 1
+        zillium = kit.partners.find_by_code("ZILLIUMCorp")
+        assert [e.transaction_id for e in kit.commissions.entries(zillium.id)] == [
+            "tour-acme-crm-1"
+        ]
+        assert kit.mapping.tracking_list(zillium.id) == []
+
+
+def _rows(out: str, label: str) -> list[str]:
+    """The values of the tour's rows labelled `label` (their first lines)."""
+    prefix = f"  {label:<18} "
+    return [line[len(prefix) :] for line in out.splitlines() if line.startswith(prefix)]
+
+
+def test_tour_runs_in_memory_and_maps_customers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tour", "--url", "memory://"]) == 0
+
+    captured = capsys.readouterr()
+    out = captured.out
+    assert captured.err == ""
+    assert "tour on memory://" in out
+    assert "already there" not in out
+    mapping = out[out.index("Mapping customers to partners") : out.index("Outbox")]
+    # Acme's admin tags Zillium; a user who is not an admin is refused first (001 seed).
+    assert "mapping.admin_only" in mapping
+    assert _rows(mapping, "tags")[0] == "it@acme.example tags ZILLIUMCorp for crm (tagged)"
+    assert _rows(mapping, "partner of record")[0].startswith("Zillium for crm, channel tag")
+    # Nimbus explains, then adds a free customer: case 3 of the 000 seed, provisional.
+    assert _rows(mapping, "partner adds") == ["Nimbus Consulting adds Globex for books"]
+    assert _rows(mapping, "case") == ["free"]
+    assert _rows(mapping, "confirmation") == ["not needed"]
+    assert any("use case 3" in reason for reason in _rows(mapping, "  why"))
+    [mapped] = _rows(mapping, "mapped")
+    assert mapped.startswith("Nimbus Consulting for books, provisional until ")
+    assert mapped.endswith("(added)")
+    # Tracking sends nothing; tagging moves the record to the customer listing.
+    assert _rows(mapping, "emails sent") == ["none"]
+    assert _rows(mapping, "tracking list") == [
+        "it@globex.example",
+        "empty: moved to the customers",
+    ]
+    assert _rows(mapping, "customers") == ["Acme (crm), Globex (crm)"]
+    # Commission follows the partner of record.
+    assert _rows(mapping, "commission plan") == ["Zillium earns 20% of collected payments (set)"]
+    assert _rows(mapping, "  line") == ["Acme crm: 20.00 USD on 100.00 USD (1 entry)"]
+    assert _rows(mapping, "  total") == ["20.00 USD"]
+    assert "commission.booked" in out[out.index("Outbox") :]
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
