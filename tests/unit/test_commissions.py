@@ -79,7 +79,11 @@ def test_case_1_earns_the_last_month_before_approval_and_everything_after(
     assert entry is not None
     assert entry.partner_id == zillium.id
     assert entry.commission == usd("20.00")
+    pk_clock.advance(days=90)
     assert accrue(kit, acme, "t-later", "50.00", START + timedelta(days=90)) is not None
+    with pytest.raises(InvalidInputError) as info:
+        accrue(kit, acme, "t-future", "50.00", pk_clock.now() + timedelta(seconds=1))
+    assert info.value.details["field"] == "occurred_at"
 
 
 def test_case_2_earns_on_all_transactions(
@@ -126,6 +130,7 @@ def test_a_limit_in_months_ends_the_window(
 ) -> None:
     kit.commissions.set_plan(zillium.id, rate=20, limit_months=12)
     kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.advance_to(datetime(2027, 2, 1, tzinfo=UTC))
     assert accrue(kit, acme, "t-in", "10.00", datetime(2027, 1, 5, 8, tzinfo=UTC)) is not None
     assert accrue(kit, acme, "t-out", "10.00", datetime(2027, 1, 5, 9, tzinfo=UTC)) is None
 
@@ -134,6 +139,7 @@ def test_booking_is_idempotent_and_refunds_are_negative_entries(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
     kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.advance_to(START + timedelta(days=5))
     when = START + timedelta(days=1)
     first = accrue(kit, acme, "t1", "100.00", when)
     assert accrue(kit, acme, "t1", "100.00", when) == first
@@ -161,6 +167,7 @@ def test_statements_round_once_and_lines_add_up_to_the_cent(
     globex = kit.customers.create(name="Globex", admin_email="it@globex.example")
     for customer in (acme, globex):
         kit.mapping.tag_partner(customer.id, "crm", "ZILLIUMCorp", by=customer.users[0].email)
+    kit.advance_to(START + timedelta(days=5))
     # 12.5 % of 0.01 is 0.00125: rounded per line, each would vanish; the total must not.
     for i in range(3):
         accrue(kit, acme, f"a{i}", "0.01", START + timedelta(days=1, hours=i))

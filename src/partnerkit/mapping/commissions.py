@@ -121,6 +121,13 @@ class CommissionsService:
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         money = _money(amount)
         when = _instant(occurred_at)
+        if when > self._rt.now():
+            # Only collected money earns commission; a future date could also land in a window
+            # that a later transfer hands to another partner.
+            raise InvalidInputError(
+                "occurred_at is in the future: book transactions once they are collected",
+                field="occurred_at",
+            )
         with self._rt.uow() as uow:
             booked = uow.commissions.get_by_transaction(txn)
             if booked is not None:
@@ -158,6 +165,11 @@ class CommissionsService:
         original, at the original rate (all of it, or `amount` of it). Nothing is deleted."""
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         when = _instant(occurred_at)
+        if when > self._rt.now():
+            raise InvalidInputError(
+                "occurred_at is in the future: book refunds once they are paid out",
+                field="occurred_at",
+            )
         with self._rt.uow() as uow:
             original = uow.commissions.get_by_transaction(original_transaction_id)
             if original is None or original.kind is not EntryKind.ACCRUAL:

@@ -93,9 +93,7 @@ class PartnerCustomer:
     status: MappingStatus
 
 
-def _as_instant(as_of: date | datetime | None, now: datetime) -> datetime:
-    if as_of is None:
-        return now
+def _as_instant(as_of: date | datetime) -> datetime:
     if isinstance(as_of, datetime):
         return as_of
     return end_of_day(as_of)
@@ -112,10 +110,17 @@ class MappingService:
         self, customer_id: str, product: str, *, as_of: date | datetime | None = None
     ) -> MappingInterval | None:
         """The mapping in force for the customer and product: now, at an instant, or at the end
-        of a day. None when no partner was of record then."""
+        of a day. None when no partner was of record then.
+
+        Now means the open mapping. A change made at the very instant of a transaction already
+        booked to the previous partner takes effect 1 µs later, so that the transaction stays
+        in that partner's window; `as_of=now` shows the previous partner for that microsecond.
+        """
         with self._rt.uow(readonly=True) as uow:
             load_customer(uow, customer_id)
-            instant = _as_instant(as_of, self._rt.now())
+            if as_of is None:
+                return uow.records.current(customer_id, product)
+            instant = _as_instant(as_of)
             return next(
                 (i for i in uow.records.history(customer_id, product) if i.covers(instant)), None
             )
@@ -467,9 +472,7 @@ class MappingService:
                         "the partner this transfer was from is no longer of record",
                         details={"customer_id": customer.id, "product": request.product},
                     )
-                uow.records.update(
-                    current.close(now, "transferred to another partner", stored.requested_by)
-                )
+                self._end(uow, current, now, "transferred to another partner", stored.requested_by)
                 self._open(
                     uow,
                     customer.id,
@@ -522,10 +525,12 @@ class MappingService:
             if current is not None:
                 if current.partner_id == partner.id:
                     return current
-                uow.records.update(
-                    current.close(
-                        self._rt.now(), "moved on the customer's written consent", operator
-                    )
+                self._end(
+                    uow,
+                    current,
+                    self._rt.now(),
+                    "moved on the customer's written consent",
+                    operator,
                 )
             return self._open(
                 uow,
@@ -546,7 +551,7 @@ class MappingService:
             current = uow.records.current(load_customer(uow, customer_id).id, product)
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
-            closed = uow.records.update(current.close(self._rt.now(), why, by))
+            closed = self._end(uow, current, self._rt.now(), why, by)
             self._publish_change(uow, closed, "mapping.ended")
         return closed
 
@@ -591,13 +596,13 @@ class MappingService:
                 if _paid_by(plan, interval.provisional_until):
                     uow.records.update(attrs.evolve(interval, status=MappingStatus.PERMANENT))
                 else:
-                    closed = uow.records.update(
-                        interval.close(
-                            start_of_day(interval.provisional_until + timedelta(days=1)),
-                            f"not upgraded to paid within {self.policy.provisional_months} "
-                            "months of the mapping date",
-                            "partnerkit",
-                        )
+                    closed = self._end(
+                        uow,
+                        interval,
+                        start_of_day(interval.provisional_until + timedelta(days=1)),
+                        f"not upgraded to paid within {self.policy.provisional_months} "
+                        "months of the mapping date",
+                        "partnerkit",
                     )
                     self._publish_change(uow, closed, "mapping.expired")
                 handled += 1
@@ -663,7 +668,7 @@ class MappingService:
             product=product,
             partner_id=partner.id,
             channel=channel,
-            valid_from=now,
+            valid_from=now if last_end is None else max(now, last_end),
             reason=reason,
             by=by,
             status=status or MappingStatus.PERMANENT,
@@ -674,6 +679,23 @@ class MappingService:
         uow.records.add(interval)
         self._publish_change(uow, interval, "mapping.started")
         return interval
+
+    def _end(
+        self, uow: UnitOfWork, interval: MappingInterval, at: datetime, reason: str, by: str
+    ) -> MappingInterval:
+        """Close `interval` at `at`, or just after the last transaction already booked to it:
+        commission booked to a partner stays inside that partner's interval, even when the
+        change comes at the same instant or a scheduled expiry runs late."""
+        booked = [
+            e.occurred_at
+            for e in uow.commissions.for_customer(interval.customer_id, interval.product)
+            if e.interval_id == interval.id
+        ]
+        if booked and max(booked) >= at:
+            at = max(booked) + timedelta(microseconds=1)
+        # An interval that was itself deferred by such a microsecond ends no earlier than it began.
+        at = max(at, interval.valid_from)
+        return uow.records.update(interval.close(at, reason, by))
 
     def _publish_change(self, uow: UnitOfWork, interval: MappingInterval, name: str) -> None:
         self._rt.publish(
