@@ -202,3 +202,21 @@ def test_plans_refuse_floats_and_out_of_range_rates(kit: pk.Kit, zillium: pk.Par
     with pytest.raises(InvalidInputError):
         kit.commissions.set_plan(zillium.id, rate=10, limit_months=0)
     assert kit.commissions.plan(zillium.id).rate == Decimal("20")  # type: ignore[union-attr]
+
+
+def test_a_change_at_the_instant_of_a_booked_payment_leaves_it_with_its_partner(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
+    entry = accrue(kit, acme, "t-now", "100.00", kit.now())
+    assert entry is not None
+    moved = kit.mapping.record_written_consent(
+        acme.id, "crm", zillium.id, evidence="email", by="partner-team"
+    )
+    old, new = kit.mapping.history(acme.id, "crm")
+    assert (
+        old.valid_to == new.valid_from == moved.valid_from == kit.now() + timedelta(microseconds=1)
+    )
+    assert old.earns_on(entry.occurred_at)
+    assert not new.earns_on(entry.occurred_at)
+    assert kit.mapping.partner_of_record(acme.id, "crm") == new
