@@ -7,7 +7,7 @@ savepoint's) restores exactly the state before; stored values are frozen, so not
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -27,7 +27,7 @@ from partnerkit.errors import (
 )
 from partnerkit.events import MessageStatus, OutboxMessage
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan
-from partnerkit.mapping.partners import Partner, PartnerCode, PartnerStatus
+from partnerkit.mapping.partners import Partner, PartnerCode, PartnerCodeStatus, PartnerStatus
 from partnerkit.mapping.records import MappingInterval, MappingStatus
 from partnerkit.mapping.signup import SignupLink
 from partnerkit.mapping.tracking import TrackingEntry
@@ -193,6 +193,11 @@ class MemoryPartnerCodes:
         codes: list[PartnerCode] = [self._w.get("codes", k) for k in keys]
         return sorted(codes, key=lambda c: (c.issued_at, c.key))
 
+    def active(self) -> list[PartnerCode]:
+        rows = self._w.tables.table("codes").values()
+        found = [c for c in rows if c.status is PartnerCodeStatus.ACTIVE]
+        return sorted(found, key=lambda c: (c.partner_id, c.issued_at, c.key))
+
     def update(self, code: PartnerCode) -> None:
         self._w.put("codes", code.key, code)
 
@@ -208,6 +213,10 @@ class MemoryCustomers:
     def get(self, customer_id: str) -> Customer | None:
         found: Customer | None = self._w.get("customers", customer_id)
         return found
+
+    def get_many(self, customer_ids: Sequence[str]) -> list[Customer]:
+        wanted = set(customer_ids)
+        return [c for c in self.all() if c.id in wanted]
 
     def get_by_user_email(self, email: str) -> Customer | None:
         cid = self._w.get("customers_by_user_email", email)

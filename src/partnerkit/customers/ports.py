@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -15,6 +16,9 @@ class Customers(Protocol):
         """Store a new account; raises EmailTakenError when a user's email belongs to a user."""
 
     def get(self, customer_id: str) -> Customer | None: ...
+
+    def get_many(self, customer_ids: Sequence[str]) -> list[Customer]:
+        """The accounts with these ids that exist, ordered by name, then id (one query)."""
 
     def get_by_user_email(self, email: str) -> Customer | None:
         """The account one of whose users has this email."""

@@ -310,31 +310,14 @@ class PartnersService:
         wanted_region = validate.region(region, "region") if region is not None else None
         wanted_product = validate.key(expertise, "expertise") if expertise is not None else None
         with self._rt.uow(readonly=True) as uow:
-            entries = []
-            for partner in uow.partners.all(status=PartnerStatus.ACTIVE):
-                if wanted_region is not None and wanted_region not in partner.regions:
-                    continue
-                if wanted_product is not None and wanted_product not in partner.expertise:
-                    continue
-                code = next(
-                    (
-                        c.code
-                        for c in uow.codes.for_partner(partner.id)
-                        if c.status is PartnerCodeStatus.ACTIVE
-                    ),
-                    None,
-                )
-                entries.append(
-                    DirectoryEntry(
-                        partner.id,
-                        partner.name,
-                        partner.kind,
-                        code,
-                        partner.regions,
-                        partner.expertise,
-                    )
-                )
-        return entries
+            codes = {c.partner_id: c.code for c in uow.codes.active()}
+            partners = uow.partners.all(status=PartnerStatus.ACTIVE)
+        return [
+            DirectoryEntry(p.id, p.name, p.kind, codes.get(p.id), p.regions, p.expertise)
+            for p in partners
+            if (wanted_region is None or wanted_region in p.regions)
+            and (wanted_product is None or wanted_product in p.expertise)
+        ]
 
     # --- codes --------------------------------------------------------------------------------
 

@@ -67,6 +67,9 @@ class PartnerCodes(Protocol):
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
         """Every code the partner was issued, oldest first."""
 
+    def active(self) -> list[PartnerCode]:
+        """Every active code, ordered by partner id (the directory reads them in one query)."""
+
     def update(self, code: PartnerCode) -> None:
         """Store a code's new status (codes are never deleted)."""
 

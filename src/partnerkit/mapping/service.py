@@ -137,20 +137,22 @@ class MappingService:
         """The partner's customer listing: every open mapping, oldest first."""
         with self._rt.uow(readonly=True) as uow:
             load_partner(uow, partner_id)
-            rows = []
-            for interval in uow.records.open_for_partner(partner_id):
-                customer = load_customer(uow, interval.customer_id)
-                rows.append(
-                    PartnerCustomer(
-                        customer.id,
-                        customer.name,
-                        interval.product,
-                        interval.valid_from,
-                        interval.channel,
-                        interval.status,
-                    )
+            intervals = uow.records.open_for_partner(partner_id)
+            names = {
+                c.id: c.name
+                for c in uow.customers.get_many(sorted({i.customer_id for i in intervals}))
+            }
+            return [
+                PartnerCustomer(
+                    i.customer_id,
+                    names[i.customer_id],
+                    i.product,
+                    i.valid_from,
+                    i.channel,
+                    i.status,
                 )
-            return rows
+                for i in intervals
+            ]
 
     # --- channel 1: sign-up link --------------------------------------------------------------
 

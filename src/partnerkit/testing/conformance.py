@@ -329,6 +329,36 @@ class BackendContract:
         with pytest.raises(ConcurrencyError), backend.unit_of_work() as uow:
             uow.customers.update(changed)
 
+    def test_customers_get_many_in_name_order(self, backend: Backend) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(attrs.evolve(_customer("cus_2", "b@acme.example"), name="Beta"))
+            uow.customers.add(attrs.evolve(_customer("cus_1", "a@acme.example"), name="Zeta"))
+            uow.customers.add(attrs.evolve(_customer("cus_3", "c@acme.example"), name="Alpha"))
+        with backend.unit_of_work(readonly=True) as uow:
+            found = uow.customers.get_many(["cus_1", "cus_2", "cus_missing"])
+            assert [c.id for c in found] == ["cus_2", "cus_1"]
+            assert found[0].users == (CustomerUser("b@acme.example", "b", is_admin=True),)
+            assert uow.customers.get_many([]) == []
+
+    def test_active_codes_of_every_partner(self, backend: Backend) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_b", "Beta"))
+            uow.partners.add(_partner("ptr_a", "Alpha"))
+            uow.codes.add(PartnerCode("bbbb", "BBBB", "ptr_b", T0))
+            uow.codes.add(PartnerCode("aaaa", "AAAA", "ptr_a", T0))
+            uow.codes.add(
+                PartnerCode(
+                    "old1", "OLD1", "ptr_a", T0, PartnerCodeStatus.RETIRED, T0 + timedelta(days=1)
+                )
+            )
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [(c.partner_id, c.code) for c in uow.codes.active()] == [
+                ("ptr_a", "AAAA"),
+                ("ptr_b", "BBBB"),
+            ]
+
     def test_user_email_belongs_to_one_account(self, backend: Backend) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:

@@ -352,6 +352,16 @@ class SqlPartnerCodes(_Repo):
         )
         return [_code(r) for r in rows]
 
+    def active(self) -> list[PartnerCode]:
+        rows = self._c.execute(
+            sa.select(t.partner_codes)
+            .where(t.partner_codes.c.status == PartnerCodeStatus.ACTIVE.value)
+            .order_by(
+                t.partner_codes.c.partner_id, t.partner_codes.c.issued_at, t.partner_codes.c.key
+            )
+        )
+        return [_code(r) for r in rows]
+
     def update(self, code: PartnerCode) -> None:
         row = _code_row(code)
         row["b_key"] = row.pop("key")
@@ -395,6 +405,15 @@ class SqlCustomers(_Repo):
     def get(self, customer_id: str) -> Customer | None:
         found = self._many(sa.select(t.customers).where(t.customers.c.id == customer_id))
         return found[0] if found else None
+
+    def get_many(self, customer_ids: Sequence[str]) -> list[Customer]:
+        if not customer_ids:
+            return []
+        return self._many(
+            sa.select(t.customers)
+            .where(t.customers.c.id.in_(list(customer_ids)))
+            .order_by(t.customers.c.name, t.customers.c.id)
+        )
 
     def get_by_user_email(self, email: str) -> Customer | None:
         cid = self._c.execute(
