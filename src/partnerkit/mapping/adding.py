@@ -1,0 +1,172 @@
+"""A partner adding an existing customer (000 seed): the three cases and their consequences,
+including the free customer's provisional mapping that `run_due` ends after 3 months.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import attrs
+
+from partnerkit.consent import ConsentKind, ConsentRequest
+from partnerkit.customers.accounts import (
+    Customer,
+    Edition,
+    ProductPlan,
+    load_customer,
+)
+from partnerkit.errors import CustomerMappedToAnotherPartnerError
+from partnerkit.mapping.history import MappingBase
+from partnerkit.mapping.partners import (
+    Partner,
+    load_partner,
+    require_active,
+)
+from partnerkit.mapping.policy import AddDecision, decide_add
+from partnerkit.mapping.records import (
+    Channel,
+    MappingInterval,
+    MappingStatus,
+    start_of_day,
+)
+from partnerkit.ports import UnitOfWork
+
+__all__ = ["AddResult", "AddingMixin"]
+
+
+@attrs.frozen
+class AddResult:
+    """What `add_customer` did: mapped at once (`interval`) or asked the customer (`request`)."""
+
+    decision: AddDecision
+    interval: MappingInterval | None = None
+    request: ConsentRequest | None = None
+
+
+class AddingMixin(MappingBase):
+    # --- a partner adding a customer (000 seed) -----------------------------------------------
+
+    def explain_add(self, partner_id: str, customer_id: str, product: str) -> AddDecision:
+        """Which of the 000 seed's cases applies now, whether the customer must confirm, the
+        commission window, and why; changes nothing. Raises what `add_customer` would."""
+        with self._rt.uow(readonly=True) as uow:
+            return self._check_add(uow, partner_id, customer_id, product)[3]
+
+    def add_customer(self, partner_id: str, customer_id: str, product: str) -> AddResult:
+        """A partner adds an existing customer for a product it works on (000 seed).
+
+        Paid for more than 30 days: the customer gets a confirmation email and the mapping waits
+        for their approval. Paid within 30 days: mapped at once. Free: mapped at once,
+        provisionally, and removed by `run_due` unless they upgrade within 3 months.
+        """
+        with self._rt.uow() as uow:
+            partner, customer, key, decision = self._check_add(
+                uow, partner_id, customer_id, product
+            )
+            uow.partners.touch(partner.id, self._rt.now())
+            current = uow.records.current(customer.id, key)
+            if current is not None:  # the same partner: _check_add refused any other
+                return AddResult(decision, interval=current)
+            pending = uow.consents.pending(
+                customer_id=customer.id, product=key, kind=ConsentKind.MAPPING_APPROVAL
+            )
+            mine = [r for r in pending if r.partner_id == partner.id]
+            if mine:
+                return AddResult(decision, request=mine[0])
+            if decision.needs_confirmation:
+                request = self._request_consent(
+                    uow,
+                    ConsentKind.MAPPING_APPROVAL,
+                    customer,
+                    key,
+                    partner,
+                    requested_by=partner.email,
+                    valid_for=timedelta(days=self.policy.approval_valid_days),
+                    template="mapping.approval_requested",
+                    subject=f"{partner.name} asks to be your partner for {key}",
+                    body=(
+                        f"{partner.name} says it works with you on {key}. Approve through the "
+                        "link to make it your partner; ignore this email otherwise."
+                    ),
+                )
+                return AddResult(decision, request=request)
+            interval = self._open(
+                uow,
+                customer.id,
+                key,
+                partner,
+                Channel.PARTNER_ADDED,
+                reason="; ".join(decision.reasons[:1]),
+                by=partner.email,
+                status=MappingStatus.PROVISIONAL if decision.provisional else None,
+                provisional_until=decision.provisional_until,
+                commission_from=decision.commission_from,
+            )
+        return AddResult(decision, interval=interval)
+
+    def _check_add(
+        self, uow: UnitOfWork, partner_id: str, customer_id: str, product: str
+    ) -> tuple[Partner, Customer, str, AddDecision]:
+        # Only the check: explain_add must not count as activity, add_customer touches later.
+        partner = load_partner(uow, partner_id)
+        require_active(partner)
+        customer = load_customer(uow, customer_id)
+        key = self._authorised(uow, partner, product)
+        current = uow.records.current(customer.id, key)
+        if current is not None and current.partner_id != partner.id:
+            raise CustomerMappedToAnotherPartnerError(
+                "Customer mapped to another partner",
+                details={"customer_id": customer.id, "product": key},
+            )
+        decision = decide_add(customer.plan(key), self._rt.today(), self.policy)
+        return partner, customer, key, decision
+
+    # --- time-driven rules --------------------------------------------------------------------
+
+    def next_provisional_due(self, uow: UnitOfWork) -> datetime | None:
+        until = uow.records.next_provisional_until()
+        return None if until is None else start_of_day(until + timedelta(days=1))
+
+    def expire_provisional(self, now: datetime) -> int:
+        """000 case 3: remove free customers' mappings not upgraded within 3 months; make
+        permanent those that did upgrade in time."""
+        handled = 0
+        with self._rt.uow() as uow:
+            for interval in uow.records.provisional_ending_before(now.date()):
+                assert interval.provisional_until is not None
+                customer = load_customer(uow, interval.customer_id)
+                plan = customer.plan(interval.product)
+                if _paid_by(plan, interval.provisional_until):
+                    uow.records.update(attrs.evolve(interval, status=MappingStatus.PERMANENT))
+                else:
+                    closed = self._end(
+                        uow,
+                        interval,
+                        start_of_day(interval.provisional_until + timedelta(days=1)),
+                        f"not upgraded to paid within {self.policy.provisional_months} "
+                        "months of the mapping date",
+                        "partnerkit",
+                    )
+                    self._publish_change(uow, closed, "mapping.expired")
+                handled += 1
+        return handled
+
+    def on_plan_changed(self, uow: UnitOfWork, customer: Customer, plan: ProductPlan) -> None:
+        """A free customer who upgrades makes a provisional mapping permanent (000 case 3)."""
+        if plan.edition is not Edition.PAID:
+            return
+        current = uow.records.current(customer.id, plan.product)
+        if (
+            current is not None
+            and current.status is MappingStatus.PROVISIONAL
+            and _paid_by(plan, current.provisional_until)
+        ):
+            uow.records.update(attrs.evolve(current, status=MappingStatus.PERMANENT))
+
+
+def _paid_by(plan: ProductPlan | None, deadline: date | None) -> bool:
+    return (
+        plan is not None
+        and plan.edition is Edition.PAID
+        and (deadline is None or plan.since <= deadline)
+    )
