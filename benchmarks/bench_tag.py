@@ -1,0 +1,389 @@
+"""Tag a Partner throughput: partnerkit on SQLite against raw sqlite3, in one run.
+
+For each of n customers, its admin tags one of 20 partners' codes for a product: one
+`kit.mapping.tag_partner(...)` call per customer, each its own transaction, as a host
+application calls it. The raw baseline does the same logical reads, writes the same rows with
+the same pragmas, and commits as often. Prints tags per second and the ratio.
+
+    .venv/bin/python benchmarks/bench_tag.py [--n 2000] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import partnerkit as pk
+from partnerkit.backends.sql.backend import SQLITE_BUSY_TIMEOUT_MS
+
+PARTNERS = 20
+PRODUCT = "crm"
+
+# Letters only, without i, l and o: codes must not collide once 0/O and 1/l/I are folded.
+_ALPHABET = "abcdefghjkmnpqrstuvw"
+_CODE_WIDTH = 4
+
+
+def code_for(i: int) -> str:
+    """A letters-only suffix unique per i, fixed width so no code reads as a reserved word."""
+    if not 0 <= i < len(_ALPHABET) ** _CODE_WIDTH:
+        raise ValueError(f"i={i} is outside the code space")
+    letters = []
+    for _ in range(_CODE_WIDTH):
+        i, digit = divmod(i, len(_ALPHABET))
+        letters.append(_ALPHABET[digit])
+    return "".join(reversed(letters)).upper()
+
+
+CODES = [f"PARTNER{code_for(j)}" for j in range(PARTNERS)]
+
+
+def admin_email(i: int) -> str:
+    return f"admin{i}@customer{i}.example.com"
+
+
+# --- partnerkit --------------------------------------------------------------------------------
+
+
+def bench_partnerkit(path: Path, n: int, *, deliver_on_commit: bool) -> float:
+    url = f"sqlite:///{path}"
+    with pk.connect(url, deliver_on_commit=deliver_on_commit) as kit:
+        kit.migrate()
+        # Setup, not timed: one transaction, each call inside it in its own savepoint.
+        with kit.transaction():
+            kit.catalog.add_product(PRODUCT, name="CRM")
+            for j in range(PARTNERS):
+                p = kit.partners.register(
+                    name=f"Partner {j}",
+                    username=f"partner{j}",
+                    email=f"p{j}@example.com",
+                    regions=["IN"],
+                    expertise=[PRODUCT],
+                )
+                kit.partners.issue_code(p.id, CODES[j])
+            customer_ids = [
+                kit.customers.create(name=f"Customer {i}", admin_email=admin_email(i)).id
+                for i in range(n)
+            ]
+        start = time.perf_counter()
+        for i, customer_id in enumerate(customer_ids):
+            kit.mapping.tag_partner(customer_id, PRODUCT, CODES[i % PARTNERS], by=admin_email(i))
+        return time.perf_counter() - start
+
+
+# --- raw sqlite3 -------------------------------------------------------------------------------
+
+# The tables a tag touches, as partnerkit's migrations create them on SQLite (same keys,
+# indexes and foreign keys, so each insert maintains the same b-trees and checks the same FKs).
+_SCHEMA = """
+CREATE TABLE products (key VARCHAR(40) PRIMARY KEY, name VARCHAR(200) NOT NULL,
+    created_at DATETIME NOT NULL, version INTEGER NOT NULL);
+CREATE TABLE partners (id VARCHAR(40) PRIMARY KEY, name VARCHAR(200) NOT NULL,
+    email VARCHAR(254) NOT NULL, username VARCHAR(30) UNIQUE, kind VARCHAR(20) NOT NULL,
+    status VARCHAR(20) NOT NULL, created_at DATETIME NOT NULL,
+    last_active_at DATETIME NOT NULL, version INTEGER NOT NULL);
+CREATE INDEX ix_partners_email ON partners (email);
+CREATE TABLE partner_domains (partner_id VARCHAR(40) NOT NULL REFERENCES partners (id),
+    position INTEGER NOT NULL, domain VARCHAR(253) NOT NULL,
+    PRIMARY KEY (partner_id, position));
+CREATE INDEX ix_partner_domains_domain ON partner_domains (domain);
+CREATE TABLE partner_regions (partner_id VARCHAR(40) NOT NULL REFERENCES partners (id),
+    position INTEGER NOT NULL, region VARCHAR(2) NOT NULL,
+    PRIMARY KEY (partner_id, position));
+CREATE INDEX ix_partner_regions_region ON partner_regions (region);
+CREATE TABLE partner_expertise (partner_id VARCHAR(40) NOT NULL REFERENCES partners (id),
+    position INTEGER NOT NULL, product VARCHAR(40) NOT NULL REFERENCES products (key),
+    PRIMARY KEY (partner_id, position));
+CREATE INDEX ix_partner_expertise_product ON partner_expertise (product);
+CREATE TABLE partner_codes (key VARCHAR(40) PRIMARY KEY, code VARCHAR(40) NOT NULL,
+    partner_id VARCHAR(40) NOT NULL REFERENCES partners (id), status VARCHAR(20) NOT NULL,
+    issued_at DATETIME NOT NULL, retired_at DATETIME);
+CREATE INDEX ix_partner_codes_partner_id ON partner_codes (partner_id);
+CREATE TABLE customers (id VARCHAR(40) PRIMARY KEY, name VARCHAR(200) NOT NULL,
+    created_at DATETIME NOT NULL, version INTEGER NOT NULL);
+CREATE TABLE customer_users (email VARCHAR(254) PRIMARY KEY,
+    customer_id VARCHAR(40) NOT NULL REFERENCES customers (id), position INTEGER NOT NULL,
+    name VARCHAR(200) NOT NULL, is_admin BOOLEAN NOT NULL);
+CREATE INDEX ix_customer_users_customer_id ON customer_users (customer_id);
+CREATE TABLE customer_contacts (customer_id VARCHAR(40) NOT NULL REFERENCES customers (id),
+    email VARCHAR(254) NOT NULL, position INTEGER NOT NULL, name VARCHAR(200) NOT NULL,
+    phone VARCHAR(40), is_primary BOOLEAN NOT NULL, PRIMARY KEY (customer_id, email));
+CREATE TABLE partner_records (id VARCHAR(40) PRIMARY KEY,
+    customer_id VARCHAR(40) NOT NULL REFERENCES customers (id),
+    product VARCHAR(40) NOT NULL REFERENCES products (key),
+    partner_id VARCHAR(40) NOT NULL REFERENCES partners (id), channel VARCHAR(20) NOT NULL,
+    valid_from DATETIME NOT NULL, valid_to DATETIME, reason VARCHAR(500) NOT NULL,
+    "by" VARCHAR(254) NOT NULL, status VARCHAR(20) NOT NULL, provisional_until DATE,
+    commission_from DATETIME, evidence TEXT, ended_reason VARCHAR(500), ended_by VARCHAR(254),
+    version INTEGER NOT NULL);
+CREATE INDEX ix_partner_records_customer_id_product ON partner_records (customer_id, product);
+CREATE INDEX ix_partner_records_partner_id ON partner_records (partner_id);
+CREATE INDEX ix_partner_records_status_provisional_until
+    ON partner_records (status, provisional_until);
+CREATE TABLE partner_of_record_open (customer_id VARCHAR(40) NOT NULL,
+    product VARCHAR(40) NOT NULL,
+    record_id VARCHAR(40) NOT NULL UNIQUE REFERENCES partner_records (id),
+    PRIMARY KEY (customer_id, product));
+CREATE TABLE outbox (id VARCHAR(40) PRIMARY KEY, kind VARCHAR(10) NOT NULL,
+    topic VARCHAR(100) NOT NULL, payload TEXT NOT NULL, created_at DATETIME NOT NULL,
+    next_attempt_at DATETIME NOT NULL, status VARCHAR(10) NOT NULL, attempts INTEGER NOT NULL,
+    delivered_at DATETIME, last_error TEXT);
+CREATE INDEX ix_outbox_status_next_attempt_at ON outbox (status, next_attempt_at);
+"""
+
+_INSERT_OUTBOX = (
+    "INSERT INTO outbox (id, kind, topic, payload, created_at, next_attempt_at, status, "
+    "attempts, delivered_at, last_error) VALUES (?, 'event', ?, ?, ?, ?, 'pending', 0, NULL, NULL)"
+)
+_INSERT_RECORD = (
+    "INSERT INTO partner_records (id, customer_id, product, partner_id, channel, valid_from, "
+    'valid_to, reason, "by", status, provisional_until, commission_from, evidence, '
+    "ended_reason, ended_by, version) "
+    "VALUES (?, ?, ?, ?, 'tag', ?, NULL, ?, ?, 'permanent', NULL, ?, NULL, NULL, NULL, 1)"
+)
+_CURRENT_SLOT = (
+    "SELECT r.id, r.partner_id, r.status FROM partner_of_record_open s "
+    "JOIN partner_records r ON s.record_id = r.id WHERE s.customer_id = ? AND s.product = ?"
+)
+
+
+def _connect_raw(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+_CLOCK = pk.SystemClock()
+
+
+def _now() -> str:
+    # The same clock read and the same stored form as partnerkit: naive UTC, microseconds.
+    return _CLOCK.now().replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sequential_id(prefix: str) -> str:
+    return f"{prefix}_{time.monotonic_ns():016x}{uuid.uuid4().hex[:12]}"
+
+
+def _event(conn: sqlite3.Connection, topic: str, payload: dict[str, str], now: str) -> None:
+    body = json.dumps(payload, sort_keys=True)
+    conn.execute(_INSERT_OUTBOX, (_sequential_id("msg"), topic, body, now, now))
+
+
+def _setup_raw(conn: sqlite3.Connection, n: int) -> list[str]:
+    """The rows partnerkit's setup writes, events included, in one transaction; not timed."""
+    conn.executescript(_SCHEMA)
+    now = _now()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO products VALUES (?, 'CRM', ?, 1)", (PRODUCT, now))
+    _event(conn, "product.added", {"key": PRODUCT, "name": "CRM"}, now)
+    for j in range(PARTNERS):
+        pid, name = f"ptr_{uuid.uuid4().hex}", f"Partner {j}"
+        conn.execute(
+            "INSERT INTO partners VALUES (?, ?, ?, ?, 'reseller', 'active', ?, ?, 1)",
+            (pid, name, f"p{j}@example.com", f"partner{j}", now, now),
+        )
+        conn.execute("INSERT INTO partner_domains VALUES (?, 0, 'example.com')", (pid,))
+        conn.execute("INSERT INTO partner_regions VALUES (?, 0, 'IN')", (pid,))
+        conn.execute("INSERT INTO partner_expertise VALUES (?, 0, ?)", (pid, PRODUCT))
+        _event(conn, "partner.registered", {"name": name, "partner_id": pid}, now)
+        conn.execute(
+            "INSERT INTO partner_codes VALUES (?, ?, ?, 'active', ?, NULL)",
+            (CODES[j].lower(), CODES[j], pid, now),
+        )
+        _event(conn, "partner_code.issued", {"code": CODES[j], "partner_id": pid}, now)
+    customer_ids = []
+    for i in range(n):
+        cid, name, email = f"cus_{uuid.uuid4().hex}", f"Customer {i}", admin_email(i)
+        conn.execute("INSERT INTO customers VALUES (?, ?, ?, 1)", (cid, name, now))
+        conn.execute("INSERT INTO customer_users VALUES (?, ?, 0, ?, 1)", (email, cid, email))
+        conn.execute(
+            "INSERT INTO customer_contacts VALUES (?, ?, 0, ?, NULL, 1)", (cid, email, email)
+        )
+        _event(conn, "customer.created", {"customer_id": cid, "name": name}, now)
+        customer_ids.append(cid)
+    conn.execute("COMMIT")
+    return customer_ids
+
+
+def bench_raw(path: Path, n: int) -> float:
+    """Per tag, the checks tag_partner makes and the rows it writes, by hand:
+
+    reads: the customer by id, the actor's admin flag in customer_users, the code by its key
+    (active), the partner by id (active), the product exists, the partner works on it, the open
+    slot for customer and product (joined to its record); writes: the partner_records row, the
+    partner_of_record_open slot row, one mapping.started outbox row.
+
+    It does NOT do what partnerkit also does: load the whole customer (its domains, users,
+    contacts and plans, four child queries) and the whole partner (domains, regions, expertise
+    lists), build domain objects from full rows, validate the email and fold look-alike
+    characters in the code, scan the customer's history for the product to clamp the
+    commission window, look up the customer's tracking entries to clean them up, and wrap the
+    two record inserts in savepoints (one nested in the other) that translate a taken slot.
+    """
+    conn = _connect_raw(path)
+    try:
+        customer_ids = _setup_raw(conn, n)
+        start = time.perf_counter()
+        for i, customer_id in enumerate(customer_ids):
+            code = CODES[i % PARTNERS]
+            actor = admin_email(i).strip().lower()
+            key = unicodedata.normalize("NFKC", code).strip().casefold()
+            conn.execute("BEGIN IMMEDIATE")
+            customer = conn.execute(
+                "SELECT id, name FROM customers WHERE id = ?", (customer_id,)
+            ).fetchone()
+            if customer is None:
+                raise LookupError(customer_id)
+            admin = conn.execute(
+                "SELECT is_admin FROM customer_users WHERE email = ? AND customer_id = ?",
+                (actor, customer_id),
+            ).fetchone()
+            if admin is None or not admin[0]:
+                raise PermissionError(actor)
+            found = conn.execute(
+                "SELECT partner_id, status FROM partner_codes WHERE key = ?", (key,)
+            ).fetchone()
+            if found is None or found[1] != "active":
+                raise LookupError(code)
+            partner = conn.execute(
+                "SELECT id, name, status FROM partners WHERE id = ?", (found[0],)
+            ).fetchone()
+            if partner is None or partner[2] != "active":
+                raise LookupError(found[0])
+            pid = partner[0]
+            if conn.execute("SELECT 1 FROM products WHERE key = ?", (PRODUCT,)).fetchone() is None:
+                raise LookupError(PRODUCT)
+            if (
+                conn.execute(
+                    "SELECT 1 FROM partner_expertise WHERE partner_id = ? AND product = ?",
+                    (pid, PRODUCT),
+                ).fetchone()
+                is None
+            ):
+                raise PermissionError(PRODUCT)
+            if conn.execute(_CURRENT_SLOT, (customer_id, PRODUCT)).fetchone() is not None:
+                raise ValueError(f"{customer_id} already has a partner of record")
+            record_id, now = _sequential_id("map"), _now()
+            reason = f"tagged by the customer's admin with code {code.strip()}"
+            conn.execute(
+                _INSERT_RECORD, (record_id, customer_id, PRODUCT, pid, now, reason, actor, now)
+            )
+            conn.execute(
+                "INSERT INTO partner_of_record_open VALUES (?, ?, ?)",
+                (customer_id, PRODUCT, record_id),
+            )
+            payload = {
+                "channel": "tag",
+                "customer_id": customer_id,
+                "interval_id": record_id,
+                "partner_id": pid,
+                "product": PRODUCT,
+            }
+            _event(conn, "mapping.started", payload, now)
+            conn.execute("COMMIT")
+        return time.perf_counter() - start
+    finally:
+        conn.close()
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def _check(path: Path, n: int) -> str:
+    """Fail unless the run left one open tag per customer; return the rows the tags wrote."""
+    conn = sqlite3.connect(path)
+    try:
+
+        def one(sql: str) -> int:
+            value: int = conn.execute(sql).fetchone()[0]
+            return value
+
+        records = one("SELECT count(*) FROM partner_records WHERE channel = 'tag'")
+        slots = one("SELECT count(*) FROM partner_of_record_open")
+        events = one("SELECT count(*) FROM outbox WHERE topic = 'mapping.started'")
+        customers = one("SELECT count(DISTINCT customer_id) FROM partner_of_record_open")
+        partners = one(
+            "SELECT count(DISTINCT r.partner_id) FROM partner_of_record_open s "
+            "JOIN partner_records r ON s.record_id = r.id AND r.valid_to IS NULL"
+        )
+    finally:
+        conn.close()
+    expected = (n, n, n, n, min(n, PARTNERS))
+    if (records, slots, events, customers, partners) != expected:
+        raise SystemExit(
+            f"{path.name}: {records} records, {slots} open slots, {events} events, "
+            f"{customers} customers, {partners} partners; expected {expected}"
+        )
+    return f"{records} partner_records, {slots} partner_of_record_open, {events} outbox"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--n", type=int, default=2000, help="customers to tag (2000)")
+    parser.add_argument("--dir", type=Path, default=None, help="where the SQLite files go")
+    args = parser.parse_args(argv)
+    n: int = args.n
+
+    with tempfile.TemporaryDirectory(prefix="partnerkit-bench-") as tmp:
+        directory: Path = args.dir or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        runs: list[tuple[str, Path, Callable[[Path], float]]] = [
+            ("raw sqlite3", directory / "raw.db", lambda p: bench_raw(p, n)),
+            (
+                "partnerkit (defaults)",
+                directory / "pk_default.db",
+                lambda p: bench_partnerkit(p, n, deliver_on_commit=True),
+            ),
+            (
+                "partnerkit (deliver_on_commit=False)",
+                directory / "pk_no_delivery.db",
+                lambda p: bench_partnerkit(p, n, deliver_on_commit=False),
+            ),
+        ]
+        results: dict[str, float] = {}
+        print(
+            f"tag_partner for {n} customers across {PARTNERS} partners, one transaction per "
+            f"tag, SQLite (WAL, synchronous=FULL) in {directory}"
+        )
+        print(f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
+        print()
+        # Warm up imports and SQLAlchemy's statement cache so the first measured run does not
+        # pay for what every later one gets for free.
+        warmup = directory / "warmup.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{warmup}{suffix}").unlink(missing_ok=True)
+        bench_partnerkit(warmup, min(n, 200), deliver_on_commit=True)
+        print(f"{'':38} {'seconds':>8} {'tags/s':>11} {'vs raw':>7}   rows written")
+        for label, path, run in runs:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            seconds = run(path)
+            results[label] = seconds
+            ratio = seconds / results["raw sqlite3"]
+            written = _check(path, n)
+            print(f"{label:38} {seconds:8.2f} {n / seconds:11.0f} {ratio:6.1f}x   {written}")
+        raw = results["raw sqlite3"]
+        default = results["partnerkit (defaults)"] / raw
+        quiet = results["partnerkit (deliver_on_commit=False)"] / raw
+        print()
+        print(
+            f"partnerkit is {default:.1f}x slower than raw sqlite3 "
+            f"({quiet:.1f}x with deliver_on_commit=False)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
