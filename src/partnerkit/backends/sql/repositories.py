@@ -78,6 +78,21 @@ _PARTNER_BY_EMAIL = (
     .order_by(t.partners.c.created_at, t.partners.c.id)
     .limit(1)
 )
+_PARTNER_LISTS = sa.union_all(
+    *(
+        sa.select(
+            sa.literal(column).label("kind"),
+            table.c.partner_id,
+            table.c[column].label("value"),
+            table.c.position,
+        ).where(table.c.partner_id.in_(sa.bindparam("ids", expanding=True)))
+        for table, column in (
+            (t.partner_domains, "domain"),
+            (t.partner_regions, "region"),
+            (t.partner_expertise, "product"),
+        )
+    )
+).order_by("kind", "partner_id", "position")
 _UPDATE_PARTNER = t.partners.update().where(
     t.partners.c.id == sa.bindparam("b_id"), t.partners.c.version == sa.bindparam("b_version")
 )
@@ -280,18 +295,10 @@ class SqlPartners(_Repo):
             return []
         ids = [r.id for r in rows]
         lists: dict[str, dict[str, list[str]]] = {i: {} for i in ids}
-        for table, column in (
-            (t.partner_domains, "domain"),
-            (t.partner_regions, "region"),
-            (t.partner_expertise, "product"),
-        ):
-            children = self._c.execute(
-                sa.select(table.c.partner_id, table.c[column])
-                .where(table.c.partner_id.in_(ids))
-                .order_by(table.c.partner_id, table.c.position)
-            )
-            for pid, value in children:
-                lists[pid].setdefault(column, []).append(value)
+        # The three lists share one shape, so one UNION ALL reads them all: a round trip per
+        # list costs more than the rows themselves.
+        for kind, pid, value, _position in self._c.execute(_PARTNER_LISTS, {"ids": ids}):
+            lists[pid].setdefault(kind, []).append(value)
         return [
             Partner(
                 id=r.id,
