@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from partnerkit.clock import Clock, ensure_aware_utc
+from partnerkit.errors import PermissionDeniedError
 from partnerkit.events import DomainEvent, Email, OutboxMessage
 from partnerkit.ports import Backend, UnitOfWork
 
@@ -69,25 +70,45 @@ class Runtime:
         """The unit of work for one service call, joining an open one when there is one."""
         current = self._current.get()
         if current is not None:
-            if readonly:
-                yield current
-            else:
-                with current.savepoint():
+            try:
+                if readonly:
                     yield current
+                else:
+                    with current.savepoint():
+                        yield current
+            except PermissionDeniedError as denial:
+                # Kept if the caller catches the denial and the enclosing transaction commits.
+                self._audit(current, denial)
+                raise
             return
         outbox_token = self._wrote_outbox.set(False)
         try:
-            with self.backend.unit_of_work(readonly=readonly) as uow:
-                token = self._current.set(uow)
-                try:
-                    yield uow
-                finally:
-                    self._current.reset(token)
+            try:
+                with self.backend.unit_of_work(readonly=readonly) as uow:
+                    token = self._current.set(uow)
+                    try:
+                        yield uow
+                    finally:
+                        self._current.reset(token)
+            except PermissionDeniedError as denial:
+                # The change rolled back; the record that it was refused must not.
+                with self.backend.unit_of_work() as audit:
+                    self._audit(audit, denial)
+                raise
             wrote = self._wrote_outbox.get()
         finally:
             self._wrote_outbox.reset(outbox_token)
         if wrote and self._after_commit is not None:
             self._after_commit()
+
+    def _audit(self, uow: UnitOfWork, denial: PermissionDeniedError) -> None:
+        """Denials are audited: an `access.denied` event with the rule and who was refused."""
+        payload = {
+            "code": denial.code,
+            "message": denial.message,
+            "details": {key: str(value) for key, value in denial.details.items()},
+        }
+        self.publish(uow, DomainEvent("access.denied", payload))
 
     def publish(self, uow: UnitOfWork, event: DomainEvent) -> None:
         """Record a domain event in the same transaction as the change it describes."""

@@ -101,7 +101,14 @@ def test_only_admin_users_may_tag(kit: pk.Kit, zillium: pk.Partner, acme: pk.Cus
     with pytest.raises(NotCustomerAdminError):
         kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="stranger@else.example")
     assert kit.mapping.history(acme.id) == []
-    assert len(kit.outbox()) == before
+    # Nothing was stored but the audit of the two denials.
+    denials = kit.outbox(topic="access.denied")
+    assert len(kit.outbox()) == before + len(denials) == before + 2
+    assert [d.payload["details"]["by"] for d in denials] == [
+        "bob@acme.example",
+        "stranger@else.example",
+    ]
+    assert {d.payload["code"] for d in denials} == {"mapping.admin_only"}
 
 
 def test_tagging_the_partner_of_record_again_is_a_no_op(
@@ -476,7 +483,7 @@ def snapshot(kit: pk.Kit, customer: pk.Customer) -> object:
         kit.mapping.history(customer.id),
         kit.mapping.pending_requests(customer_id=customer.id),
         kit.customers.customers(),
-        [(m.id, m.status) for m in kit.outbox()],
+        [(m.id, m.status) for m in kit.outbox() if m.topic != "access.denied"],
         [p.version for p in kit.partners.partners()],
     )
 
@@ -511,6 +518,8 @@ def test_bad_input_is_refused_with_a_code_and_stores_nothing(
             attempt()
         assert info.value.code == code
         assert snapshot(kit, acme) == before, code
+    audited = [m.payload["code"] for m in kit.outbox(topic="access.denied")]
+    assert audited == ["partner.deactivated", "mapping.admin_only"]
 
 
 def test_an_expired_approval_link_is_refused_and_stores_nothing(

@@ -1075,3 +1075,19 @@ class BackendContract:
         day = clock.now().date()
         statement = kit.commissions.statement(zillium.id, day, day)
         assert statement.totals == (Money.of("12.50", "USD"),)
+
+    def test_denials_are_audited_even_though_the_change_rolls_back(self, kit: Kit) -> None:
+        _, _, acme = self._partners_and_acme(kit)
+        with pytest.raises(NotCustomerAdminError):
+            kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="bob@acme.example")
+        with kit.transaction():
+            kit.customers.add_user(acme.id, "eve@acme.example")
+            with pytest.raises(NotCustomerAdminError):
+                kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="eve@acme.example")
+        with pytest.raises(RuntimeError), kit.transaction():
+            kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example")
+            raise RuntimeError("the tag rolls back; no denial, so nothing to audit")
+        denied = [m.payload["details"]["by"] for m in kit.outbox(topic="access.denied")]
+        assert denied == ["bob@acme.example", "eve@acme.example"]
+        assert kit.mapping.history(acme.id) == []
+        assert kit.customers.get(acme.id).user("eve@acme.example") is not None
