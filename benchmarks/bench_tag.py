@@ -10,38 +10,20 @@ the same pragmas, and commits as often. Prints tags per second and the ratio.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sqlite3
 import sys
-import tempfile
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
+from _common import INSERT_OUTBOX, code_for, connect_raw, create_schema, parse_args, run
+
 import partnerkit as pk
-from partnerkit.backends.sql.backend import SQLITE_BUSY_TIMEOUT_MS
 
 PARTNERS = 20
 PRODUCT = "crm"
-
-# Letters only, without i, l and o: codes must not collide once 0/O and 1/l/I are folded.
-_ALPHABET = "abcdefghjkmnpqrstuvw"
-_CODE_WIDTH = 4
-
-
-def code_for(i: int) -> str:
-    """A letters-only suffix unique per i, fixed width so no code reads as a reserved word."""
-    if not 0 <= i < len(_ALPHABET) ** _CODE_WIDTH:
-        raise ValueError(f"i={i} is outside the code space")
-    letters = []
-    for _ in range(_CODE_WIDTH):
-        i, digit = divmod(i, len(_ALPHABET))
-        letters.append(_ALPHABET[digit])
-    return "".join(reversed(letters)).upper()
-
 
 CODES = [f"PARTNER{code_for(j)}" for j in range(PARTNERS)]
 
@@ -81,68 +63,6 @@ def bench_partnerkit(path: Path, n: int, *, deliver_on_commit: bool) -> float:
 
 # --- raw sqlite3 -------------------------------------------------------------------------------
 
-# The tables a tag touches, as partnerkit's migrations create them on SQLite (same keys,
-# indexes and foreign keys, so each insert maintains the same b-trees and checks the same FKs).
-_SCHEMA = """
-CREATE TABLE products (key VARCHAR(40) PRIMARY KEY, name VARCHAR(200) NOT NULL,
-    created_at DATETIME NOT NULL, version INTEGER NOT NULL);
-CREATE TABLE partners (id VARCHAR(40) PRIMARY KEY, name VARCHAR(200) NOT NULL,
-    email VARCHAR(254) NOT NULL, username VARCHAR(30) UNIQUE, kind VARCHAR(20) NOT NULL,
-    status VARCHAR(20) NOT NULL, created_at DATETIME NOT NULL,
-    last_active_at DATETIME NOT NULL, version INTEGER NOT NULL);
-CREATE INDEX ix_partners_email ON partners (email);
-CREATE TABLE partner_domains (partner_id VARCHAR(40) NOT NULL REFERENCES partners (id),
-    position INTEGER NOT NULL, domain VARCHAR(253) NOT NULL,
-    PRIMARY KEY (partner_id, position));
-CREATE INDEX ix_partner_domains_domain ON partner_domains (domain);
-CREATE TABLE partner_regions (partner_id VARCHAR(40) NOT NULL REFERENCES partners (id),
-    position INTEGER NOT NULL, region VARCHAR(2) NOT NULL,
-    PRIMARY KEY (partner_id, position));
-CREATE INDEX ix_partner_regions_region ON partner_regions (region);
-CREATE TABLE partner_expertise (partner_id VARCHAR(40) NOT NULL REFERENCES partners (id),
-    position INTEGER NOT NULL, product VARCHAR(40) NOT NULL REFERENCES products (key),
-    PRIMARY KEY (partner_id, position));
-CREATE INDEX ix_partner_expertise_product ON partner_expertise (product);
-CREATE TABLE partner_codes (key VARCHAR(40) PRIMARY KEY, code VARCHAR(40) NOT NULL,
-    partner_id VARCHAR(40) NOT NULL REFERENCES partners (id), status VARCHAR(20) NOT NULL,
-    issued_at DATETIME NOT NULL, retired_at DATETIME);
-CREATE INDEX ix_partner_codes_partner_id ON partner_codes (partner_id);
-CREATE TABLE customers (id VARCHAR(40) PRIMARY KEY, name VARCHAR(200) NOT NULL,
-    created_at DATETIME NOT NULL, version INTEGER NOT NULL);
-CREATE TABLE customer_users (email VARCHAR(254) PRIMARY KEY,
-    customer_id VARCHAR(40) NOT NULL REFERENCES customers (id), position INTEGER NOT NULL,
-    name VARCHAR(200) NOT NULL, is_admin BOOLEAN NOT NULL);
-CREATE INDEX ix_customer_users_customer_id ON customer_users (customer_id);
-CREATE TABLE customer_contacts (customer_id VARCHAR(40) NOT NULL REFERENCES customers (id),
-    email VARCHAR(254) NOT NULL, position INTEGER NOT NULL, name VARCHAR(200) NOT NULL,
-    phone VARCHAR(40), is_primary BOOLEAN NOT NULL, PRIMARY KEY (customer_id, email));
-CREATE TABLE partner_records (id VARCHAR(40) PRIMARY KEY,
-    customer_id VARCHAR(40) NOT NULL REFERENCES customers (id),
-    product VARCHAR(40) NOT NULL REFERENCES products (key),
-    partner_id VARCHAR(40) NOT NULL REFERENCES partners (id), channel VARCHAR(20) NOT NULL,
-    valid_from DATETIME NOT NULL, valid_to DATETIME, reason VARCHAR(500) NOT NULL,
-    "by" VARCHAR(254) NOT NULL, status VARCHAR(20) NOT NULL, provisional_until DATE,
-    commission_from DATETIME, evidence TEXT, ended_reason VARCHAR(500), ended_by VARCHAR(254),
-    version INTEGER NOT NULL);
-CREATE INDEX ix_partner_records_customer_id_product ON partner_records (customer_id, product);
-CREATE INDEX ix_partner_records_partner_id ON partner_records (partner_id);
-CREATE INDEX ix_partner_records_status_provisional_until
-    ON partner_records (status, provisional_until);
-CREATE TABLE partner_of_record_open (customer_id VARCHAR(40) NOT NULL,
-    product VARCHAR(40) NOT NULL,
-    record_id VARCHAR(40) NOT NULL UNIQUE REFERENCES partner_records (id),
-    PRIMARY KEY (customer_id, product));
-CREATE TABLE outbox (id VARCHAR(40) PRIMARY KEY, kind VARCHAR(10) NOT NULL,
-    topic VARCHAR(100) NOT NULL, payload TEXT NOT NULL, created_at DATETIME NOT NULL,
-    next_attempt_at DATETIME NOT NULL, status VARCHAR(10) NOT NULL, attempts INTEGER NOT NULL,
-    delivered_at DATETIME, last_error TEXT);
-CREATE INDEX ix_outbox_status_next_attempt_at ON outbox (status, next_attempt_at);
-"""
-
-_INSERT_OUTBOX = (
-    "INSERT INTO outbox (id, kind, topic, payload, created_at, next_attempt_at, status, "
-    "attempts, delivered_at, last_error) VALUES (?, 'event', ?, ?, ?, ?, 'pending', 0, NULL, NULL)"
-)
 _INSERT_RECORD = (
     "INSERT INTO partner_records (id, customer_id, product, partner_id, channel, valid_from, "
     'valid_to, reason, "by", status, provisional_until, commission_from, evidence, '
@@ -153,16 +73,6 @@ _CURRENT_SLOT = (
     "SELECT r.id, r.partner_id, r.status FROM partner_of_record_open s "
     "JOIN partner_records r ON s.record_id = r.id WHERE s.customer_id = ? AND s.product = ?"
 )
-
-
-def _connect_raw(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    return conn
-
 
 _CLOCK = pk.SystemClock()
 
@@ -178,12 +88,11 @@ def _sequential_id(prefix: str) -> str:
 
 def _event(conn: sqlite3.Connection, topic: str, payload: dict[str, str], now: str) -> None:
     body = json.dumps(payload, sort_keys=True)
-    conn.execute(_INSERT_OUTBOX, (_sequential_id("msg"), topic, body, now, now))
+    conn.execute(INSERT_OUTBOX, (_sequential_id("msg"), topic, body, now, now))
 
 
 def _setup_raw(conn: sqlite3.Connection, n: int) -> list[str]:
     """The rows partnerkit's setup writes, events included, in one transaction; not timed."""
-    conn.executescript(_SCHEMA)
     now = _now()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("INSERT INTO products VALUES (?, 'CRM', ?, 1)", (PRODUCT, now))
@@ -232,7 +141,8 @@ def bench_raw(path: Path, n: int) -> float:
     commission window, look up the customer's tracking entries to clean them up, and wrap the
     two record inserts in savepoints (one nested in the other) that translate a taken slot.
     """
-    conn = _connect_raw(path)
+    create_schema(path)
+    conn = connect_raw(path)
     try:
         customer_ids = _setup_raw(conn, n)
         start = time.perf_counter()
@@ -330,58 +240,19 @@ def _check(path: Path, n: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--n", type=int, default=2000, help="customers to tag (2000)")
-    parser.add_argument("--dir", type=Path, default=None, help="where the SQLite files go")
-    args = parser.parse_args(argv)
+    args = parse_args(argv, __doc__, "customers to tag (2000)")
     n: int = args.n
-
-    with tempfile.TemporaryDirectory(prefix="partnerkit-bench-") as tmp:
-        directory: Path = args.dir or Path(tmp)
-        directory.mkdir(parents=True, exist_ok=True)
-        runs: list[tuple[str, Path, Callable[[Path], float]]] = [
-            ("raw sqlite3", directory / "raw.db", lambda p: bench_raw(p, n)),
-            (
-                "partnerkit (defaults)",
-                directory / "pk_default.db",
-                lambda p: bench_partnerkit(p, n, deliver_on_commit=True),
-            ),
-            (
-                "partnerkit (deliver_on_commit=False)",
-                directory / "pk_no_delivery.db",
-                lambda p: bench_partnerkit(p, n, deliver_on_commit=False),
-            ),
-        ]
-        results: dict[str, float] = {}
-        print(
-            f"tag_partner for {n} customers across {PARTNERS} partners, one transaction per "
-            f"tag, SQLite (WAL, synchronous=FULL) in {directory}"
-        )
-        print(f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
-        print()
-        # Warm up imports and SQLAlchemy's statement cache so the first measured run does not
-        # pay for what every later one gets for free.
-        warmup = directory / "warmup.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{warmup}{suffix}").unlink(missing_ok=True)
-        bench_partnerkit(warmup, min(n, 200), deliver_on_commit=True)
-        print(f"{'':38} {'seconds':>8} {'tags/s':>11} {'vs raw':>7}   rows written")
-        for label, path, run in runs:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            seconds = run(path)
-            results[label] = seconds
-            ratio = seconds / results["raw sqlite3"]
-            written = _check(path, n)
-            print(f"{label:38} {seconds:8.2f} {n / seconds:11.0f} {ratio:6.1f}x   {written}")
-        raw = results["raw sqlite3"]
-        default = results["partnerkit (defaults)"] / raw
-        quiet = results["partnerkit (deliver_on_commit=False)"] / raw
-        print()
-        print(
-            f"partnerkit is {default:.1f}x slower than raw sqlite3 "
-            f"({quiet:.1f}x with deliver_on_commit=False)"
-        )
+    run(
+        args.dir,
+        n,
+        title=(
+            f"tag_partner for {n} customers across {PARTNERS} partners, one transaction per tag"
+        ),
+        unit="tags/s",
+        bench_raw=bench_raw,
+        bench_partnerkit=bench_partnerkit,
+        written=_check,
+    )
     return 0
 
 
