@@ -78,19 +78,6 @@ class _Job:
         return self.run_fn(now)
 
 
-class _OutboxDelivery:
-    name = "outbox"
-
-    def __init__(self, kit: Kit) -> None:
-        self._kit = kit
-
-    def next_due(self, uow: UnitOfWork) -> datetime | None:
-        return uow.outbox.next_due()
-
-    def run(self, now: datetime) -> int:
-        return self._kit.deliver_outbox()
-
-
 class Kit:
     """partnerkit, wired: `kit.catalog`, `kit.partners`, `kit.customers`, and time."""
 
@@ -122,7 +109,7 @@ class Kit:
             self._runtime, inactivity_months=self.policy.inactivity_months
         )
         self.customers = CustomersService(self._runtime)
-        self.mapping = MappingService(self._runtime, self.policy)
+        self.mapping = MappingService(self._runtime, self.policy, self.customers)
         self.commissions = CommissionsService(self._runtime)
         self._runtime.plan_listeners.append(self.mapping.on_plan_changed)
         # Order matters within one instant: consents lapse and provisional mappings end before
@@ -140,7 +127,7 @@ class Kit:
                 self.partners.next_inactivity_due,
                 self.partners.deactivate_inactive,
             ),
-            _OutboxDelivery(self),
+            _Job("outbox", lambda uow: uow.outbox.next_due(), lambda now: self.deliver_outbox()),
         ]
 
     # --- lifecycle ----------------------------------------------------------------------------

@@ -252,23 +252,27 @@ class MemoryOutbox:
         self._w = w
 
     def add(self, message: OutboxMessage) -> None:
-        self._w.put("outbox", message.id, message)
+        self.save(message)
+
+    def _pending(self) -> list[OutboxMessage]:
+        # Every commit that queues an email asks for what is due; scanning only the pending
+        # index keeps that independent of how many messages were ever delivered.
+        return list(self._w.tables.table("outbox_pending").values())
 
     def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        rows = self._w.tables.table("outbox").values()
-        pending = [
-            m for m in rows if m.status is MessageStatus.PENDING and m.next_attempt_at <= now
-        ]
+        pending = [m for m in self._pending() if m.next_attempt_at <= now]
         pending.sort(key=lambda m: (m.next_attempt_at, m.id))
         return pending[:limit]
 
     def next_due(self) -> datetime | None:
-        rows = self._w.tables.table("outbox").values()
-        times = [m.next_attempt_at for m in rows if m.status is MessageStatus.PENDING]
-        return min(times, default=None)
+        return min((m.next_attempt_at for m in self._pending()), default=None)
 
     def save(self, message: OutboxMessage) -> None:
         self._w.put("outbox", message.id, message)
+        if message.status is MessageStatus.PENDING:
+            self._w.put("outbox_pending", message.id, message)
+        else:
+            self._w.delete("outbox_pending", message.id)
 
     def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
         rows = self._w.tables.table("outbox").values()

@@ -80,7 +80,7 @@ class ChannelsMixin(MappingBase):
                 )
             partner = load_partner(uow, link.partner_id)
             require_active(partner)
-            customer = self._customers().create(
+            customer = self._customers.create(
                 name=name, admin_email=admin_email, admin_name=admin_name, domain=domain
             )
             products = [link.product] if link.product is not None else list(partner.expertise)
@@ -121,7 +121,7 @@ class ChannelsMixin(MappingBase):
                     remedy="Ask them to tag you with your partner code, or add them as a "
                     "customer (kit.mapping.add_customer).",
                 )
-            customer = self._customers().create(
+            customer = self._customers.create(
                 name=name, admin_email=address, admin_name=admin_name, domain=domain
             )
             self._open(

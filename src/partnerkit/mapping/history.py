@@ -62,9 +62,13 @@ class MappingBase:
     """State and shared steps of `kit.mapping`; the channels, the 000 cases, transfers and the
     tracking list each add their part in their own module."""
 
-    def __init__(self, runtime: Runtime, policy: MappingPolicy) -> None:
+    def __init__(
+        self, runtime: Runtime, policy: MappingPolicy, customers: CustomersService
+    ) -> None:
         self._rt = runtime
         self.policy = policy
+        # Sign-up and new-account flows create accounts exactly as kit.customers does.
+        self._customers = customers
 
     # --- reading the partner of record --------------------------------------------------------
 
@@ -254,9 +258,6 @@ class MappingBase:
         for entry in uow.tracking.for_customer(customer.id):
             if entry.partner_id == partner_id:
                 uow.tracking.remove(partner_id, entry.email)
-
-    def _customers(self) -> CustomersService:
-        return CustomersService(self._rt)
 
     @staticmethod
     def _require_admin(customer: Customer, actor: str, action: str) -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "active_partner_by_code",
     "load_partner",
     "normalize_username",
+    "partner_by_code",
     "require_active",
 ]
 
@@ -388,14 +389,8 @@ class PartnersService:
 
     def find_by_code(self, code: str) -> Partner:
         """The partner holding `code` (any case, look-alikes folded); retired codes are unknown."""
-        key = canonical_key(validate.text(code, "code", max_length=100))
         with self._rt.uow(readonly=True) as uow:
-            found = uow.codes.get(key)
-            if found is None or found.status is not PartnerCodeStatus.ACTIVE:
-                raise UnknownCodeError(
-                    f"no partner has the code {code!r}", details={"field": "code"}
-                )
-            return load_partner(uow, found.partner_id)
+            return partner_by_code(uow, code)
 
     def advise_code(self, text: str, *, company: str | None = None) -> CodeAdvice:
         """Explain what makes `text` hard to remember and suggest free, better codes."""
@@ -422,12 +417,17 @@ def require_active(partner: Partner) -> None:
         )
 
 
-def active_partner_by_code(uow: UnitOfWork, code: str) -> Partner:
-    """The partner holding `code`; retired codes are unknown, deactivated partners refused."""
+def partner_by_code(uow: UnitOfWork, code: str) -> Partner:
+    """The partner holding `code` (any case, look-alikes folded); retired codes are unknown."""
     key = canonical_key(validate.text(code, "code", max_length=100))
     found = uow.codes.get(key)
     if found is None or found.status is not PartnerCodeStatus.ACTIVE:
         raise UnknownCodeError(f"no partner has the code {code!r}", details={"field": "code"})
-    partner = load_partner(uow, found.partner_id)
+    return load_partner(uow, found.partner_id)
+
+
+def active_partner_by_code(uow: UnitOfWork, code: str) -> Partner:
+    """As `partner_by_code`, refusing a deactivated partner (it may not be tagged)."""
+    partner = partner_by_code(uow, code)
     require_active(partner)
     return partner
