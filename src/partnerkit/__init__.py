@@ -5,6 +5,7 @@ Start with `partnerkit.connect(url)`; docs/ holds the tutorials and the referenc
 
 from __future__ import annotations
 
+from partnerkit.catalog.products import Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
 from partnerkit.customers.accounts import (
     ContactPerson,
@@ -35,7 +36,6 @@ from partnerkit.mapping.partners import (
     PartnerStatus,
 )
 from partnerkit.money import Money
-from partnerkit.subscriptions.catalog import Product
 
 __version__ = "0.1.0"
 

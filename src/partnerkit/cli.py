@@ -13,14 +13,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 import partnerkit as pk
-from partnerkit.errors import (
+from partnerkit.errors import PartnerkitError
+from partnerkit.kit import DEFAULT_URL
+from partnerkit.mapping.errors import (
     CodeTakenError,
     NotCustomerAdminError,
-    PartnerkitError,
     ProductNotAuthorisedError,
     UsernameRequiredError,
 )
-from partnerkit.kit import DEFAULT_URL
 from partnerkit.mapping.records import MappingInterval
 
 __all__ = ["main"]

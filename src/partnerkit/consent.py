@@ -14,11 +14,7 @@ from typing import Any
 
 import attrs
 
-from partnerkit.errors import (
-    ConsentExpiredError,
-    ConsentNotPendingError,
-    InvalidTokenError,
-)
+from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
 
 __all__ = [
     "Confirmation",

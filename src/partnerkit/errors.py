@@ -11,48 +11,48 @@ from typing import Any, ClassVar
 
 __all__ = [
     "ERRORS",
+    "RETIRED_CODES",
     "BackendUnavailableError",
-    "CodeRetiredError",
-    "CodeTakenError",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
+    "ConsentExpiredError",
+    "ConsentNotPendingError",
     "CurrencyMismatchError",
-    "CustomerNotFoundError",
-    "EmailTakenError",
     "FeatureDisabledError",
     "FloatAmountError",
     "IntegrityViolationError",
     "InvalidAmountError",
     "InvalidClockMoveError",
-    "InvalidCodeError",
     "InvalidInputError",
     "InvalidRatiosError",
+    "InvalidTokenError",
     "InvalidTransitionError",
-    "LastAdminError",
     "MissingExtraError",
     "NotFoundError",
-    "PartnerDeactivatedError",
-    "PartnerNotFoundError",
     "PartnerkitError",
     "PaymentError",
     "PermissionDeniedError",
-    "ProductNotFoundError",
-    "ProductTakenError",
-    "ReservedCodeError",
     "SchemaOutdatedError",
     "StorageError",
     "StructureError",
-    "UnknownCodeError",
     "UnknownCurrencyError",
-    "UserNotFoundError",
-    "UsernameRequiredError",
-    "UsernameTakenError",
     "ValidationError",
 ]
 
-#: Every concrete error class by its code, filled as the classes are defined.
+#: Every concrete error class by its code, filled as the classes are defined (each package
+#: defines its errors in its own `errors.py`; importing `partnerkit` imports them all).
 ERRORS: dict[str, type[PartnerkitError]] = {}
+
+#: Codes that were released and then withdrawn. A code is never reused, across releases too:
+#: no class may be defined with one of these, and a test compares the registry with the list
+#: of every code ever released, so removing a code means adding it here.
+RETIRED_CODES: frozenset[str] = frozenset(
+    {
+        # CodeRetiredError was never raised: using a retired code answers partner_code.unknown.
+        "partner_code.retired",
+    }
+)
 
 
 class PartnerkitError(Exception):
@@ -89,6 +89,8 @@ class PartnerkitError(Exception):
         if cls.abstract:
             return
         # A duplicate code would make two rules indistinguishable to callers: refuse at import.
+        if cls.code in RETIRED_CODES:
+            raise RuntimeError(f"error code {cls.code!r} is retired and may not be reused")
         if cls.code in ERRORS:
             raise RuntimeError(f"error code {cls.code!r} is used by {ERRORS[cls.code].__name__}")
         ERRORS[cls.code] = cls
@@ -267,155 +269,7 @@ class StructureError(ValidationError):
     summary = "The data cannot be read as the requested type."
 
 
-# --- catalog ----------------------------------------------------------------------------------
-
-
-class ProductNotFoundError(NotFoundError):
-    code = "catalog.product_not_found"
-    summary = "No product with that key."
-
-
-class ProductTakenError(ConflictError):
-    code = "catalog.product_taken"
-    summary = "A product with that key already exists."
-
-
-# --- partners and codes -----------------------------------------------------------------------
-
-
-class PartnerNotFoundError(NotFoundError):
-    code = "partner.not_found"
-    summary = "No such partner."
-
-
-class UsernameTakenError(ConflictError):
-    code = "partner.username_taken"
-    summary = "Another partner already has that username."
-    default_remedy = "Choose another username."
-
-
-class UsernameRequiredError(PermissionDeniedError):
-    code = "partner.username_required"
-    summary = "Username is mandatory in the partner portal."
-    default_remedy = (
-        "Provide a username for your partner account (kit.partners.set_username), then sign in."
-    )
-
-
-class PartnerDeactivatedError(PermissionDeniedError):
-    code = "partner.deactivated"
-    summary = "The partner account was deactivated by the partner team."
-    default_remedy = "Ask the partner team to reactivate your partner account."
-
-
-class InvalidCodeError(ValidationError):
-    code = "partner_code.invalid"
-    summary = "A partner code must be letters and digits only, within the length window."
-
-
-class ReservedCodeError(ValidationError):
-    code = "partner_code.reserved"
-    summary = "That partner code is a reserved word."
-    default_remedy = "Choose a code built from your company name, such as 'ZILLIUMCorp'."
-
-
-class CodeTakenError(ConflictError):
-    code = "partner_code.taken"
-    summary = "That partner code, or one that looks the same, is already issued."
-    default_remedy = "Choose another code; kit.partners.advise_code() suggests some."
-
-
-class CodeRetiredError(InvalidTransitionError):
-    code = "partner_code.retired"
-    summary = "That partner code was retired and can no longer be used."
-
-
-class UnknownCodeError(NotFoundError):
-    code = "partner_code.unknown"
-    summary = "No active partner has that code."
-    default_remedy = "Check the code with your partner; codes are not case-sensitive."
-
-
-# --- customers --------------------------------------------------------------------------------
-
-
-class CustomerNotFoundError(NotFoundError):
-    code = "customer.not_found"
-    summary = "No such customer."
-
-
-class EmailTakenError(ConflictError):
-    code = "customer.email_taken"
-    summary = "That email already belongs to a user."
-
-
-class UserNotFoundError(NotFoundError):
-    code = "customer.user_not_found"
-    summary = "No user with that email in this customer account."
-
-
-class LastAdminError(InvalidTransitionError):
-    code = "customer.last_admin"
-    summary = "A customer account keeps at least one admin user."
-
-
-# --- mapping: partner of record, channels, transfers, tracking --------------------------------
-
-
-class CustomerMappedToAnotherPartnerError(ConflictError):
-    code = "mapping.mapped_to_another_partner"
-    summary = "Customer mapped to another partner."
-    default_remedy = (
-        "Get an email from the customer stating that they wish to work with you and forward it "
-        "to the partner team, who record it with kit.mapping.record_written_consent()."
-    )
-
-
-class TransferRequiredError(ConflictError):
-    code = "mapping.transfer_required"
-    summary = "Another partner is the partner of record for this product."
-    default_remedy = (
-        "To move to this partner, choose transfer and enter the new partner's code "
-        "(kit.mapping.request_transfer)."
-    )
-
-
-class NotCustomerAdminError(PermissionDeniedError):
-    code = "mapping.admin_only"
-    summary = "Only the admin users of the customer account can tag or transfer a partner."
-    default_remedy = "Ask an admin of your account to do it, or to make you an admin."
-
-
-class ProductNotAuthorisedError(PermissionDeniedError):
-    code = "mapping.product_not_authorised"
-    summary = "The partner does not work on this product."
-    default_remedy = "Partners map customers only for the products they work on (their expertise)."
-
-
-class NoPartnerOfRecordError(InvalidTransitionError):
-    code = "mapping.no_partner_of_record"
-    summary = "No partner is of record for this customer and product."
-    default_remedy = "Tag the partner instead (kit.mapping.tag_partner)."
-
-
-class SamePartnerError(InvalidTransitionError):
-    code = "mapping.same_partner"
-    summary = "That partner is already the partner of record."
-
-
-class TransferPendingError(ConflictError):
-    code = "mapping.transfer_pending"
-    summary = "A transfer for this customer and product is already waiting for confirmation."
-    default_remedy = "Confirm or cancel the pending transfer first."
-
-
-class NotAUserError(NotFoundError):
-    code = "mapping.not_a_user"
-    summary = "No user has that email address."
-    default_remedy = (
-        "Send them your sign-up link (kit.mapping.signup_link) or set up a new account for them "
-        "(kit.mapping.create_account)."
-    )
+# --- consent (the shared confirmation workflow) ------------------------------------------------
 
 
 class InvalidTokenError(NotFoundError):
@@ -433,22 +287,3 @@ class ConsentExpiredError(InvalidTransitionError):
 class ConsentNotPendingError(InvalidTransitionError):
     code = "consent.not_pending"
     summary = "The request was already confirmed, cancelled or expired."
-
-
-# --- commissions ------------------------------------------------------------------------------
-
-
-class CommissionConflictError(ConflictError):
-    code = "commission.transaction_conflict"
-    summary = "That transaction was already booked with different figures."
-
-
-class CommissionNotFoundError(NotFoundError):
-    code = "commission.not_found"
-    summary = "No commission was booked for that transaction."
-
-
-class PartnerOfRecordTakenError(ConflictError):
-    code = "mapping.slot_taken"
-    summary = "Another mapping was opened for this customer and product at the same time."
-    default_remedy = "Read the partner of record again; the other change won."

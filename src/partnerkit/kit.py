@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import attrs
 
+from partnerkit.catalog.products import CatalogService
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
 from partnerkit.customers.accounts import CustomersService
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
@@ -26,7 +27,6 @@ from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.service import MappingService
 from partnerkit.ports import Backend, Mailer, UnitOfWork
 from partnerkit.runtime import Runtime
-from partnerkit.subscriptions.catalog import CatalogService
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

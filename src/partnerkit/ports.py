@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from partnerkit.catalog.ports import Products
     from partnerkit.customers.ports import Customers
     from partnerkit.events import Email, OutboxMessage
     from partnerkit.mapping.ports import (
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
         SignupLinks,
         TrackingEntries,
     )
-    from partnerkit.subscriptions.ports import Products
 
 __all__ = ["Backend", "Mailer", "Outbox", "UnitOfWork"]
 

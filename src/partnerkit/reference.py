@@ -1,10 +1,13 @@
 """The error reference page (docs/reference/errors.md), rendered from `partnerkit.errors.ERRORS`.
 
+Each package defines its errors in its own `errors.py`; `ERROR_MODULES` names them all.
+
 Run `python -m partnerkit.reference docs/reference/errors.md` after adding or changing an error.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +15,15 @@ from pathlib import Path
 from partnerkit import errors
 from partnerkit.errors import ERRORS, PartnerkitError
 
-__all__ = ["CATEGORIES", "category_of", "error_reference_markdown", "main"]
+__all__ = ["CATEGORIES", "ERROR_MODULES", "category_of", "error_reference_markdown", "main"]
+
+#: Where errors are defined: the kernel's tree, then each domain package's own `errors.py`.
+ERROR_MODULES: tuple[str, ...] = (
+    "partnerkit.errors",
+    "partnerkit.catalog.errors",
+    "partnerkit.customers.errors",
+    "partnerkit.mapping.errors",
+)
 
 #: The category bases in the order the page lists them; anything else goes under "Other".
 CATEGORIES: tuple[type[PartnerkitError], ...] = (
@@ -99,10 +110,12 @@ def _table(classes: Sequence[type[PartnerkitError]]) -> list[str]:
 def error_reference_markdown() -> str:
     """The whole error reference page as Markdown, one table per category, sorted by code.
 
-    Lists the concrete classes registered in ERRORS by `partnerkit.errors` (the one home of
-    the error tree), so the page does not depend on which other modules happen to be imported.
+    Lists the concrete classes of `ERROR_MODULES` (imported here), so the page does not depend
+    on which other modules happen to be imported.
     """
-    documented = [cls for cls in ERRORS.values() if cls.__module__ == errors.__name__]
+    for name in ERROR_MODULES:
+        importlib.import_module(name)
+    documented = [cls for cls in ERRORS.values() if cls.__module__ in ERROR_MODULES]
     grouped: dict[type[PartnerkitError] | None, list[type[PartnerkitError]]] = {
         base: [] for base in (*CATEGORIES, None)
     }

@@ -10,14 +10,9 @@ import pytest
 
 import partnerkit as pk
 from partnerkit.backends.sql import SqlBackend
-from partnerkit.errors import (
-    CodeTakenError,
-    ConcurrencyError,
-    ConsentNotPendingError,
-    EmailTakenError,
-    TransferRequiredError,
-    UsernameTakenError,
-)
+from partnerkit.customers.errors import EmailTakenError
+from partnerkit.errors import ConcurrencyError, ConsentNotPendingError
+from partnerkit.mapping.errors import CodeTakenError, TransferRequiredError, UsernameTakenError
 from partnerkit.testing.databases import require_server, wipe
 
 WRITERS = 8

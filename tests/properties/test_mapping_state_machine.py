@@ -18,11 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import partnerkit as pk
 from partnerkit.consent import ConsentKind
-from partnerkit.errors import (
-    ConsentExpiredError,
-    ConsentNotPendingError,
-    InvalidTokenError,
-)
+from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
 from partnerkit.mapping.commission_values import CommissionEntry
 from partnerkit.mapping.records import MappingInterval, MappingStatus, end_of_day
 from partnerkit.testing.plugin import START

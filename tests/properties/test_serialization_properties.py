@@ -8,9 +8,9 @@ from babel.numbers import list_currencies
 from hypothesis import given
 from hypothesis import strategies as st
 
+from partnerkit.catalog.products import Product
 from partnerkit.money import Money
 from partnerkit.serialization import from_json, structure, to_json, unstructure
-from partnerkit.subscriptions.catalog import Product
 
 currencies = st.sampled_from(sorted(list_currencies()))
 units = st.integers(min_value=-(10**20), max_value=10**20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from partnerkit.errors import InvalidCodeError, PartnerkitError, ReservedCodeError
+from partnerkit.errors import PartnerkitError
 from partnerkit.mapping.codes import (
     MAX_LENGTH,
     MEMORABLE_LENGTH,
@@ -17,6 +17,7 @@ from partnerkit.mapping.codes import (
     canonical_key,
     validate_code,
 )
+from partnerkit.mapping.errors import InvalidCodeError, ReservedCodeError
 
 
 def rules(advice: CodeAdvice) -> set[str]:

@@ -10,14 +10,10 @@ from decimal import Decimal
 import pytest
 
 import partnerkit as pk
-from partnerkit.errors import (
-    CommissionConflictError,
-    CommissionNotFoundError,
-    FloatAmountError,
-    InvalidInputError,
-)
+from partnerkit.errors import FloatAmountError, InvalidInputError
 from partnerkit.mapping.commission_values import EntryKind
 from partnerkit.mapping.commissions import apportion
+from partnerkit.mapping.errors import CommissionConflictError, CommissionNotFoundError
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ADMIN = "it@acme.example"

@@ -7,14 +7,14 @@ from datetime import date
 import pytest
 
 import partnerkit as pk
-from partnerkit.errors import (
+from partnerkit.catalog.errors import ProductNotFoundError
+from partnerkit.customers.errors import (
     CustomerNotFoundError,
     EmailTakenError,
-    InvalidInputError,
     LastAdminError,
-    ProductNotFoundError,
     UserNotFoundError,
 )
+from partnerkit.errors import InvalidInputError
 
 
 @pytest.fixture

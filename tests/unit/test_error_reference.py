@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import partnerkit
-from partnerkit.errors import ERRORS, PartnerkitError
-from partnerkit.reference import error_reference_markdown
+from partnerkit.errors import ERRORS, RETIRED_CODES, PartnerkitError
+from partnerkit.reference import ERROR_MODULES, error_reference_markdown
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "errors.md"
 CODE = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
@@ -50,14 +50,40 @@ def test_every_concrete_error_is_registered_under_its_own_code() -> None:
     assert not [c for c in abstract if c in ERRORS.values()]
 
 
-def test_errors_live_in_the_errors_module() -> None:
-    # The reference page lists partnerkit.errors; an error defined elsewhere would be missing.
+def test_errors_live_in_an_errors_module_the_reference_lists() -> None:
+    # The reference page lists ERROR_MODULES; an error defined elsewhere would be missing.
     elsewhere = [
         f"{c.__module__}.{c.__qualname__}"
         for c in _ours(_all_subclasses(PartnerkitError))
-        if c.__module__ != "partnerkit.errors"
+        if c.__module__ not in ERROR_MODULES
     ]
-    assert not elsewhere, f"define these in partnerkit/errors.py: {elsewhere}"
+    assert not elsewhere, (
+        f"define these in a package's errors.py, listed in ERROR_MODULES: {elsewhere}"
+    )
+
+
+#: Every code partnerkit has ever released. Append new codes here when they ship; a code
+#: removed from the library moves to errors.RETIRED_CODES, and is never used again.
+RELEASED_CODES = Path(__file__).with_name("released_error_codes.txt")
+
+
+def test_a_released_code_is_kept_or_retired_never_reused() -> None:
+    released = set(RELEASED_CODES.read_text(encoding="utf-8").split())
+    current = set(ERRORS)
+    vanished = released - current - RETIRED_CODES
+    assert not vanished, f"released codes gone without being retired: {sorted(vanished)}"
+    assert not current & RETIRED_CODES, "a retired code is in use again"
+    unlisted = current - released
+    assert not unlisted, f"add these new codes to {RELEASED_CODES.name}: {sorted(unlisted)}"
+
+
+def test_a_retired_code_cannot_be_defined_again() -> None:
+    import pytest
+
+    with pytest.raises(RuntimeError, match="retired"):
+
+        class Reused(partnerkit.ConflictError):
+            code = "partner_code.retired"
 
 
 def test_codes_are_dotted_lower_case_words() -> None:
@@ -70,6 +96,6 @@ def test_every_code_is_on_the_page() -> None:
     missing = [
         code
         for code, cls in ERRORS.items()
-        if cls.__module__ == "partnerkit.errors" and f"| `{code}` |" not in page
+        if cls.__module__ in ERROR_MODULES and f"| `{code}` |" not in page
     ]
     assert not missing

@@ -15,12 +15,10 @@ import pytest
 
 import partnerkit as pk
 from partnerkit.consent import ConsentKind, ConsentStatus
-from partnerkit.errors import (
-    ConsentExpiredError,
-    ConsentNotPendingError,
+from partnerkit.customers.errors import EmailTakenError
+from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
+from partnerkit.mapping.errors import (
     CustomerMappedToAnotherPartnerError,
-    EmailTakenError,
-    InvalidTokenError,
     NoPartnerOfRecordError,
     NotAUserError,
     NotCustomerAdminError,

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 
 import partnerkit as pk
-from partnerkit.errors import (
+from partnerkit.catalog.errors import ProductNotFoundError
+from partnerkit.errors import InvalidInputError
+from partnerkit.mapping.errors import (
     CodeTakenError,
-    InvalidInputError,
     PartnerNotFoundError,
-    ProductNotFoundError,
     ReservedCodeError,
     UnknownCodeError,
     UsernameRequiredError,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from partnerkit.catalog.products import Product
 from partnerkit.customers.accounts import (
     ContactPerson,
     Customer,
@@ -28,7 +29,6 @@ from partnerkit.mapping.partners import (
 )
 from partnerkit.money import Money
 from partnerkit.serialization import from_json, structure, to_json, unstructure
-from partnerkit.subscriptions.catalog import Product
 
 JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
 JAN_2 = datetime(2026, 1, 2, 9, 30, tzinfo=UTC)

@@ -14,24 +14,24 @@ from typing import Any
 
 import attrs
 
+from partnerkit.catalog.errors import ProductTakenError
+from partnerkit.catalog.products import Product
 from partnerkit.consent import ConsentKind, ConsentRequest
 from partnerkit.customers.accounts import Customer
-from partnerkit.errors import (
-    CodeTakenError,
-    CommissionConflictError,
-    ConcurrencyError,
-    EmailTakenError,
-    PartnerOfRecordTakenError,
-    ProductTakenError,
-    UsernameTakenError,
-)
+from partnerkit.customers.errors import EmailTakenError
+from partnerkit.errors import ConcurrencyError
 from partnerkit.events import MessageStatus, OutboxMessage
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan
+from partnerkit.mapping.errors import (
+    CodeTakenError,
+    CommissionConflictError,
+    PartnerOfRecordTakenError,
+    UsernameTakenError,
+)
 from partnerkit.mapping.partners import Partner, PartnerCode, PartnerCodeStatus, PartnerStatus
 from partnerkit.mapping.records import MappingInterval, MappingStatus
 from partnerkit.mapping.signup import SignupLink
 from partnerkit.mapping.tracking import TrackingEntry
-from partnerkit.subscriptions.catalog import Product
 
 __all__ = ["MemoryBackend"]
 

@@ -11,14 +11,14 @@ from datetime import date, datetime
 import attrs
 
 from partnerkit import validate
-from partnerkit.errors import (
+from partnerkit.catalog.errors import ProductNotFoundError
+from partnerkit.customers.errors import (
     CustomerNotFoundError,
     EmailTakenError,
-    InvalidInputError,
     LastAdminError,
-    ProductNotFoundError,
     UserNotFoundError,
 )
+from partnerkit.errors import InvalidInputError
 from partnerkit.events import DomainEvent
 from partnerkit.ports import UnitOfWork
 from partnerkit.runtime import Runtime

@@ -15,7 +15,7 @@ from partnerkit.customers.accounts import (
     ProductPlan,
     load_customer,
 )
-from partnerkit.errors import CustomerMappedToAnotherPartnerError
+from partnerkit.mapping.errors import CustomerMappedToAnotherPartnerError
 from partnerkit.mapping.history import MappingBase
 from partnerkit.mapping.partners import (
     Partner,

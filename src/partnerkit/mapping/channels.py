@@ -12,12 +12,9 @@ from partnerkit.customers.accounts import (
     Customer,
     load_customer,
 )
-from partnerkit.errors import (
-    EmailTakenError,
-    InvalidTokenError,
-    PartnerOfRecordTakenError,
-    TransferRequiredError,
-)
+from partnerkit.customers.errors import EmailTakenError
+from partnerkit.errors import InvalidTokenError
+from partnerkit.mapping.errors import PartnerOfRecordTakenError, TransferRequiredError
 from partnerkit.mapping.history import MappingBase
 from partnerkit.mapping.partners import (
     active_partner_by_code,

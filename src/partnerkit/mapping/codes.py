@@ -13,7 +13,8 @@ from typing import Final
 
 import attrs
 
-from partnerkit.errors import InvalidCodeError, PartnerkitError, ReservedCodeError
+from partnerkit.errors import PartnerkitError
+from partnerkit.mapping.errors import InvalidCodeError, ReservedCodeError
 
 __all__ = [
     "MAX_LENGTH",

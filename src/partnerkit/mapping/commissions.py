@@ -14,15 +14,14 @@ import attrs
 
 from partnerkit import validate
 from partnerkit.clock import ensure_aware_utc
-from partnerkit.errors import (
-    CommissionConflictError,
-    CommissionNotFoundError,
-    FloatAmountError,
-    InvalidInputError,
-    PartnerNotFoundError,
-)
+from partnerkit.errors import FloatAmountError, InvalidInputError
 from partnerkit.events import DomainEvent
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
+from partnerkit.mapping.errors import (
+    CommissionConflictError,
+    CommissionNotFoundError,
+    PartnerNotFoundError,
+)
 from partnerkit.mapping.records import MappingInterval, start_of_day
 from partnerkit.money import Money
 from partnerkit.ports import UnitOfWork

@@ -10,18 +10,15 @@ from datetime import date, datetime, timedelta
 import attrs
 
 from partnerkit import validate
+from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.consent import ConsentKind, ConsentRequest, new_token
 from partnerkit.customers.accounts import (
     Customer,
     CustomersService,
     load_customer,
 )
-from partnerkit.errors import (
-    NotCustomerAdminError,
-    ProductNotAuthorisedError,
-    ProductNotFoundError,
-)
 from partnerkit.events import DomainEvent, Email
+from partnerkit.mapping.errors import NotCustomerAdminError, ProductNotAuthorisedError
 from partnerkit.mapping.partners import (
     Partner,
     load_partner,

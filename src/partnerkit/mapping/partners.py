@@ -13,18 +13,18 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from partnerkit import validate
-from partnerkit.errors import (
+from partnerkit.catalog.errors import ProductNotFoundError
+from partnerkit.errors import InvalidInputError
+from partnerkit.events import DomainEvent
+from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
+from partnerkit.mapping.errors import (
     CodeTakenError,
-    InvalidInputError,
     PartnerDeactivatedError,
     PartnerNotFoundError,
-    ProductNotFoundError,
     UnknownCodeError,
     UsernameRequiredError,
     UsernameTakenError,
 )
-from partnerkit.events import DomainEvent
-from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
 from partnerkit.ports import UnitOfWork
 from partnerkit.runtime import Runtime
 

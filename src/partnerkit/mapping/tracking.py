@@ -11,7 +11,7 @@ from datetime import datetime
 import attrs
 
 from partnerkit import validate
-from partnerkit.errors import NotAUserError
+from partnerkit.mapping.errors import NotAUserError
 from partnerkit.mapping.history import MappingBase
 from partnerkit.mapping.partners import load_partner
 

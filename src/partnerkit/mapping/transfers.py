@@ -11,14 +11,14 @@ from dateutil.relativedelta import relativedelta
 from partnerkit import validate
 from partnerkit.consent import ConsentKind, ConsentRequest, hash_token
 from partnerkit.customers.accounts import load_customer
-from partnerkit.errors import (
+from partnerkit.errors import InvalidTokenError
+from partnerkit.events import DomainEvent, Email
+from partnerkit.mapping.errors import (
     CustomerMappedToAnotherPartnerError,
-    InvalidTokenError,
     NoPartnerOfRecordError,
     SamePartnerError,
     TransferPendingError,
 )
-from partnerkit.events import DomainEvent, Email
 from partnerkit.mapping.history import MappingBase
 from partnerkit.mapping.partners import (
     active_partner_by_code,

@@ -14,6 +14,8 @@ import attrs
 import pytest
 from dateutil.relativedelta import relativedelta
 
+from partnerkit.catalog.errors import ProductTakenError
+from partnerkit.catalog.products import Product
 from partnerkit.clock import SimulatedClock
 from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
 from partnerkit.customers.accounts import (
@@ -23,26 +25,27 @@ from partnerkit.customers.accounts import (
     Edition,
     ProductPlan,
 )
+from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import (
-    CodeTakenError,
-    CommissionConflictError,
     ConcurrencyError,
     ConsentExpiredError,
-    EmailTakenError,
-    InvalidCodeError,
-    NotCustomerAdminError,
     PartnerkitError,
-    PartnerOfRecordTakenError,
-    ProductTakenError,
-    TransferRequiredError,
-    UsernameRequiredError,
-    UsernameTakenError,
     ValidationError,
 )
 from partnerkit.events import DomainEvent, Email, MessageStatus, OutboxMessage
 from partnerkit.gateways.mailer import FakeMailer
 from partnerkit.kit import Kit
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
+from partnerkit.mapping.errors import (
+    CodeTakenError,
+    CommissionConflictError,
+    InvalidCodeError,
+    NotCustomerAdminError,
+    PartnerOfRecordTakenError,
+    TransferRequiredError,
+    UsernameRequiredError,
+    UsernameTakenError,
+)
 from partnerkit.mapping.partners import (
     Partner,
     PartnerCode,
@@ -55,7 +58,6 @@ from partnerkit.mapping.signup import SignupLink
 from partnerkit.mapping.tracking import TrackingEntry
 from partnerkit.money import Money
 from partnerkit.ports import Backend
-from partnerkit.subscriptions.catalog import Product
 
 __all__ = ["BackendContract"]
 

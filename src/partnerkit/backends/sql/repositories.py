@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from partnerkit.backends.sql import schema as t
+from partnerkit.catalog.errors import ProductTakenError
+from partnerkit.catalog.products import Product
 from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
 from partnerkit.customers.accounts import (
     ContactPerson,
@@ -27,18 +29,16 @@ from partnerkit.customers.accounts import (
     Edition,
     ProductPlan,
 )
-from partnerkit.errors import (
-    CodeTakenError,
-    CommissionConflictError,
-    ConcurrencyError,
-    EmailTakenError,
-    PartnerkitError,
-    PartnerOfRecordTakenError,
-    ProductTakenError,
-    UsernameTakenError,
-)
+from partnerkit.customers.errors import EmailTakenError
+from partnerkit.errors import ConcurrencyError, PartnerkitError
 from partnerkit.events import MessageKind, MessageStatus, OutboxMessage
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
+from partnerkit.mapping.errors import (
+    CodeTakenError,
+    CommissionConflictError,
+    PartnerOfRecordTakenError,
+    UsernameTakenError,
+)
 from partnerkit.mapping.partners import (
     Partner,
     PartnerCode,
@@ -50,7 +50,6 @@ from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
 from partnerkit.mapping.signup import SignupLink
 from partnerkit.mapping.tracking import TrackingEntry
 from partnerkit.money import Money
-from partnerkit.subscriptions.catalog import Product
 
 __all__ = [
     "SqlCommissionEntries",

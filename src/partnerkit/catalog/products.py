@@ -10,7 +10,7 @@ from datetime import datetime
 import attrs
 
 from partnerkit import validate
-from partnerkit.errors import ProductNotFoundError, ProductTakenError
+from partnerkit.catalog.errors import ProductNotFoundError, ProductTakenError
 from partnerkit.events import DomainEvent
 from partnerkit.runtime import Runtime
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from partnerkit.subscriptions.catalog import Product
+    from partnerkit.catalog.products import Product
 
 __all__ = ["Products"]
 

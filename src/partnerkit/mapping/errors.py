@@ -1,0 +1,164 @@
+"""Errors of the partner program: partners and their codes, mapping, transfers and commissions.
+
+The codes are stable; the registry in `partnerkit.errors` collects them for the reference."""
+
+from __future__ import annotations
+
+from partnerkit.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+
+__all__ = [
+    "CodeTakenError",
+    "CommissionConflictError",
+    "CommissionNotFoundError",
+    "CustomerMappedToAnotherPartnerError",
+    "InvalidCodeError",
+    "NoPartnerOfRecordError",
+    "NotAUserError",
+    "NotCustomerAdminError",
+    "PartnerDeactivatedError",
+    "PartnerNotFoundError",
+    "PartnerOfRecordTakenError",
+    "ProductNotAuthorisedError",
+    "ReservedCodeError",
+    "SamePartnerError",
+    "TransferPendingError",
+    "TransferRequiredError",
+    "UnknownCodeError",
+    "UsernameRequiredError",
+    "UsernameTakenError",
+]
+
+
+# --- partners and codes -----------------------------------------------------------------------
+
+
+class PartnerNotFoundError(NotFoundError):
+    code = "partner.not_found"
+    summary = "No such partner."
+
+
+class UsernameTakenError(ConflictError):
+    code = "partner.username_taken"
+    summary = "Another partner already has that username."
+    default_remedy = "Choose another username."
+
+
+class UsernameRequiredError(PermissionDeniedError):
+    code = "partner.username_required"
+    summary = "Username is mandatory in the partner portal."
+    default_remedy = (
+        "Provide a username for your partner account (kit.partners.set_username), then sign in."
+    )
+
+
+class PartnerDeactivatedError(PermissionDeniedError):
+    code = "partner.deactivated"
+    summary = "The partner account was deactivated by the partner team."
+    default_remedy = "Ask the partner team to reactivate your partner account."
+
+
+class InvalidCodeError(ValidationError):
+    code = "partner_code.invalid"
+    summary = "A partner code must be letters and digits only, within the length window."
+
+
+class ReservedCodeError(ValidationError):
+    code = "partner_code.reserved"
+    summary = "That partner code is a reserved word."
+    default_remedy = "Choose a code built from your company name, such as 'ZILLIUMCorp'."
+
+
+class CodeTakenError(ConflictError):
+    code = "partner_code.taken"
+    summary = "That partner code, or one that looks the same, is already issued."
+    default_remedy = "Choose another code; kit.partners.advise_code() suggests some."
+
+
+class UnknownCodeError(NotFoundError):
+    code = "partner_code.unknown"
+    summary = "No active partner has that code."
+    default_remedy = "Check the code with your partner; codes are not case-sensitive."
+
+
+# --- mapping: partner of record, channels, transfers, tracking --------------------------------
+
+
+class CustomerMappedToAnotherPartnerError(ConflictError):
+    code = "mapping.mapped_to_another_partner"
+    summary = "Customer mapped to another partner."
+    default_remedy = (
+        "Get an email from the customer stating that they wish to work with you and forward it "
+        "to the partner team, who record it with kit.mapping.record_written_consent()."
+    )
+
+
+class TransferRequiredError(ConflictError):
+    code = "mapping.transfer_required"
+    summary = "Another partner is the partner of record for this product."
+    default_remedy = (
+        "To move to this partner, choose transfer and enter the new partner's code "
+        "(kit.mapping.request_transfer)."
+    )
+
+
+class NotCustomerAdminError(PermissionDeniedError):
+    code = "mapping.admin_only"
+    summary = "Only the admin users of the customer account can tag or transfer a partner."
+    default_remedy = "Ask an admin of your account to do it, or to make you an admin."
+
+
+class ProductNotAuthorisedError(PermissionDeniedError):
+    code = "mapping.product_not_authorised"
+    summary = "The partner does not work on this product."
+    default_remedy = "Partners map customers only for the products they work on (their expertise)."
+
+
+class NoPartnerOfRecordError(InvalidTransitionError):
+    code = "mapping.no_partner_of_record"
+    summary = "No partner is of record for this customer and product."
+    default_remedy = "Tag the partner instead (kit.mapping.tag_partner)."
+
+
+class SamePartnerError(InvalidTransitionError):
+    code = "mapping.same_partner"
+    summary = "That partner is already the partner of record."
+
+
+class TransferPendingError(ConflictError):
+    code = "mapping.transfer_pending"
+    summary = "A transfer for this customer and product is already waiting for confirmation."
+    default_remedy = "Confirm or cancel the pending transfer first."
+
+
+class NotAUserError(NotFoundError):
+    code = "mapping.not_a_user"
+    summary = "No user has that email address."
+    default_remedy = (
+        "Send them your sign-up link (kit.mapping.signup_link) or set up a new account for them "
+        "(kit.mapping.create_account)."
+    )
+
+
+# --- commissions ------------------------------------------------------------------------------
+
+
+class CommissionConflictError(ConflictError):
+    code = "commission.transaction_conflict"
+    summary = "That transaction was already booked with different figures."
+
+
+class CommissionNotFoundError(NotFoundError):
+    code = "commission.not_found"
+    summary = "No commission was booked for that transaction."
+
+
+class PartnerOfRecordTakenError(ConflictError):
+    code = "mapping.slot_taken"
+    summary = "Another mapping was opened for this customer and product at the same time."
+    default_remedy = "Read the partner of record again; the other change won."

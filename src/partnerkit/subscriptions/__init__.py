@@ -1,1 +1,0 @@
-"""Catalog and subscriptions: products today; plans, lifecycle, renewals and dunning to come."""
