@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
+from partnerkit.serialization import unstructure
 
 __all__ = [
     "Confirmation",
@@ -66,7 +67,10 @@ class Confirmation:
 
 
 def _mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return dict(value)
+    # Stored as JSON on SQL: converted here so that every backend gives back the same data.
+    data = unstructure(dict(value))
+    assert isinstance(data, dict)
+    return data
 
 
 @attrs.frozen

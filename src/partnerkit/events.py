@@ -1,7 +1,9 @@
 """Domain events, outgoing emails and the outbox record that carries both.
 
-A change writes its events and emails as outbox messages in its own transaction; delivery
-happens after commit, with retry, so a rolled-back change sends nothing and nothing is lost.
+A package publishes a typed `Event` (a frozen attrs class with a `topic`); handlers other
+packages registered run in the same transaction, then the event is written to the outbox as
+plain JSON data (through `partnerkit.serialization`, the same on every backend) and delivered
+after commit, with retry, so a rolled-back change sends nothing and nothing is lost.
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+from partnerkit.serialization import unstructure
+
 __all__ = [
+    "AccessDenied",
     "DomainEvent",
     "Email",
+    "Event",
     "MessageKind",
     "MessageStatus",
     "OutboxMessage",
@@ -27,9 +33,47 @@ def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(value)
 
 
+def _json_data(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    # Payloads are stored as JSON on SQL: converting here, on every backend, means a reader
+    # gets the same strings from memory, SQLite, PostgreSQL and MariaDB.
+    data = unstructure(dict(value))
+    assert isinstance(data, dict)
+    return data
+
+
+@attrs.frozen
+class Event:
+    """Base of the typed domain events: a frozen attrs subclass per fact, named by `topic` in
+    the past tense (`partner.registered`). `Runtime.publish` runs the handlers registered for
+    its type inside the change's transaction, then writes it to the outbox."""
+
+    #: The topic subscribers and `kit.outbox(topic=...)` know the event by.
+    TOPIC: ClassVar[str] = "event"
+
+    @property
+    def topic(self) -> str:
+        return self.TOPIC
+
+    def payload(self) -> dict[str, Any]:
+        """The event as JSON data: what the outbox stores and subscribers receive."""
+        data = unstructure(self)
+        assert isinstance(data, dict)
+        return data
+
+
+@attrs.frozen
+class AccessDenied(Event):
+    """A refused action: kept even though the change it belonged to rolled back."""
+
+    TOPIC: ClassVar[str] = "access.denied"
+    code: str
+    message: str
+    details: Mapping[str, str]
+
+
 @attrs.frozen
 class DomainEvent:
-    """Something that happened, named in the past tense: `partner.registered`."""
+    """An event as delivered to subscribers: its topic (`name`) and its JSON payload."""
 
     name: str
     payload: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
@@ -72,8 +116,10 @@ class OutboxMessage:
     last_error: str | None = None
 
     @classmethod
-    def for_event(cls, id: str, event: DomainEvent, now: datetime) -> OutboxMessage:
-        return cls(id, MessageKind.EVENT, event.name, dict(event.payload), now, now)
+    def for_event(cls, id: str, event: Event | DomainEvent, now: datetime) -> OutboxMessage:
+        if isinstance(event, Event):
+            return cls(id, MessageKind.EVENT, event.topic, event.payload(), now, now)
+        return cls(id, MessageKind.EVENT, event.name, _json_data(event.payload), now, now)
 
     @classmethod
     def for_email(cls, id: str, email: Email, now: datetime) -> OutboxMessage:
@@ -81,7 +127,7 @@ class OutboxMessage:
             "to": email.to,
             "subject": email.subject,
             "body": email.body,
-            "context": dict(email.context),
+            "context": _json_data(email.context),
         }
         return cls(id, MessageKind.EMAIL, email.template, payload, now, now)
 

@@ -8,25 +8,22 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from partnerkit.catalog.products import CatalogService
+from partnerkit import catalog, customers, mapping
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
-from partnerkit.customers.accounts import CustomersService
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
 from partnerkit.events import DomainEvent, MessageKind, OutboxMessage, RetryPolicy
 from partnerkit.gateways.mailer import InMemoryMailer
-from partnerkit.mapping.commissions import CommissionsService
-from partnerkit.mapping.partners import PartnersService
-from partnerkit.mapping.policy import MappingPolicy
-from partnerkit.mapping.service import MappingService
-from partnerkit.ports import Backend, Mailer, UnitOfWork
+from partnerkit.ports import Backend, Mailer
 from partnerkit.runtime import Runtime
+from partnerkit.stores import Store
+from partnerkit.wiring import DueJob, ScheduledJob, Wiring, policies_by_type
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -41,18 +38,6 @@ EventHandler = Callable[[DomainEvent], None]
 DEFAULT_URL = "sqlite:///partnerkit.db"
 
 
-class DueJob(Protocol):
-    """A time-driven rule: says when it is next due and does what is due at `now`."""
-
-    @property
-    def name(self) -> str: ...
-
-    def next_due(self, uow: UnitOfWork) -> datetime | None: ...
-
-    def run(self, now: datetime) -> int:
-        """Process everything due at or before `now`; return how many items were handled."""
-
-
 @attrs.frozen
 class DueReport:
     """What one `run_due()` did: items handled per job, at which instant."""
@@ -65,34 +50,20 @@ class DueReport:
         return sum(self.handled.values())
 
 
-@attrs.frozen
-class _Job:
-    name: str
-    next_due_fn: Callable[[UnitOfWork], datetime | None]
-    run_fn: Callable[[datetime], int]
-
-    def next_due(self, uow: UnitOfWork) -> datetime | None:
-        return self.next_due_fn(uow)
-
-    def run(self, now: datetime) -> int:
-        return self.run_fn(now)
-
-
 class Kit:
     """partnerkit, wired: `kit.catalog`, `kit.partners`, `kit.customers`, and time."""
 
     def __init__(
         self,
-        backend: Backend,
+        backend: Backend[Store],
         *,
         clock: Clock | None = None,
         mailer: Mailer | None = None,
         retry_policy: RetryPolicy | None = None,
         deliver_on_commit: bool = True,
-        policy: MappingPolicy | None = None,
+        policies: Iterable[object] = (),
     ) -> None:
         self.backend = backend
-        self.policy = policy or MappingPolicy()
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.mailer: Mailer = mailer if mailer is not None else InMemoryMailer()
         self.retry_policy = retry_policy or RetryPolicy()
@@ -104,30 +75,26 @@ class Kit:
             after_commit=self._deliver_after_commit if deliver_on_commit else None,
             unheard=self._unheard if deliver_on_commit else None,
         )
-        self.catalog = CatalogService(self._runtime)
-        self.partners = PartnersService(
-            self._runtime, inactivity_months=self.policy.inactivity_months
-        )
-        self.customers = CustomersService(self._runtime)
-        self.mapping = MappingService(self._runtime, self.policy, self.customers)
-        self.commissions = CommissionsService(self._runtime)
-        self._runtime.plan_listeners.append(self.mapping.on_plan_changed)
-        # Order matters within one instant: consents lapse and provisional mappings end before
-        # inactive partners are deactivated, and the outbox goes last so that what the others
-        # wrote is delivered in the same run.
+        # Each package wires itself: its services, policy, due jobs and event handlers.
+        wiring: Wiring[Store] = Wiring(self._runtime, policies_by_type(policies))
+        self.catalog = catalog.install(wiring)
+        self.customers = customers.install(wiring)
+        program = mapping.install(wiring, customers=self.customers)
+        self.partners = program.partners
+        self.mapping = program.mapping
+        self.commissions = program.commissions
+        unused = wiring.unused_policies()
+        if unused:
+            names = ", ".join(kind.__name__ for kind in unused)
+            raise ConfigurationError(f"no installed package uses the policies {names}")
+        #: The policies in force, by type: the host's, or each package's defaults.
+        self.policies: dict[type[Any], object] = dict(wiring.policies())
+        # The outbox goes last, so that what the other jobs wrote is delivered in the same run.
         self._jobs: list[DueJob] = [
-            _Job("consent_expiry", self.mapping.next_consent_due, self.mapping.expire_consents),
-            _Job(
-                "provisional_mappings",
-                self.mapping.next_provisional_due,
-                self.mapping.expire_provisional,
+            *wiring.jobs(),
+            ScheduledJob(
+                "outbox", self._outbox_next_due, lambda now: self.deliver_outbox(), order=10**6
             ),
-            _Job(
-                "partner_inactivity",
-                self.partners.next_inactivity_due,
-                self.partners.deactivate_inactive,
-            ),
-            _Job("outbox", lambda uow: uow.outbox.next_due(), lambda now: self.deliver_outbox()),
         ]
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -253,9 +220,14 @@ class Kit:
         return reports
 
     def _next_due(self) -> datetime | None:
-        with self._runtime.uow(readonly=True) as uow:
-            times = [t for job in self._jobs if (t := job.next_due(uow)) is not None]
+        # One read transaction for every job's question (each joins it).
+        with self._runtime.uow(readonly=True):
+            times = [t for job in self._jobs if (t := job.next_due()) is not None]
         return min(times, default=None)
+
+    def _outbox_next_due(self) -> datetime | None:
+        with self._runtime.uow(readonly=True) as uow:
+            return uow.outbox.next_due()
 
 
 def _instant(when: datetime | date) -> datetime:
@@ -279,13 +251,13 @@ def _sql_backend() -> type[SqlBackend]:
 
 
 def connect(
-    target: str | Backend | Any | None = None,
+    target: str | Backend[Store] | Any | None = None,
     *,
     clock: Clock | None = None,
     mailer: Mailer | None = None,
     retry_policy: RetryPolicy | None = None,
     deliver_on_commit: bool = True,
-    policy: MappingPolicy | None = None,
+    policies: Iterable[object] = (),
 ) -> Kit:
     """A Kit over `target`: a URL, a SQLAlchemy Engine, or a backend instance.
 
@@ -294,9 +266,12 @@ def connect(
       (install ``partnerkit[sql]``); call ``kit.migrate()`` once to create the schema;
     - ``None``: a SQLite file ``partnerkit.db`` in the working directory.
 
+    `policies` takes policy values, one of each kind, such as
+    ``[pk.MappingPolicy(provisional_months=6)]``; a kind not given keeps its defaults.
+
     Nothing connects until the first unit of work.
     """
-    backend: Backend
+    backend: Backend[Store]
     if target is None:
         target = DEFAULT_URL
     if isinstance(target, str):
@@ -320,5 +295,5 @@ def connect(
         mailer=mailer,
         retry_policy=retry_policy,
         deliver_on_commit=deliver_on_commit,
-        policy=policy,
+        policies=policies,
     )

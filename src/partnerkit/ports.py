@@ -1,31 +1,22 @@
-"""The ports every backend and gateway implements: unit of work, backend, outbox, mailer.
+"""The kernel's ports: the unit of work every package's store extends, the backend, the
+outbox and the mailer. This module knows no domain package.
 
-Repository protocols live beside their domain (`subscriptions.ports`, `mapping.ports`,
-`customers.ports`); this module gathers them into the unit of work a service sees.
+Each package declares its repositories and its slice of the unit of work in its own
+`ports.py` (`catalog.ports.CatalogStore`, `customers.ports.CustomersStore`,
+`mapping.ports.MappingStore`); `partnerkit.stores.Store` composes them, and a backend
+implements that composition.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from partnerkit.catalog.ports import Products
-    from partnerkit.customers.ports import Customers
     from partnerkit.events import Email, OutboxMessage
-    from partnerkit.mapping.ports import (
-        CommissionEntries,
-        CommissionPlans,
-        ConsentRequests,
-        PartnerCodes,
-        PartnerRecords,
-        Partners,
-        SignupLinks,
-        TrackingEntries,
-    )
 
-__all__ = ["Backend", "Mailer", "Outbox", "UnitOfWork"]
+__all__ = ["Backend", "Mailer", "Outbox", "S_co", "UnitOfWork"]
 
 
 class Outbox(Protocol):
@@ -48,54 +39,32 @@ class Outbox(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: the repositories it exposes all read and write inside it."""
-
-    @property
-    def products(self) -> Products: ...
-
-    @property
-    def partners(self) -> Partners: ...
-
-    @property
-    def codes(self) -> PartnerCodes: ...
-
-    @property
-    def customers(self) -> Customers: ...
+    """One transaction. The kernel's slice is the outbox and savepoints; each package's store
+    protocol adds its repositories, which all read and write inside the same transaction."""
 
     @property
     def outbox(self) -> Outbox: ...
-
-    @property
-    def records(self) -> PartnerRecords: ...
-
-    @property
-    def consents(self) -> ConsentRequests: ...
-
-    @property
-    def signup_links(self) -> SignupLinks: ...
-
-    @property
-    def tracking(self) -> TrackingEntries: ...
-
-    @property
-    def commission_plans(self) -> CommissionPlans: ...
-
-    @property
-    def commissions(self) -> CommissionEntries: ...
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested scope: an exception inside undoes only what the scope wrote."""
 
 
-class Backend(Protocol):
-    """Storage: hands out units of work and owns the schema."""
+#: The store a backend hands out: the kernel's UnitOfWork or a composition extending it.
+S_co = TypeVar("S_co", bound=UnitOfWork, covariant=True)
+
+
+class Backend(Protocol[S_co]):
+    """Storage: hands out units of work (of store type `S_co`) and owns the schema."""
 
     @property
     def name(self) -> str:
         """'memory', 'sqlite', 'postgresql' or 'mysql'."""
 
-    def unit_of_work(self, *, readonly: bool = False) -> AbstractContextManager[UnitOfWork]:
-        """Begin a transaction; commit when the block ends cleanly, roll back on an exception."""
+    def unit_of_work(self, *, readonly: bool = False) -> AbstractContextManager[S_co]:
+        """Begin a transaction; commit when the block ends cleanly, roll back on an exception.
+
+        `readonly=True` promises that the block writes nothing (SQLite then begins a deferred
+        transaction, which does not take the write lock)."""
 
     def migrate(self) -> None:
         """Bring the schema to the version this partnerkit needs (a no-op in memory)."""

@@ -1,6 +1,9 @@
-"""What every service shares: the backend, the clock, id generation and the unit-of-work scope.
+"""What every service shares: the backend, the clock, id generation, the unit-of-work scope and
+the in-transaction event handlers.
 
-Services take a Runtime instead of the Kit so they never see wiring, only these few powers.
+Services take a Runtime instead of the Kit so they never see wiring, only these few powers. A
+Runtime is generic in its store: a package's service asks for `Runtime[MappingStore]` and sees
+only its own slice, whatever composition the backend implements.
 """
 
 from __future__ import annotations
@@ -11,20 +14,22 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from partnerkit.clock import Clock, ensure_aware_utc
 from partnerkit.errors import PermissionDeniedError
-from partnerkit.events import DomainEvent, Email, OutboxMessage
-from partnerkit.ports import Backend, UnitOfWork
+from partnerkit.events import AccessDenied, Email, Event, OutboxMessage
+from partnerkit.ports import Backend, S_co, UnitOfWork
 
 __all__ = ["Runtime"]
 
+E = TypeVar("E", bound=Event)
 
-class Runtime:
+
+class Runtime(Generic[S_co]):
     def __init__(
         self,
-        backend: Backend,
+        backend: Backend[S_co],
         clock: Clock,
         *,
         after_commit: Callable[[], None] | None = None,
@@ -34,10 +39,11 @@ class Runtime:
         self.clock = clock
         self._after_commit = after_commit
         self._unheard = unheard
-        #: Rules of other packages that react, in the same transaction, to a changed plan.
-        self.plan_listeners: list[Callable[[UnitOfWork, Any, Any], None]] = []
+        # Handlers other packages registered (through their install()) by event type; they run
+        # inside the publishing change's transaction, so their writes commit or roll back with it.
+        self._handlers: dict[type[Event], list[Callable[[Any], None]]] = {}
         # The unit of work open in this thread/task; nested calls join it through a savepoint.
-        self._current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
+        self._current: contextvars.ContextVar[S_co | None] = contextvars.ContextVar(
             f"partnerkit_uow_{id(self)}", default=None
         )
         self._wrote_outbox: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -66,8 +72,12 @@ class Runtime:
         return self._current.get() is not None
 
     @contextmanager
-    def uow(self, *, readonly: bool = False) -> Iterator[UnitOfWork]:
-        """The unit of work for one service call, joining an open one when there is one."""
+    def uow(self, *, readonly: bool = False) -> Iterator[S_co]:
+        """The unit of work for one service call, joining an open one when there is one.
+
+        `readonly=True` is a promise that the call writes nothing: on its own it opens a read
+        transaction (no write lock on SQLite); inside an open one it joins without a savepoint.
+        """
         current = self._current.get()
         if current is not None:
             try:
@@ -103,18 +113,25 @@ class Runtime:
 
     def _audit(self, uow: UnitOfWork, denial: PermissionDeniedError) -> None:
         """Denials are audited: an `access.denied` event with the rule and who was refused."""
-        payload = {
-            "code": denial.code,
-            "message": denial.message,
-            "details": {key: str(value) for key, value in denial.details.items()},
-        }
-        self.publish(uow, DomainEvent("access.denied", payload))
+        details = {key: str(value) for key, value in denial.details.items()}
+        self.publish(uow, AccessDenied(denial.code, denial.message, details))
 
-    def publish(self, uow: UnitOfWork, event: DomainEvent) -> None:
-        """Record a domain event in the same transaction as the change it describes."""
+    def on(self, event_type: type[E], handler: Callable[[E], None]) -> None:
+        """Run `handler` inside the transaction of every change that publishes `event_type`.
+
+        The handler opens its own `uow()`, which joins the publisher's through a savepoint; an
+        exception it raises undoes the whole change.
+        """
+        self._handlers.setdefault(event_type, []).append(handler)
+
+    def publish(self, uow: UnitOfWork, event: Event) -> None:
+        """Record a domain event in the same transaction as the change it describes, after the
+        in-transaction handlers registered for its type have run."""
+        for handler in self._handlers.get(type(event), ()):
+            handler(event)
         now = self.now()
         message = OutboxMessage.for_event(self.new_sequential_id("msg"), event, now)
-        if self._unheard is not None and self._unheard(event.name):
+        if self._unheard is not None and self._unheard(event.topic):
             # No one here listens and this process is the deliverer: settle it now rather
             # than pay a second transaction after commit to mark it delivered to no one.
             uow.outbox.add(message.delivered(now))

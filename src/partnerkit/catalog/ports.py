@@ -1,13 +1,15 @@
-"""What the catalog needs from storage."""
+"""What the catalog needs from storage: its repository and its slice of the unit of work."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from partnerkit.ports import UnitOfWork
+
 if TYPE_CHECKING:
     from partnerkit.catalog.products import Product
 
-__all__ = ["Products"]
+__all__ = ["CatalogStore", "Products"]
 
 
 class Products(Protocol):
@@ -18,3 +20,8 @@ class Products(Protocol):
 
     def all(self) -> list[Product]:
         """Every product, ordered by key."""
+
+
+class CatalogStore(UnitOfWork, Protocol):
+    @property
+    def products(self) -> Products: ...

@@ -11,7 +11,8 @@ import attrs
 
 from partnerkit import validate
 from partnerkit.catalog.errors import ProductNotFoundError, ProductTakenError
-from partnerkit.events import DomainEvent
+from partnerkit.catalog.events import ProductAdded
+from partnerkit.catalog.ports import CatalogStore
 from partnerkit.runtime import Runtime
 
 __all__ = ["CatalogService", "Product"]
@@ -28,7 +29,7 @@ class Product:
 class CatalogService:
     """`kit.catalog`: add and read products."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime[CatalogStore]) -> None:
         self._rt = runtime
 
     def add_product(self, key: str, *, name: str) -> Product:
@@ -41,17 +42,17 @@ class CatalogService:
                 )
             product = Product(key=key, name=name, created_at=self._rt.now())
             uow.products.add(product)
-            self._rt.publish(uow, DomainEvent("product.added", {"key": key, "name": name}))
+            self._rt.publish(uow, ProductAdded(key, name))
         return product
 
     def get_product(self, key: str) -> Product:
         key = validate.text(key, "key")
-        with self._rt.uow() as uow:
+        with self._rt.uow(readonly=True) as uow:
             product = uow.products.get(key)
         if product is None:
             raise ProductNotFoundError(f"no product with key {key!r}", details={"key": key})
         return product
 
     def products(self) -> list[Product]:
-        with self._rt.uow() as uow:
+        with self._rt.uow(readonly=True) as uow:
             return uow.products.all()

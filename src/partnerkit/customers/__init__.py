@@ -1,1 +1,15 @@
 """Customer accounts: the organisation, its users and admins, contacts and product plans."""
+
+from __future__ import annotations
+
+from partnerkit.customers.accounts import CustomersService
+from partnerkit.customers.ports import CustomersStore
+from partnerkit.wiring import Wiring
+
+__all__ = ["install"]
+
+
+def install(wiring: Wiring[CustomersStore]) -> CustomersService:
+    """Wire customer accounts into a kit: `kit.customers`. Other packages learn of plan
+    changes through the `PlanChanged` event."""
+    return CustomersService(wiring.runtime)

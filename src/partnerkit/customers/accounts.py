@@ -4,7 +4,6 @@ persons with one primary contact, and per product whether it is free or paid and
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -18,9 +17,10 @@ from partnerkit.customers.errors import (
     LastAdminError,
     UserNotFoundError,
 )
+from partnerkit.customers.events import CustomerCreated, PlanChanged
+from partnerkit.customers.plans import Edition, ProductPlan
+from partnerkit.customers.ports import CustomersStore
 from partnerkit.errors import InvalidInputError
-from partnerkit.events import DomainEvent
-from partnerkit.ports import UnitOfWork
 from partnerkit.runtime import Runtime
 
 __all__ = [
@@ -32,11 +32,6 @@ __all__ = [
     "ProductPlan",
     "load_customer",
 ]
-
-
-class Edition(enum.StrEnum):
-    FREE = "free"
-    PAID = "paid"
 
 
 @attrs.frozen
@@ -52,16 +47,6 @@ class ContactPerson:
     email: str
     phone: str | None = None
     primary: bool = False
-
-
-@attrs.frozen
-class ProductPlan:
-    """Which edition of a product the account uses, and since which day (the mapping rules
-    of the 000 seed count from the day it became paid)."""
-
-    product: str
-    edition: Edition
-    since: date
 
 
 @attrs.frozen
@@ -97,7 +82,7 @@ class Customer:
 class CustomersService:
     """`kit.customers`: create accounts and manage their users, contacts and product plans."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime[CustomersStore]) -> None:
         self._rt = runtime
 
     def create(
@@ -127,9 +112,7 @@ class CustomersService:
                 contacts=(ContactPerson(person, email, primary=True),),
             )
             uow.customers.add(customer)
-            self._rt.publish(
-                uow, DomainEvent("customer.created", {"customer_id": customer.id, "name": name})
-            )
+            self._rt.publish(uow, CustomerCreated(customer.id, name))
         return customer
 
     def get(self, customer_id: str) -> Customer:
@@ -255,24 +238,12 @@ class CustomersService:
             plans = tuple(p for p in customer.products if p.product != key)
             plan = ProductPlan(key, edition, day)
             updated = uow.customers.update(attrs.evolve(customer, products=(*plans, plan)))
-            for listener in self._rt.plan_listeners:
-                listener(uow, updated, plan)
-            self._rt.publish(
-                uow,
-                DomainEvent(
-                    "customer.plan_changed",
-                    {
-                        "customer_id": customer.id,
-                        "product": key,
-                        "edition": edition.value,
-                        "since": day.isoformat(),
-                    },
-                ),
-            )
+            # Other packages' rules (the 3-month mapping rule) react in this transaction.
+            self._rt.publish(uow, PlanChanged(customer.id, key, edition, day))
         return updated
 
     @staticmethod
-    def _refuse_taken_email(uow: UnitOfWork, email: str, field: str) -> None:
+    def _refuse_taken_email(uow: CustomersStore, email: str, field: str) -> None:
         if uow.customers.get_by_user_email(email) is not None:
             raise EmailTakenError(
                 f"{email} already belongs to a user", details={"field": field, "email": email}
@@ -288,7 +259,7 @@ class CustomersService:
         return user
 
 
-def load_customer(uow: UnitOfWork, customer_id: str) -> Customer:
+def load_customer(uow: CustomersStore, customer_id: str) -> Customer:
     """The customer, or CustomerNotFoundError (also for a non-string id)."""
     customer = uow.customers.get(customer_id) if isinstance(customer_id, str) else None
     if customer is None:

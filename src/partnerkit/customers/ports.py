@@ -1,14 +1,16 @@
-"""What customer accounts need from storage."""
+"""What customer accounts need from storage: the accounts repository and the store slice."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from partnerkit.catalog.ports import CatalogStore
+
 if TYPE_CHECKING:
     from partnerkit.customers.accounts import Customer
 
-__all__ = ["Customers"]
+__all__ = ["Customers", "CustomersStore"]
 
 
 class Customers(Protocol):
@@ -31,3 +33,10 @@ class Customers(Protocol):
 
     def all(self) -> list[Customer]:
         """Accounts ordered by name, then id."""
+
+
+class CustomersStore(CatalogStore, Protocol):
+    """Accounts, and the catalog they record product plans against."""
+
+    @property
+    def customers(self) -> Customers: ...

@@ -9,13 +9,11 @@ from datetime import date, datetime, timedelta
 import attrs
 
 from partnerkit.consent import ConsentKind, ConsentRequest
-from partnerkit.customers.accounts import (
-    Customer,
-    Edition,
-    ProductPlan,
-    load_customer,
-)
+from partnerkit.customers.accounts import Customer, load_customer
+from partnerkit.customers.events import PlanChanged
+from partnerkit.customers.plans import Edition, ProductPlan
 from partnerkit.mapping.errors import CustomerMappedToAnotherPartnerError
+from partnerkit.mapping.events import MappingExpired
 from partnerkit.mapping.history import MappingBase
 from partnerkit.mapping.partners import (
     Partner,
@@ -23,13 +21,13 @@ from partnerkit.mapping.partners import (
     require_active,
 )
 from partnerkit.mapping.policy import AddDecision, decide_add
+from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
     MappingInterval,
     MappingStatus,
     start_of_day,
 )
-from partnerkit.ports import UnitOfWork
 
 __all__ = ["AddResult", "AddingMixin"]
 
@@ -105,7 +103,7 @@ class AddingMixin(MappingBase):
         return AddResult(decision, interval=interval)
 
     def _check_add(
-        self, uow: UnitOfWork, partner_id: str, customer_id: str, product: str
+        self, uow: MappingStore, partner_id: str, customer_id: str, product: str
     ) -> tuple[Partner, Customer, str, AddDecision]:
         # Only the check: explain_add must not count as activity, add_customer touches later.
         partner = load_partner(uow, partner_id)
@@ -123,8 +121,9 @@ class AddingMixin(MappingBase):
 
     # --- time-driven rules --------------------------------------------------------------------
 
-    def next_provisional_due(self, uow: UnitOfWork) -> datetime | None:
-        until = uow.records.next_provisional_until()
+    def next_provisional_due(self) -> datetime | None:
+        with self._rt.uow(readonly=True) as uow:
+            until = uow.records.next_provisional_until()
         return None if until is None else start_of_day(until + timedelta(days=1))
 
     def expire_provisional(self, now: datetime) -> int:
@@ -147,21 +146,25 @@ class AddingMixin(MappingBase):
                         "months of the mapping date",
                         "partnerkit",
                     )
-                    self._publish_change(uow, closed, "mapping.expired")
+                    self._publish_change(uow, closed, MappingExpired)
                 handled += 1
         return handled
 
-    def on_plan_changed(self, uow: UnitOfWork, customer: Customer, plan: ProductPlan) -> None:
-        """A free customer who upgrades makes a provisional mapping permanent (000 case 3)."""
-        if plan.edition is not Edition.PAID:
+    def on_plan_changed(self, event: PlanChanged) -> None:
+        """A free customer who upgrades makes a provisional mapping permanent (000 case 3).
+
+        Runs inside the transaction of the plan change (registered by `mapping.install`)."""
+        if event.edition is not Edition.PAID:
             return
-        current = uow.records.current(customer.id, plan.product)
-        if (
-            current is not None
-            and current.status is MappingStatus.PROVISIONAL
-            and _paid_by(plan, current.provisional_until)
-        ):
-            uow.records.update(attrs.evolve(current, status=MappingStatus.PERMANENT))
+        plan = ProductPlan(event.product, event.edition, event.since)
+        with self._rt.uow() as uow:
+            current = uow.records.current(event.customer_id, event.product)
+            if (
+                current is not None
+                and current.status is MappingStatus.PROVISIONAL
+                and _paid_by(plan, current.provisional_until)
+            ):
+                uow.records.update(attrs.evolve(current, status=MappingStatus.PERMANENT))
 
 
 def _paid_by(plan: ProductPlan | None, deadline: date | None) -> bool:

@@ -15,16 +15,16 @@ import attrs
 from partnerkit import validate
 from partnerkit.clock import ensure_aware_utc
 from partnerkit.errors import FloatAmountError, InvalidInputError
-from partnerkit.events import DomainEvent
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
 from partnerkit.mapping.errors import (
     CommissionConflictError,
     CommissionNotFoundError,
     PartnerNotFoundError,
 )
+from partnerkit.mapping.events import CommissionBooked
+from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval, start_of_day
 from partnerkit.money import Money
-from partnerkit.ports import UnitOfWork
 from partnerkit.runtime import Runtime
 
 __all__ = ["CommissionStatement", "CommissionsService", "StatementLine", "apportion"]
@@ -70,7 +70,7 @@ def apportion(total: Money, exact_parts: list[Decimal]) -> list[Money]:
 
 
 class CommissionsService:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime[MappingStore]) -> None:
         self._rt = runtime
 
     def set_plan(
@@ -249,7 +249,7 @@ class CommissionsService:
 
     @staticmethod
     def _earner(
-        uow: UnitOfWork, customer_id: str, product: str, when: datetime
+        uow: MappingStore, customer_id: str, product: str, when: datetime
     ) -> tuple[MappingInterval | None, CommissionPlan | None]:
         for interval in uow.records.history(customer_id, product):
             plan = uow.commission_plans.get(interval.partner_id)
@@ -259,16 +259,8 @@ class CommissionsService:
         return None, None
 
 
-def _booked(entry: CommissionEntry) -> DomainEvent:
-    return DomainEvent(
-        "commission.booked",
-        {
-            "entry_id": entry.id,
-            "partner_id": entry.partner_id,
-            "transaction_id": entry.transaction_id,
-            "commission": str(entry.commission),
-        },
-    )
+def _booked(entry: CommissionEntry) -> CommissionBooked:
+    return CommissionBooked(entry.id, entry.partner_id, entry.transaction_id, entry.commission)
 
 
 def _same_or_conflict(booked: CommissionEntry, money: Money, when: datetime) -> CommissionEntry:

@@ -17,21 +17,22 @@ from partnerkit.customers.accounts import (
     CustomersService,
     load_customer,
 )
-from partnerkit.events import DomainEvent, Email
+from partnerkit.events import Email
 from partnerkit.mapping.errors import NotCustomerAdminError, ProductNotAuthorisedError
+from partnerkit.mapping.events import ConsentRequested, MappingStarted, _MappingChange
 from partnerkit.mapping.partners import (
     Partner,
     load_partner,
     require_active,
 )
 from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
     MappingInterval,
     MappingStatus,
     end_of_day,
 )
-from partnerkit.ports import UnitOfWork
 from partnerkit.runtime import Runtime
 
 __all__ = ["MappingBase", "PartnerCustomer"]
@@ -60,7 +61,7 @@ class MappingBase:
     tracking list each add their part in their own module."""
 
     def __init__(
-        self, runtime: Runtime, policy: MappingPolicy, customers: CustomersService
+        self, runtime: Runtime[MappingStore], policy: MappingPolicy, customers: CustomersService
     ) -> None:
         self._rt = runtime
         self.policy = policy
@@ -121,7 +122,7 @@ class MappingBase:
 
     def _open(
         self,
-        uow: UnitOfWork,
+        uow: MappingStore,
         customer_id: str,
         product: str,
         partner: Partner,
@@ -157,11 +158,11 @@ class MappingBase:
             evidence=evidence,
         )
         uow.records.add(interval)
-        self._publish_change(uow, interval, "mapping.started")
+        self._publish_change(uow, interval, MappingStarted)
         return interval
 
     def _end(
-        self, uow: UnitOfWork, interval: MappingInterval, at: datetime, reason: str, by: str
+        self, uow: MappingStore, interval: MappingInterval, at: datetime, reason: str, by: str
     ) -> MappingInterval:
         """Close `interval` at `at`, or just after the last transaction already booked to it:
         commission booked to a partner stays inside that partner's interval, even when the
@@ -177,24 +178,23 @@ class MappingBase:
         at = max(at, interval.valid_from)
         return uow.records.update(interval.close(at, reason, by))
 
-    def _publish_change(self, uow: UnitOfWork, interval: MappingInterval, name: str) -> None:
+    def _publish_change(
+        self, uow: MappingStore, interval: MappingInterval, event: type[_MappingChange]
+    ) -> None:
         self._rt.publish(
             uow,
-            DomainEvent(
-                name,
-                {
-                    "interval_id": interval.id,
-                    "customer_id": interval.customer_id,
-                    "product": interval.product,
-                    "partner_id": interval.partner_id,
-                    "channel": interval.channel.value,
-                },
+            event(
+                interval.id,
+                interval.customer_id,
+                interval.product,
+                interval.partner_id,
+                interval.channel,
             ),
         )
 
     def _request_consent(
         self,
-        uow: UnitOfWork,
+        uow: MappingStore,
         kind: ConsentKind,
         customer: Customer,
         product: str,
@@ -244,14 +244,11 @@ class MappingBase:
             )
         self._rt.publish(
             uow,
-            DomainEvent(
-                f"consent.{kind.value}.requested",
-                {"request_id": request.id, "customer_id": customer.id, "product": product},
-            ),
+            ConsentRequested(kind, request.id, customer.id, product),
         )
         return request
 
-    def _untrack(self, uow: UnitOfWork, partner_id: str, customer: Customer) -> None:
+    def _untrack(self, uow: MappingStore, partner_id: str, customer: Customer) -> None:
         for entry in uow.tracking.for_customer(customer.id):
             if entry.partner_id == partner_id:
                 uow.tracking.remove(partner_id, entry.email)
@@ -264,7 +261,7 @@ class MappingBase:
                 details={"customer_id": customer.id, "by": actor},
             )
 
-    def _acting_partner(self, uow: UnitOfWork, partner_id: str) -> Partner:
+    def _acting_partner(self, uow: MappingStore, partner_id: str) -> Partner:
         """The partner doing something: it must be active, and its activity is recorded."""
         partner = load_partner(uow, partner_id)
         require_active(partner)
@@ -272,7 +269,7 @@ class MappingBase:
         return partner
 
     @staticmethod
-    def _authorised(uow: UnitOfWork, partner: Partner, product: str) -> str:
+    def _authorised(uow: MappingStore, partner: Partner, product: str) -> str:
         key = validate.text(product, "product", max_length=40)
         if uow.products.get(key) is None:
             raise ProductNotFoundError(

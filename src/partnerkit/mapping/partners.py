@@ -15,7 +15,6 @@ from dateutil.relativedelta import relativedelta
 from partnerkit import validate
 from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.errors import InvalidInputError
-from partnerkit.events import DomainEvent
 from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
 from partnerkit.mapping.errors import (
     CodeTakenError,
@@ -25,7 +24,13 @@ from partnerkit.mapping.errors import (
     UsernameRequiredError,
     UsernameTakenError,
 )
-from partnerkit.ports import UnitOfWork
+from partnerkit.mapping.events import (
+    PartnerCodeIssued,
+    PartnerDeactivated,
+    PartnerReactivated,
+    PartnerRegistered,
+)
+from partnerkit.mapping.ports import PartnersStore
 from partnerkit.runtime import Runtime
 
 __all__ = [
@@ -124,7 +129,7 @@ def normalize_username(value: object, field: str = "username") -> str:
 class PartnersService:
     """`kit.partners`: the partner program's accounts and codes."""
 
-    def __init__(self, runtime: Runtime, *, inactivity_months: int = 12) -> None:
+    def __init__(self, runtime: Runtime[PartnersStore], *, inactivity_months: int = 12) -> None:
         self._rt = runtime
         self.inactivity_months = inactivity_months
 
@@ -182,9 +187,7 @@ class PartnersService:
                 expertise=products,
             )
             uow.partners.add(partner)
-            self._rt.publish(
-                uow, DomainEvent("partner.registered", {"partner_id": partner.id, "name": name})
-            )
+            self._rt.publish(uow, PartnerRegistered(partner.id, name))
         return partner
 
     def get(self, partner_id: str) -> Partner:
@@ -249,10 +252,7 @@ class PartnersService:
             updated = uow.partners.update(attrs.evolve(partner, status=PartnerStatus.DEACTIVATED))
             self._rt.publish(
                 uow,
-                DomainEvent(
-                    "partner.deactivated",
-                    {"partner_id": partner.id, "reason": why, "by": validate.text(by, "by")},
-                ),
+                PartnerDeactivated(partner.id, why, validate.text(by, "by")),
             )
         return updated
 
@@ -268,14 +268,13 @@ class PartnersService:
             )
             self._rt.publish(
                 uow,
-                DomainEvent(
-                    "partner.reactivated", {"partner_id": partner.id, "by": validate.text(by, "by")}
-                ),
+                PartnerReactivated(partner.id, validate.text(by, "by")),
             )
         return updated
 
-    def next_inactivity_due(self, uow: UnitOfWork) -> datetime | None:
-        oldest = uow.partners.oldest_activity()
+    def next_inactivity_due(self) -> datetime | None:
+        with self._rt.uow(readonly=True) as uow:
+            oldest = uow.partners.oldest_activity()
         return None if oldest is None else oldest + relativedelta(months=self.inactivity_months)
 
     def deactivate_inactive(self, now: datetime) -> int:
@@ -293,13 +292,8 @@ class PartnersService:
                 uow.partners.update(attrs.evolve(partner, status=PartnerStatus.DEACTIVATED))
                 self._rt.publish(
                     uow,
-                    DomainEvent(
-                        "partner.deactivated",
-                        {
-                            "partner_id": partner.id,
-                            "reason": f"inactive for {self.inactivity_months} months",
-                            "by": "partnerkit",
-                        },
+                    PartnerDeactivated(
+                        partner.id, f"inactive for {self.inactivity_months} months", "partnerkit"
                     ),
                 )
         return len(idle)
@@ -363,7 +357,7 @@ class PartnersService:
             uow.codes.add(issued)
             self._rt.publish(
                 uow,
-                DomainEvent("partner_code.issued", {"partner_id": partner.id, "code": display}),
+                PartnerCodeIssued(partner.id, display),
             )
         return issued
 
@@ -400,7 +394,7 @@ class PartnersService:
             )
 
 
-def load_partner(uow: UnitOfWork, partner_id: str) -> Partner:
+def load_partner(uow: PartnersStore, partner_id: str) -> Partner:
     """The partner, or PartnerNotFoundError (also for a non-string id)."""
     partner = uow.partners.get(partner_id) if isinstance(partner_id, str) else None
     if partner is None:
@@ -417,7 +411,7 @@ def require_active(partner: Partner) -> None:
         )
 
 
-def partner_by_code(uow: UnitOfWork, code: str) -> Partner:
+def partner_by_code(uow: PartnersStore, code: str) -> Partner:
     """The partner holding `code` (any case, look-alikes folded); retired codes are unknown."""
     key = canonical_key(validate.text(code, "code", max_length=100))
     found = uow.codes.get(key)
@@ -426,7 +420,7 @@ def partner_by_code(uow: UnitOfWork, code: str) -> Partner:
     return load_partner(uow, found.partner_id)
 
 
-def active_partner_by_code(uow: UnitOfWork, code: str) -> Partner:
+def active_partner_by_code(uow: PartnersStore, code: str) -> Partner:
     """As `partner_by_code`, refusing a deactivated partner (it may not be tagged)."""
     partner = partner_by_code(uow, code)
     require_active(partner)

@@ -1,8 +1,12 @@
-"""What partners and partner codes need from storage."""
+"""What the partner program needs from storage: partners and codes, the partner-of-record
+history, consents, sign-up links, tracking and commissions, and its slice of the unit of work."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
+
+from partnerkit.catalog.ports import CatalogStore
+from partnerkit.customers.ports import CustomersStore
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -18,9 +22,11 @@ __all__ = [
     "CommissionEntries",
     "CommissionPlans",
     "ConsentRequests",
+    "MappingStore",
     "PartnerCodes",
     "PartnerRecords",
     "Partners",
+    "PartnersStore",
     "SignupLinks",
     "TrackingEntries",
 ]
@@ -169,3 +175,35 @@ class CommissionEntries(Protocol):
         """Entries with start <= occurred_at < end, in occurred_at then id order."""
 
     def for_customer(self, customer_id: str, product: str) -> list[CommissionEntry]: ...
+
+
+class PartnersStore(CatalogStore, Protocol):
+    """Partners and their codes (partners work on products of the catalog)."""
+
+    @property
+    def partners(self) -> Partners: ...
+
+    @property
+    def codes(self) -> PartnerCodes: ...
+
+
+class MappingStore(PartnersStore, CustomersStore, Protocol):
+    """Everything the mapping flows read and write in one transaction."""
+
+    @property
+    def records(self) -> PartnerRecords: ...
+
+    @property
+    def consents(self) -> ConsentRequests: ...
+
+    @property
+    def signup_links(self) -> SignupLinks: ...
+
+    @property
+    def tracking(self) -> TrackingEntries: ...
+
+    @property
+    def commission_plans(self) -> CommissionPlans: ...
+
+    @property
+    def commissions(self) -> CommissionEntries: ...

@@ -12,13 +12,14 @@ from partnerkit import validate
 from partnerkit.consent import ConsentKind, ConsentRequest, hash_token
 from partnerkit.customers.accounts import load_customer
 from partnerkit.errors import InvalidTokenError
-from partnerkit.events import DomainEvent, Email
+from partnerkit.events import Email
 from partnerkit.mapping.errors import (
     CustomerMappedToAnotherPartnerError,
     NoPartnerOfRecordError,
     SamePartnerError,
     TransferPendingError,
 )
+from partnerkit.mapping.events import ConsentEffective, ConsentExpired, MappingEnded
 from partnerkit.mapping.history import MappingBase
 from partnerkit.mapping.partners import (
     active_partner_by_code,
@@ -30,7 +31,6 @@ from partnerkit.mapping.records import (
     MappingInterval,
     start_of_day,
 )
-from partnerkit.ports import UnitOfWork
 
 __all__ = ["TransfersMixin"]
 
@@ -157,10 +157,7 @@ class TransfersMixin(MappingBase):
                 )
             self._rt.publish(
                 uow,
-                DomainEvent(
-                    f"consent.{request.kind.value}.effective",
-                    {"request_id": request.id, "customer_id": customer.id},
-                ),
+                ConsentEffective(request.kind, request.id, customer.id),
             )
         return stored
 
@@ -224,11 +221,12 @@ class TransfersMixin(MappingBase):
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
             closed = self._end(uow, current, self._rt.now(), why, by)
-            self._publish_change(uow, closed, "mapping.ended")
+            self._publish_change(uow, closed, MappingEnded)
         return closed
 
-    def next_consent_due(self, uow: UnitOfWork) -> datetime | None:
-        return uow.consents.next_expiry()
+    def next_consent_due(self) -> datetime | None:
+        with self._rt.uow(readonly=True) as uow:
+            return uow.consents.next_expiry()
 
     def expire_consents(self, now: datetime) -> int:
         with self._rt.uow() as uow:
@@ -237,9 +235,6 @@ class TransfersMixin(MappingBase):
                 uow.consents.update(request.expire(now))
                 self._rt.publish(
                     uow,
-                    DomainEvent(
-                        f"consent.{request.kind.value}.expired",
-                        {"request_id": request.id, "customer_id": request.customer_id},
-                    ),
+                    ConsentExpired(request.kind, request.id, request.customer_id),
                 )
         return len(expiring)

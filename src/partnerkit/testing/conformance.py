@@ -58,6 +58,7 @@ from partnerkit.mapping.signup import SignupLink
 from partnerkit.mapping.tracking import TrackingEntry
 from partnerkit.money import Money
 from partnerkit.ports import Backend
+from partnerkit.stores import Store
 
 __all__ = ["BackendContract"]
 
@@ -153,7 +154,7 @@ class BackendContract:
     """Inherit and override `backend` to run the contract against your backend."""
 
     @pytest.fixture
-    def backend(self) -> Iterator[Backend]:
+    def backend(self) -> Iterator[Backend[Store]]:
         raise NotImplementedError("override the `backend` fixture to yield a fresh backend")
 
     @pytest.fixture
@@ -165,7 +166,7 @@ class BackendContract:
         return FakeMailer()
 
     @pytest.fixture
-    def kit(self, backend: Backend, clock: SimulatedClock, mailer: FakeMailer) -> Kit:
+    def kit(self, backend: Backend[Store], clock: SimulatedClock, mailer: FakeMailer) -> Kit:
         kit = Kit(backend, clock=clock, mailer=mailer)
         kit.catalog.add_product("crm", name="CRM")
         kit.catalog.add_product("books", name="Books")
@@ -173,7 +174,7 @@ class BackendContract:
 
     # --- products -----------------------------------------------------------------------------
 
-    def test_products_round_trip_in_key_order(self, backend: Backend) -> None:
+    def test_products_round_trip_in_key_order(self, backend: Backend[Store]) -> None:
         with backend.unit_of_work() as uow:
             uow.products.add(Product("zeta", "Zeta", T0))
             uow.products.add(Product("alpha", "Alpha", T0))
@@ -182,7 +183,7 @@ class BackendContract:
             assert uow.products.get("missing") is None
             assert [p.key for p in uow.products.all()] == ["alpha", "zeta"]
 
-    def test_product_key_is_unique(self, backend: Backend) -> None:
+    def test_product_key_is_unique(self, backend: Backend[Store]) -> None:
         with backend.unit_of_work() as uow:
             uow.products.add(Product("crm", "CRM", T0))
         with pytest.raises(ProductTakenError), backend.unit_of_work() as uow:
@@ -192,12 +193,12 @@ class BackendContract:
 
     # --- partners -----------------------------------------------------------------------------
 
-    def _with_products(self, backend: Backend) -> None:
+    def _with_products(self, backend: Backend[Store]) -> None:
         with backend.unit_of_work() as uow:
             uow.products.add(Product("crm", "CRM", T0))
             uow.products.add(Product("books", "Books", T0))
 
-    def test_partner_round_trips_with_its_lists(self, backend: Backend) -> None:
+    def test_partner_round_trips_with_its_lists(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         partner = _partner("ptr_1", "Zillium", expertise=("crm", "books"))
         with backend.unit_of_work() as uow:
@@ -208,7 +209,7 @@ class BackendContract:
             assert uow.partners.get_by_email("ptr_1@partners.example") == partner
             assert uow.partners.get("ptr_2") is None
 
-    def test_instants_keep_utc_and_microseconds(self, backend: Backend) -> None:
+    def test_instants_keep_utc_and_microseconds(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_1", "Zillium"))
@@ -218,7 +219,9 @@ class BackendContract:
         assert stored.created_at == T0
         assert stored.created_at.utcoffset() == timedelta(0)
 
-    def test_partner_update_bumps_version_and_refuses_stale_writes(self, backend: Backend) -> None:
+    def test_partner_update_bumps_version_and_refuses_stale_writes(
+        self, backend: Backend[Store]
+    ) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_1", "Zillium"))
@@ -234,7 +237,7 @@ class BackendContract:
         with backend.unit_of_work(readonly=True) as uow:
             assert uow.partners.get("ptr_1") == saved
 
-    def test_partner_username_is_unique(self, backend: Backend) -> None:
+    def test_partner_username_is_unique(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_1", "One", username="zillium"))
@@ -249,7 +252,7 @@ class BackendContract:
             assert [p.id for p in uow.partners.all()] == ["ptr_1", "ptr_2"]
             assert uow.partners.get_by_username("other") is not None
 
-    def test_partners_without_username_coexist(self, backend: Backend) -> None:
+    def test_partners_without_username_coexist(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_1", "One", username=None))
@@ -257,7 +260,7 @@ class BackendContract:
         with backend.unit_of_work(readonly=True) as uow:
             assert len(uow.partners.all()) == 2
 
-    def test_partners_filter_by_status_ordered_by_name(self, backend: Backend) -> None:
+    def test_partners_filter_by_status_ordered_by_name(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_b", "Beta"))
@@ -270,7 +273,7 @@ class BackendContract:
 
     # --- codes --------------------------------------------------------------------------------
 
-    def test_code_keys_are_unique_forever(self, backend: Backend) -> None:
+    def test_code_keys_are_unique_forever(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         code = PartnerCode("zllllumcorp", "ZILLIUMCorp", "ptr_1", T0)
         with backend.unit_of_work() as uow:
@@ -287,7 +290,7 @@ class BackendContract:
             assert uow.codes.get("zllllumcorp") == retired
             assert uow.codes.for_partner("ptr_2") == []
 
-    def test_codes_for_partner_oldest_first(self, backend: Backend) -> None:
+    def test_codes_for_partner_oldest_first(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         later = PartnerCode("bbbb", "BBBB", "ptr_1", T0 + timedelta(days=2))
         earlier = PartnerCode("aaaa", "AAAA", "ptr_1", T0)
@@ -300,7 +303,9 @@ class BackendContract:
 
     # --- customers ----------------------------------------------------------------------------
 
-    def test_customer_round_trips_with_users_contacts_and_plans(self, backend: Backend) -> None:
+    def test_customer_round_trips_with_users_contacts_and_plans(
+        self, backend: Backend[Store]
+    ) -> None:
         self._with_products(backend)
         customer = _customer("cus_1", "it@acme.example", "bob@acme.example")
         with backend.unit_of_work() as uow:
@@ -310,7 +315,7 @@ class BackendContract:
             assert uow.customers.get_by_user_email("bob@acme.example") == customer
             assert uow.customers.get_by_user_email("nobody@acme.example") is None
 
-    def test_customer_update_replaces_children(self, backend: Backend) -> None:
+    def test_customer_update_replaces_children(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.customers.add(_customer("cus_1", "it@acme.example", "bob@acme.example"))
@@ -331,7 +336,7 @@ class BackendContract:
         with pytest.raises(ConcurrencyError), backend.unit_of_work() as uow:
             uow.customers.update(changed)
 
-    def test_customers_get_many_in_name_order(self, backend: Backend) -> None:
+    def test_customers_get_many_in_name_order(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.customers.add(attrs.evolve(_customer("cus_2", "b@acme.example"), name="Beta"))
@@ -343,7 +348,7 @@ class BackendContract:
             assert found[0].users == (CustomerUser("b@acme.example", "b", is_admin=True),)
             assert uow.customers.get_many([]) == []
 
-    def test_active_codes_of_every_partner(self, backend: Backend) -> None:
+    def test_active_codes_of_every_partner(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_b", "Beta"))
@@ -361,7 +366,7 @@ class BackendContract:
                 ("ptr_b", "BBBB"),
             ]
 
-    def test_user_email_belongs_to_one_account(self, backend: Backend) -> None:
+    def test_user_email_belongs_to_one_account(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.customers.add(_customer("cus_1", "it@acme.example"))
@@ -372,7 +377,7 @@ class BackendContract:
 
     # --- outbox -------------------------------------------------------------------------------
 
-    def test_outbox_hands_out_due_messages_in_order(self, backend: Backend) -> None:
+    def test_outbox_hands_out_due_messages_in_order(self, backend: Backend[Store]) -> None:
         event = DomainEvent("partner.registered", {"partner_id": "ptr_1", "n": 1})
         first = OutboxMessage.for_event("msg_01", event, T0)
         second = OutboxMessage.for_event("msg_02", event, T0)
@@ -398,9 +403,39 @@ class BackendContract:
             assert len(uow.outbox.all(topic="partner.registered")) == 3
             assert uow.outbox.all(topic="other") == []
 
+    def test_payloads_are_the_same_json_data_on_every_backend(
+        self, backend: Backend[Store]
+    ) -> None:
+        # A payload with an instant, a Decimal and Money reads back as the same strings
+        # whichever backend stored it: events.py converts through partnerkit.serialization.
+        payload = {
+            "at": datetime(2026, 1, 5, tzinfo=UTC),
+            "rate": Decimal("1.50"),
+            "amount": Money.of("2.00", "USD"),
+            "nested": {"day": date(2026, 1, 5), "ids": ("a", "b")},
+        }
+        expected = {
+            "at": "2026-01-05T00:00:00+00:00",
+            "rate": "1.50",
+            "amount": {"amount": "2.00", "currency": "USD"},
+            "nested": {"day": "2026-01-05", "ids": ["a", "b"]},
+        }
+        event = OutboxMessage.for_event("msg_1", DomainEvent("x.happened", payload), T0)
+        email = OutboxMessage.for_email(
+            "msg_2", Email("a@b.example", "Hi", "Body", "greeting", context=payload), T0
+        )
+        assert event.payload == expected
+        with backend.unit_of_work() as uow:
+            uow.outbox.add(event)
+            uow.outbox.add(email)
+        with backend.unit_of_work(readonly=True) as uow:
+            stored = {m.id: m for m in uow.outbox.all()}
+        assert stored["msg_1"].payload == expected
+        assert stored["msg_2"].email().context == expected
+
     # --- units of work ------------------------------------------------------------------------
 
-    def test_exception_rolls_back_the_whole_unit_of_work(self, backend: Backend) -> None:
+    def test_exception_rolls_back_the_whole_unit_of_work(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with pytest.raises(RuntimeError), backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_1", "Zillium"))
@@ -412,7 +447,7 @@ class BackendContract:
             assert uow.codes.get("zllllumcorp") is None
             assert uow.outbox.all() == []
 
-    def test_savepoint_undoes_only_its_own_writes(self, backend: Backend) -> None:
+    def test_savepoint_undoes_only_its_own_writes(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_1", "Kept"))
@@ -499,7 +534,7 @@ class BackendContract:
         assert kit.partners.find_by_code("keptcorp").id == kept.id
 
     def test_emails_are_sent_after_commit_and_retried(
-        self, kit: Kit, backend: Backend, mailer: FakeMailer, clock: SimulatedClock
+        self, kit: Kit, backend: Backend[Store], mailer: FakeMailer, clock: SimulatedClock
     ) -> None:
         mailer.failures = 2
         email = Email("it@acme.example", "Hello", "Body", "test.hello")
@@ -525,7 +560,7 @@ class BackendContract:
 
     # --- the partner program: what its repositories store ---------------------------------
 
-    def _program(self, backend: Backend) -> None:
+    def _program(self, backend: Backend[Store]) -> None:
         """Products, three partners and two customers: the rows the program refers to."""
         self._with_products(backend)
         with backend.unit_of_work() as uow:
@@ -535,7 +570,7 @@ class BackendContract:
             uow.customers.add(_customer("cus_1", "it@acme.example"))
             uow.customers.add(_customer("cus_2", "it@globex.example"))
 
-    def test_partner_record_round_trips_as_the_current_one(self, backend: Backend) -> None:
+    def test_partner_record_round_trips_as_the_current_one(self, backend: Backend[Store]) -> None:
         self._program(backend)
         interval = _interval(
             "map_1",
@@ -560,7 +595,7 @@ class BackendContract:
             assert uow.records.for_customer("cus_1") == [interval]
             assert uow.records.for_customer("cus_2") == []
 
-    def test_one_partner_of_record_per_customer_and_product(self, backend: Backend) -> None:
+    def test_one_partner_of_record_per_customer_and_product(self, backend: Backend[Store]) -> None:
         self._program(backend)
         first = _interval("map_1", "cus_1", "crm", "ptr_1")
         with backend.unit_of_work() as uow:
@@ -596,7 +631,7 @@ class BackendContract:
             assert uow.records.history("cus_1", "crm") == [closed, second]
             assert uow.records.open_for_partner("ptr_1") == []
 
-    def test_partner_record_update_is_optimistic(self, backend: Backend) -> None:
+    def test_partner_record_update_is_optimistic(self, backend: Backend[Store]) -> None:
         self._program(backend)
         interval = _interval(
             "map_1",
@@ -622,7 +657,7 @@ class BackendContract:
             assert uow.records.current("cus_1", "crm") == saved
             assert uow.records.history("cus_1", "crm") == [saved]
 
-    def test_partner_record_queries_order_and_filter(self, backend: Backend) -> None:
+    def test_partner_record_queries_order_and_filter(self, backend: Backend[Store]) -> None:
         self._program(backend)
         day = date(2026, 2, 1)
         later = T0 + timedelta(hours=2, microseconds=1)
@@ -675,7 +710,7 @@ class BackendContract:
             assert uow.records.provisional_ending_before(date(2026, 1, 31)) == []
             assert uow.records.next_provisional_until() == date(2026, 1, 31)
 
-    def test_consent_request_round_trips_with_confirmations(self, backend: Backend) -> None:
+    def test_consent_request_round_trips_with_confirmations(self, backend: Backend[Store]) -> None:
         self._program(backend)
         request = _consent(
             "cns_1",
@@ -699,7 +734,7 @@ class BackendContract:
             assert plain.context == {} and plain.confirmations == ()
 
     def test_consent_update_replaces_confirmations_and_is_optimistic(
-        self, backend: Backend
+        self, backend: Backend[Store]
     ) -> None:
         self._program(backend)
         request = _consent(
@@ -726,7 +761,7 @@ class BackendContract:
             assert uow.consents.get_by_token_hash("a" * 64) == fewer
             assert fewer.version == 3 and fewer.confirmations == ()
 
-    def test_pending_consents_filter_order_and_expire(self, backend: Backend) -> None:
+    def test_pending_consents_filter_order_and_expire(self, backend: Backend[Store]) -> None:
         self._program(backend)
         week = T0 + timedelta(days=7)
         requests = [
@@ -782,7 +817,7 @@ class BackendContract:
             expired = uow.consents.get("cns_a")
             assert expired is not None and expired.status is ConsentStatus.EXPIRED
 
-    def test_signup_links_round_trip_by_token_hash(self, backend: Backend) -> None:
+    def test_signup_links_round_trip_by_token_hash(self, backend: Backend[Store]) -> None:
         self._program(backend)
         every = SignupLink("a" * 64, "ptr_1", T0)
         one = SignupLink("b" * 64, "ptr_1", T0, product="crm", revoked_at=T0 + timedelta(1))
@@ -794,7 +829,9 @@ class BackendContract:
             assert uow.signup_links.get_by_token_hash("b" * 64) == one
             assert uow.signup_links.get_by_token_hash("c" * 64) is None
 
-    def test_tracking_entries_are_idempotent_ordered_and_removable(self, backend: Backend) -> None:
+    def test_tracking_entries_are_idempotent_ordered_and_removable(
+        self, backend: Backend[Store]
+    ) -> None:
         self._program(backend)
         later = T0 + timedelta(minutes=5, microseconds=9)
         bob = TrackingEntry("ptr_1", "bob@acme.example", "cus_1", later)
@@ -819,7 +856,7 @@ class BackendContract:
             assert uow.tracking.for_partner("ptr_1") == [eve, ann]
             assert uow.tracking.for_customer("cus_1") == [other, ann]
 
-    def test_commission_plan_put_inserts_or_replaces(self, backend: Backend) -> None:
+    def test_commission_plan_put_inserts_or_replaces(self, backend: Backend[Store]) -> None:
         self._program(backend)
         plan = CommissionPlan("ptr_1", Decimal("12.50"), T0, limit_months=12)
         with backend.unit_of_work() as uow:
@@ -841,12 +878,14 @@ class BackendContract:
             assert uow.commission_plans.get("ptr_2") == CommissionPlan("ptr_2", Decimal("20"), T0)
             assert uow.commission_plans.get("ptr_3") is None
 
-    def _with_interval(self, backend: Backend) -> None:
+    def _with_interval(self, backend: Backend[Store]) -> None:
         self._program(backend)
         with backend.unit_of_work() as uow:
             uow.records.add(_interval("map_1", "cus_1", "crm", "ptr_1"))
 
-    def test_commission_entries_keep_money_and_decimals_exact(self, backend: Backend) -> None:
+    def test_commission_entries_keep_money_and_decimals_exact(
+        self, backend: Backend[Store]
+    ) -> None:
         self._with_interval(backend)
         usd = _entry(
             "com_1",
@@ -881,7 +920,7 @@ class BackendContract:
         assert str(kwd.commission_exact) == "0.03331665"
         assert usd.commission == Money.of("246.91", "USD")
 
-    def test_a_transaction_is_booked_once(self, backend: Backend) -> None:
+    def test_a_transaction_is_booked_once(self, backend: Backend[Store]) -> None:
         self._with_interval(backend)
         first = _entry("com_1", "txn_1", Money.of("100.00", "USD"))
         with backend.unit_of_work() as uow:
@@ -896,7 +935,9 @@ class BackendContract:
             assert uow.commissions.get_by_transaction("txn_1") == first
             assert [e.id for e in uow.commissions.for_partner("ptr_1")] == ["com_1", "com_3"]
 
-    def test_commission_entries_by_partner_window_and_by_customer(self, backend: Backend) -> None:
+    def test_commission_entries_by_partner_window_and_by_customer(
+        self, backend: Backend[Store]
+    ) -> None:
         self._with_interval(backend)
         feb = T0 + timedelta(days=31, microseconds=1)
         usd = Money.of("10.00", "USD")
@@ -934,7 +975,7 @@ class BackendContract:
             assert ids(uow.commissions.for_customer("cus_2", "books")) == ["com_e"]
             assert uow.commissions.for_customer("cus_2", "crm") == []
 
-    def test_partner_activity_only_moves_forward(self, backend: Backend) -> None:
+    def test_partner_activity_only_moves_forward(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:
             assert uow.partners.oldest_activity() is None
@@ -954,7 +995,7 @@ class BackendContract:
             # A partner read before the touch still updates: touch did not bump the version.
             uow.partners.update(attrs.evolve(stored, name="Zillium Corp"))
 
-    def test_idle_partners_and_oldest_activity(self, backend: Backend) -> None:
+    def test_idle_partners_and_oldest_activity(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         cutoff = T0 + timedelta(days=10)
         with backend.unit_of_work() as uow:

@@ -590,7 +590,8 @@ def _message_row(m: OutboxMessage) -> dict[str, Any]:
         "id": m.id,
         "kind": m.kind.value,
         "topic": m.topic,
-        "payload": json.dumps(dict(m.payload), sort_keys=True, default=str),
+        # Payloads are JSON data already (events.py converts them on every backend).
+        "payload": json.dumps(dict(m.payload), sort_keys=True),
         "created_at": m.created_at,
         "next_attempt_at": m.next_attempt_at,
         "status": m.status.value,
