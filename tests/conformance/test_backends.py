@@ -11,13 +11,14 @@ import pytest
 from partnerkit.backends.memory import MemoryBackend
 from partnerkit.backends.sql import SqlBackend
 from partnerkit.ports import Backend
+from partnerkit.stores import Store
 from partnerkit.testing.conformance import BackendContract
 from partnerkit.testing.databases import require_server, wipe
 
 
 class TestMemoryBackend(BackendContract):
     @pytest.fixture
-    def backend(self) -> Backend:
+    def backend(self) -> Backend[Store]:
         return MemoryBackend()
 
 
@@ -32,7 +33,7 @@ def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlBack
 
 class TestSqliteBackend(BackendContract):
     @pytest.fixture
-    def backend(self, sqlite_backend: SqlBackend) -> Backend:
+    def backend(self, sqlite_backend: SqlBackend) -> Backend[Store]:
         wipe(sqlite_backend)
         return sqlite_backend
 
@@ -47,7 +48,7 @@ def postgres_backend() -> Iterator[SqlBackend]:
 @pytest.mark.postgres
 class TestPostgresBackend(BackendContract):
     @pytest.fixture
-    def backend(self, postgres_backend: SqlBackend) -> Backend:
+    def backend(self, postgres_backend: SqlBackend) -> Backend[Store]:
         wipe(postgres_backend)
         return postgres_backend
 
@@ -62,6 +63,6 @@ def mysql_backend() -> Iterator[SqlBackend]:
 @pytest.mark.mysql
 class TestMariaDbBackend(BackendContract):
     @pytest.fixture
-    def backend(self, mysql_backend: SqlBackend) -> Backend:
+    def backend(self, mysql_backend: SqlBackend) -> Backend[Store]:
         wipe(mysql_backend)
         return mysql_backend

@@ -218,6 +218,10 @@ class MemoryCustomers:
         wanted = set(customer_ids)
         return [c for c in self.all() if c.id in wanted]
 
+    def names(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        found = (self.get(cid) for cid in customer_ids)
+        return {c.id: c.name for c in found if c is not None}
+
     def get_by_user_email(self, email: str) -> Customer | None:
         cid = self._w.get("customers_by_user_email", email)
         return None if cid is None else self.get(cid)
@@ -319,6 +323,23 @@ class MemoryPartnerRecords:
 
     def for_customer(self, customer_id: str) -> list[MappingInterval]:
         return _by_time([r for r in self._rows() if r.customer_id == customer_id])
+
+    def last_end(self, customer_id: str, product: str) -> datetime | None:
+        ends = (i.valid_to for i in self.history(customer_id, product) if i.valid_to is not None)
+        return max(ends, default=None)
+
+    def covering(self, customer_id: str, product: str, instant: datetime) -> MappingInterval | None:
+        return next((i for i in self.history(customer_id, product) if i.covers(instant)), None)
+
+    def earning_at(
+        self, customer_id: str, product: str, instant: datetime
+    ) -> list[MappingInterval]:
+        return [
+            i
+            for i in self.history(customer_id, product)
+            if (i.commission_from is None or i.commission_from <= instant)
+            and (i.valid_to is None or instant < i.valid_to)
+        ]
 
     def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
         return _by_time([r for r in self._rows() if r.partner_id == partner_id and r.is_open])
@@ -460,6 +481,14 @@ class MemoryCommissionEntries:
         eid = self._w.get("commissions_by_txn", transaction_id)
         found: CommissionEntry | None = None if eid is None else self._w.get("commissions", eid)
         return found
+
+    def reversals_of(self, transaction_id: str) -> list[CommissionEntry]:
+        return [e for e in self._rows() if e.reverses == transaction_id]
+
+    def last_occurred_at(self, interval_id: str) -> datetime | None:
+        return max(
+            (e.occurred_at for e in self._rows() if e.interval_id == interval_id), default=None
+        )
 
     def _rows(self) -> list[CommissionEntry]:
         rows = self._w.tables.table("commissions").values()

@@ -22,6 +22,10 @@ class Customers(Protocol):
     def get_many(self, customer_ids: Sequence[str]) -> list[Customer]:
         """The accounts with these ids that exist, ordered by name, then id (one query)."""
 
+    def names(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        """The names of the accounts with these ids that exist, without loading their users,
+        contacts or plans (a partner's listing prints names only)."""
+
     def get_by_user_email(self, email: str) -> Customer | None:
         """The account one of whose users has this email."""
 

@@ -183,11 +183,7 @@ class CommissionsService:
                     field="amount",
                 )
             already = sum(
-                (
-                    -e.base.amount
-                    for e in uow.commissions.for_customer(original.customer_id, original.product)
-                    if e.reverses == original.transaction_id
-                ),
+                (-e.base.amount for e in uow.commissions.reversals_of(original.transaction_id)),
                 Decimal(0),
             )
             if already + refund.amount > original.base.amount:
@@ -251,7 +247,7 @@ class CommissionsService:
     def _earner(
         uow: MappingStore, customer_id: str, product: str, when: datetime
     ) -> tuple[MappingInterval | None, CommissionPlan | None]:
-        for interval in uow.records.history(customer_id, product):
+        for interval in uow.records.earning_at(customer_id, product, when):
             plan = uow.commission_plans.get(interval.partner_id)
             limit = None if plan is None else plan.limit_months
             if interval.earns_on(when, limit):

@@ -84,10 +84,7 @@ class MappingBase:
             load_customer(uow, customer_id)
             if as_of is None:
                 return uow.records.current(customer_id, product)
-            instant = _as_instant(as_of)
-            return next(
-                (i for i in uow.records.history(customer_id, product) if i.covers(instant)), None
-            )
+            return uow.records.covering(customer_id, product, _as_instant(as_of))
 
     def history(self, customer_id: str, product: str | None = None) -> list[MappingInterval]:
         """Every interval, oldest first: mappings, transfers and unmappings, with who and why."""
@@ -102,10 +99,7 @@ class MappingBase:
         with self._rt.uow(readonly=True) as uow:
             load_partner(uow, partner_id)
             intervals = uow.records.open_for_partner(partner_id)
-            names = {
-                c.id: c.name
-                for c in uow.customers.get_many(sorted({i.customer_id for i in intervals}))
-            }
+            names = uow.customers.names(sorted({i.customer_id for i in intervals}))
             return [
                 PartnerCustomer(
                     i.customer_id,
@@ -137,8 +131,7 @@ class MappingBase:
     ) -> MappingInterval:
         """Open an interval; `commission_from` None means all transactions (000 case 2)."""
         now = self._rt.now()
-        history = uow.records.history(customer_id, product)
-        last_end = max((i.valid_to for i in history if i.valid_to is not None), default=None)
+        last_end = uow.records.last_end(customer_id, product)
         start = commission_from
         # A commission window never reaches back into the previous partner's interval.
         if last_end is not None and (start is None or start < last_end):
@@ -167,13 +160,9 @@ class MappingBase:
         """Close `interval` at `at`, or just after the last transaction already booked to it:
         commission booked to a partner stays inside that partner's interval, even when the
         change comes at the same instant or a scheduled expiry runs late."""
-        booked = [
-            e.occurred_at
-            for e in uow.commissions.for_customer(interval.customer_id, interval.product)
-            if e.interval_id == interval.id
-        ]
-        if booked and max(booked) >= at:
-            at = max(booked) + timedelta(microseconds=1)
+        booked = uow.commissions.last_occurred_at(interval.id)
+        if booked is not None and booked >= at:
+            at = booked + timedelta(microseconds=1)
         # An interval that was itself deferred by such a microsecond ends no earlier than it began.
         at = max(at, interval.valid_from)
         return uow.records.update(interval.close(at, reason, by))

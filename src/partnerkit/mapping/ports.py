@@ -102,6 +102,20 @@ class PartnerRecords(Protocol):
     def for_customer(self, customer_id: str) -> list[MappingInterval]:
         """Every interval of the customer, all products, oldest first."""
 
+    def last_end(self, customer_id: str, product: str) -> datetime | None:
+        """The latest valid_to among the closed intervals of the customer and product."""
+
+    def covering(self, customer_id: str, product: str, instant: datetime) -> MappingInterval | None:
+        """The interval in force at `instant`: valid_from <= instant < valid_to (or open)."""
+
+    def earning_at(
+        self, customer_id: str, product: str, instant: datetime
+    ) -> list[MappingInterval]:
+        """Intervals whose commission window, before any plan limit, holds `instant`:
+        (commission_from is None or commission_from <= instant) and (valid_to is None or
+        instant < valid_to); oldest first. Windows do not overlap, so this is one or none
+        but for a window a plan's limit then closes."""
+
     def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
         """The partner's open intervals, oldest first."""
 
@@ -168,6 +182,12 @@ class CommissionEntries(Protocol):
         """Append an entry; raises CommissionConflictError when the transaction id is booked."""
 
     def get_by_transaction(self, transaction_id: str) -> CommissionEntry | None: ...
+
+    def reversals_of(self, transaction_id: str) -> list[CommissionEntry]:
+        """The reversal entries booked against an accrual, oldest first."""
+
+    def last_occurred_at(self, interval_id: str) -> datetime | None:
+        """The latest occurred_at among the entries booked to this mapping interval."""
 
     def for_partner(
         self, partner_id: str, start: datetime | None = None, end: datetime | None = None

@@ -421,6 +421,16 @@ class SqlCustomers(_Repo):
             .order_by(t.customers.c.name, t.customers.c.id)
         )
 
+    def names(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        if not customer_ids:
+            return {}
+        rows = self._c.execute(
+            sa.select(t.customers.c.id, t.customers.c.name).where(
+                t.customers.c.id.in_(list(customer_ids))
+            )
+        )
+        return {r.id: r.name for r in rows}
+
     def get_by_user_email(self, email: str) -> Customer | None:
         cid = self._c.execute(
             sa.select(t.customer_users.c.customer_id).where(t.customer_users.c.email == email)
@@ -664,6 +674,34 @@ class SqlPartnerRecords(_Repo):
 
     def for_customer(self, customer_id: str) -> list[MappingInterval]:
         return self._many(_records.c.customer_id == customer_id)
+
+    def last_end(self, customer_id: str, product: str) -> datetime | None:
+        latest = sa.func.max(_records.c.valid_to, type_=t.UtcDateTime())
+        value: datetime | None = self._c.execute(
+            sa.select(latest).where(
+                _records.c.customer_id == customer_id, _records.c.product == product
+            )
+        ).scalar()
+        return value
+
+    def covering(self, customer_id: str, product: str, instant: datetime) -> MappingInterval | None:
+        found = self._many(
+            _records.c.customer_id == customer_id,
+            _records.c.product == product,
+            _records.c.valid_from <= instant,
+            sa.or_(_records.c.valid_to.is_(None), _records.c.valid_to > instant),
+        )
+        return found[0] if found else None
+
+    def earning_at(
+        self, customer_id: str, product: str, instant: datetime
+    ) -> list[MappingInterval]:
+        return self._many(
+            _records.c.customer_id == customer_id,
+            _records.c.product == product,
+            sa.or_(_records.c.commission_from.is_(None), _records.c.commission_from <= instant),
+            sa.or_(_records.c.valid_to.is_(None), _records.c.valid_to > instant),
+        )
 
     def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
         return self._many(_records.c.partner_id == partner_id, _records.c.valid_to.is_(None))
@@ -974,6 +1012,16 @@ class SqlCommissionEntries(_Repo):
     def get_by_transaction(self, transaction_id: str) -> CommissionEntry | None:
         row = self._c.execute(_ENTRY_BY_TRANSACTION, {"v": transaction_id}).first()
         return None if row is None else _entry(row)
+
+    def reversals_of(self, transaction_id: str) -> list[CommissionEntry]:
+        return self._many(_entries.c.reverses == transaction_id)
+
+    def last_occurred_at(self, interval_id: str) -> datetime | None:
+        latest = sa.func.max(_entries.c.occurred_at, type_=t.UtcDateTime())
+        value: datetime | None = self._c.execute(
+            sa.select(latest).where(_entries.c.interval_id == interval_id)
+        ).scalar()
+        return value
 
     def for_partner(
         self, partner_id: str, start: datetime | None = None, end: datetime | None = None

@@ -1,0 +1,57 @@
+"""The backend contract: what every backend must do, as pytest tests a subclass inherits.
+
+partnerkit runs it over memory, SQLite, PostgreSQL and MariaDB. There is one contract class per
+port, so a host that replaces one repository runs that port's contract alone; `BackendContract`
+is all of them plus the end-to-end `ServiceContract`. Subclass one (as `TestMyBackend`) and
+override the `backend` fixture to yield a fresh, empty backend.
+"""
+
+from __future__ import annotations
+
+from partnerkit.testing.conformance._base import ContractBase
+from partnerkit.testing.conformance.codes import PartnerCodesContract
+from partnerkit.testing.conformance.commissions import CommissionsContract
+from partnerkit.testing.conformance.consents import ConsentRequestsContract
+from partnerkit.testing.conformance.customers import CustomersContract
+from partnerkit.testing.conformance.outbox import OutboxContract
+from partnerkit.testing.conformance.partners import PartnersContract
+from partnerkit.testing.conformance.products import ProductsContract
+from partnerkit.testing.conformance.records import PartnerRecordsContract
+from partnerkit.testing.conformance.services import ServiceContract
+from partnerkit.testing.conformance.signup_links import SignupLinksContract
+from partnerkit.testing.conformance.tracking import TrackingEntriesContract
+from partnerkit.testing.conformance.unit_of_work import UnitOfWorkContract
+
+__all__ = [
+    "BackendContract",
+    "CommissionsContract",
+    "ConsentRequestsContract",
+    "ContractBase",
+    "CustomersContract",
+    "OutboxContract",
+    "PartnerCodesContract",
+    "PartnerRecordsContract",
+    "PartnersContract",
+    "ProductsContract",
+    "ServiceContract",
+    "SignupLinksContract",
+    "TrackingEntriesContract",
+    "UnitOfWorkContract",
+]
+
+
+class BackendContract(
+    ProductsContract,
+    PartnersContract,
+    PartnerCodesContract,
+    CustomersContract,
+    OutboxContract,
+    UnitOfWorkContract,
+    PartnerRecordsContract,
+    ConsentRequestsContract,
+    SignupLinksContract,
+    TrackingEntriesContract,
+    CommissionsContract,
+    ServiceContract,
+):
+    """Every port's contract and the service contract: run it against a whole backend."""

@@ -1,0 +1,75 @@
+"""The `PartnerCodes` port: canonical keys unique forever, per-partner and active codes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+import pytest
+
+from partnerkit.mapping.errors import (
+    CodeTakenError,
+)
+from partnerkit.mapping.partners import (
+    PartnerCode,
+    PartnerCodeStatus,
+)
+from partnerkit.ports import Backend
+from partnerkit.stores import Store
+from partnerkit.testing.conformance._base import (
+    T0,
+    ContractBase,
+    _partner,
+)
+
+__all__ = ["PartnerCodesContract"]
+
+
+class PartnerCodesContract(ContractBase):
+    """The `PartnerCodes` port: canonical keys unique forever, per-partner and active codes."""
+
+    def test_code_keys_are_unique_forever(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        code = PartnerCode("zllllumcorp", "ZILLIUMCorp", "ptr_1", T0)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_1", "Zillium"))
+            uow.partners.add(_partner("ptr_2", "Other"))
+            uow.codes.add(code)
+            retired = attrs.evolve(
+                code, status=PartnerCodeStatus.RETIRED, retired_at=T0 + timedelta(days=1)
+            )
+            uow.codes.update(retired)
+        with pytest.raises(CodeTakenError), backend.unit_of_work() as uow:
+            uow.codes.add(PartnerCode("zllllumcorp", "zilliumcorp", "ptr_2", T0))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.codes.get("zllllumcorp") == retired
+            assert uow.codes.for_partner("ptr_2") == []
+
+    def test_codes_for_partner_oldest_first(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        later = PartnerCode("bbbb", "BBBB", "ptr_1", T0 + timedelta(days=2))
+        earlier = PartnerCode("aaaa", "AAAA", "ptr_1", T0)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_1", "Zillium"))
+            uow.codes.add(later)
+            uow.codes.add(earlier)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.codes.for_partner("ptr_1") == [earlier, later]
+
+    def test_active_codes_of_every_partner(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_b", "Beta"))
+            uow.partners.add(_partner("ptr_a", "Alpha"))
+            uow.codes.add(PartnerCode("bbbb", "BBBB", "ptr_b", T0))
+            uow.codes.add(PartnerCode("aaaa", "AAAA", "ptr_a", T0))
+            uow.codes.add(
+                PartnerCode(
+                    "old1", "OLD1", "ptr_a", T0, PartnerCodeStatus.RETIRED, T0 + timedelta(days=1)
+                )
+            )
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [(c.partner_id, c.code) for c in uow.codes.active()] == [
+                ("ptr_a", "AAAA"),
+                ("ptr_b", "BBBB"),
+            ]

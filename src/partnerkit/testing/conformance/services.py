@@ -1,0 +1,240 @@
+"""End to end: partnerkit's services over the backend, the acceptance rules of the
+foundation and the partner program."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from partnerkit.clock import SimulatedClock
+from partnerkit.errors import (
+    ConsentExpiredError,
+    PartnerkitError,
+    ValidationError,
+)
+from partnerkit.events import DomainEvent, Email, MessageStatus, OutboxMessage
+from partnerkit.gateways.mailer import FakeMailer
+from partnerkit.kit import Kit
+from partnerkit.mapping.errors import (
+    CodeTakenError,
+    InvalidCodeError,
+    NotCustomerAdminError,
+    TransferRequiredError,
+    UsernameRequiredError,
+)
+from partnerkit.mapping.partners import (
+    PartnerCodeStatus,
+)
+from partnerkit.mapping.records import MappingStatus
+from partnerkit.money import Money
+from partnerkit.ports import Backend
+from partnerkit.stores import Store
+from partnerkit.testing.conformance._base import (
+    ContractBase,
+)
+
+__all__ = ["ServiceContract"]
+
+
+class ServiceContract(ContractBase):
+    """Services over the backend: the foundation's and the partner program's rules."""
+
+    def test_a_colliding_code_is_refused_and_nothing_is_stored(self, kit: Kit) -> None:
+        zillium = kit.partners.register(name="Zillium", username="zillium", email="o@z.example")
+        other = kit.partners.register(name="Other", username="other", email="o@o.example")
+        kit.partners.issue_code(zillium.id, "ZILLIUMCorp")
+        before = len(kit.outbox())
+        for clash in ("zilliumcorp", "ZILLIUMCORP", "ZI11IUMC0RP", "zIlLiUmCoRp"):
+            with pytest.raises(CodeTakenError) as info:
+                kit.partners.issue_code(other.id, clash)
+            assert info.value.code == "partner_code.taken"
+            assert info.value.details["field"] == "code"
+        assert kit.partners.codes(other.id) == []
+        assert len(kit.outbox()) == before
+        assert kit.partners.find_by_code("zilliumCORP").id == zillium.id
+
+    def test_a_code_with_punctuation_is_refused(self, kit: Kit) -> None:
+        partner = kit.partners.register(name="Zillium", username="zillium", email="o@z.example")
+        before = len(kit.outbox())
+        with pytest.raises(InvalidCodeError) as info:
+            kit.partners.issue_code(partner.id, "Zillium_Premium")
+        assert info.value.code == "partner_code.invalid"
+        assert kit.partners.codes(partner.id) == []
+        assert len(kit.outbox()) == before
+
+    def test_a_retired_code_is_never_issued_again(self, kit: Kit) -> None:
+        zillium = kit.partners.register(name="Zillium", username="zillium", email="o@z.example")
+        kit.partners.issue_code(zillium.id, "ZILLIUMCorp")
+        kit.partners.issue_code(zillium.id, "ZILLIUMHQ", replace=True)
+        assert [c.status for c in kit.partners.codes(zillium.id)] == [
+            PartnerCodeStatus.RETIRED,
+            PartnerCodeStatus.ACTIVE,
+        ]
+        with pytest.raises(CodeTakenError):
+            kit.partners.issue_code(zillium.id, "zilliumcorp", replace=True)
+
+    def test_a_malformed_email_is_refused_and_nothing_is_stored(self, kit: Kit) -> None:
+        with pytest.raises(ValidationError) as info:
+            kit.partners.register(name="Zillium", username="zillium", email="ops@@zillium")
+        assert info.value.code == "validation.invalid"
+        assert info.value.details["field"] == "email"
+        assert kit.partners.partners() == []
+
+    def test_partner_without_username_cannot_sign_in(self, kit: Kit) -> None:
+        partner = kit.partners.register(name="Signup", email="new@signup.example")
+        with pytest.raises(UsernameRequiredError) as info:
+            kit.partners.check_sign_in("new@signup.example")
+        assert info.value.remedy is not None and "username" in info.value.remedy
+        kit.partners.set_username(partner.id, "signup")
+        assert kit.partners.check_sign_in("Signup").id == partner.id
+
+    def test_exception_in_a_kit_transaction_leaves_nothing(self, kit: Kit) -> None:
+        outbox_before = len(kit.outbox())
+        with pytest.raises(RuntimeError), kit.transaction():
+            partner = kit.partners.register(name="Zillium", username="zillium", email="o@z.ex")
+            kit.partners.issue_code(partner.id, "ZILLIUMCorp")
+            kit.customers.create(name="Acme", admin_email="it@acme.example")
+            raise RuntimeError("boom")
+        assert kit.partners.partners() == []
+        assert kit.customers.customers() == []
+        assert len(kit.outbox()) == outbox_before
+        # The code was never issued, so it is free.
+        fresh = kit.partners.register(name="Zillium", username="zillium", email="o@z.ex")
+        assert kit.partners.issue_code(fresh.id, "ZILLIUMCorp").partner_id == fresh.id
+
+    def test_an_error_caught_inside_a_transaction_undoes_only_that_call(self, kit: Kit) -> None:
+        with kit.transaction():
+            kept = kit.partners.register(name="Kept", username="kept", email="k@k.example")
+            with pytest.raises(PartnerkitError):
+                kit.partners.register(name="Clash", username="kept", email="c@c.example")
+            kit.partners.issue_code(kept.id, "KEPTCorp")
+        assert [p.name for p in kit.partners.partners()] == ["Kept"]
+        assert kit.partners.find_by_code("keptcorp").id == kept.id
+
+    def test_emails_are_sent_after_commit_and_retried(
+        self, kit: Kit, backend: Backend[Store], mailer: FakeMailer, clock: SimulatedClock
+    ) -> None:
+        mailer.failures = 2
+        email = Email("it@acme.example", "Hello", "Body", "test.hello")
+        with backend.unit_of_work() as uow:
+            uow.outbox.add(OutboxMessage.for_email("msg_mail", email, clock.now()))
+        assert kit.deliver_outbox() == 0  # first failure: retry in 1 minute
+        assert mailer.sent == []
+        kit.advance_to(clock.now() + timedelta(minutes=10))  # second failure, then success
+        assert mailer.sent == [email]
+        (stored,) = kit.outbox(topic="test.hello")
+        assert stored.status is MessageStatus.DELIVERED
+        assert stored.attempts == 3
+
+    def test_events_reach_subscribers_once_committed(self, kit: Kit) -> None:
+        seen: list[DomainEvent] = []
+        kit.subscribe("partner.registered", seen.append)
+        with pytest.raises(RuntimeError), kit.transaction():
+            kit.partners.register(name="Ghost", username="ghost", email="g@g.example")
+            raise RuntimeError("rolled back")
+        assert seen == []
+        partner = kit.partners.register(name="Zillium", username="zillium", email="o@z.example")
+        assert [e.payload["partner_id"] for e in seen] == [partner.id]
+
+    def test_tagging_maps_once_and_only_for_admins(self, kit: Kit) -> None:
+        _, nimbus, acme = self._partners_and_acme(kit)
+        with pytest.raises(NotCustomerAdminError):
+            kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="bob@acme.example")
+        first = kit.mapping.tag_partner(acme.id, "crm", "zilliumcorp", by="it@acme.example")
+        assert kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example") == first
+        with pytest.raises(TransferRequiredError):
+            kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by="it@acme.example")
+        kit.mapping.tag_partner(acme.id, "books", "ZILLIUMCorp", by="it@acme.example")
+        assert [i.product for i in kit.mapping.history(acme.id)] == ["crm", "books"]
+        assert kit.mapping.partner_of_record(acme.id, "crm") == first
+        assert nimbus.id not in {i.partner_id for i in kit.mapping.history(acme.id)}
+
+    def test_the_three_cases_of_a_partner_adding_a_customer(
+        self, kit: Kit, clock: SimulatedClock, mailer: FakeMailer
+    ) -> None:
+        zillium, _, acme = self._partners_and_acme(kit)
+        globex = kit.customers.create(name="Globex", admin_email="it@globex.example")
+        initech = kit.customers.create(name="Initech", admin_email="it@initech.example")
+        today = clock.now().date()
+        kit.customers.set_plan(acme.id, "crm", "paid", since=today - timedelta(days=31))
+        kit.customers.set_plan(globex.id, "crm", "paid", since=today - timedelta(days=30))
+        asked = kit.mapping.add_customer(zillium.id, acme.id, "crm")
+        at_once = kit.mapping.add_customer(zillium.id, globex.id, "crm")
+        free = kit.mapping.add_customer(zillium.id, initech.id, "crm")
+        assert asked.request is not None and asked.interval is None
+        assert at_once.interval is not None and at_once.interval.commission_from is None
+        assert free.interval is not None and free.interval.status is MappingStatus.PROVISIONAL
+        kit.mapping.confirm(mailer.to("it@acme.example")[-1].context["token"])
+        assert kit.mapping.partner_of_record(acme.id, "crm") is not None
+        deadline = free.interval.provisional_until
+        assert deadline == today + relativedelta(months=3)
+        kit.advance_to(deadline + timedelta(days=1))
+        assert kit.mapping.partner_of_record(initech.id, "crm") is None
+        assert kit.mapping.partner_of_record(initech.id, "crm", as_of=deadline) is not None
+        assert kit.mapping.partner_of_record(globex.id, "crm") is not None
+
+    def test_a_transfer_confirmed_and_one_that_lapses(
+        self, kit: Kit, clock: SimulatedClock, mailer: FakeMailer
+    ) -> None:
+        zillium, nimbus, acme = self._partners_and_acme(kit)
+        kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by="it@acme.example")
+        kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example")
+        assert [e.template for e in mailer.to("o@n.example")] == ["mapping.transfer_notice"]
+        token = mailer.to("it@acme.example")[-1].context["token"]
+        kit.advance_to(clock.now() + timedelta(days=15))
+        with pytest.raises(ConsentExpiredError):
+            kit.mapping.confirm(token)
+        kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example")
+        kit.mapping.confirm(mailer.to("it@acme.example")[-1].context["token"])
+        old, new = kit.mapping.history(acme.id, "crm")
+        assert (old.partner_id, new.partner_id) == (nimbus.id, zillium.id)
+        assert old.valid_to == new.valid_from == clock.now()
+
+    def test_tracking_sends_nothing_and_commissions_follow_the_window(
+        self, kit: Kit, clock: SimulatedClock
+    ) -> None:
+        zillium, _, acme = self._partners_and_acme(kit)
+        kit.commissions.set_plan(zillium.id, rate=Decimal("12.5"))
+        outbox = len(kit.outbox())
+        kit.mapping.track(zillium.id, "bob@acme.example")
+        assert len(kit.outbox()) == outbox
+        kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example")
+        assert kit.mapping.tracking_list(zillium.id) == []
+        before = kit.commissions.accrue(
+            acme.id,
+            "crm",
+            transaction_id="t0",
+            amount=Money.of("10.00", "USD"),
+            occurred_at=clock.now() - timedelta(seconds=1),
+        )
+        entry = kit.commissions.accrue(
+            acme.id,
+            "crm",
+            transaction_id="t1",
+            amount=Money.of("99.99", "USD"),
+            occurred_at=clock.now(),
+        )
+        assert before is None
+        assert entry is not None and entry.commission == Money.of("12.50", "USD")
+        day = clock.now().date()
+        statement = kit.commissions.statement(zillium.id, day, day)
+        assert statement.totals == (Money.of("12.50", "USD"),)
+
+    def test_denials_are_audited_even_though_the_change_rolls_back(self, kit: Kit) -> None:
+        _, _, acme = self._partners_and_acme(kit)
+        with pytest.raises(NotCustomerAdminError):
+            kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="bob@acme.example")
+        with kit.transaction():
+            kit.customers.add_user(acme.id, "eve@acme.example")
+            with pytest.raises(NotCustomerAdminError):
+                kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="eve@acme.example")
+        with pytest.raises(RuntimeError), kit.transaction():
+            kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="it@acme.example")
+            raise RuntimeError("the tag rolls back; no denial, so nothing to audit")
+        denied = [m.payload["details"]["by"] for m in kit.outbox(topic="access.denied")]
+        assert denied == ["bob@acme.example", "eve@acme.example"]
+        assert kit.mapping.history(acme.id) == []
+        assert kit.customers.get(acme.id).user("eve@acme.example") is not None
