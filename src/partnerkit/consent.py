@@ -24,6 +24,7 @@ __all__ = [
     "ConsentStatus",
     "hash_token",
     "new_token",
+    "same_hash",
 ]
 
 #: 32 random bytes: 256 bits, as the design asks of every confirmation token.

@@ -34,7 +34,15 @@ from partnerkit.errors import (
 )
 from partnerkit.money import Money
 
-__all__ = ["converter", "from_json", "structure", "to_json", "unstructure"]
+__all__ = [
+    "converter",
+    "from_dict",
+    "from_json",
+    "structure",
+    "to_dict",
+    "to_json",
+    "unstructure",
+]
 
 T = TypeVar("T")
 
@@ -363,6 +371,25 @@ def structure(data: object, cls: type[T]) -> T:
     except Exception as exc:
         # Whatever went wrong, the caller gets one error type with a path, never a bare one.
         raise _structure_error(exc, cls) from exc
+
+
+def to_dict(value: object) -> dict[str, Any]:
+    """A partnerkit value (an attrs class: `Customer`, `MappingInterval`, an event…) as a
+    JSON-ready dict; `from_dict(data, type(value))` reads it back equal.
+
+    Raises InvalidInputError when `value` is not a record (a list or a string, say).
+    """
+    data = unstructure(value)
+    if not isinstance(data, dict):
+        raise InvalidInputError(
+            f"to_dict takes a partnerkit value such as a Customer, not a {type(value).__name__}"
+        )
+    return data
+
+
+def from_dict(data: Mapping[str, Any], cls: type[T]) -> T:
+    """Read a dict (as `to_dict` or `json.loads` gives it) as a `cls`; see `structure`."""
+    return structure(data, cls)
 
 
 def to_json(value: object) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from partnerkit.catalog.products import Product
+from partnerkit.consent import ConsentKind
 from partnerkit.customers.accounts import (
     ContactPerson,
     Customer,
@@ -17,9 +18,18 @@ from partnerkit.customers.accounts import (
     Edition,
     ProductPlan,
 )
+from partnerkit.customers.events import PlanChanged
 from partnerkit.errors import ERRORS, StructureError, ValidationError
-from partnerkit.events import DomainEvent, Email, MessageStatus, OutboxMessage, RetryPolicy
+from partnerkit.events import (
+    AccessDenied,
+    DomainEvent,
+    Email,
+    MessageStatus,
+    OutboxMessage,
+    RetryPolicy,
+)
 from partnerkit.mapping.codes import CodeAdvice, CodeProblem
+from partnerkit.mapping.events import CommissionBooked, ConsentRequested
 from partnerkit.mapping.partners import (
     Partner,
     PartnerCode,
@@ -28,7 +38,7 @@ from partnerkit.mapping.partners import (
     PartnerStatus,
 )
 from partnerkit.money import Money
-from partnerkit.serialization import from_json, structure, to_json, unstructure
+from partnerkit.serialization import from_dict, from_json, structure, to_dict, to_json, unstructure
 
 JAN_1 = datetime(2026, 1, 1, tzinfo=UTC)
 JAN_2 = datetime(2026, 1, 2, 9, 30, tzinfo=UTC)
@@ -418,3 +428,33 @@ def test_an_aware_non_utc_instant_round_trips_as_the_same_instant() -> None:
     product = Product(key="crm", name="CRM", created_at=datetime(2026, 1, 1, 5, 30, tzinfo=india))
     assert from_json(to_json(product), Product) == product
     assert from_json(to_json(product), Product).created_at == JAN_1
+
+
+# --- to_dict / from_dict: what a host stores or sends of partnerkit's values ------------------
+
+
+TYPED_EVENTS: list[object] = [
+    PlanChanged("cus_1", "crm", Edition.PAID, JAN_1.date()),
+    CommissionBooked("com_1", "ptr_1", "txn_1", Money.of("2.50", "USD")),
+    ConsentRequested(ConsentKind.TRANSFER, "cns_1", "cus_1", "crm"),
+    AccessDenied("mapping.admin_only", "Only admins", {"by": "bob@acme.example"}),
+]
+
+
+@pytest.mark.parametrize("value", [*ROUND_TRIPS, *TYPED_EVENTS], ids=lambda v: type(v).__name__)
+def test_to_dict_and_from_dict_round_trip(value: object) -> None:
+    data = to_dict(value)
+    assert is_json_ready(data)
+    assert from_dict(data, type(value)) == value
+
+
+def test_a_typed_event_payload_reads_back_as_the_event() -> None:
+    event = ConsentRequested(ConsentKind.TRANSFER, "cns_1", "cus_1", "crm")
+    message = OutboxMessage.for_event("msg_1", event, JAN_1)
+    assert message.topic == "consent.transfer.requested"
+    assert from_dict(message.payload, ConsentRequested) == event
+
+
+def test_to_dict_refuses_what_is_not_a_record() -> None:
+    with pytest.raises(ValidationError):
+        to_dict(["not", "a", "record"])

@@ -33,7 +33,21 @@ from partnerkit.mapping.records import MappingInterval, MappingStatus
 from partnerkit.mapping.signup import SignupLink
 from partnerkit.mapping.tracking import TrackingEntry
 
-__all__ = ["MemoryBackend"]
+__all__ = [
+    "MemoryBackend",
+    "MemoryCommissionEntries",
+    "MemoryCommissionPlans",
+    "MemoryConsentRequests",
+    "MemoryCustomers",
+    "MemoryOutbox",
+    "MemoryPartnerCodes",
+    "MemoryPartnerRecords",
+    "MemoryPartners",
+    "MemoryProducts",
+    "MemorySignupLinks",
+    "MemoryTrackingEntries",
+    "MemoryUnitOfWork",
+]
 
 _MISSING: Any = object()
 

@@ -1,1 +1,3 @@
 """Gateways to the outside world that partnerkit ships: mailers today, payments later."""
+
+__all__: list[str] = []

@@ -31,6 +31,8 @@ from partnerkit.money import Money
 from partnerkit.ports import Backend
 from partnerkit.stores import Store
 
+__all__ = ["T0", "ContractBase"]
+
 T0 = datetime(2026, 1, 5, 9, 30, 15, 123456, tzinfo=UTC)
 
 
