@@ -20,6 +20,7 @@ __all__ = ["CATEGORIES", "ERROR_MODULES", "category_of", "error_reference_markdo
 #: Where errors are defined: the kernel's tree, then each domain package's own `errors.py`.
 ERROR_MODULES: tuple[str, ...] = (
     "partnerkit.errors",
+    "partnerkit.access.errors",
     "partnerkit.catalog.errors",
     "partnerkit.customers.errors",
     "partnerkit.mapping.errors",

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from partnerkit.access.guard import Guard
 from partnerkit.clock import Clock, ensure_aware_utc
 from partnerkit.errors import PermissionDeniedError
 from partnerkit.events import AccessDenied, Email, Event, OutboxMessage
@@ -42,6 +43,8 @@ class Runtime(Generic[S_co]):
         # Handlers other packages registered (through their install()) by event type; they run
         # inside the publishing change's transaction, so their writes commit or roll back with it.
         self._handlers: dict[type[Event], list[Callable[[Any], None]]] = {}
+        #: Who may see and change what; packages register their associations on it.
+        self.guard = Guard()
         # The unit of work open in this thread/task; nested calls join it through a savepoint.
         self._current: contextvars.ContextVar[S_co | None] = contextvars.ContextVar(
             f"partnerkit_uow_{id(self)}", default=None

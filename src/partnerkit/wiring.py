@@ -13,6 +13,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
+from partnerkit.access.guard import Association
 from partnerkit.errors import ConfigurationError
 from partnerkit.events import Event
 from partnerkit.ports import S_co
@@ -96,6 +97,11 @@ class Wiring(Generic[S_co]):
     def on(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Run `handler` in the transaction of every change that publishes `event_type`."""
         self.runtime.on(event_type, handler)
+
+    def add_association(self, name: str, association: Association) -> None:
+        """Count `association` as a tie between a partner and a customer: a partner user sees
+        (and acts on) the customers it is associated with, and nothing else."""
+        self.runtime.guard.add_association(name, association)
 
     def jobs(self) -> list[DueJob]:
         return [job for _, _, job in sorted(self._jobs, key=lambda j: (j[0], j[1]))]
