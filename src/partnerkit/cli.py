@@ -6,6 +6,8 @@ Every PartnerkitError leaves as "error [code]: message" on stderr with exit stat
 from __future__ import annotations
 
 import argparse
+import importlib
+import logging
 import re
 import sys
 import textwrap
@@ -13,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import partnerkit as pk
-from partnerkit.errors import PartnerkitError
+from partnerkit.errors import ConfigurationError, InvalidInputError, PartnerkitError
 from partnerkit.kit import DEFAULT_URL
 from partnerkit.mapping.errors import (
     CodeTakenError,
@@ -24,6 +26,8 @@ from partnerkit.mapping.errors import (
 from partnerkit.mapping.records import MappingInterval
 
 __all__ = ["main"]
+
+log = logging.getLogger("partnerkit")
 
 #: Exit status for a PartnerkitError; argparse uses the same for bad usage.
 EXIT_ERROR = 2
@@ -37,12 +41,14 @@ _PASSWORD = re.compile(r"(://[^:/@]*:)[^@/]*@")
 def main(argv: list[str] | None = None) -> int:
     """Run the `partnerkit` command with `argv` (default: the process arguments)."""
     args = _parser().parse_args(argv)
+    # The library only logs; the command shows its warnings (delivery failures, no mailer).
+    logging.basicConfig(level=logging.WARNING, format="partnerkit: %(message)s")
     try:
         if args.command == "tour":
             return _tour(args.url)
         if args.command == "db":
             return _db_upgrade(args.url)
-        return _run_due(args.url)
+        return _run_due(args.url, args.app)
     except PartnerkitError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         if exc.remedy:
@@ -69,7 +75,15 @@ def _parser() -> argparse.ArgumentParser:
     run_due = commands.add_parser(
         "run-due", help="process everything due now (run it from cron or a worker)"
     )
-    run_due.add_argument("url", metavar="URL", help="database URL")
+    run_due.add_argument("url", metavar="URL", nargs="?", help="database URL")
+    run_due.add_argument(
+        "--app",
+        metavar="MODULE:FACTORY",
+        help=(
+            "build the host's kit by calling FACTORY() from MODULE, so that its mailer, "
+            "subscribers and policies are there (instead of URL)"
+        ),
+    )
     return parser
 
 
@@ -88,10 +102,33 @@ def _db_upgrade(url: str) -> int:
     return 0
 
 
-def _run_due(url: str) -> int:
-    with pk.connect(url) as kit:
+def _host_kit(spec: str) -> pk.Kit:
+    """The kit a host's `module:factory` builds, with its mailer and subscribers."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise InvalidInputError(
+            "--app takes MODULE:FACTORY, such as myapp.jobs:make_kit", field="app"
+        )
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(f"cannot load {spec}: {exc}") from exc
+    kit = factory()
+    if not isinstance(kit, pk.Kit):
+        raise ConfigurationError(f"{spec} returned {type(kit).__name__}, not a partnerkit Kit")
+    return kit
+
+
+def _run_due(url: str | None, app: str | None) -> int:
+    if (url is None) == (app is None):
+        raise InvalidInputError("run-due takes a database URL or --app MODULE:FACTORY", field="url")
+    kit = _host_kit(app) if app is not None else pk.connect(url)
+    with kit:
+        if kit.mailer is None:
+            log.warning("run-due without a mailer: emails stay pending (use --app to send them)")
         report = kit.run_due()
-    print(f"run-due at {report.at.isoformat(timespec='seconds')} on {_safe_url(url)}")
+    where = _safe_url(url) if url is not None else app
+    print(f"run-due at {report.at.isoformat(timespec='seconds')} on {where}")
     width = max((len(name) for name in report.handled), default=0)
     for name, count in report.handled.items():
         print(f"  {name:<{width}}  {count:>6} handled")
@@ -177,7 +214,8 @@ def _partner(
 
 
 def _tour(url: str) -> int:
-    with pk.connect(url) as kit:
+    # The tour's emails go to a mailer in this process; a host passes its own to connect().
+    with pk.connect(url, mailer=pk.InMemoryMailer()) as kit:
         print(f"partnerkit {pk.__version__} tour on {_safe_url(url)}")
 
         _section("Schema")

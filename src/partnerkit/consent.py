@@ -5,7 +5,6 @@ effective, or expired. Case 1 of the 000 seed and transfers (001) use it; tokens
 from __future__ import annotations
 
 import enum
-import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
@@ -15,6 +14,7 @@ from typing import Any
 import attrs
 
 from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
+from partnerkit.secrets import hash_token
 from partnerkit.serialization import unstructure
 
 __all__ = [
@@ -35,12 +35,6 @@ def new_token() -> tuple[str, str]:
     """A fresh token and its hash; only the hash is ever stored."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     return token, hash_token(token)
-
-
-def hash_token(token: str) -> str:
-    # A fast hash is right here: the token has 256 bits of entropy, so there is nothing to
-    # brute-force, and lookups must be by hash.
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def same_hash(a: str, b: str) -> bool:

@@ -6,6 +6,7 @@ time-driven rule that later chapters register.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -18,10 +19,11 @@ import attrs
 from partnerkit import catalog, customers, mapping
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
-from partnerkit.events import DomainEvent, MessageKind, OutboxMessage, RetryPolicy
+from partnerkit.events import DomainEvent, MessageKind, MessageStatus, OutboxMessage, RetryPolicy
 from partnerkit.gateways.mailer import InMemoryMailer
 from partnerkit.ports import Backend, Mailer
 from partnerkit.runtime import Runtime
+from partnerkit.secrets import SecretKey, render_secrets
 from partnerkit.stores import Store
 from partnerkit.wiring import DueJob, ScheduledJob, Wiring, policies_by_type
 
@@ -33,6 +35,11 @@ if TYPE_CHECKING:
 __all__ = ["DueJob", "DueReport", "Kit", "connect"]
 
 EventHandler = Callable[[DomainEvent], None]
+
+log = logging.getLogger("partnerkit")
+
+#: The longest delivery error kept on a message: enough to diagnose, never megabytes.
+MAX_ERROR_CHARS = 1000
 
 #: Where `connect()` puts its data when given no URL: a file in the working directory.
 DEFAULT_URL = "sqlite:///partnerkit.db"
@@ -62,10 +69,16 @@ class Kit:
         retry_policy: RetryPolicy | None = None,
         deliver_on_commit: bool = True,
         policies: Iterable[object] = (),
+        secret_key: bytes | str | None = None,
     ) -> None:
         self.backend = backend
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self.mailer: Mailer = mailer if mailer is not None else InMemoryMailer()
+        # In memory, a kit keeps its emails where a test can read them; on SQL, emails wait in
+        # the outbox until a mailer is configured: nothing is marked sent that was not.
+        if mailer is None and backend.name == "memory":
+            mailer = InMemoryMailer()
+        self.mailer: Mailer | None = mailer
+        self._warned_no_mailer = False
         self.retry_policy = retry_policy or RetryPolicy()
         self._subscribers: dict[str, list[EventHandler]] = defaultdict(list)
         self._delivering = threading.local()
@@ -74,6 +87,7 @@ class Kit:
             self.clock,
             after_commit=self._deliver_after_commit if deliver_on_commit else None,
             unheard=self._unheard if deliver_on_commit else None,
+            secrets=SecretKey(secret_key),
         )
         # Each package wires itself: its services, policy, due jobs and event handlers.
         wiring: Wiring[Store] = Wiring(self._runtime, policies_by_type(policies))
@@ -146,16 +160,50 @@ class Kit:
             return uow.outbox.all(topic=topic)
 
     def deliver_outbox(self, *, limit: int = 500) -> int:
-        """Send due emails and publish due events; failures are retried by the policy."""
+        """Send due emails and publish due events, each message in its own transaction (a
+        crash re-sends at most the one in flight); failures are retried by the policy, and a
+        message that keeps failing goes dead without holding up the others.
+
+        Emails wait, pending, while no mailer is configured. Returns how many were delivered.
+        """
         delivered = 0
-        with self._runtime.uow() as uow:
-            now = self._runtime.now()
-            for message in uow.outbox.due(now, limit):
+        skip: set[str] = set()
+        for _ in range(limit):
+            with self._runtime.uow() as uow:
+                now = self._runtime.now()
+                message = next(
+                    (m for m in uow.outbox.due(now, len(skip) + 1) if m.id not in skip), None
+                )
+                if message is None:
+                    break
+                if message.kind is MessageKind.EMAIL and self.mailer is None:
+                    # Pending, not sent: the next run with a mailer delivers it.
+                    self._say_no_mailer()
+                    skip.add(message.id)
+                    continue
                 try:
                     self._deliver(message)
                 except Exception as exc:
-                    error = f"{type(exc).__name__}: {exc}"
-                    uow.outbox.save(message.failed(error, now, self.retry_policy))
+                    error = _error_text(exc)
+                    failed = message.failed(error, now, self.retry_policy)
+                    uow.outbox.save(failed)
+                    if failed.status is MessageStatus.DEAD:
+                        log.error(
+                            "outbox message %s (%s) is dead after %d attempts: %s",
+                            message.id,
+                            message.topic,
+                            failed.attempts,
+                            error,
+                        )
+                    else:
+                        log.warning(
+                            "outbox message %s (%s) failed, attempt %d, retry at %s: %s",
+                            message.id,
+                            message.topic,
+                            failed.attempts,
+                            failed.next_attempt_at.isoformat(),
+                            error,
+                        )
                 else:
                     uow.outbox.save(message.delivered(now))
                     delivered += 1
@@ -163,11 +211,22 @@ class Kit:
 
     def _deliver(self, message: OutboxMessage) -> None:
         if message.kind is MessageKind.EMAIL:
-            self.mailer.send(message.email())
+            assert self.mailer is not None
+            email = message.email()
+            context = render_secrets(email.context, self._runtime.secrets)
+            self.mailer.send(attrs.evolve(email, context=context))
             return
         event = message.event()
         for handler in (*self._subscribers.get(event.name, ()), *self._subscribers.get("*", ())):
             handler(event)
+
+    def _say_no_mailer(self) -> None:
+        if not self._warned_no_mailer:
+            self._warned_no_mailer = True
+            log.warning(
+                "emails are waiting in the outbox: this kit has no mailer "
+                "(connect(..., mailer=...) to send them)"
+            )
 
     def _unheard(self, event_name: str) -> bool:
         return not self._subscribers.get(event_name) and not self._subscribers.get("*")
@@ -179,6 +238,10 @@ class Kit:
         self._delivering.active = True
         try:
             self.deliver_outbox()
+        except Exception:
+            # The caller's change is committed; a delivery problem must not look like its
+            # failure. What was not delivered stays pending for the next run.
+            log.exception("delivering the outbox after a commit failed")
         finally:
             self._delivering.active = False
 
@@ -258,6 +321,7 @@ def connect(
     retry_policy: RetryPolicy | None = None,
     deliver_on_commit: bool = True,
     policies: Iterable[object] = (),
+    secret_key: bytes | str | None = None,
 ) -> Kit:
     """A Kit over `target`: a URL, a SQLAlchemy Engine, or a backend instance.
 
@@ -268,6 +332,10 @@ def connect(
 
     `policies` takes policy values, one of each kind, such as
     ``[pk.MappingPolicy(provisional_months=6)]``; a kind not given keeps its defaults.
+
+    `secret_key` (32 bytes or more) derives the links in emails, which are never stored; give
+    every process that queues or delivers emails the same key. Without one, a random key lasts
+    as long as this kit.
 
     Nothing connects until the first unit of work.
     """
@@ -296,4 +364,11 @@ def connect(
         retry_policy=retry_policy,
         deliver_on_commit=deliver_on_commit,
         policies=policies,
+        secret_key=secret_key,
     )
+
+
+def _error_text(exc: BaseException) -> str:
+    """A delivery error as a database can store it: no NUL bytes, bounded length."""
+    text = f"{type(exc).__name__}: {exc}".replace("\x00", "\\0")
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"

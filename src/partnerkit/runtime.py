@@ -21,6 +21,7 @@ from partnerkit.clock import Clock, ensure_aware_utc
 from partnerkit.errors import PermissionDeniedError
 from partnerkit.events import AccessDenied, Email, Event, OutboxMessage
 from partnerkit.ports import Backend, S_co, UnitOfWork
+from partnerkit.secrets import SecretKey
 
 __all__ = ["Runtime"]
 
@@ -35,8 +36,11 @@ class Runtime(Generic[S_co]):
         *,
         after_commit: Callable[[], None] | None = None,
         unheard: Callable[[str], bool] | None = None,
+        secrets: SecretKey | None = None,
     ) -> None:
         self.backend = backend
+        #: Derives link tokens for emails (never stored in clear; see partnerkit.secrets).
+        self.secrets = secrets if secrets is not None else SecretKey()
         self.clock = clock
         self._after_commit = after_commit
         self._unheard = unheard

@@ -8,6 +8,7 @@ import pytest
 
 import partnerkit as pk
 from partnerkit.cli import _safe_url, main
+from partnerkit.events import Email
 
 
 def test_tour_runs_twice_on_the_same_file(
@@ -162,3 +163,51 @@ def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
         main([])
 
     assert exited.value.code == 2
+
+
+def test_run_due_with_the_hosts_kit_sends_what_a_bare_url_would_leave_pending(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'host.db'}"
+    queued = pk.connect(url, deliver_on_commit=False)
+    queued.migrate()
+    with queued.transaction(), queued._runtime.uow() as uow:
+        queued._runtime.send(uow, Email("it@acme.example", "Hello", "Body", "greeting"))
+    queued.close()
+    sent = pk.InMemoryMailer()
+    app = tmp_path / "hostapp.py"
+    app.write_text(
+        "import partnerkit as pk\n"
+        "MAILER = None\n"
+        "def make_kit():\n"
+        f"    return pk.connect({url!r}, mailer=MAILER)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import hostapp  # type: ignore[import-not-found]
+
+    hostapp.MAILER = sent
+    assert main(["run-due", url]) == 0
+    with pk.connect(url) as kit:
+        assert [m.status.value for m in kit.outbox(topic="greeting")] == ["pending"]
+    assert main(["run-due", "--app", "hostapp:make_kit"]) == 0
+    assert "on hostapp:make_kit" in capsys.readouterr().out
+    assert [e.to for e in sent.sent] == ["it@acme.example"]
+    with pk.connect(url) as kit:
+        assert [m.status.value for m in kit.outbox(topic="greeting")] == ["delivered"]
+
+
+@pytest.mark.parametrize(
+    "argv", [["run-due"], ["run-due", "sqlite://", "--app", "x:y"], ["run-due", "--app", "nocolon"]]
+)
+def test_run_due_needs_a_url_or_an_app(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "error [" in capsys.readouterr().err
+
+
+def test_run_due_refuses_an_app_that_is_not_a_kit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notakit.py").write_text("def make():\n    return 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["run-due", "--app", "notakit:make"]) == 2
+    assert "not a partnerkit Kit" in capsys.readouterr().err

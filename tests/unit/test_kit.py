@@ -91,7 +91,7 @@ def test_run_due_runs_registered_jobs_in_order() -> None:
         def __init__(self, name: str) -> None:
             self.name = name
 
-        def next_due(self, uow: object) -> datetime | None:
+        def next_due(self) -> datetime | None:
             return None
 
         def run(self, now: datetime) -> int:
