@@ -11,6 +11,9 @@ from typing import Any, ClassVar
 
 __all__ = [
     "ERRORS",
+    "INTERNAL_DETAILS",
+    "MAX_DETAIL_CHARS",
+    "MAX_MESSAGE_CHARS",
     "RETIRED_CODES",
     "BackendUnavailableError",
     "ConcurrencyError",
@@ -39,6 +42,32 @@ __all__ = [
     "UnknownCurrencyError",
     "ValidationError",
 ]
+
+#: The longest message an error keeps, and the longest text detail: enough for a person.
+MAX_MESSAGE_CHARS = 500
+MAX_DETAIL_CHARS = 200
+#: Detail keys for operators only: `as_dict()` leaves them out unless asked.
+INTERNAL_DETAILS: frozenset[str] = frozenset({"driver_message"})
+
+
+def _bounded(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_ready(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return (
+            value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        )
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _json_ready(item) for key, item in value.items()}
+    # Decimals, dates, enums, ids: their text form, bounded like any other detail.
+    return _bounded(str(value), MAX_DETAIL_CHARS)
+
 
 #: Every concrete error class by its code, filled as the classes are defined (each package
 #: defines its errors in its own `errors.py`; importing `partnerkit` imports them all).
@@ -77,8 +106,13 @@ class PartnerkitError(Exception):
         details: Mapping[str, Any] | None = None,
         remedy: str | None = None,
     ) -> None:
-        self.message = message or self.summary
-        self.details: dict[str, Any] = dict(details or {})
+        # A message or a detail built from the caller's input must not carry megabytes of it
+        # back into a log line or an API response.
+        self.message = _bounded(message or self.summary, MAX_MESSAGE_CHARS)
+        self.details: dict[str, Any] = {
+            str(key): _bounded(value, MAX_DETAIL_CHARS) if isinstance(value, str) else value
+            for key, value in (details or {}).items()
+        }
         self.remedy = remedy if remedy is not None else self.default_remedy
         super().__init__(self.message)
 
@@ -101,12 +135,21 @@ class PartnerkitError(Exception):
             text += f" — {self.remedy}"
         return text
 
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready view for APIs and logs."""
+    def as_dict(self, *, include_internal: bool = False) -> dict[str, Any]:
+        """A JSON-ready view for APIs and logs: always `json.dumps`-able.
+
+        Details meant for the operator, not the user (such as a database driver's own
+        message, which may quote SQL), are left out unless `include_internal=True`.
+        """
+        details = {
+            key: _json_ready(value)
+            for key, value in self.details.items()
+            if include_internal or key not in INTERNAL_DETAILS
+        }
         return {
             "code": self.code,
             "message": self.message,
-            "details": self.details,
+            "details": details,
             "remedy": self.remedy,
         }
 
