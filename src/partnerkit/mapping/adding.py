@@ -14,13 +14,14 @@ from partnerkit.customers.events import PlanChanged
 from partnerkit.customers.plans import Edition, ProductPlan
 from partnerkit.mapping.errors import CustomerMappedToAnotherPartnerError
 from partnerkit.mapping.events import MappingExpired
-from partnerkit.mapping.history import MappingBase
+from partnerkit.mapping.history import RecordKeeper
 from partnerkit.mapping.partners import (
     Partner,
+    authorised_product,
     load_partner,
     require_active,
 )
-from partnerkit.mapping.policy import AddDecision, decide_add
+from partnerkit.mapping.policy import AddDecision, MappingPolicy, decide_add
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
@@ -28,8 +29,9 @@ from partnerkit.mapping.records import (
     MappingStatus,
     start_of_day,
 )
+from partnerkit.runtime import Runtime
 
-__all__ = ["AddResult", "AddingMixin"]
+__all__ = ["AddResult", "AddingService"]
 
 
 @attrs.frozen
@@ -41,7 +43,17 @@ class AddResult:
     request: ConsentRequest | None = None
 
 
-class AddingMixin(MappingBase):
+class AddingService:
+    """A partner adding an existing customer (000 seed), and the provisional mappings of free
+    customers: made permanent by an upgrade in time, ended by `run_due` otherwise."""
+
+    def __init__(
+        self, runtime: Runtime[MappingStore], policy: MappingPolicy, records: RecordKeeper
+    ) -> None:
+        self._rt = runtime
+        self._policy = policy
+        self._records = records
+
     # --- a partner adding a customer (000 seed) -----------------------------------------------
 
     def explain_add(self, partner_id: str, customer_id: str, product: str) -> AddDecision:
@@ -72,14 +84,14 @@ class AddingMixin(MappingBase):
             if mine:
                 return AddResult(decision, request=mine[0])
             if decision.needs_confirmation:
-                request = self._request_consent(
+                request = self._records.request_consent(
                     uow,
                     ConsentKind.MAPPING_APPROVAL,
                     customer,
                     key,
                     partner,
                     requested_by=partner.email,
-                    valid_for=timedelta(days=self.policy.approval_valid_days),
+                    valid_for=timedelta(days=self._policy.approval_valid_days),
                     template="mapping.approval_requested",
                     subject=f"{partner.name} asks to be your partner for {key}",
                     body=(
@@ -88,7 +100,7 @@ class AddingMixin(MappingBase):
                     ),
                 )
                 return AddResult(decision, request=request)
-            interval = self._open(
+            interval = self._records.open(
                 uow,
                 customer.id,
                 key,
@@ -109,14 +121,14 @@ class AddingMixin(MappingBase):
         partner = load_partner(uow, partner_id)
         require_active(partner)
         customer = load_customer(uow, customer_id)
-        key = self._authorised(uow, partner, product)
+        key = authorised_product(uow, partner, product)
         current = uow.records.current(customer.id, key)
         if current is not None and current.partner_id != partner.id:
             raise CustomerMappedToAnotherPartnerError(
                 "Customer mapped to another partner",
                 details={"customer_id": customer.id, "product": key},
             )
-        decision = decide_add(customer.plan(key), self._rt.today(), self.policy)
+        decision = decide_add(customer.plan(key), self._rt.today(), self._policy)
         return partner, customer, key, decision
 
     # --- time-driven rules --------------------------------------------------------------------
@@ -138,15 +150,15 @@ class AddingMixin(MappingBase):
                 if _paid_by(plan, interval.provisional_until):
                     uow.records.update(attrs.evolve(interval, status=MappingStatus.PERMANENT))
                 else:
-                    closed = self._end(
+                    closed = self._records.end(
                         uow,
                         interval,
                         start_of_day(interval.provisional_until + timedelta(days=1)),
-                        f"not upgraded to paid within {self.policy.provisional_months} "
+                        f"not upgraded to paid within {self._policy.provisional_months} "
                         "months of the mapping date",
                         "partnerkit",
                     )
-                    self._publish_change(uow, closed, MappingExpired)
+                    self._records.publish_change(uow, closed, MappingExpired)
                 handled += 1
         return handled
 

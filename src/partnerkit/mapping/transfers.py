@@ -20,22 +20,36 @@ from partnerkit.mapping.errors import (
     TransferPendingError,
 )
 from partnerkit.mapping.events import ConsentEffective, ConsentExpired, MappingEnded
-from partnerkit.mapping.history import MappingBase
+from partnerkit.mapping.history import RecordKeeper, require_admin
 from partnerkit.mapping.partners import (
     active_partner_by_code,
+    authorised_product,
     load_partner,
     require_active,
 )
+from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
     MappingInterval,
     start_of_day,
 )
+from partnerkit.runtime import Runtime
 
-__all__ = ["TransfersMixin"]
+__all__ = ["TransfersService"]
 
 
-class TransfersMixin(MappingBase):
+class TransfersService:
+    """Changing the partner of record: the customer's transfer and every consent confirmed by
+    its link, expiring requests, and the partner team's operator actions."""
+
+    def __init__(
+        self, runtime: Runtime[MappingStore], policy: MappingPolicy, records: RecordKeeper
+    ) -> None:
+        self._rt = runtime
+        self._policy = policy
+        self._records = records
+
     # --- transfers (001 seed) -----------------------------------------------------------------
 
     def request_transfer(
@@ -47,9 +61,9 @@ class TransfersMixin(MappingBase):
         actor = validate.email(by, "by")
         with self._rt.uow() as uow:
             customer = load_customer(uow, customer_id)
-            self._require_admin(customer, actor, "transfer a partner")
+            require_admin(customer, actor, "transfer a partner")
             new_partner = active_partner_by_code(uow, code)
-            key = self._authorised(uow, new_partner, product)
+            key = authorised_product(uow, new_partner, product)
             current = uow.records.current(customer.id, key)
             if current is None:
                 raise NoPartnerOfRecordError(
@@ -66,21 +80,21 @@ class TransfersMixin(MappingBase):
             ):
                 raise TransferPendingError(details={"customer_id": customer.id, "product": key})
             old_partner = load_partner(uow, current.partner_id)
-            request = self._request_consent(
+            request = self._records.request_consent(
                 uow,
                 ConsentKind.TRANSFER,
                 customer,
                 key,
                 new_partner,
                 requested_by=actor,
-                valid_for=timedelta(days=self.policy.transfer_confirm_days),
+                valid_for=timedelta(days=self._policy.transfer_confirm_days),
                 from_partner=old_partner,
                 recipients=(actor,),
                 template="mapping.transfer_requested",
                 subject=f"Confirm moving {key} to {new_partner.name}",
                 body=(
                     f"You asked to move {key} from {old_partner.name} to {new_partner.name}. "
-                    f"Confirm through the link within {self.policy.transfer_confirm_days} days."
+                    f"Confirm through the link within {self._policy.transfer_confirm_days} days."
                 ),
             )
             self._rt.send(
@@ -126,9 +140,9 @@ class TransfersMixin(MappingBase):
                     )
                 if current is None:
                     lookback = now.date() - relativedelta(
-                        months=self.policy.commission_lookback_months
+                        months=self._policy.commission_lookback_months
                     )
-                    self._open(
+                    self._records.open(
                         uow,
                         customer.id,
                         request.product,
@@ -144,8 +158,10 @@ class TransfersMixin(MappingBase):
                         "the partner this transfer was from is no longer of record",
                         details={"customer_id": customer.id, "product": request.product},
                     )
-                self._end(uow, current, now, "transferred to another partner", stored.requested_by)
-                self._open(
+                self._records.end(
+                    uow, current, now, "transferred to another partner", stored.requested_by
+                )
+                self._records.open(
                     uow,
                     customer.id,
                     request.product,
@@ -189,19 +205,19 @@ class TransfersMixin(MappingBase):
             customer = load_customer(uow, customer_id)
             partner = load_partner(uow, partner_id)
             require_active(partner)
-            key = self._authorised(uow, partner, product)
+            key = authorised_product(uow, partner, product)
             current = uow.records.current(customer.id, key)
             if current is not None:
                 if current.partner_id == partner.id:
                     return current
-                self._end(
+                self._records.end(
                     uow,
                     current,
                     self._rt.now(),
                     "moved on the customer's written consent",
                     operator,
                 )
-            return self._open(
+            return self._records.open(
                 uow,
                 customer.id,
                 key,
@@ -220,8 +236,8 @@ class TransfersMixin(MappingBase):
             current = uow.records.current(load_customer(uow, customer_id).id, product)
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
-            closed = self._end(uow, current, self._rt.now(), why, by)
-            self._publish_change(uow, closed, MappingEnded)
+            closed = self._records.end(uow, current, self._rt.now(), why, by)
+            self._records.publish_change(uow, closed, MappingEnded)
         return closed
 
     def next_consent_due(self) -> datetime | None:
