@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from partnerkit.customers.accounts import Edition, ProductPlan
-from partnerkit.mapping.policy import AddCase, MappingPolicy, decide_add
+from partnerkit.mapping.adding import AddCase, decide_add
+from partnerkit.mapping.policy import MappingPolicy
 
 TODAY = date(2026, 3, 31)
 POLICY = MappingPolicy()

@@ -1,12 +1,17 @@
-"""A partner adding an existing customer (000 seed): the three cases and their consequences,
-including the free customer's provisional mapping that `run_due` ends after 3 months.
+"""A partner adding an existing customer (000 seed): the three cases as the pure `decide_add`,
+and `AddingService`, which applies them and ends unpaid provisional mappings after 3 months.
+
+`kit.mapping.explain_add` and `add_customer` share the one decision, so what is explained is
+what is done.
 """
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, timedelta
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from partnerkit.consent import ConsentKind, ConsentRequest
 from partnerkit.customers.accounts import Customer, load_customer
@@ -21,7 +26,7 @@ from partnerkit.mapping.partners import (
     load_partner,
     require_active,
 )
-from partnerkit.mapping.policy import AddDecision, MappingPolicy, decide_add
+from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
@@ -31,7 +36,91 @@ from partnerkit.mapping.records import (
 )
 from partnerkit.runtime import Runtime
 
-__all__ = ["AddResult", "AddingService"]
+__all__ = ["AddCase", "AddDecision", "AddResult", "AddingService", "decide_add"]
+
+
+class AddCase(enum.StrEnum):
+    #: Use case 1: paid more than 30 days before the mapping date.
+    PAID_NEEDS_APPROVAL = "paid_needs_approval"
+    #: Use case 2: paid within 30 days of the mapping date.
+    PAID_RECENTLY = "paid_recently"
+    #: Use case 3: a free customer.
+    FREE = "free"
+
+
+@attrs.frozen
+class AddDecision:
+    """What adding this customer would do, and why: the explainable form of the 000 rules."""
+
+    case: AddCase
+    mapping_date: date
+    needs_confirmation: bool
+    provisional: bool
+    paid_since: date | None
+    days_paid: int | None
+    provisional_until: date | None
+    #: Start of the commission window; None means all transactions.
+    commission_from: datetime | None
+    reasons: tuple[str, ...]
+
+
+def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> AddDecision:
+    """Which of the 000 seed's three cases applies on `today` to a customer with `plan`."""
+    if plan is None or plan.edition is Edition.FREE:
+        until = today + relativedelta(months=policy.provisional_months)
+        return AddDecision(
+            case=AddCase.FREE,
+            mapping_date=today,
+            needs_confirmation=False,
+            provisional=True,
+            paid_since=None,
+            days_paid=None,
+            provisional_until=until,
+            commission_from=start_of_day(today),
+            reasons=(
+                "the customer uses the free edition of this product",
+                "mapped at once without the customer's confirmation (000 seed, use case 3)",
+                f"the mapping is removed unless the customer upgrades to paid by {until} "
+                f"({policy.provisional_months} months from the mapping date)",
+            ),
+        )
+    days = (today - plan.since).days
+    if days > policy.confirmation_after_days:
+        lookback = today - relativedelta(months=policy.commission_lookback_months)
+        return AddDecision(
+            case=AddCase.PAID_NEEDS_APPROVAL,
+            mapping_date=today,
+            needs_confirmation=True,
+            provisional=False,
+            paid_since=plan.since,
+            days_paid=days,
+            provisional_until=None,
+            commission_from=start_of_day(lookback),
+            reasons=(
+                f"the customer became paid on {plan.since}, {days} days before {today}: more "
+                f"than {policy.confirmation_after_days} days (000 seed, use case 1)",
+                "a confirmation email goes to the customer; the mapping takes effect when "
+                "they approve through its link",
+                f"commission covers the last {policy.commission_lookback_months} month(s) of "
+                "transactions before the approval and everything after it",
+            ),
+        )
+    return AddDecision(
+        case=AddCase.PAID_RECENTLY,
+        mapping_date=today,
+        needs_confirmation=False,
+        provisional=False,
+        paid_since=plan.since,
+        days_paid=days,
+        provisional_until=None,
+        commission_from=None,
+        reasons=(
+            f"the customer became paid on {plan.since}, {days} days before {today}: within "
+            f"{policy.confirmation_after_days} days (000 seed, use case 2)",
+            "mapped at once without the customer's confirmation",
+            "commission covers all of the customer's transactions",
+        ),
+    )
 
 
 @attrs.frozen

@@ -3,6 +3,8 @@ account the partner sets up for a non-user, and Tag a Partner by an admin of the
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import attrs
 
 from partnerkit import validate
@@ -29,11 +31,22 @@ from partnerkit.mapping.records import (
     MappingInterval,
     MappingStatus,
 )
-from partnerkit.mapping.signup import SignupLink
 from partnerkit.mapping.tracking import untrack
 from partnerkit.runtime import Runtime
 
-__all__ = ["ChannelsService", "SignupLinkToken"]
+__all__ = ["ChannelsService", "SignupLink", "SignupLinkToken"]
+
+
+@attrs.frozen
+class SignupLink:
+    """A partner's sign-up link as stored: the token's hash only, never the token itself.
+    `product` None means: map the new customer for every product the partner works on."""
+
+    token_hash: str
+    partner_id: str
+    created_at: datetime
+    product: str | None = None
+    revoked_at: datetime | None = None
 
 
 @attrs.frozen

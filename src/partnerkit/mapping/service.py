@@ -13,10 +13,10 @@ from datetime import date, datetime
 from partnerkit.consent import ConsentRequest
 from partnerkit.customers.accounts import Customer, CustomersService
 from partnerkit.customers.events import PlanChanged
-from partnerkit.mapping.adding import AddingService, AddResult
+from partnerkit.mapping.adding import AddDecision, AddingService, AddResult
 from partnerkit.mapping.channels import ChannelsService, SignupLinkToken
 from partnerkit.mapping.history import HistoryService, PartnerCustomer, RecordKeeper
-from partnerkit.mapping.policy import AddDecision, MappingPolicy
+from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval
 from partnerkit.mapping.tracking import TrackingEntry, TrackingService
