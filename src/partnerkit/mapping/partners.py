@@ -1,4 +1,5 @@
-"""Partners and their codes: registration, sign-in checks, issuing and retiring codes.
+"""Partners and their codes: `kit.partners` (registration, sign-in checks, issuing and retiring
+codes) and the checks every mapping flow runs on a partner (active, acting, authorised).
 
 The rules for the text of a code live in `mapping.codes`; this module owns who holds which.
 """
