@@ -17,6 +17,7 @@ import partnerkit as pk
 from partnerkit.consent import ConsentKind, ConsentStatus
 from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
+from partnerkit.mapping.adding import AddCase
 from partnerkit.mapping.errors import (
     CustomerMappedToAnotherPartnerError,
     NoPartnerOfRecordError,
@@ -29,7 +30,6 @@ from partnerkit.mapping.errors import (
     TransferRequiredError,
     UnknownCodeError,
 )
-from partnerkit.mapping.policy import AddCase
 from partnerkit.mapping.records import Channel, MappingStatus
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -1,12 +1,17 @@
-"""A partner adding an existing customer (000 seed): the three cases and their consequences,
-including the free customer's provisional mapping that `run_due` ends after 3 months.
+"""A partner adding an existing customer (000 seed): the three cases as the pure `decide_add`,
+and `AddingService`, which applies them and ends unpaid provisional mappings after 3 months.
+
+`kit.mapping.explain_add` and `add_customer` share the one decision, so what is explained is
+what is done.
 """
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, timedelta
 
 import attrs
+from dateutil.relativedelta import relativedelta
 
 from partnerkit.consent import ConsentKind, ConsentRequest
 from partnerkit.customers.accounts import Customer, load_customer
@@ -14,13 +19,14 @@ from partnerkit.customers.events import PlanChanged
 from partnerkit.customers.plans import Edition, ProductPlan
 from partnerkit.mapping.errors import CustomerMappedToAnotherPartnerError
 from partnerkit.mapping.events import MappingExpired
-from partnerkit.mapping.history import MappingBase
+from partnerkit.mapping.history import RecordKeeper
 from partnerkit.mapping.partners import (
     Partner,
+    authorised_product,
     load_partner,
     require_active,
 )
-from partnerkit.mapping.policy import AddDecision, decide_add
+from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
@@ -28,8 +34,93 @@ from partnerkit.mapping.records import (
     MappingStatus,
     start_of_day,
 )
+from partnerkit.runtime import Runtime
 
-__all__ = ["AddResult", "AddingMixin"]
+__all__ = ["AddCase", "AddDecision", "AddResult", "AddingService", "decide_add"]
+
+
+class AddCase(enum.StrEnum):
+    #: Use case 1: paid more than 30 days before the mapping date.
+    PAID_NEEDS_APPROVAL = "paid_needs_approval"
+    #: Use case 2: paid within 30 days of the mapping date.
+    PAID_RECENTLY = "paid_recently"
+    #: Use case 3: a free customer.
+    FREE = "free"
+
+
+@attrs.frozen
+class AddDecision:
+    """What adding this customer would do, and why: the explainable form of the 000 rules."""
+
+    case: AddCase
+    mapping_date: date
+    needs_confirmation: bool
+    provisional: bool
+    paid_since: date | None
+    days_paid: int | None
+    provisional_until: date | None
+    #: Start of the commission window; None means all transactions.
+    commission_from: datetime | None
+    reasons: tuple[str, ...]
+
+
+def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> AddDecision:
+    """Which of the 000 seed's three cases applies on `today` to a customer with `plan`."""
+    if plan is None or plan.edition is Edition.FREE:
+        until = today + relativedelta(months=policy.provisional_months)
+        return AddDecision(
+            case=AddCase.FREE,
+            mapping_date=today,
+            needs_confirmation=False,
+            provisional=True,
+            paid_since=None,
+            days_paid=None,
+            provisional_until=until,
+            commission_from=start_of_day(today),
+            reasons=(
+                "the customer uses the free edition of this product",
+                "mapped at once without the customer's confirmation (000 seed, use case 3)",
+                f"the mapping is removed unless the customer upgrades to paid by {until} "
+                f"({policy.provisional_months} months from the mapping date)",
+            ),
+        )
+    days = (today - plan.since).days
+    if days > policy.confirmation_after_days:
+        lookback = today - relativedelta(months=policy.commission_lookback_months)
+        return AddDecision(
+            case=AddCase.PAID_NEEDS_APPROVAL,
+            mapping_date=today,
+            needs_confirmation=True,
+            provisional=False,
+            paid_since=plan.since,
+            days_paid=days,
+            provisional_until=None,
+            commission_from=start_of_day(lookback),
+            reasons=(
+                f"the customer became paid on {plan.since}, {days} days before {today}: more "
+                f"than {policy.confirmation_after_days} days (000 seed, use case 1)",
+                "a confirmation email goes to the customer; the mapping takes effect when "
+                "they approve through its link",
+                f"commission covers the last {policy.commission_lookback_months} month(s) of "
+                "transactions before the approval and everything after it",
+            ),
+        )
+    return AddDecision(
+        case=AddCase.PAID_RECENTLY,
+        mapping_date=today,
+        needs_confirmation=False,
+        provisional=False,
+        paid_since=plan.since,
+        days_paid=days,
+        provisional_until=None,
+        commission_from=None,
+        reasons=(
+            f"the customer became paid on {plan.since}, {days} days before {today}: within "
+            f"{policy.confirmation_after_days} days (000 seed, use case 2)",
+            "mapped at once without the customer's confirmation",
+            "commission covers all of the customer's transactions",
+        ),
+    )
 
 
 @attrs.frozen
@@ -41,7 +132,17 @@ class AddResult:
     request: ConsentRequest | None = None
 
 
-class AddingMixin(MappingBase):
+class AddingService:
+    """A partner adding an existing customer (000 seed), and the provisional mappings of free
+    customers: made permanent by an upgrade in time, ended by `run_due` otherwise."""
+
+    def __init__(
+        self, runtime: Runtime[MappingStore], policy: MappingPolicy, records: RecordKeeper
+    ) -> None:
+        self._rt = runtime
+        self._policy = policy
+        self._records = records
+
     # --- a partner adding a customer (000 seed) -----------------------------------------------
 
     def explain_add(self, partner_id: str, customer_id: str, product: str) -> AddDecision:
@@ -72,14 +173,14 @@ class AddingMixin(MappingBase):
             if mine:
                 return AddResult(decision, request=mine[0])
             if decision.needs_confirmation:
-                request = self._request_consent(
+                request = self._records.request_consent(
                     uow,
                     ConsentKind.MAPPING_APPROVAL,
                     customer,
                     key,
                     partner,
                     requested_by=partner.email,
-                    valid_for=timedelta(days=self.policy.approval_valid_days),
+                    valid_for=timedelta(days=self._policy.approval_valid_days),
                     template="mapping.approval_requested",
                     subject=f"{partner.name} asks to be your partner for {key}",
                     body=(
@@ -88,7 +189,7 @@ class AddingMixin(MappingBase):
                     ),
                 )
                 return AddResult(decision, request=request)
-            interval = self._open(
+            interval = self._records.open(
                 uow,
                 customer.id,
                 key,
@@ -109,14 +210,14 @@ class AddingMixin(MappingBase):
         partner = load_partner(uow, partner_id)
         require_active(partner)
         customer = load_customer(uow, customer_id)
-        key = self._authorised(uow, partner, product)
+        key = authorised_product(uow, partner, product)
         current = uow.records.current(customer.id, key)
         if current is not None and current.partner_id != partner.id:
             raise CustomerMappedToAnotherPartnerError(
                 "Customer mapped to another partner",
                 details={"customer_id": customer.id, "product": key},
             )
-        decision = decide_add(customer.plan(key), self._rt.today(), self.policy)
+        decision = decide_add(customer.plan(key), self._rt.today(), self._policy)
         return partner, customer, key, decision
 
     # --- time-driven rules --------------------------------------------------------------------
@@ -138,15 +239,15 @@ class AddingMixin(MappingBase):
                 if _paid_by(plan, interval.provisional_until):
                     uow.records.update(attrs.evolve(interval, status=MappingStatus.PERMANENT))
                 else:
-                    closed = self._end(
+                    closed = self._records.end(
                         uow,
                         interval,
                         start_of_day(interval.provisional_until + timedelta(days=1)),
-                        f"not upgraded to paid within {self.policy.provisional_months} "
+                        f"not upgraded to paid within {self._policy.provisional_months} "
                         "months of the mapping date",
                         "partnerkit",
                     )
-                    self._publish_change(uow, closed, MappingExpired)
+                    self._records.publish_change(uow, closed, MappingExpired)
                 handled += 1
         return handled
 

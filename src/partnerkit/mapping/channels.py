@@ -1,8 +1,9 @@
 """The three ways a customer comes to a partner (001 seed): the partner's sign-up link, a new
-account the partner sets up for a non-user, and Tag a Partner by an admin of the customer.
-"""
+account the partner sets up for a non-user, and Tag a Partner by an admin of the customer."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import attrs
 
@@ -10,25 +11,42 @@ from partnerkit import validate
 from partnerkit.consent import hash_token, new_token
 from partnerkit.customers.accounts import (
     Customer,
+    CustomersService,
     load_customer,
 )
 from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import InvalidTokenError
 from partnerkit.mapping.errors import PartnerOfRecordTakenError, TransferRequiredError
-from partnerkit.mapping.history import MappingBase
+from partnerkit.mapping.history import RecordKeeper, require_admin
 from partnerkit.mapping.partners import (
+    acting_partner,
     active_partner_by_code,
+    authorised_product,
     load_partner,
     require_active,
 )
+from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
     MappingInterval,
     MappingStatus,
 )
-from partnerkit.mapping.signup import SignupLink
+from partnerkit.mapping.tracking import untrack
+from partnerkit.runtime import Runtime
 
-__all__ = ["ChannelsMixin", "SignupLinkToken"]
+__all__ = ["ChannelsService", "SignupLink", "SignupLinkToken"]
+
+
+@attrs.frozen
+class SignupLink:
+    """A partner's sign-up link as stored: the token's hash only, never the token itself.
+    `product` None means: map the new customer for every product the partner works on."""
+
+    token_hash: str
+    partner_id: str
+    created_at: datetime
+    product: str | None = None
+    revoked_at: datetime | None = None
 
 
 @attrs.frozen
@@ -44,16 +62,29 @@ class SignupLinkToken:
         return f"{base}{separator}partner_token={self.token}"
 
 
-class ChannelsMixin(MappingBase):
+class ChannelsService:
+    """Mapping a customer through one of the 001 seed's three channels."""
+
+    def __init__(
+        self,
+        runtime: Runtime[MappingStore],
+        records: RecordKeeper,
+        customers: CustomersService,
+    ) -> None:
+        self._rt = runtime
+        self._records = records
+        # Sign-up and new-account flows create accounts exactly as kit.customers does.
+        self._customers = customers
+
     # --- channel 1: sign-up link --------------------------------------------------------------
 
     def signup_link(self, partner_id: str, product: str | None = None) -> SignupLinkToken:
         """A sign-up link token for the partner's website (001 seed), for one product or, with
         None, for every product the partner works on."""
         with self._rt.uow() as uow:
-            partner = self._acting_partner(uow, partner_id)
+            partner = acting_partner(uow, partner_id, self._rt.now())
             if product is not None:
-                product = self._authorised(uow, partner, product)
+                product = authorised_product(uow, partner, product)
             token, digest = new_token()
             uow.signup_links.add(SignupLink(digest, partner.id, self._rt.now(), product))
         return SignupLinkToken(token, partner.id, product)
@@ -82,7 +113,7 @@ class ChannelsMixin(MappingBase):
             )
             products = [link.product] if link.product is not None else list(partner.expertise)
             for product in products:
-                self._open(
+                self._records.open(
                     uow,
                     customer.id,
                     product,
@@ -109,8 +140,8 @@ class ChannelsMixin(MappingBase):
         """A partner sets up an account for someone who is not yet a user (001 seed)."""
         address = validate.email(admin_email, "admin_email")
         with self._rt.uow() as uow:
-            partner = self._acting_partner(uow, partner_id)
-            key = self._authorised(uow, partner, product)
+            partner = acting_partner(uow, partner_id, self._rt.now())
+            key = authorised_product(uow, partner, product)
             if uow.customers.get_by_user_email(address) is not None:
                 raise EmailTakenError(
                     f"{address} already belongs to a user, so it cannot get a new account",
@@ -121,7 +152,7 @@ class ChannelsMixin(MappingBase):
             customer = self._customers.create(
                 name=name, admin_email=address, admin_name=admin_name, domain=domain
             )
-            self._open(
+            self._records.open(
                 uow,
                 customer.id,
                 key,
@@ -145,9 +176,9 @@ class ChannelsMixin(MappingBase):
         actor = validate.email(by, "by")
         with self._rt.uow() as uow:
             customer = load_customer(uow, customer_id)
-            self._require_admin(customer, actor, "tag a partner")
+            require_admin(customer, actor, "tag a partner")
             partner = active_partner_by_code(uow, code)
-            key = self._authorised(uow, partner, product)
+            key = authorised_product(uow, partner, product)
             current = uow.records.current(customer.id, key)
             if current is not None:
                 if current.partner_id != partner.id:
@@ -159,10 +190,10 @@ class ChannelsMixin(MappingBase):
                     current = uow.records.update(
                         attrs.evolve(current, status=MappingStatus.PERMANENT)
                     )
-                self._untrack(uow, partner.id, customer)
+                untrack(uow, partner.id, customer)
                 return current
             try:
-                interval = self._open(
+                interval = self._records.open(
                     uow,
                     customer.id,
                     key,
@@ -177,5 +208,5 @@ class ChannelsMixin(MappingBase):
                     f"{customer.name} already works with another partner for {key}",
                     details={"customer_id": customer.id, "product": key},
                 ) from None
-            self._untrack(uow, partner.id, customer)
+            untrack(uow, partner.id, customer)
         return interval

@@ -1,5 +1,4 @@
 """Partner codes: the validation rule, the key under which two codes are the same, and advice.
-
 Pure functions over strings (no I/O, no clock), so services and tests call them directly.
 """
 

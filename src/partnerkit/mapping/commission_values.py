@@ -1,4 +1,5 @@
-"""Commission plans and ledger entries: the values the commission service books and reports."""
+"""Commission plans and ledger entries: the values `kit.commissions` (in `commissions`) books
+and reports, and that the storage adapters store."""
 
 from __future__ import annotations
 

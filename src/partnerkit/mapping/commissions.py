@@ -1,4 +1,5 @@
-"""`kit.commissions`: commission plans, the append-only commission ledger, and statements.
+"""`kit.commissions`: commission plans, the append-only commission ledger, and statements; the
+ledger's values (plans, entries) are in `commission_values`, where storage adapters find them.
 
 A collected transaction earns commission for the partner whose window covers it (the window
 comes from the mapping history); refunds are negative entries; statements round once.

@@ -1,6 +1,5 @@
-"""The partner-of-record history as the mapping services see it: reading it (now, as of a
-date, per partner) and the one way every channel opens, ends and announces an interval.
-"""
+"""The partner-of-record history: `HistoryService` reads it (now, as of a date, per partner), and
+`RecordKeeper` holds the steps every flow writes it with (open, end, announce, ask consent)."""
 
 from __future__ import annotations
 
@@ -9,23 +8,12 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
-from partnerkit import validate
-from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.consent import ConsentKind, ConsentRequest, new_token
-from partnerkit.customers.accounts import (
-    Customer,
-    CustomersService,
-    load_customer,
-)
+from partnerkit.customers.accounts import Customer, load_customer
 from partnerkit.events import Email
-from partnerkit.mapping.errors import NotCustomerAdminError, ProductNotAuthorisedError
+from partnerkit.mapping.errors import NotCustomerAdminError
 from partnerkit.mapping.events import ConsentRequested, MappingStarted, _MappingChange
-from partnerkit.mapping.partners import (
-    Partner,
-    load_partner,
-    require_active,
-)
-from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.partners import Partner, load_partner
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
@@ -35,7 +23,7 @@ from partnerkit.mapping.records import (
 )
 from partnerkit.runtime import Runtime
 
-__all__ = ["MappingBase", "PartnerCustomer"]
+__all__ = ["HistoryService", "PartnerCustomer", "RecordKeeper", "require_admin"]
 
 
 @attrs.frozen
@@ -56,19 +44,11 @@ def _as_instant(as_of: date | datetime) -> datetime:
     return end_of_day(as_of)
 
 
-class MappingBase:
-    """State and shared steps of `kit.mapping`; the channels, the 000 cases, transfers and the
-    tracking list each add their part in their own module."""
+class HistoryService:
+    """Reading the partner of record: who it is now or then, every interval, a partner's list."""
 
-    def __init__(
-        self, runtime: Runtime[MappingStore], policy: MappingPolicy, customers: CustomersService
-    ) -> None:
+    def __init__(self, runtime: Runtime[MappingStore]) -> None:
         self._rt = runtime
-        self.policy = policy
-        # Sign-up and new-account flows create accounts exactly as kit.customers does.
-        self._customers = customers
-
-    # --- reading the partner of record --------------------------------------------------------
 
     def partner_of_record(
         self, customer_id: str, product: str, *, as_of: date | datetime | None = None
@@ -112,9 +92,15 @@ class MappingBase:
                 for i in intervals
             ]
 
-    # --- helpers ------------------------------------------------------------------------------
 
-    def _open(
+class RecordKeeper:
+    """The one way every flow writes the partner of record, inside the caller's unit of work:
+    so that the rules on windows and the events they announce are stated once, here."""
+
+    def __init__(self, runtime: Runtime[MappingStore]) -> None:
+        self._rt = runtime
+
+    def open(
         self,
         uow: MappingStore,
         customer_id: str,
@@ -151,10 +137,10 @@ class MappingBase:
             evidence=evidence,
         )
         uow.records.add(interval)
-        self._publish_change(uow, interval, MappingStarted)
+        self.publish_change(uow, interval, MappingStarted)
         return interval
 
-    def _end(
+    def end(
         self, uow: MappingStore, interval: MappingInterval, at: datetime, reason: str, by: str
     ) -> MappingInterval:
         """Close `interval` at `at`, or just after the last transaction already booked to it:
@@ -167,9 +153,10 @@ class MappingBase:
         at = max(at, interval.valid_from)
         return uow.records.update(interval.close(at, reason, by))
 
-    def _publish_change(
+    def publish_change(
         self, uow: MappingStore, interval: MappingInterval, event: type[_MappingChange]
     ) -> None:
+        """Announce that `interval` started, ended or expired (the event type says which)."""
         self._rt.publish(
             uow,
             event(
@@ -181,7 +168,7 @@ class MappingBase:
             ),
         )
 
-    def _request_consent(
+    def request_consent(
         self,
         uow: MappingStore,
         kind: ConsentKind,
@@ -197,6 +184,8 @@ class MappingBase:
         from_partner: Partner | None = None,
         recipients: Iterable[str] | None = None,
     ) -> ConsentRequest:
+        """Ask the customer to consent to a change of partner (a 000 case-1 approval or a 001
+        transfer): the request, one email per recipient with its token, and the event."""
         now = self._rt.now()
         token, digest = new_token()
         request = ConsentRequest(
@@ -237,36 +226,12 @@ class MappingBase:
         )
         return request
 
-    def _untrack(self, uow: MappingStore, partner_id: str, customer: Customer) -> None:
-        for entry in uow.tracking.for_customer(customer.id):
-            if entry.partner_id == partner_id:
-                uow.tracking.remove(partner_id, entry.email)
 
-    @staticmethod
-    def _require_admin(customer: Customer, actor: str, action: str) -> None:
-        if not customer.is_admin(actor):
-            raise NotCustomerAdminError(
-                f"only the admin users of {customer.name} can {action}",
-                details={"customer_id": customer.id, "by": actor},
-            )
-
-    def _acting_partner(self, uow: MappingStore, partner_id: str) -> Partner:
-        """The partner doing something: it must be active, and its activity is recorded."""
-        partner = load_partner(uow, partner_id)
-        require_active(partner)
-        uow.partners.touch(partner.id, self._rt.now())
-        return partner
-
-    @staticmethod
-    def _authorised(uow: MappingStore, partner: Partner, product: str) -> str:
-        key = validate.text(product, "product", max_length=40)
-        if uow.products.get(key) is None:
-            raise ProductNotFoundError(
-                f"no product with key {key!r}", details={"field": "product", "key": key}
-            )
-        if key not in partner.expertise:
-            raise ProductNotAuthorisedError(
-                f"{partner.name} does not work on {key}",
-                details={"partner_id": partner.id, "product": key},
-            )
-        return key
+def require_admin(customer: Customer, actor: str, action: str) -> None:
+    """001: "Only the Admin users in the Customer Zoho Account can access and Tag a Partner";
+    the same holds for a transfer."""
+    if not customer.is_admin(actor):
+        raise NotCustomerAdminError(
+            f"only the admin users of {customer.name} can {action}",
+            details={"customer_id": customer.id, "by": actor},
+        )

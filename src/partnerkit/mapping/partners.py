@@ -1,4 +1,5 @@
-"""Partners and their codes: registration, sign-in checks, issuing and retiring codes.
+"""Partners and their codes: `kit.partners` (registration, sign-in checks, issuing and retiring
+codes) and the checks every mapping flow runs on a partner (active, acting, authorised).
 
 The rules for the text of a code live in `mapping.codes`; this module owns who holds which.
 """
@@ -20,6 +21,7 @@ from partnerkit.mapping.errors import (
     CodeTakenError,
     PartnerDeactivatedError,
     PartnerNotFoundError,
+    ProductNotAuthorisedError,
     UnknownCodeError,
     UsernameRequiredError,
     UsernameTakenError,
@@ -41,7 +43,9 @@ __all__ = [
     "PartnerKind",
     "PartnerStatus",
     "PartnersService",
+    "acting_partner",
     "active_partner_by_code",
+    "authorised_product",
     "load_partner",
     "normalize_username",
     "partner_by_code",
@@ -425,3 +429,29 @@ def active_partner_by_code(uow: PartnersStore, code: str) -> Partner:
     partner = partner_by_code(uow, code)
     require_active(partner)
     return partner
+
+
+def acting_partner(uow: PartnersStore, partner_id: str, now: datetime) -> Partner:
+    """The partner doing something: it must be active, and its activity is recorded (so that
+    acting keeps it clear of the inactivity rule)."""
+    partner = load_partner(uow, partner_id)
+    require_active(partner)
+    uow.partners.touch(partner.id, now)
+    return partner
+
+
+def authorised_product(uow: PartnersStore, partner: Partner, product: str) -> str:
+    """The catalog key of `product`, if the partner works on it: partners map customers only
+    for the products of their expertise. Raises ProductNotFoundError or
+    ProductNotAuthorisedError."""
+    key = validate.text(product, "product", max_length=40)
+    if uow.products.get(key) is None:
+        raise ProductNotFoundError(
+            f"no product with key {key!r}", details={"field": "product", "key": key}
+        )
+    if key not in partner.expertise:
+        raise ProductNotAuthorisedError(
+            f"{partner.name} does not work on {key}",
+            details={"partner_id": partner.id, "product": key},
+        )
+    return key

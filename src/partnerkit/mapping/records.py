@@ -1,4 +1,5 @@
-"""The partner of record per (customer, product): an append-only history of intervals.
+"""The partner of record per (customer, product) as an append-only history of intervals: the
+`MappingInterval` value, its channel and status, and the start and end of a UTC day.
 
 Every mapping, transfer and unmapping is an interval [valid_from, valid_to) with its channel,
 reason and actor; at most one is open per customer and product (a database constraint).

@@ -1,21 +1,8 @@
-"""Sign-up links (001 seed): the partner puts the link on its website, and whoever signs up
-through it becomes a customer already mapped to that partner. The token is stored hashed."""
+"""Where storage adapters import `SignupLink` from: the value lives with its flow, the sign-up
+link channel, in `mapping.channels`; this module only keeps that import path working."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-import attrs
+from partnerkit.mapping.channels import SignupLink
 
 __all__ = ["SignupLink"]
-
-
-@attrs.frozen
-class SignupLink:
-    """`product` None means: map the new customer for every product the partner works on."""
-
-    token_hash: str
-    partner_id: str
-    created_at: datetime
-    product: str | None = None
-    revoked_at: datetime | None = None

@@ -1,16 +1,22 @@
-"""Moving a customer between partners: the customer's transfer with confirmation (001 seed),
-the consent confirmations that also approve 000 case 1, and the partner team's operator actions.
+"""Moving a customer between partners: the pure `decide_transfer` (001 seed) and
+`TransfersService` (transfers, the consent confirmations of 000 case 1 too, operator actions).
+
+`decide_transfer` says what a transfer request does before anything is written: refused and
+why, or a consent request with its deadline; the service loads, decides, then writes.
 """
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+import attrs
 from dateutil.relativedelta import relativedelta
 
 from partnerkit import validate
 from partnerkit.consent import ConsentKind, ConsentRequest, hash_token
-from partnerkit.customers.accounts import load_customer
+from partnerkit.customers.accounts import Customer, load_customer
 from partnerkit.errors import InvalidTokenError
 from partnerkit.events import Email
 from partnerkit.mapping.errors import (
@@ -20,22 +26,176 @@ from partnerkit.mapping.errors import (
     TransferPendingError,
 )
 from partnerkit.mapping.events import ConsentEffective, ConsentExpired, MappingEnded
-from partnerkit.mapping.history import MappingBase
+from partnerkit.mapping.history import RecordKeeper, require_admin
 from partnerkit.mapping.partners import (
+    Partner,
     active_partner_by_code,
+    authorised_product,
     load_partner,
     require_active,
 )
+from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
     MappingInterval,
     start_of_day,
 )
+from partnerkit.runtime import Runtime
 
-__all__ = ["TransfersMixin"]
+__all__ = ["TransferDecision", "TransferRefusal", "TransfersService", "decide_transfer"]
 
 
-class TransfersMixin(MappingBase):
+class TransferRefusal(enum.StrEnum):
+    """Why a transfer request is refused; each has its error (and code) in `mapping.errors`."""
+
+    #: No partner is of record for the product: there is nothing to move (tag instead).
+    NO_PARTNER_OF_RECORD = "no_partner_of_record"
+    #: The partner asked for is already the partner of record.
+    SAME_PARTNER = "same_partner"
+    #: A transfer of the product already waits for the customer's confirmation.
+    ALREADY_PENDING = "already_pending"
+
+
+@attrs.frozen
+class TransferDecision:
+    """What a transfer request would do, and why: refused (`refusal` says which rule), or a
+    consent request the customer confirms by `expires_at`, effective only then (001 seed)."""
+
+    customer_id: str
+    product: str
+    to_partner_id: str
+    #: The partner of record the product would move from; None when there is none.
+    from_partner_id: str | None
+    refusal: TransferRefusal | None
+    #: The transfer already waiting, when that is the refusal.
+    pending_request_id: str | None
+    #: How long the customer has to confirm, and the instant the request lapses; None when
+    #: refused.
+    valid_for: timedelta | None
+    expires_at: datetime | None
+    #: How far before the confirmation the new partner's commission window reaches: 0, since
+    #: the earlier transactions are the old partner's (unlike 000 case 1's month); None when
+    #: refused.
+    commission_lookback_months: int | None
+    reasons: tuple[str, ...]
+
+    @property
+    def allowed(self) -> bool:
+        return self.refusal is None
+
+    def raise_refusal(self) -> None:
+        """Raise the refusal's typed error (the first reason is its message); nothing when the
+        transfer is allowed."""
+        details = {"customer_id": self.customer_id, "product": self.product}
+        if self.refusal is TransferRefusal.NO_PARTNER_OF_RECORD:
+            raise NoPartnerOfRecordError(self.reasons[0], details=details)
+        if self.refusal is TransferRefusal.SAME_PARTNER:
+            raise SamePartnerError(self.reasons[0], details=details)
+        if self.refusal is TransferRefusal.ALREADY_PENDING:
+            # The error's own summary is the message its callers have always had.
+            raise TransferPendingError(details=details)
+
+
+def decide_transfer(
+    customer: Customer,
+    product: str,
+    current: MappingInterval | None,
+    to_partner: Partner,
+    pending: Iterable[ConsentRequest],
+    now: datetime,
+    policy: MappingPolicy,
+) -> TransferDecision:
+    """What the customer's request to move `product` to `to_partner` does at `now`, given the
+    partner of record (`current`) and the customer's pending requests.
+
+    Refused, in this order: no partner of record, the same partner, a transfer already
+    pending. Otherwise a consent request valid for `policy.transfer_confirm_days`; on
+    confirmation the current mapping ends and the new partner earns from that instant.
+    """
+
+    def refused(
+        refusal: TransferRefusal, *reasons: str, pending_id: str | None = None
+    ) -> TransferDecision:
+        return TransferDecision(
+            customer_id=customer.id,
+            product=product,
+            to_partner_id=to_partner.id,
+            from_partner_id=None if current is None else current.partner_id,
+            refusal=refusal,
+            pending_request_id=pending_id,
+            valid_for=None,
+            expires_at=None,
+            commission_lookback_months=None,
+            reasons=reasons,
+        )
+
+    if current is None:
+        return refused(
+            TransferRefusal.NO_PARTNER_OF_RECORD,
+            f"{customer.name} has no partner for {product} to transfer from",
+            "a transfer moves a product from one partner to another; with no partner of "
+            "record, tag the partner instead",
+        )
+    if current.partner_id == to_partner.id:
+        return refused(
+            TransferRefusal.SAME_PARTNER,
+            f"{to_partner.name} is already the partner for {product}",
+            "there is nothing to move",
+        )
+    waiting = [
+        r
+        for r in pending
+        if r.kind is ConsentKind.TRANSFER
+        and r.is_pending
+        and r.customer_id == customer.id
+        and r.product == product
+    ]
+    if waiting:
+        first = waiting[0]
+        return refused(
+            TransferRefusal.ALREADY_PENDING,
+            f"a transfer of {product} for {customer.name} already waits for confirmation "
+            f"(request {first.id}, until {first.expires_at.isoformat()})",
+            "one transfer waits at a time: confirm or cancel it first",
+            pending_id=first.id,
+        )
+    valid_for = timedelta(days=policy.transfer_confirm_days)
+    expires_at = now + valid_for
+    return TransferDecision(
+        customer_id=customer.id,
+        product=product,
+        to_partner_id=to_partner.id,
+        from_partner_id=current.partner_id,
+        refusal=None,
+        pending_request_id=None,
+        valid_for=valid_for,
+        expires_at=expires_at,
+        commission_lookback_months=0,
+        reasons=(
+            f"{customer.name} asks to move {product} from its partner of record to "
+            f"{to_partner.name} (001 seed: a transfer with the new partner's code)",
+            "a confirmation email goes to the customer and a notice to the current partner "
+            "before the change is implemented; nothing changes until the customer confirms",
+            f"the request lapses unless confirmed within {policy.transfer_confirm_days} days, "
+            f"by {expires_at.isoformat()}",
+            f"on confirmation the current mapping ends and {to_partner.name} earns commission "
+            "on transactions from that moment; the earlier ones stay with the previous partner",
+        ),
+    )
+
+
+class TransfersService:
+    """Changing the partner of record: the customer's transfer and every consent confirmed by
+    its link, expiring requests, and the partner team's operator actions."""
+
+    def __init__(
+        self, runtime: Runtime[MappingStore], policy: MappingPolicy, records: RecordKeeper
+    ) -> None:
+        self._rt = runtime
+        self._policy = policy
+        self._records = records
+
     # --- transfers (001 seed) -----------------------------------------------------------------
 
     def request_transfer(
@@ -47,40 +207,39 @@ class TransfersMixin(MappingBase):
         actor = validate.email(by, "by")
         with self._rt.uow() as uow:
             customer = load_customer(uow, customer_id)
-            self._require_admin(customer, actor, "transfer a partner")
+            require_admin(customer, actor, "transfer a partner")
             new_partner = active_partner_by_code(uow, code)
-            key = self._authorised(uow, new_partner, product)
-            current = uow.records.current(customer.id, key)
-            if current is None:
-                raise NoPartnerOfRecordError(
-                    f"{customer.name} has no partner for {key} to transfer from",
-                    details={"customer_id": customer.id, "product": key},
-                )
-            if current.partner_id == new_partner.id:
-                raise SamePartnerError(
-                    f"{new_partner.name} is already the partner for {key}",
-                    details={"customer_id": customer.id, "product": key},
-                )
-            if uow.consents.pending(
-                customer_id=customer.id, product=key, kind=ConsentKind.TRANSFER
-            ):
-                raise TransferPendingError(details={"customer_id": customer.id, "product": key})
-            old_partner = load_partner(uow, current.partner_id)
-            request = self._request_consent(
+            key = authorised_product(uow, new_partner, product)
+            decision = decide_transfer(
+                customer,
+                key,
+                uow.records.current(customer.id, key),
+                new_partner,
+                uow.consents.pending(
+                    customer_id=customer.id, product=key, kind=ConsentKind.TRANSFER
+                ),
+                self._rt.now(),
+                self._policy,
+            )
+            decision.raise_refusal()
+            # Allowed: a partner of record to move from and a deadline, as the decision says.
+            assert decision.from_partner_id is not None and decision.valid_for is not None
+            old_partner = load_partner(uow, decision.from_partner_id)
+            request = self._records.request_consent(
                 uow,
                 ConsentKind.TRANSFER,
                 customer,
                 key,
                 new_partner,
                 requested_by=actor,
-                valid_for=timedelta(days=self.policy.transfer_confirm_days),
+                valid_for=decision.valid_for,
                 from_partner=old_partner,
                 recipients=(actor,),
                 template="mapping.transfer_requested",
                 subject=f"Confirm moving {key} to {new_partner.name}",
                 body=(
                     f"You asked to move {key} from {old_partner.name} to {new_partner.name}. "
-                    f"Confirm through the link within {self.policy.transfer_confirm_days} days."
+                    f"Confirm through the link within {self._policy.transfer_confirm_days} days."
                 ),
             )
             self._rt.send(
@@ -126,9 +285,9 @@ class TransfersMixin(MappingBase):
                     )
                 if current is None:
                     lookback = now.date() - relativedelta(
-                        months=self.policy.commission_lookback_months
+                        months=self._policy.commission_lookback_months
                     )
-                    self._open(
+                    self._records.open(
                         uow,
                         customer.id,
                         request.product,
@@ -144,8 +303,10 @@ class TransfersMixin(MappingBase):
                         "the partner this transfer was from is no longer of record",
                         details={"customer_id": customer.id, "product": request.product},
                     )
-                self._end(uow, current, now, "transferred to another partner", stored.requested_by)
-                self._open(
+                self._records.end(
+                    uow, current, now, "transferred to another partner", stored.requested_by
+                )
+                self._records.open(
                     uow,
                     customer.id,
                     request.product,
@@ -153,6 +314,8 @@ class TransfersMixin(MappingBase):
                     Channel.TRANSFER,
                     reason="transfer confirmed by the customer",
                     by=confirmed.confirmations[-1].by,
+                    # No look-back (decide_transfer's commission_lookback_months is 0): what
+                    # came before the confirmation was earned by the previous partner.
                     commission_from=now,
                 )
             self._rt.publish(
@@ -189,19 +352,19 @@ class TransfersMixin(MappingBase):
             customer = load_customer(uow, customer_id)
             partner = load_partner(uow, partner_id)
             require_active(partner)
-            key = self._authorised(uow, partner, product)
+            key = authorised_product(uow, partner, product)
             current = uow.records.current(customer.id, key)
             if current is not None:
                 if current.partner_id == partner.id:
                     return current
-                self._end(
+                self._records.end(
                     uow,
                     current,
                     self._rt.now(),
                     "moved on the customer's written consent",
                     operator,
                 )
-            return self._open(
+            return self._records.open(
                 uow,
                 customer.id,
                 key,
@@ -220,8 +383,8 @@ class TransfersMixin(MappingBase):
             current = uow.records.current(load_customer(uow, customer_id).id, product)
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
-            closed = self._end(uow, current, self._rt.now(), why, by)
-            self._publish_change(uow, closed, MappingEnded)
+            closed = self._records.end(uow, current, self._rt.now(), why, by)
+            self._records.publish_change(uow, closed, MappingEnded)
         return closed
 
     def next_consent_due(self) -> datetime | None:
