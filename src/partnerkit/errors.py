@@ -20,6 +20,7 @@ __all__ = [
     "CurrencyMismatchError",
     "CustomerNotFoundError",
     "EmailTakenError",
+    "FactorOutOfRangeError",
     "FeatureDisabledError",
     "FloatAmountError",
     "IntegrityViolationError",
@@ -251,6 +252,15 @@ class UnknownCurrencyError(ValidationError):
 class InvalidRatiosError(InvalidInputError):
     code = "money.invalid_ratios"
     summary = "Allocation ratios must be non-negative, with at least one above zero."
+
+
+class FactorOutOfRangeError(InvalidInputError):
+    """A number Money multiplies or divides by (a factor, an allocation ratio, an exact part to
+    apportion) with too many digits or too large an exponent, refused before any arithmetic so
+    that a hostile one costs microseconds; `field` names the argument."""
+
+    code = "money.factor_out_of_range"
+    summary = "A factor or ratio has more digits, or a larger exponent, than Money computes with."
 
 
 # --- serialization ----------------------------------------------------------------------------
