@@ -267,3 +267,24 @@ def test_apportioned_parts_add_up_to_the_rounded_total(parts: list[Decimal], cur
         assert money.currency == currency
         assert abs(money.minor_units - Fraction(part) * scale) < Fraction(3, 2)
     assert apportion(total, parts) == result
+
+
+def _apportion_as_commissions_did(total: Money, exact_parts: list[Decimal]) -> list[Money]:
+    """The function partnerkit.mapping.commissions had before apportion moved here."""
+    rounded = [Money.rounded(p, total.currency) for p in exact_parts]
+    diff_units = total.minor_units - sum(m.minor_units for m in rounded)
+    step = 1 if diff_units > 0 else -1
+    residual = [(p - r.amount) * step for p, r in zip(exact_parts, rounded, strict=True)]
+    order = sorted(range(len(exact_parts)), key=lambda i: (-residual[i], i))
+    units = [m.minor_units for m in rounded]
+    for i in order[: abs(diff_units)]:
+        units[i] += step
+    return [Money.from_minor(u, total.currency) for u in units]
+
+
+@given(parts=exact_parts, currency=currencies_)
+def test_apportion_gives_the_figures_commission_statements_always_had(
+    parts: list[Decimal], currency: str
+) -> None:
+    total = Money.rounded(sum(parts, Decimal(0)), currency)
+    assert apportion(total, parts) == _apportion_as_commissions_did(total, parts)

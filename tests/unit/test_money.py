@@ -733,3 +733,9 @@ def test_apportion_refuses_a_total_that_is_not_money() -> None:
     with pytest.raises(InvalidInputError) as caught:
         apportion(Decimal(1), [Decimal(1)])  # type: ignore[arg-type]
     assert caught.value.details["field"] == "total"
+
+
+def test_apportion_is_still_importable_from_commissions() -> None:
+    from partnerkit.mapping import commissions
+
+    assert commissions.apportion is apportion
