@@ -758,8 +758,9 @@ def apportion(total: Money, exact_parts: Sequence[Decimal | int]) -> list[Money]
 
     Each part is rounded half-even; the minor units still missing (or over) go one each to the
     parts that rounding moved furthest the other way, the earlier part on a tie, so the result
-    is deterministic and no part ends a whole minor unit past its rounded value. Parts further
-    from `total` than one unit each can mend are refused. Parts are bounded like factors.
+    is deterministic and no part moves more than one minor unit from its rounded value. Parts
+    further from `total` than one unit each can mend are refused. Parts are bounded like
+    factors.
     """
     if not isinstance(total, Money):
         raise InvalidInputError(
