@@ -32,6 +32,7 @@ __all__ = [
     "InvalidTransitionError",
     "LastAdminError",
     "MissingExtraError",
+    "NoMinorUnitError",
     "NotFoundError",
     "PartnerDeactivatedError",
     "PartnerNotFoundError",
@@ -247,6 +248,17 @@ class UnknownCurrencyError(ValidationError):
     code = "money.unknown_currency"
     summary = "The currency is not a known ISO 4217 code."
     default_remedy = "Use an upper-case ISO 4217 code such as 'USD' or 'EUR'."
+
+
+class NoMinorUnitError(ValidationError):
+    """An ISO 4217 code whose minor unit is "N.A.": precious metals (XAU), fund and bond-market
+    units (XDR, XBA), the testing and no-currency codes (XTS, XXX). Not invoiceable."""
+
+    code = "money.no_minor_unit"
+    summary = "The currency has no minor unit in ISO 4217, so Money cannot hold an amount of it."
+    default_remedy = (
+        "Invoice in a currency with a minor unit; keep a quantity of gold or SDRs as a Decimal."
+    )
 
 
 class InvalidRatiosError(InvalidInputError):

@@ -41,7 +41,7 @@ from typing import Any, final
 import attrs
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.numbers import get_currency_precision, list_currencies
+from babel.numbers import get_currency_name, list_currencies
 
 from partnerkit.errors import (
     CurrencyMismatchError,
@@ -50,6 +50,7 @@ from partnerkit.errors import (
     InvalidAmountError,
     InvalidInputError,
     InvalidRatiosError,
+    NoMinorUnitError,
     UnknownCurrencyError,
 )
 
@@ -132,9 +133,8 @@ def _iso_minor_units() -> Mapping[str, int | None]:
 
 @functools.cache
 def currencies() -> frozenset[str]:
-    """The currency codes Money accepts: ISO 4217's current codes, and withdrawn ones CLDR
-    still names."""
-    return frozenset(_iso_minor_units()) | _cldr_currencies()
+    """The currency codes Money accepts: ISO 4217's current codes that have a minor unit."""
+    return frozenset(code for code, digits in _iso_minor_units().items() if digits is not None)
 
 
 @functools.cache
@@ -146,11 +146,18 @@ def _unknown(currency: str) -> UnknownCurrencyError:
     remedy = None
     if currency.upper() in currencies():
         remedy = f"Currency codes are upper-case: use {currency.upper()!r}."
+    if currency in _cldr_currencies():
+        # CLDR still names withdrawn codes (HRK, BGN); saying so beats a bare "unknown".
+        name = get_currency_name(currency, locale="en")
+        message = (
+            f"{currency!r} ({name}) is not in the current ISO 4217 table: "
+            "it was withdrawn, or never was an ISO currency."
+        )
+        remedy = "Use a current ISO 4217 code, such as the one that replaced it."
+    else:
+        message = f"{_shown_text(currency)!r} is not a known ISO 4217 currency code."
     return UnknownCurrencyError(
-        f"{_shown_text(currency)!r} is not a known ISO 4217 currency code.",
-        field="currency",
-        details={"value": _shown_text(currency)},
-        remedy=remedy,
+        message, field="currency", details={"value": _shown_text(currency)}, remedy=remedy
     )
 
 
@@ -158,13 +165,18 @@ def _unknown(currency: str) -> UnknownCurrencyError:
 def _currency_info(currency: str) -> tuple[int, Decimal]:
     """(minor unit digits, the exponent every amount is quantized to), for a usable code."""
     table = _iso_minor_units()
-    digits = table.get(currency)
+    if currency not in table:
+        raise _unknown(currency)
+    digits = table[currency]
     if digits is None:
-        if currency not in table and currency not in _cldr_currencies():
-            raise _unknown(currency)
-        # ISO 4217 gives the code no minor unit: "N.A." there (gold, fund units, XXX), or it
-        # was withdrawn (HRK, BGN). CLDR's digits stand in for those, as they did for all.
-        digits = get_currency_precision(currency)
+        # ISO says "N.A.": any number of decimals would be invented, and SQL's integer count
+        # of minor units would have no unit to count. Such an amount is not invoiceable.
+        raise NoMinorUnitError(
+            f"{currency} ({get_currency_name(currency, locale='en')}) has no minor unit in "
+            "ISO 4217, so Money cannot hold an amount of it.",
+            field="currency",
+            details={"value": currency},
+        )
     return digits, Decimal((0, (1,), -digits))
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import iso4217
 import pytest
 
-from partnerkit.errors import InvalidAmountError
+from partnerkit.errors import InvalidAmountError, NoMinorUnitError, UnknownCurrencyError
 from partnerkit.money import Money, currencies, minor_unit_digits
 
 # The acceptance table of issue 13, each row as ISO 4217 publishes it.
@@ -63,10 +63,37 @@ def test_iso_4217_gives_these_no_minor_unit(currency: str) -> None:
     assert iso4217.Currency(currency).exponent is None
 
 
-@pytest.mark.parametrize("currency", [*NO_MINOR_UNIT, "HRK", "BGN"])
-def test_codes_without_an_iso_minor_unit_keep_cldr_digits_for_now(currency: str) -> None:
-    assert minor_unit_digits(currency) == 2
-    assert currency in currencies()
+@pytest.mark.parametrize("currency", NO_MINOR_UNIT)
+def test_a_currency_without_a_minor_unit_is_refused(currency: str) -> None:
+    # Not invoiceable: any number of decimals would be invented, and SQL's integer count of
+    # minor units would have nothing to count.
+    for call in (
+        lambda: Money.zero(currency),
+        lambda: Money.of("1", currency),
+        lambda: Money.from_minor(1, currency),
+        lambda: Money.from_dict({"amount": "1", "currency": currency}),
+        lambda: minor_unit_digits(currency),
+    ):
+        with pytest.raises(NoMinorUnitError) as caught:
+            call()
+        assert caught.value.code == "money.no_minor_unit"
+        assert caught.value.details["field"] == "currency"
+        assert caught.value.details["value"] == currency
+    assert currency not in currencies()
+
+
+@pytest.mark.parametrize(("currency", "name"), [("HRK", "Croatian Kuna"), ("BGN", "Bulgarian Lev")])
+def test_a_withdrawn_code_is_refused_and_said_to_be_withdrawn(currency: str, name: str) -> None:
+    assert currency not in {code.value for code in iso4217.Currency}
+    with pytest.raises(UnknownCurrencyError) as caught:
+        Money.of("1", currency)
+    assert name in caught.value.message
+    assert "withdrawn" in caught.value.message
+    assert currency not in currencies()
+
+
+def test_money_accepts_exactly_the_iso_codes_with_a_minor_unit() -> None:
+    assert currencies() == {c.code for c in iso4217.Currency if c.exponent is not None}
 
 
 @pytest.mark.parametrize(
