@@ -22,6 +22,7 @@ __all__ = [
     "ConsentExpiredError",
     "ConsentNotPendingError",
     "CurrencyMismatchError",
+    "FactorOutOfRangeError",
     "FeatureDisabledError",
     "FloatAmountError",
     "IntegrityViolationError",
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidTokenError",
     "InvalidTransitionError",
     "MissingExtraError",
+    "NoMinorUnitError",
     "NotFoundError",
     "PartnerkitError",
     "PaymentError",
@@ -293,9 +295,29 @@ class UnknownCurrencyError(ValidationError):
     default_remedy = "Use an upper-case ISO 4217 code such as 'USD' or 'EUR'."
 
 
+class NoMinorUnitError(ValidationError):
+    """An ISO 4217 code whose minor unit is "N.A.": precious metals (XAU), fund and bond-market
+    units (XDR, XBA), the testing and no-currency codes (XTS, XXX). Not invoiceable."""
+
+    code = "money.no_minor_unit"
+    summary = "The currency has no minor unit in ISO 4217, so Money cannot hold an amount of it."
+    default_remedy = (
+        "Invoice in a currency with a minor unit; keep a quantity of gold or SDRs as a Decimal."
+    )
+
+
 class InvalidRatiosError(InvalidInputError):
     code = "money.invalid_ratios"
     summary = "Allocation ratios must be non-negative, with at least one above zero."
+
+
+class FactorOutOfRangeError(InvalidInputError):
+    """A number Money multiplies or divides by (a factor, an allocation ratio, an exact part to
+    apportion) with too many digits or too large an exponent, refused before any arithmetic so
+    that a hostile one costs microseconds; `field` names the argument."""
+
+    code = "money.factor_out_of_range"
+    summary = "A factor or ratio has more digits, or a larger exponent, than Money computes with."
 
 
 # --- serialization ----------------------------------------------------------------------------

@@ -1,13 +1,21 @@
 """Money: an exact Decimal amount in one ISO 4217 currency, held to that currency's minor units.
 
-Owns the currency table (babel's), rounding to minor units, safe arithmetic and allocation.
+Owns the currency table (ISO 4217's, as the `iso4217` package ships it), rounding to minor units
+and to cash units, safe arithmetic, allocation and apportioning. babel only formats and knows the
+cash units (CLDR's); it never decides how many decimals an amount has.
+
+No operation here reads the caller's decimal context: every step that could round, trap or
+print names a context of this module, so `localcontext(prec=4)` around a call changes nothing.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping, Sequence
 from decimal import (
+    MAX_EMAX,
+    MIN_EMIN,
     ROUND_05UP,
     ROUND_CEILING,
     ROUND_DOWN,
@@ -24,28 +32,53 @@ from decimal import (
     InvalidOperation,
     Overflow,
     Rounded,
+    localcontext,
 )
+from fractions import Fraction
 from math import lcm
 from typing import Any, final
 
 import attrs
 from babel import Locale, UnknownLocaleError
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.core import get_global
+from babel.numbers import get_currency_name, list_currencies
 
 from partnerkit.errors import (
     CurrencyMismatchError,
+    FactorOutOfRangeError,
     FloatAmountError,
     InvalidAmountError,
     InvalidInputError,
     InvalidRatiosError,
+    NoMinorUnitError,
     UnknownCurrencyError,
 )
 
-__all__ = ["MAX_DIGITS", "Money", "minor_unit_digits"]
+__all__ = [
+    "MAX_DIGITS",
+    "MAX_FACTOR_DIGITS",
+    "MAX_FACTOR_EXPONENT",
+    "Money",
+    "apportion",
+    "cash_unit",
+    "currencies",
+    "minor_unit_digits",
+]
 
 #: Most significant digits an amount may have. Far above any real amount, yet it bounds the work
 #: a hostile input such as "1e999999" can cause, and lets every operation below be exact.
 MAX_DIGITS = 60
+
+#: Most digits a factor, ratio or exact part may have, as written (trailing zeros count).
+#: Every result of the default 28-digit decimal context fits, with room to spare.
+MAX_FACTOR_DIGITS = 60
+
+#: Largest adjusted exponent (the power of ten of the leading digit), either way, of a factor,
+#: ratio or exact part. Past about ±65 every product with an amount Money can hold is zero or
+#: too large, so the bound refuses nothing useful, and it keeps every exact fraction below under
+#: a few hundred digits: `Money * Decimal("1E-10000000")` is refused in microseconds instead of
+#: working through a ten-million-digit denominator.
+MAX_FACTOR_EXPONENT = 100
 
 # Quantize never rounds the integer part: past MAX_DIGITS it raises InvalidOperation instead.
 _ROUNDING = Context(
@@ -55,6 +88,21 @@ _ROUNDING = Context(
 _EXACT = Context(
     prec=MAX_DIGITS, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded]
 )
+# Decimal(text) consults the current context only to decide whether bad syntax raises or
+# quietly becomes NaN; parsing under this one always raises.
+_PARSING = Context(traps=[InvalidOperation])
+# babel rounds and quantizes in the current context; this one holds any amount exactly.
+_FORMATTING = Context(
+    prec=2 * MAX_DIGITS,
+    rounding=ROUND_HALF_EVEN,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+# Rounds away digits past the bound and traps the moment it does: a digit count that needs no
+# copy of the digits, unlike as_tuple().
+_FACTOR_DIGITS = Context(prec=MAX_FACTOR_DIGITS, traps=[Rounded])
+# A message shows at most this many digits of a number: a hostile one can have millions.
+_SHOWN_DIGITS = 24
+_INT_FACTOR_LIMIT = 10**MAX_FACTOR_DIGITS
 
 _ROUNDING_MODES = frozenset(
     {
@@ -70,26 +118,66 @@ _ROUNDING_MODES = frozenset(
 )
 
 
+# --- the currency table -----------------------------------------------------------------------
+
+
 @functools.cache
-def _known_currencies() -> frozenset[str]:
+def _iso_minor_units() -> Mapping[str, int | None]:
+    """Every current ISO 4217 code and its minor unit digits (None where ISO says "N.A.")."""
+    # Imported here, not at the top: parsing the ISO table costs more than all of
+    # `import partnerkit`, and a program that never touches money should not pay for it.
+    import iso4217
+
+    return {currency.code: currency.exponent for currency in iso4217.Currency}
+
+
+@functools.cache
+def currencies() -> frozenset[str]:
+    """The currency codes Money accepts: ISO 4217's current codes that have a minor unit."""
+    return frozenset(code for code, digits in _iso_minor_units().items() if digits is not None)
+
+
+@functools.cache
+def _cldr_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
+
+
+def _unknown(currency: str) -> UnknownCurrencyError:
+    remedy = None
+    if currency.upper() in currencies():
+        remedy = f"Currency codes are upper-case: use {currency.upper()!r}."
+    if currency in _cldr_currencies():
+        # CLDR still names withdrawn codes (HRK, BGN); saying so beats a bare "unknown".
+        name = get_currency_name(currency, locale="en")
+        message = (
+            f"{currency!r} ({name}) is not in the current ISO 4217 table: "
+            "it was withdrawn, or never was an ISO currency."
+        )
+        remedy = "Use a current ISO 4217 code, such as the one that replaced it."
+    else:
+        message = f"{_shown_text(currency)!r} is not a known ISO 4217 currency code."
+    return UnknownCurrencyError(
+        message, field="currency", details={"value": _shown_text(currency)}, remedy=remedy
+    )
 
 
 @functools.cache
 def _currency_info(currency: str) -> tuple[int, Decimal]:
-    """(minor unit digits, the exponent every amount is quantized to), for a known code."""
-    if currency not in _known_currencies():
-        remedy = None
-        if currency.upper() in _known_currencies():
-            remedy = f"Currency codes are upper-case: use {currency.upper()!r}."
-        raise UnknownCurrencyError(
-            f"{currency!r} is not a known ISO 4217 currency code.",
+    """(minor unit digits, the exponent every amount is quantized to), for a usable code."""
+    table = _iso_minor_units()
+    if currency not in table:
+        raise _unknown(currency)
+    digits = table[currency]
+    if digits is None:
+        # ISO says "N.A.": any number of decimals would be invented, and SQL's integer count
+        # of minor units would have no unit to count. Such an amount is not invoiceable.
+        raise NoMinorUnitError(
+            f"{currency} ({get_currency_name(currency, locale='en')}) has no minor unit in "
+            "ISO 4217, so Money cannot hold an amount of it.",
             field="currency",
             details={"value": currency},
-            remedy=remedy,
         )
-    digits = get_currency_precision(currency)
-    return digits, Decimal(1).scaleb(-digits)
+    return digits, Decimal((0, (1,), -digits))
 
 
 def _lookup(currency: object) -> tuple[int, Decimal]:
@@ -98,14 +186,75 @@ def _lookup(currency: object) -> tuple[int, Decimal]:
         raise UnknownCurrencyError(
             f"A currency is an ISO 4217 code string, not {type(currency).__name__}.",
             field="currency",
-            details={"value": repr(currency)},
+            details={"value": _shown_text(repr(currency))},
         )
     return _currency_info(currency)
 
 
 def minor_unit_digits(currency: str) -> int:
-    """How many decimal digits the currency's minor unit has: JPY 0, USD 2, KWD 3."""
+    """How many decimal digits the currency's minor unit has, per ISO 4217: JPY 0, USD 2,
+    HUF 2, KWD 3, CLF 4."""
     return _lookup(currency)[0]
+
+
+@functools.cache
+def _cash_units(currency: str) -> int:
+    """The smallest cash amount, counted in minor units (CHF 5, HUF 500, SEK 100)."""
+    digits, _ = _currency_info(currency)
+    fractions = get_global("currency_fractions")
+    if currency not in fractions:
+        # CLDR records cash rounding only where it differs from the default; where it records
+        # nothing for the currency at all, the minor unit is the smallest coin we can vouch for.
+        return 1
+    _, _, cash_digits, cash_rounding = fractions[currency]
+    # CLDR's cash rounding is an increment in units of its cash digits; 0 means "1".
+    increment = Fraction(cash_rounding or 1, 10**cash_digits)
+    units = increment * 10**digits
+    # A cash unit finer than the minor unit, or not a whole number of them, would make
+    # round_to_cash produce amounts Money cannot hold; fall back to the minor unit.
+    if units.denominator != 1 or units < 1:
+        return 1
+    return int(units)
+
+
+def cash_unit(currency: str) -> Decimal:
+    """The smallest amount paid in cash, from CLDR: CHF 0.05, DKK 0.50, HUF 5, SEK 1, USD 0.01.
+
+    Where CLDR records no cash rounding it is the minor unit. Invoices and ledgers keep minor
+    units; only a cash payment rounds, with `Money.round_to_cash`.
+    """
+    _lookup(currency)
+    return Money._from_units(_cash_units(currency), currency).amount
+
+
+# --- numbers in and out -----------------------------------------------------------------------
+
+
+def _shown_text(text: str) -> str:
+    return text if len(text) <= 3 * _SHOWN_DIGITS else f"{text[:_SHOWN_DIGITS]}…"
+
+
+def _shown(value: Decimal | int) -> str:
+    """`value` for a message: whole when short, else its size, as a hostile one can have
+    millions of digits and str() of it would cost more than the refusal."""
+    if isinstance(value, int):
+        if -(10**_SHOWN_DIGITS) < value < 10**_SHOWN_DIGITS:
+            return str(value)
+        # bit_length is free; log10(2) ≈ 0.30103 gives the digit count within one.
+        return f"an integer of about {value.bit_length() * 30103 // 100000 + 1} digits"
+    if not value.is_finite():
+        return _shown_text(str(value))
+    context = Context(
+        prec=_SHOWN_DIGITS, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[]
+    )
+    rounded = context.plus(value)
+    text = context.to_sci_string(rounded)
+    return f"about {text}" if context.flags[Rounded] else context.to_sci_string(value)
+
+
+def _text(amount: Decimal) -> str:
+    # Context.to_sci_string: str() would read the caller's context for its exponent letter.
+    return _EXACT.to_sci_string(amount)
 
 
 def _to_decimal(value: object, *, field: str, parse_str: bool) -> Decimal:
@@ -122,55 +271,134 @@ def _to_decimal(value: object, *, field: str, parse_str: bool) -> Decimal:
         result = Decimal(value)
     elif isinstance(value, str) and parse_str:
         try:
-            result = Decimal(value)
+            with localcontext(_PARSING):
+                result = Decimal(value)
         except (InvalidOperation, ValueError) as exc:
             raise InvalidAmountError(
-                f"{value!r} is not a decimal number.", field=field, details={"value": value}
+                f"{_shown_text(value)!r} is not a decimal number.",
+                field=field,
+                details={"value": _shown_text(value)},
             ) from exc
     elif isinstance(value, str):
         raise InvalidAmountError(
-            f"{value!r} is a string; parse it explicitly.",
+            f"{_shown_text(value)!r} is a string; parse it explicitly.",
             field=field,
-            details={"value": value},
+            details={"value": _shown_text(value)},
             remedy="Use Money.of(text, currency), which parses strings.",
         )
     else:
         raise InvalidAmountError(
             f"An amount is a Decimal or an int, not {type(value).__name__}.",
             field=field,
-            details={"value": repr(value)},
+            details={"value": _shown_text(repr(value))},
         )
     if not result.is_finite():
         raise InvalidAmountError(
-            f"{value!r} is not a finite number.", field=field, details={"value": str(value)}
+            f"{_shown(result)} is not a finite number.",
+            field=field,
+            details={"value": _shown(result)},
         )
     return result
 
 
-def _too_large(value: object, currency: str, field: str = "amount") -> InvalidAmountError:
-    return InvalidAmountError(
-        f"{value} {currency} is too large: it needs more than {MAX_DIGITS} digits.",
+def _check_factor(value: Decimal | int, field: str, what: str) -> None:
+    """Refuse a finite factor, ratio or exact part outside the declared bounds.
+
+    Runs before any arithmetic and costs microseconds whatever the value: the exponent test
+    reads a field, and the digit test rounds once, without copying the digits.
+    """
+    if isinstance(value, int):
+        if -_INT_FACTOR_LIMIT < value < _INT_FACTOR_LIMIT:
+            return
+        problem = f"it has more than {MAX_FACTOR_DIGITS} digits"
+    else:
+        adjusted = value.adjusted()
+        if not -MAX_FACTOR_EXPONENT <= adjusted <= MAX_FACTOR_EXPONENT:
+            problem = f"its exponent, {adjusted}, is outside ±{MAX_FACTOR_EXPONENT}"
+        else:
+            try:
+                _FACTOR_DIGITS.plus(value)
+                return
+            except DecimalException:
+                problem = f"it has more than {MAX_FACTOR_DIGITS} digits"
+    shown = _shown(value)
+    raise FactorOutOfRangeError(
+        f"The {what} ({shown}) is out of range: {problem}.",
         field=field,
-        details={"value": str(value), "currency": currency, "max_digits": MAX_DIGITS},
+        details={
+            "value": shown,
+            "max_digits": MAX_FACTOR_DIGITS,
+            "max_exponent": MAX_FACTOR_EXPONENT,
+        },
+        remedy=(
+            f"A {what} has at most {MAX_FACTOR_DIGITS} digits and lies between "
+            f"1E-{MAX_FACTOR_EXPONENT} and 1E+{MAX_FACTOR_EXPONENT + 1} in size."
+        ),
     )
 
 
-def _quantize(value: Decimal, currency: str, exponent: Decimal, rounding: str) -> Decimal:
+def _too_large(value: str, currency: str, field: str = "amount") -> InvalidAmountError:
+    return InvalidAmountError(
+        f"{value} {currency} is too large: it needs more than {MAX_DIGITS} digits.",
+        field=field,
+        details={"value": value, "currency": currency, "max_digits": MAX_DIGITS},
+    )
+
+
+def _quantize(
+    value: Decimal, currency: str, exponent: Decimal, rounding: str, field: str = "amount"
+) -> Decimal:
     try:
         result = value.quantize(exponent, rounding=rounding, context=_ROUNDING)
     except DecimalException as exc:
-        raise _too_large(value, currency) from exc
+        raise _too_large(_shown(value), currency, field) from exc
     # A negative zero would print as "-0.00" and round-trip oddly; zero has no sign in money.
     return result if result else result.copy_abs()
 
 
-def _round_half_even_div(numerator: int, denominator: int) -> int:
-    """numerator / denominator (denominator > 0) rounded half-even, in exact integers."""
+def _check_rounding(rounding: object) -> str:
+    if not isinstance(rounding, str) or rounding not in _ROUNDING_MODES:
+        raise InvalidInputError(
+            f"{_shown_text(repr(rounding))} is not a decimal rounding mode.",
+            field="rounding",
+            details={"value": _shown_text(repr(rounding))},
+            remedy="Use a constant from the decimal module, such as ROUND_HALF_EVEN.",
+        )
+    return rounding
+
+
+def _divide_rounded(numerator: int, denominator: int, rounding: str) -> int:
+    """numerator / denominator (denominator > 0) rounded to an int by a decimal rounding mode,
+    in exact integers, so the result is right whatever the size of the operands."""
     quotient, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and quotient % 2 == 1):
-        quotient += 1
-    return quotient
+    if not remainder:
+        return quotient
+    # The exact value lies strictly between quotient and quotient + 1; decide which to take.
+    negative = numerator < 0
+    if rounding == ROUND_FLOOR:
+        up = False
+    elif rounding == ROUND_CEILING:
+        up = True
+    elif rounding == ROUND_DOWN:
+        up = negative
+    elif rounding == ROUND_UP:
+        up = not negative
+    elif rounding == ROUND_05UP:
+        # Away from zero only when rounding toward zero would leave a last digit of 0 or 5.
+        toward_zero = quotient + 1 if negative else quotient
+        away = toward_zero % 5 == 0
+        up = not away if negative else away
+    else:
+        twice = 2 * remainder
+        if twice != denominator:
+            up = twice > denominator
+        elif rounding == ROUND_HALF_UP:
+            up = not negative
+        elif rounding == ROUND_HALF_DOWN:
+            up = negative
+        else:
+            up = quotient % 2 == 1
+    return quotient + 1 if up else quotient
 
 
 @final
@@ -180,7 +408,7 @@ class Money:
 
     `Money(Decimal("1.5"), "USD").amount == Decimal("1.50")`. A float is refused, a string must go
     through `Money.of`, and an amount finer than the minor unit must be rounded on purpose with
-    `Money.rounded`. Amounts in different currencies never combine or compare.
+    `Money.rounded`. Amounts in different currencies never combine or compare. Zero is falsy.
     """
 
     amount: Decimal
@@ -191,10 +419,11 @@ class Money:
         value = _to_decimal(amount, field="amount", parse_str=False)
         exact = _quantize(value, currency, exponent, ROUND_HALF_EVEN)
         if exact != value:
+            shown = _shown(value)
             raise InvalidAmountError(
-                f"{value} has more decimals than {currency}'s {digits} minor-unit digits.",
+                f"{shown} has more decimals than {currency}'s {digits} minor-unit digits.",
                 field="amount",
-                details={"value": str(value), "currency": currency, "minor_unit_digits": digits},
+                details={"value": shown, "currency": currency, "minor_unit_digits": digits},
                 remedy="Round on purpose with Money.rounded(amount, currency, rounding=...).",
             )
         self.__attrs_init__(exact, currency)
@@ -212,7 +441,7 @@ class Money:
         try:
             amount = Decimal(units).scaleb(-digits, context=_EXACT)
         except DecimalException as exc:
-            raise _too_large(units, currency, field) from exc
+            raise _too_large(f"{_shown(units)} minor units of", currency, field) from exc
         return cls._trusted(amount, currency)
 
     # --- constructors -------------------------------------------------------------------------
@@ -224,8 +453,8 @@ class Money:
 
     @classmethod
     def zero(cls, currency: str) -> Money:
-        _, exponent = _lookup(currency)
-        return cls._trusted(exponent * 0, currency)
+        digits, _ = _lookup(currency)
+        return cls._trusted(Decimal((0, (0,), -digits)), currency)
 
     @classmethod
     def from_minor(cls, units: int, currency: str) -> Money:
@@ -236,7 +465,7 @@ class Money:
             raise InvalidAmountError(
                 f"Minor units are an int, not {type(units).__name__}.",
                 field="units",
-                details={"value": repr(units)},
+                details={"value": _shown_text(repr(units))},
             )
         return cls._from_units(units, currency, field="units")
 
@@ -248,16 +477,10 @@ class Money:
         rounding: str = ROUND_HALF_EVEN,
     ) -> Money:
         """`value` rounded to the currency's minor unit: `rounded("2.345", "USD")` is 2.34 USD."""
-        if rounding not in _ROUNDING_MODES:
-            raise InvalidInputError(
-                f"{rounding!r} is not a decimal rounding mode.",
-                field="rounding",
-                details={"value": repr(rounding)},
-                remedy="Use a constant from the decimal module, such as ROUND_HALF_EVEN.",
-            )
+        mode = _check_rounding(rounding)
         _, exponent = _lookup(currency)
         number = _to_decimal(value, field="amount", parse_str=True)
-        return cls._trusted(_quantize(number, currency, exponent, rounding), currency)
+        return cls._trusted(_quantize(number, currency, exponent, mode), currency)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Money:
@@ -266,7 +489,7 @@ class Money:
             raise InvalidInputError(
                 "Money is read from a mapping with 'amount' and 'currency'.",
                 field="money",
-                details={"value": repr(data)},
+                details={"value": _shown_text(repr(data))},
             )
         for key in ("amount", "currency"):
             if key not in data:
@@ -293,12 +516,20 @@ class Money:
     def is_positive(self) -> bool:
         return self.amount > 0
 
+    def __bool__(self) -> bool:
+        # Like a number, and like py-moneyed: `if balance:` reads "if there is a balance".
+        return bool(self.amount)
+
     def to_dict(self) -> dict[str, str]:
         """A JSON-ready form; the amount is a string so no float ever touches it."""
-        return {"amount": str(self.amount), "currency": self.currency}
+        return {"amount": _text(self.amount), "currency": self.currency}
 
     def format(self, locale: str = "en_US") -> str:
-        """The amount as a person in `locale` reads it: "$1,234.50", "1.234,50 $"."""
+        """The amount as a person in `locale` reads it: "$1,234.50", "1.234,50 $".
+
+        Every minor-unit digit is shown, never rounded away: CLDR would print HUF and IDR
+        without decimals, but "1,50 Ft" must not read as "2 Ft".
+        """
         try:
             # BCP 47 tags ("de-DE") are at least as common in callers' hands as POSIX ones.
             parsed = Locale.parse(locale, sep="-" if "-" in locale else "_")
@@ -306,13 +537,23 @@ class Money:
             raise InvalidInputError(
                 f"{locale!r} is not a known locale.", field="locale", details={"value": locale}
             ) from exc
-        return format_currency(self.amount, self.currency, locale=parsed)
+        digits, _ = _currency_info(self.currency)
+        # The locale's own pattern (symbol, grouping, sign), with ISO's decimals instead of
+        # CLDR's: a copy, since babel shares one pattern object per locale.
+        pattern = copy.copy(parsed.currency_formats["standard"])
+        pattern.frac_prec = (digits, digits)
+        with localcontext(_FORMATTING):
+            text: str = pattern.apply(
+                self.amount, parsed, currency=self.currency, currency_digits=False
+            )
+        return text
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency}"
+        return f"{_text(self.amount)} {self.currency}"
 
     def __repr__(self) -> str:
-        return f"Money({str(self.amount)!r}, {self.currency!r})"
+        # Evaluates back to an equal Money: the constructor refuses strings, Money.of takes them.
+        return f"Money.of({_text(self.amount)!r}, {self.currency!r})"
 
     # --- arithmetic ---------------------------------------------------------------------------
 
@@ -336,7 +577,9 @@ class Money:
         try:
             total = _EXACT.add(self.amount, other.amount)
         except DecimalException as exc:
-            raise _too_large(f"{self.amount} + {other.amount}", self.currency) from exc
+            raise _too_large(
+                f"{_text(self.amount)} + {_text(other.amount)}", self.currency
+            ) from exc
         return Money._trusted(total, self.currency)
 
     def __radd__(self, other: int) -> Money:
@@ -352,7 +595,9 @@ class Money:
         try:
             difference = _EXACT.subtract(self.amount, other.amount)
         except DecimalException as exc:
-            raise _too_large(f"{self.amount} - {other.amount}", self.currency) from exc
+            raise _too_large(
+                f"{_text(self.amount)} - {_text(other.amount)}", self.currency
+            ) from exc
         return Money._trusted(difference, self.currency)
 
     def __neg__(self) -> Money:
@@ -365,23 +610,28 @@ class Money:
         return Money._trusted(self.amount.copy_abs(), self.currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
-        """Scale by an int or Decimal, rounding the product half-even to the minor unit."""
+        """Scale by an int or Decimal, rounding the product half-even to the minor unit.
+
+        The factor is refused (`FactorOutOfRangeError`) past `MAX_FACTOR_DIGITS` digits or an
+        exponent of ±`MAX_FACTOR_EXPONENT`, before any arithmetic.
+        """
         if isinstance(factor, float):
             raise FloatAmountError(field="factor", details={"value": repr(factor)})
         if isinstance(factor, bool) or not isinstance(factor, int | Decimal):
             return NotImplemented
+        if isinstance(factor, Decimal) and not factor.is_finite():
+            raise InvalidInputError(
+                f"{_shown(factor)} is not a finite factor.",
+                field="factor",
+                details={"value": _shown(factor)},
+            )
+        _check_factor(factor, "factor", "factor")
         if isinstance(factor, int):
             units = self.minor_units * factor
         else:
-            if not factor.is_finite():
-                raise InvalidInputError(
-                    f"{factor} is not a finite factor.",
-                    field="factor",
-                    details={"value": str(factor)},
-                )
             # Integer arithmetic rounds exactly once, whatever the factor's precision.
             numerator, denominator = factor.as_integer_ratio()
-            units = _round_half_even_div(self.minor_units * numerator, denominator)
+            units = _divide_rounded(self.minor_units * numerator, denominator, ROUND_HALF_EVEN)
         return Money._from_units(units, self.currency)
 
     def __rmul__(self, factor: int | Decimal) -> Money:
@@ -411,6 +661,25 @@ class Money:
             return NotImplemented
         return self.amount >= self._compare_to(other, "compare")
 
+    # --- cash ---------------------------------------------------------------------------------
+
+    def round_to_cash(self, rounding: str = ROUND_HALF_UP) -> Money:
+        """The amount a cash payment settles, rounded to `cash_unit(currency)`: CHF 10.03 is
+        10.05, DKK 10.24 is 10.00, HUF 1 002.50 is 1 005.
+
+        Ties go up (away from zero) by default, as the published rules of the currencies where
+        a tie can happen say: Danmarks Nationalbank rounds .25 to .50 and .75 to 1, Sweden and
+        Norway round 50 öre/øre up. Pass another decimal rounding mode where a rule differs.
+        The result is still Money in minor units; ledgers keep the unrounded amount.
+        """
+        mode = _check_rounding(rounding)
+        step = _cash_units(self.currency)
+        if step == 1:
+            return self
+        return Money._from_units(
+            _divide_rounded(self.minor_units, step, mode) * step, self.currency
+        )
+
     # --- allocation ---------------------------------------------------------------------------
 
     def allocate(self, ratios: Sequence[Decimal | int]) -> tuple[Money, ...]:
@@ -418,7 +687,7 @@ class Money:
 
         Each part is its exact share rounded down to a minor unit; the units left over go one
         each to the parts with the largest remainders (the earlier part on a tie), so no part is
-        ever a whole minor unit away from its exact share.
+        ever a whole minor unit away from its exact share. Ratios are bounded like factors.
         """
         weights = _integer_weights(ratios)
         total_weight = sum(weights)
@@ -444,7 +713,7 @@ class Money:
             raise InvalidInputError(
                 f"Money splits into a positive whole number of parts, not {n!r}.",
                 field="n",
-                details={"value": repr(n)},
+                details={"value": _shown_text(repr(n))},
             )
         return self.allocate([1] * n)
 
@@ -455,7 +724,7 @@ def _integer_weights(ratios: Sequence[Decimal | int]) -> list[int]:
         raise InvalidRatiosError(
             "Ratios are a sequence of Decimals or ints.",
             field="ratios",
-            details={"value": repr(ratios)},
+            details={"value": _shown_text(repr(ratios))},
         )
     fractions: list[tuple[int, int]] = []
     for index, ratio in enumerate(ratios):
@@ -466,22 +735,88 @@ def _integer_weights(ratios: Sequence[Decimal | int]) -> list[int]:
             raise InvalidRatiosError(
                 f"A ratio is a Decimal or an int, not {type(ratio).__name__}.",
                 field=field,
-                details={"value": repr(ratio)},
+                details={"value": _shown_text(repr(ratio))},
             )
         if isinstance(ratio, Decimal) and not ratio.is_finite():
             raise InvalidRatiosError(
-                f"{ratio} is not a finite ratio.", field=field, details={"value": str(ratio)}
+                f"{_shown(ratio)} is not a finite ratio.",
+                field=field,
+                details={"value": _shown(ratio)},
             )
+        _check_factor(ratio, field, "ratio")
         if ratio < 0:
             raise InvalidRatiosError(
-                f"{ratio} is a negative ratio.", field=field, details={"value": str(ratio)}
+                f"{_shown(ratio)} is a negative ratio.",
+                field=field,
+                details={"value": _shown(ratio)},
             )
         fractions.append(ratio.as_integer_ratio())
     if not any(numerator for numerator, _ in fractions):
         raise InvalidRatiosError(
             "At least one ratio must be above zero.",
             field="ratios",
-            details={"value": [str(ratio) for ratio in ratios]},
+            details={"value": [_shown(ratio) for ratio in ratios]},
         )
     common = lcm(*(denominator for _, denominator in fractions))
     return [numerator * (common // denominator) for numerator, denominator in fractions]
+
+
+# --- apportioning -----------------------------------------------------------------------------
+
+
+def apportion(total: Money, exact_parts: Sequence[Decimal | int]) -> list[Money]:
+    """Round `exact_parts` (unrounded amounts in `total`'s currency) so that they add up to
+    `total` to the minor unit: a statement rounds its total once, then its lines.
+
+    Each part is rounded half-even; the minor units still missing (or over) go one each to the
+    parts that rounding moved furthest the other way, the earlier part on a tie, so the result
+    is deterministic and no part moves more than one minor unit from its rounded value. Parts
+    further from `total` than one unit each can mend are refused. Parts are bounded like
+    factors.
+    """
+    if not isinstance(total, Money):
+        raise InvalidInputError(
+            f"The total is Money, not {type(total).__name__}.",
+            field="total",
+            details={"value": _shown_text(repr(total))},
+        )
+    if isinstance(exact_parts, str | bytes) or not isinstance(exact_parts, Sequence):
+        raise InvalidInputError(
+            "The exact parts are a sequence of Decimals.",
+            field="exact_parts",
+            details={"value": _shown_text(repr(exact_parts))},
+        )
+    currency = total.currency
+    digits, exponent = _currency_info(currency)
+    exact: list[Decimal] = []
+    rounded: list[Money] = []
+    for index, part in enumerate(exact_parts):
+        field = f"exact_parts[{index}]"
+        value = _to_decimal(part, field=field, parse_str=False)
+        _check_factor(value, field, "exact part")
+        rounded.append(
+            Money._trusted(_quantize(value, currency, exponent, ROUND_HALF_EVEN, field), currency)
+        )
+        exact.append(value)
+    counts = [money.minor_units for money in rounded]
+    missing = total.minor_units - sum(counts)
+    if not missing:
+        return rounded
+    if abs(missing) > len(counts):
+        rounded_sum = Money._from_units(sum(counts), currency)
+        raise InvalidInputError(
+            f"The exact parts round to {rounded_sum}, too far from the total {total}: "
+            "apportioning moves each part by at most one minor unit.",
+            field="exact_parts",
+            details={"total": str(total), "parts_rounded": str(rounded_sum)},
+            remedy="Pass the parts whose sum the total was rounded from.",
+        )
+    step = 1 if missing > 0 else -1
+    # What each part lost to rounding, in minor units, counted in the direction we must move;
+    # Fractions keep it exact, and the factor bound keeps them a few hundred digits at most.
+    scale = 10**digits
+    lost = [(Fraction(p) * scale - count) * step for p, count in zip(exact, counts, strict=True)]
+    order = sorted(range(len(counts)), key=lambda index: (-lost[index], index))
+    for index in order[: abs(missing)]:
+        counts[index] += step
+    return [Money._from_units(count, currency) for count in counts]

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from babel.numbers import list_currencies
 from hypothesis import given
 from hypothesis import strategies as st
 
 from partnerkit.catalog.products import Product
-from partnerkit.money import Money
+from partnerkit.money import Money, currencies
 from partnerkit.serialization import from_json, structure, to_json, unstructure
 
-currencies = st.sampled_from(sorted(list_currencies()))
+# Every currency Money accepts: ISO 4217 codes that have a minor unit.
+currency_codes = st.sampled_from(sorted(currencies()))
 units = st.integers(min_value=-(10**20), max_value=10**20)
-moneys = st.builds(Money.from_minor, units, currencies)
+moneys = st.builds(Money.from_minor, units, currency_codes)
 instants = st.datetimes(
     min_value=datetime(1970, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive by contract
     max_value=datetime(2200, 1, 1),  # noqa: DTZ001

@@ -1,19 +1,46 @@
 import pickle
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from collections.abc import Callable
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Clamped,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    Subnormal,
+    Underflow,
+    localcontext,
+)
 from typing import Any
 
 import pytest
 
 from partnerkit.errors import (
     CurrencyMismatchError,
+    FactorOutOfRangeError,
     FloatAmountError,
     InvalidAmountError,
     InvalidInputError,
     InvalidRatiosError,
+    PartnerkitError,
     UnknownCurrencyError,
     ValidationError,
 )
-from partnerkit.money import MAX_DIGITS, Money, minor_unit_digits
+from partnerkit.money import (
+    MAX_DIGITS,
+    MAX_FACTOR_DIGITS,
+    MAX_FACTOR_EXPONENT,
+    Money,
+    apportion,
+    cash_unit,
+    minor_unit_digits,
+)
 
 
 def usd(text: str) -> Money:
@@ -354,7 +381,7 @@ def test_format_refuses_an_unknown_locale(locale: str) -> None:
 
 def test_str_and_repr() -> None:
     assert str(usd("12.5")) == "12.50 USD"
-    assert repr(usd("12.5")) == "Money('12.50', 'USD')"
+    assert repr(usd("12.5")) == "Money.of('12.50', 'USD')"
     assert str(Money(1000000, "JPY")) == "1000000 JPY"
     assert str(Money.of("0.001", "KWD")) == "0.001 KWD"
 
@@ -380,3 +407,335 @@ def test_money_is_immutable_and_picklable() -> None:
     with pytest.raises(AttributeError):
         money.amount = Decimal(2)  # type: ignore[misc]
     assert pickle.loads(pickle.dumps(money)) == money
+
+
+# --- truthiness and repr ----------------------------------------------------------------------
+
+
+def test_zero_is_falsy_and_any_other_amount_truthy() -> None:
+    # Like a number and like py-moneyed: `if balance:` reads "if there is a balance".
+    assert not Money.zero("USD")
+    assert not usd("0.00")
+    assert not Money.rounded("-0.001", "USD")
+    assert usd("0.01")
+    assert usd("-0.01")
+    assert Money(1, "JPY")
+
+
+@pytest.mark.parametrize(
+    "money",
+    [usd("1000"), usd("-0.05"), Money.zero("USD"), Money(7, "JPY"), Money.of("1.250", "IQD")],
+)
+def test_repr_evaluates_back_to_an_equal_money(money: Money) -> None:
+    again = eval(repr(money), {"Money": Money})
+    assert again == money
+    assert str(again.amount) == str(money.amount)
+
+
+def test_repr_reads_as_the_constructor_call() -> None:
+    assert repr(usd("1000")) == "Money.of('1000.00', 'USD')"
+    assert repr(Money.of("-1.5", "KWD")) == "Money.of('-1.500', 'KWD')"
+
+
+# --- cash rounding ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("currency", "unit"),
+    [
+        ("CHF", "0.05"),
+        ("CAD", "0.05"),
+        ("DKK", "0.50"),
+        ("MRU", "0.20"),
+        ("HUF", "5"),
+        ("SEK", "1"),
+        ("IDR", "1"),
+        ("IQD", "1"),
+        ("USD", "0.01"),
+        ("EUR", "0.01"),
+        ("JPY", "1"),
+        ("KWD", "0.001"),
+    ],
+)
+def test_cash_unit_comes_from_cldr_and_is_never_finer_than_the_minor_unit(
+    currency: str, unit: str
+) -> None:
+    assert cash_unit(currency) == Decimal(unit)
+    assert cash_unit(currency).as_tuple().exponent == -minor_unit_digits(currency)
+
+
+def test_cash_unit_refuses_an_unknown_currency() -> None:
+    with pytest.raises(UnknownCurrencyError):
+        cash_unit("ZZZ")
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "cash"),
+    [
+        ("10.03", "CHF", "10.05"),
+        ("10.02", "CHF", "10.00"),
+        ("10.07", "CHF", "10.05"),
+        ("10.08", "CHF", "10.10"),
+        ("10.24", "DKK", "10.00"),
+        ("10.25", "DKK", "10.50"),
+        ("10.74", "DKK", "10.50"),
+        ("10.75", "DKK", "11.00"),
+        ("-10.25", "DKK", "-10.50"),
+        ("10.49", "SEK", "10"),
+        ("10.50", "SEK", "11"),
+        ("1002.49", "HUF", "1000"),
+        ("1002.50", "HUF", "1005"),
+        ("1007.49", "HUF", "1005"),
+        ("0.10", "MRU", "0.20"),
+        ("12.345", "KWD", "12.345"),
+        ("12.34", "USD", "12.34"),
+    ],
+)
+def test_round_to_cash(amount: str, currency: str, cash: str) -> None:
+    result = Money.of(amount, currency).round_to_cash()
+    assert result == Money.of(cash, currency)
+    assert result.round_to_cash() == result
+
+
+def test_round_to_cash_ties_go_up_by_default_and_honour_another_mode() -> None:
+    assert Money.of("10.25", "DKK").round_to_cash() == Money.of("10.50", "DKK")
+    assert Money.of("10.25", "DKK").round_to_cash(ROUND_HALF_EVEN) == Money.of("10", "DKK")
+    assert Money.of("10.75", "DKK").round_to_cash(ROUND_HALF_EVEN) == Money.of("11", "DKK")
+    assert Money.of("10.01", "DKK").round_to_cash(ROUND_CEILING) == Money.of("10.50", "DKK")
+    assert Money.of("-10.01", "DKK").round_to_cash(ROUND_FLOOR) == Money.of("-10.50", "DKK")
+    assert Money.of("10.49", "DKK").round_to_cash(ROUND_DOWN) == Money.of("10", "DKK")
+
+
+def test_round_to_cash_refuses_an_unknown_mode() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        Money.of("1", "CHF").round_to_cash("NEAREST")
+    assert caught.value.details["field"] == "rounding"
+
+
+# --- bounded factors and ratios ---------------------------------------------------------------
+
+
+HOSTILE = [
+    pytest.param(Decimal("1E-10000000"), id="1E-10000000"),
+    pytest.param(Decimal("1E+10000000"), id="1E+10000000"),
+    pytest.param(Decimal("-1E+10000000"), id="-1E+10000000"),
+    pytest.param(Decimal(f"1E-{MAX_FACTOR_EXPONENT + 1}"), id="just-too-small"),
+    pytest.param(Decimal(f"1E+{MAX_FACTOR_EXPONENT + 1}"), id="just-too-large"),
+    pytest.param(Decimal("1." + "1" * MAX_FACTOR_DIGITS), id="one-digit-too-many"),
+    pytest.param(Decimal("1" * 1_000_000), id="a-million-digits"),
+]
+
+
+@pytest.mark.parametrize("factor", [*HOSTILE, pytest.param(Decimal("0E-10000000"), id="0E-1e7")])
+def test_a_factor_out_of_range_is_refused_before_any_arithmetic(factor: Decimal) -> None:
+    with pytest.raises(FactorOutOfRangeError) as caught:
+        usd("100") * factor
+    assert caught.value.code == "money.factor_out_of_range"
+    assert caught.value.details["field"] == "factor"
+    assert caught.value.details["max_digits"] == MAX_FACTOR_DIGITS
+    assert caught.value.details["max_exponent"] == MAX_FACTOR_EXPONENT
+    assert isinstance(caught.value, ValidationError)
+    # The message is for a person: it never spells out a million digits.
+    assert len(str(caught.value)) < 400
+    with pytest.raises(FactorOutOfRangeError):
+        factor * usd("100")  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "factor",
+    [
+        pytest.param(10**MAX_FACTOR_DIGITS, id="10**60"),
+        pytest.param(-(10**MAX_FACTOR_DIGITS), id="-10**60"),
+        pytest.param(10**5000, id="10**5000"),
+    ],
+)
+def test_an_int_factor_with_too_many_digits_is_refused(factor: int) -> None:
+    with pytest.raises(FactorOutOfRangeError) as caught:
+        usd("1") * factor
+    assert caught.value.details["field"] == "factor"
+    assert len(str(caught.value)) < 400
+
+
+@pytest.mark.parametrize(
+    "factor",
+    [
+        Decimal(f"1E-{MAX_FACTOR_EXPONENT}"),
+        Decimal(f"9E+{MAX_FACTOR_EXPONENT}"),
+        Decimal("0." + "3" * MAX_FACTOR_DIGITS),
+        Decimal(1) / Decimal(3),
+        10**MAX_FACTOR_DIGITS - 1,
+    ],
+)
+def test_a_factor_at_the_bounds_is_accepted(factor: Decimal | int) -> None:
+    assert Money.zero("USD") * factor == Money.zero("USD")
+    if factor < 1:
+        assert (usd("1") * factor).currency == "USD"
+
+
+def test_a_huge_factor_within_bounds_still_reports_a_typed_too_large() -> None:
+    with pytest.raises(InvalidAmountError) as caught:
+        usd("1") * Decimal(f"1E+{MAX_FACTOR_EXPONENT}")
+    assert caught.value.details["max_digits"] == MAX_DIGITS
+
+
+@pytest.mark.parametrize("ratio", HOSTILE)
+def test_a_ratio_out_of_range_is_refused_and_named(ratio: Decimal) -> None:
+    with pytest.raises(FactorOutOfRangeError) as caught:
+        usd("100").allocate([1, ratio])
+    assert caught.value.details["field"] == "ratios[1]"
+
+
+def test_the_exponent_bound_is_about_the_leading_digit() -> None:
+    # 1E-100 and 123E-102 both lead at 10^-100; the second has more digits, not a larger range.
+    assert usd("1") * Decimal(f"123E-{MAX_FACTOR_EXPONENT + 2}") == Money.zero("USD")
+    with pytest.raises(FactorOutOfRangeError):
+        usd("1") * Decimal(f"1E-{MAX_FACTOR_EXPONENT + 1}")
+
+
+# --- independence from the caller's decimal context -------------------------------------------
+
+
+def _everything() -> list[object]:
+    """One result of every Money operation, to compare inside and outside odd contexts."""
+    a, b = Money.of("1234567.89", "USD"), Money.of("0.05", "USD")
+    return [
+        Money.of("1234567.89", "USD"),
+        Money(Decimal("123456789012345678901234567890.12"), "USD"),
+        Money.rounded("2.345", "USD"),
+        Money.rounded(Decimal("98765.4321"), "JPY"),
+        Money.zero("KWD"),
+        Money.from_minor(123456789012345, "USD"),
+        a + b,
+        a - b,
+        -a,
+        a * 3,
+        a * Decimal("0.333333333333333333333333333333333"),
+        a.allocate([Decimal("0.3333333"), Decimal("0.6666667"), 1]),
+        a.split(7),
+        apportion(a, [Decimal("1234567.885"), Decimal("0.0049")]),
+        Money.of("10.25", "DKK").round_to_cash(),
+        a.minor_units,
+        a < b,
+        str(a),
+        repr(a),
+        a.to_dict(),
+        a.format("de_DE"),
+        Money.of("1.250", "IQD").format("en_US"),
+        bool(Money.zero("USD")),
+    ]
+
+
+def _odd_contexts() -> list[Callable[[], Any]]:
+    every = [Clamped, DivisionByZero, Inexact, InvalidOperation, Overflow, Rounded, Subnormal]
+    return [
+        lambda: localcontext(prec=4),
+        lambda: localcontext(prec=1, rounding=ROUND_FLOOR),
+        lambda: localcontext(prec=4, traps=[*every, Underflow]),
+        lambda: localcontext(traps=[]),
+        lambda: localcontext(capitals=0, Emax=10, Emin=-10),
+    ]
+
+
+@pytest.mark.parametrize("make_context", _odd_contexts())
+def test_every_operation_ignores_the_callers_decimal_context(
+    make_context: Callable[[], Any],
+) -> None:
+    expected = _everything()
+    with make_context():
+        assert _everything() == expected
+
+
+def test_format_inside_a_four_digit_context_is_exact() -> None:
+    with localcontext(prec=4):
+        assert Money.of("1234567.89", "USD").format("en_US") == "$1,234,567.89"
+
+
+@pytest.mark.parametrize("make_context", _odd_contexts())
+def test_errors_stay_typed_in_any_context(make_context: Callable[[], Any]) -> None:
+    bad: list[Callable[[], object]] = [
+        lambda: Money.of("abc", "USD"),
+        lambda: Money.of("NaN", "USD"),
+        lambda: Money.of("1.001", "USD"),
+        lambda: Money.of("1e999999", "USD"),
+        lambda: usd("1") * Decimal("1E-10000000"),
+        lambda: usd("1").allocate([0]),
+    ]
+    with make_context():
+        for call in bad:
+            with pytest.raises(PartnerkitError):
+                call()
+
+
+# --- apportion --------------------------------------------------------------------------------
+
+
+def test_apportion_parts_add_up_to_the_total() -> None:
+    parts = [Decimal("0.333"), Decimal("0.333"), Decimal("0.334")]
+    assert apportion(usd("1.00"), parts) == [usd("0.33"), usd("0.33"), usd("0.34")]
+
+
+def test_apportion_gives_the_spare_unit_to_the_largest_remainder() -> None:
+    # 0.3349 lost 0.49 of a cent to rounding, 0.3341 only 0.41: the first gets the spare cent.
+    parts = [Decimal("0.3341"), Decimal("0.3349"), Decimal("0.3310")]
+    assert apportion(usd("1.00"), parts) == [usd("0.33"), usd("0.34"), usd("0.33")]
+
+
+def test_apportion_breaks_ties_by_position() -> None:
+    third = Decimal(1) / 3
+    assert apportion(usd("1.00"), [third] * 3) == [usd("0.34"), usd("0.33"), usd("0.33")]
+    assert apportion(usd("-1.00"), [-third] * 3) == [usd("-0.34"), usd("-0.33"), usd("-0.33")]
+
+
+def test_apportion_takes_a_unit_back_when_rounding_overshot() -> None:
+    # Each 0.125 rounds half-even to 0.12; the 0.135s round up to 0.14 and one must give back.
+    parts = [Decimal("0.135"), Decimal("0.135"), Decimal("0.13")]
+    assert sum(parts) == Decimal("0.400")
+    assert apportion(usd("0.40"), parts) == [usd("0.13"), usd("0.14"), usd("0.13")]
+
+
+def test_apportion_is_deterministic() -> None:
+    parts = [Decimal("1.005"), Decimal("2.005"), Decimal("3.005"), Decimal("0.985")]
+    first = apportion(usd("7.00"), parts)
+    assert all(apportion(usd("7.00"), parts) == first for _ in range(5))
+    assert sum(first, Money.zero("USD")) == usd("7.00")
+
+
+def test_apportion_keeps_already_exact_parts() -> None:
+    assert apportion(Money(10, "JPY"), [Decimal(3), 7]) == [Money(3, "JPY"), Money(7, "JPY")]
+    assert apportion(Money.zero("USD"), []) == []
+
+
+def test_apportion_refuses_parts_too_far_from_the_total() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        apportion(usd("10.00"), [Decimal(1), Decimal(1)])
+    assert caught.value.details["field"] == "exact_parts"
+    with pytest.raises(InvalidInputError):
+        apportion(usd("0.01"), [])
+
+
+@pytest.mark.parametrize(
+    ("parts", "error", "field"),
+    [
+        ([1.5], FloatAmountError, "exact_parts[0]"),
+        ([Decimal(1), "1"], InvalidAmountError, "exact_parts[1]"),
+        ([Decimal("NaN")], InvalidAmountError, "exact_parts[0]"),
+        ([Decimal("1E-10000000")], FactorOutOfRangeError, "exact_parts[0]"),
+        ("12", InvalidInputError, "exact_parts"),
+    ],
+)
+def test_apportion_refuses_bad_parts(parts: Any, error: type[ValidationError], field: str) -> None:
+    with pytest.raises(error) as caught:
+        apportion(usd("1"), parts)
+    assert caught.value.details["field"] == field
+
+
+def test_apportion_refuses_a_total_that_is_not_money() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        apportion(Decimal(1), [Decimal(1)])  # type: ignore[arg-type]
+    assert caught.value.details["field"] == "total"
+
+
+def test_apportion_is_still_importable_from_commissions() -> None:
+    from partnerkit.mapping import commissions
+
+    assert commissions.apportion is apportion

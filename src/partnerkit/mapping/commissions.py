@@ -25,7 +25,7 @@ from partnerkit.mapping.errors import (
 from partnerkit.mapping.events import CommissionBooked
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval, start_of_day
-from partnerkit.money import Money
+from partnerkit.money import Money, apportion
 from partnerkit.runtime import Runtime
 
 __all__ = ["CommissionStatement", "CommissionsService", "StatementLine", "apportion"]
@@ -53,21 +53,6 @@ class CommissionStatement:
     end: date
     lines: tuple[StatementLine, ...]
     totals: tuple[Money, ...]
-
-
-def apportion(total: Money, exact_parts: list[Decimal]) -> list[Money]:
-    """Round each exact part to the currency and hand the rounding difference out one minor
-    unit at a time (largest remainder first), so the parts add up to `total` to the cent."""
-    rounded = [Money.rounded(p, total.currency) for p in exact_parts]
-    diff_units = total.minor_units - sum(m.minor_units for m in rounded)
-    step = 1 if diff_units > 0 else -1
-    # Which parts lost the most to rounding (in the direction we must move)?
-    residual = [(p - r.amount) * step for p, r in zip(exact_parts, rounded, strict=True)]
-    order = sorted(range(len(exact_parts)), key=lambda i: (-residual[i], i))
-    units = [m.minor_units for m in rounded]
-    for i in order[: abs(diff_units)]:
-        units[i] += step
-    return [Money.from_minor(u, total.currency) for u in units]
 
 
 class CommissionsService:
