@@ -1,20 +1,21 @@
 """partnerkit: the partner-channel and self-service-billing domain as a library.
 
-Start with `partnerkit.connect(url)`; docs/ holds the tutorials and the reference.
+Start with `partnerkit.connect(url)`; docs/ holds the tutorials and the reference. The names
+below, and the modules in `partnerkit._surface.PUBLIC_MODULES`, are the public surface.
 """
 
 from __future__ import annotations
 
+from partnerkit.access import Principal, Role
+from partnerkit.backends.memory import MemoryBackend
 from partnerkit.catalog.products import Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
-from partnerkit.customers.accounts import (
-    ContactPerson,
-    Customer,
-    CustomerUser,
-    Edition,
-    ProductPlan,
-)
+from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
+from partnerkit.customers.accounts import ContactPerson, Customer, CustomerUser
+from partnerkit.customers.plans import Edition, ProductPlan
 from partnerkit.errors import (
+    ConcurrencyError,
+    ConfigurationError,
     ConflictError,
     FeatureDisabledError,
     InvalidTransitionError,
@@ -22,59 +23,115 @@ from partnerkit.errors import (
     PartnerkitError,
     PaymentError,
     PermissionDeniedError,
+    StorageError,
     ValidationError,
 )
-from partnerkit.events import DomainEvent, Email, OutboxMessage, RetryPolicy
+from partnerkit.events import (
+    DomainEvent,
+    Email,
+    Event,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+    RetryPolicy,
+)
 from partnerkit.gateways.mailer import FakeMailer, InMemoryMailer
 from partnerkit.kit import DueReport, Kit, connect
+from partnerkit.mapping.adding import AddCase, AddDecision, AddResult, decide_add
+from partnerkit.mapping.channels import SignupLinkToken
 from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
+from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
+from partnerkit.mapping.commissions import CommissionStatement, StatementLine
+from partnerkit.mapping.history import PartnerCustomer
 from partnerkit.mapping.partners import (
+    DirectoryEntry,
     Partner,
     PartnerCode,
     PartnerCodeStatus,
     PartnerKind,
     PartnerStatus,
 )
+from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
+from partnerkit.mapping.tracking import TrackingEntry
+from partnerkit.mapping.transfers import TransferDecision, decide_transfer
 from partnerkit.money import Money
+from partnerkit.serialization import from_dict, from_json, to_dict, to_json
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AddCase",
+    "AddDecision",
+    "AddResult",
+    "Channel",
     "Clock",
     "CodeAdvice",
+    "CommissionEntry",
+    "CommissionPlan",
+    "CommissionStatement",
+    "ConcurrencyError",
+    "ConfigurationError",
+    "Confirmation",
     "ConflictError",
+    "ConsentKind",
+    "ConsentRequest",
+    "ConsentStatus",
     "ContactPerson",
     "Customer",
     "CustomerUser",
+    "DirectoryEntry",
     "DomainEvent",
     "DueReport",
     "Edition",
     "Email",
+    "EntryKind",
+    "Event",
     "FakeMailer",
     "FeatureDisabledError",
     "InMemoryMailer",
     "InvalidTransitionError",
     "Kit",
+    "MappingInterval",
+    "MappingPolicy",
+    "MappingStatus",
+    "MemoryBackend",
+    "MessageKind",
+    "MessageStatus",
     "Money",
     "NotFoundError",
     "OutboxMessage",
     "Partner",
     "PartnerCode",
     "PartnerCodeStatus",
+    "PartnerCustomer",
     "PartnerKind",
     "PartnerStatus",
     "PartnerkitError",
     "PaymentError",
     "PermissionDeniedError",
+    "Principal",
     "Product",
     "ProductPlan",
     "RetryPolicy",
+    "Role",
+    "SignupLinkToken",
     "SimulatedClock",
+    "StatementLine",
+    "StorageError",
     "SystemClock",
+    "TrackingEntry",
+    "TransferDecision",
     "ValidationError",
     "__version__",
     "advise_code",
     "canonical_key",
     "connect",
+    "decide_add",
+    "decide_transfer",
+    "from_dict",
+    "from_json",
+    "to_dict",
+    "to_json",
     "validate_code",
 ]

@@ -57,6 +57,8 @@ class ConsentStatus(enum.StrEnum):
 
 @attrs.frozen
 class Confirmation:
+    """One person's confirmation of a request: who, and when."""
+
     by: str
     at: datetime
 

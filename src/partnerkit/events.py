@@ -104,6 +104,8 @@ class MessageStatus(enum.StrEnum):
 
 @attrs.frozen
 class OutboxMessage:
+    """An email or an event waiting for delivery, delivered, or dead after its retries."""
+
     id: str
     kind: MessageKind
     topic: str

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import partnerkit
 
@@ -63,3 +65,36 @@ def test_every_module_declares_a_complete_all() -> None:
         if missing:
             incomplete[name] = missing
     assert not incomplete, f"public names missing from __all__: {incomplete}"
+
+
+API_PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "api.md"
+
+
+def test_the_api_page_renders_exactly_the_public_surface() -> None:
+    from partnerkit._surface import PUBLIC_MODULES
+
+    targets = re.findall(r"^::: (\S+)$", API_PAGE.read_text(encoding="utf-8"), flags=re.M)
+    assert len(targets) == len(set(targets)), "a target is rendered twice"
+    names = {f"partnerkit.{name}" for name in partnerkit.__all__ if name != "__version__"}
+    modules = set(PUBLIC_MODULES) - {"partnerkit"}
+    assert set(targets) == names | modules, {
+        "not rendered": sorted((names | modules) - set(targets)),
+        "not public": sorted(set(targets) - names - modules),
+    }
+
+
+def test_every_public_module_imports_and_every_name_has_a_docstring() -> None:
+    import importlib
+    import inspect
+
+    from partnerkit._surface import PUBLIC_MODULES
+
+    undocumented = []
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        assert module.__doc__, f"{module_name} has no docstring"
+        for item in module.__all__:
+            value = getattr(module, item)
+            if (inspect.isclass(value) or inspect.isfunction(value)) and not inspect.getdoc(value):
+                undocumented.append(f"{module_name}.{item}")
+    assert not undocumented, f"public names without a docstring: {undocumented}"

@@ -21,6 +21,8 @@ Association = Callable[[UnitOfWork, str, str], bool]
 
 
 class Guard:
+    """Decides what a principal may see and change; the checks every package calls."""
+
     def __init__(self) -> None:
         self._associations: list[tuple[str, Association]] = []
 

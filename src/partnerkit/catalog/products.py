@@ -20,6 +20,8 @@ __all__ = ["CatalogService", "Product"]
 
 @attrs.frozen
 class Product:
+    """A product of the catalog, addressed by its stable key ("crm")."""
+
     key: str
     name: str
     created_at: datetime

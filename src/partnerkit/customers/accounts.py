@@ -36,6 +36,8 @@ __all__ = [
 
 @attrs.frozen
 class CustomerUser:
+    """A user of the account; admins may tag partners, confirm transfers and manage users."""
+
     email: str
     name: str
     is_admin: bool = False
@@ -43,6 +45,8 @@ class CustomerUser:
 
 @attrs.frozen
 class ContactPerson:
+    """A person to contact at the account; one of them may be the primary contact."""
+
     name: str
     email: str
     phone: str | None = None
@@ -51,6 +55,8 @@ class ContactPerson:
 
 @attrs.frozen
 class Customer:
+    """A customer account: the organisation, its email domains, users, contacts and plans."""
+
     id: str
     name: str
     created_at: datetime

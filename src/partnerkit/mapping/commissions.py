@@ -35,6 +35,8 @@ _HUNDRED = Decimal(100)
 
 @attrs.frozen
 class StatementLine:
+    """A statement's line: one customer and product, its base, commission and entry count."""
+
     customer_id: str
     product: str
     currency: str

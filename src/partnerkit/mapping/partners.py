@@ -75,6 +75,8 @@ class PartnerCodeStatus(enum.StrEnum):
 
 @attrs.frozen
 class Partner:
+    """A partner: a reseller, service partner or affiliate, with its regions and expertise."""
+
     id: str
     name: str
     email: str

@@ -23,6 +23,9 @@ __all__ = ["TrackingEntry", "TrackingService", "untrack"]
 
 @attrs.frozen
 class TrackingEntry:
+    """An email a partner tracks: the customer is not told, and moves to the partner's
+    customers when it tags the partner."""
+
     partner_id: str
     email: str
     customer_id: str
