@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from partnerkit.access import Principal, Role
 from partnerkit.backends.memory import MemoryBackend
-from partnerkit.catalog.products import Product
+from partnerkit.catalog.products import CatalogService, Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
 from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
-from partnerkit.customers.accounts import ContactPerson, Customer, CustomerUser
+from partnerkit.customers.accounts import ContactPerson, Customer, CustomersService, CustomerUser
 from partnerkit.customers.plans import Edition, ProductPlan
 from partnerkit.errors import (
     ConcurrencyError,
@@ -41,7 +41,7 @@ from partnerkit.mapping.adding import AddCase, AddDecision, AddResult, decide_ad
 from partnerkit.mapping.channels import SignupLinkToken
 from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
-from partnerkit.mapping.commissions import CommissionStatement, StatementLine
+from partnerkit.mapping.commissions import CommissionsService, CommissionStatement, StatementLine
 from partnerkit.mapping.history import PartnerCustomer
 from partnerkit.mapping.partners import (
     DirectoryEntry,
@@ -49,10 +49,12 @@ from partnerkit.mapping.partners import (
     PartnerCode,
     PartnerCodeStatus,
     PartnerKind,
+    PartnersService,
     PartnerStatus,
 )
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
+from partnerkit.mapping.service import MappingService
 from partnerkit.mapping.tracking import TrackingEntry
 from partnerkit.mapping.transfers import TransferDecision, decide_transfer
 from partnerkit.money import Money
@@ -64,12 +66,14 @@ __all__ = [
     "AddCase",
     "AddDecision",
     "AddResult",
+    "CatalogService",
     "Channel",
     "Clock",
     "CodeAdvice",
     "CommissionEntry",
     "CommissionPlan",
     "CommissionStatement",
+    "CommissionsService",
     "ConcurrencyError",
     "ConfigurationError",
     "Confirmation",
@@ -80,6 +84,7 @@ __all__ = [
     "ContactPerson",
     "Customer",
     "CustomerUser",
+    "CustomersService",
     "DirectoryEntry",
     "DomainEvent",
     "DueReport",
@@ -94,6 +99,7 @@ __all__ = [
     "Kit",
     "MappingInterval",
     "MappingPolicy",
+    "MappingService",
     "MappingStatus",
     "MemoryBackend",
     "MessageKind",
@@ -108,6 +114,7 @@ __all__ = [
     "PartnerKind",
     "PartnerStatus",
     "PartnerkitError",
+    "PartnersService",
     "PaymentError",
     "PermissionDeniedError",
     "Principal",

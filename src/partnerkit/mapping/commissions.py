@@ -58,6 +58,9 @@ class CommissionStatement:
 
 
 class CommissionsService:
+    """`kit.commissions`: commission plans per partner, the ledger of accruals and reversals,
+    and statements that add up to the cent."""
+
     def __init__(self, runtime: Runtime[MappingStore]) -> None:
         self._rt = runtime
 
