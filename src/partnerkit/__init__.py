@@ -5,6 +5,7 @@ Start with `partnerkit.connect(url)`; docs/ holds the tutorials and the referenc
 
 from __future__ import annotations
 
+from partnerkit.access import Principal, Role
 from partnerkit.catalog.products import Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
 from partnerkit.customers.accounts import (
@@ -66,9 +67,11 @@ __all__ = [
     "PartnerkitError",
     "PaymentError",
     "PermissionDeniedError",
+    "Principal",
     "Product",
     "ProductPlan",
     "RetryPolicy",
+    "Role",
     "SimulatedClock",
     "SystemClock",
     "ValidationError",

@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 
 from partnerkit import validate
+from partnerkit.access import Principal
 from partnerkit.clock import ensure_aware_utc
 from partnerkit.errors import FloatAmountError, InvalidInputError
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
@@ -23,6 +24,7 @@ from partnerkit.mapping.errors import (
     PartnerNotFoundError,
 )
 from partnerkit.mapping.events import CommissionBooked
+from partnerkit.mapping.partners import unseen_partner
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval, start_of_day
 from partnerkit.money import Money
@@ -75,10 +77,16 @@ class CommissionsService:
         self._rt = runtime
 
     def set_plan(
-        self, partner_id: str, *, rate: Decimal | int | str, limit_months: int | None = None
+        self,
+        partner_id: str,
+        *,
+        rate: Decimal | int | str,
+        limit_months: int | None = None,
+        actor: Principal,
     ) -> CommissionPlan:
-        """Give a partner its commission plan: `rate` percent of each collected transaction,
-        for at most `limit_months` after a mapping starts (None: while of record)."""
+        """Give a partner its commission plan (staff): `rate` percent of each collected
+        transaction, for at most `limit_months` after a mapping starts (None: while of record)."""
+        self._rt.guard.require_staff(actor, "set a commission plan")
         percent = _rate(rate)
         if limit_months is not None and (
             isinstance(limit_months, bool) or not isinstance(limit_months, int) or limit_months < 1
@@ -100,7 +108,9 @@ class CommissionsService:
             uow.commission_plans.put(plan)
         return plan
 
-    def plan(self, partner_id: str) -> CommissionPlan | None:
+    def plan(self, partner_id: str, *, actor: Principal) -> CommissionPlan | None:
+        """The partner's plan, for the partner itself, staff and the system."""
+        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
             return uow.commission_plans.get(partner_id)
 
@@ -112,12 +122,15 @@ class CommissionsService:
         transaction_id: str,
         amount: Money,
         occurred_at: datetime,
+        actor: Principal,
     ) -> CommissionEntry | None:
-        """Book commission on a collected transaction for the partner whose window covers it.
+        """Book commission on a collected transaction for the partner whose window covers it
+        (the system, from a payment, or staff).
 
         Returns None when no partner earns on it (no mapping then, or no plan). Booking the
         same transaction again returns the first entry; with other figures it is refused.
         """
+        self._rt.guard.require_staff(actor, "book commission")
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         money = _money(amount)
         when = _instant(occurred_at)
@@ -160,9 +173,12 @@ class CommissionsService:
         transaction_id: str,
         occurred_at: datetime,
         amount: Money | None = None,
+        actor: Principal,
     ) -> CommissionEntry:
-        """A refund of a booked transaction: a negative entry for the partner who earned the
-        original, at the original rate (all of it, or `amount` of it). Nothing is deleted."""
+        """A refund of a booked transaction (the system or staff): a negative entry for the
+        partner who earned the original, at the original rate (all of it, or `amount` of it).
+        Nothing is deleted."""
+        self._rt.guard.require_staff(actor, "book a commission reversal")
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         when = _instant(occurred_at)
         if when > self._rt.now():
@@ -210,12 +226,18 @@ class CommissionsService:
             self._rt.publish(uow, _booked(entry))
         return entry
 
-    def entries(self, partner_id: str) -> list[CommissionEntry]:
+    def entries(self, partner_id: str, *, actor: Principal) -> list[CommissionEntry]:
+        """The partner's ledger, for the partner itself, staff and the system."""
+        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
             return uow.commissions.for_partner(partner_id)
 
-    def statement(self, partner_id: str, start: date, end: date) -> CommissionStatement:
-        """Totals by customer and product for transactions from `start` to `end` inclusive."""
+    def statement(
+        self, partner_id: str, start: date, end: date, *, actor: Principal
+    ) -> CommissionStatement:
+        """Totals by customer and product for transactions from `start` to `end` inclusive,
+        for the partner itself, staff and the system."""
+        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         first = validate.as_date(start, "start")
         last = validate.as_date(end, "end")
         if last < first:
