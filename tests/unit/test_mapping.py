@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 import partnerkit as pk
+from partnerkit.access import NotAPartyError
 from partnerkit.consent import ConsentKind, ConsentStatus
 from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
@@ -26,11 +27,15 @@ from partnerkit.mapping.errors import (
     PartnerDeactivatedError,
     ProductNotAuthorisedError,
     SamePartnerError,
+    SignupLinkExpiredError,
+    SignupLinkRevokedError,
     TransferPendingError,
     TransferRequiredError,
     UnknownCodeError,
 )
+from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.records import Channel, MappingStatus
+from partnerkit.secrets import hash_token, is_secret_ref
 
 #: The partner team: sets up the catalog, partners and accounts the tests act on.
 STAFF = pk.Principal.staff("team@vendor.example")
@@ -635,3 +640,180 @@ def test_explaining_is_not_activity_but_adding_is(
     assert kit.partners.get(zillium.id, actor=STAFF).last_active_at == zillium.last_active_at
     kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     assert kit.partners.get(zillium.id, actor=STAFF).last_active_at == START + timedelta(days=100)
+
+
+# --- who acts, and secrets never at rest (issue 7) --------------------------------------------
+
+
+def admin_of(customer: pk.Customer) -> pk.Principal:
+    return pk.Principal.customer_user(customer.id, ADMIN)
+
+
+def user_of(partner: pk.Partner) -> pk.Principal:
+    return pk.Principal.partner_user(partner.id, partner.email)
+
+
+def test_a_consent_token_is_derived_at_delivery_and_stored_nowhere(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    paid_days_ago(kit, acme, 45)
+    result = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    assert result.request is not None
+    token = token_in(kit, "mapping.approval_requested")
+    # The request keeps the token's hash; the queued email, a reference to derive it again.
+    assert result.request.token_hash == hash_token(token)
+    [queued] = kit.outbox(topic="mapping.approval_requested")
+    assert is_secret_ref(queued.payload["context"]["token"])
+    everything = repr((kit.outbox(), kit.mapping.pending_requests(actor=STAFF)))
+    assert token not in everything
+    # The mailer got the real token, which shows nowhere in a repr either.
+    mailer = kit.mailer
+    assert isinstance(mailer, pk.InMemoryMailer)
+    assert token not in repr(mailer.sent)
+    kit.mapping.confirm(token, actor=admin_of(acme))
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is not None
+
+
+def test_the_transfer_confirmation_goes_to_every_admin(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.customers.set_admin(acme.id, "bob@acme.example", True, actor=admin_of(acme))
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    mailer = kit.mailer
+    assert isinstance(mailer, pk.InMemoryMailer)
+    for admin in (ADMIN, "bob@acme.example"):
+        assert [e.template for e in mailer.to(admin)] == ["mapping.transfer_requested"]
+    # Bob did not ask, and may confirm: the account's admins decide together.
+    bob = pk.Principal.customer_user(acme.id, "bob@acme.example")
+    token = mailer.to("bob@acme.example")[-1].context["token"]
+    confirmed = kit.mapping.confirm(token, actor=bob)
+    assert [c.by for c in confirmed.confirmations] == ["bob@acme.example"]
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == zillium.id  # type: ignore[union-attr]
+
+
+def test_only_an_admin_confirms_and_to_others_the_link_is_not_valid(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    paid_days_ago(kit, acme, 45)
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    token = token_in(kit, "mapping.approval_requested")
+    bob = pk.Principal.customer_user(acme.id, "bob@acme.example")
+    with pytest.raises(NotCustomerAdminError):
+        kit.mapping.confirm(token, actor=bob)
+    stranger = pk.Principal.customer_user("cus_other", "it@other.example")
+    for actor in (stranger, pk.Principal.partner_user("ptr_other", "ops@other.example")):
+        with pytest.raises(InvalidTokenError) as info:
+            kit.mapping.confirm(token, actor=actor)
+        assert info.value.message == "this confirmation link is not valid"
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
+
+
+def test_a_signup_link_token_is_kept_out_of_its_repr(kit: pk.Kit, zillium: pk.Partner) -> None:
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=user_of(zillium))
+    assert link.token not in repr(link)
+    assert link.expires_at == START + timedelta(days=365)
+
+
+def test_a_signup_link_expires_after_the_policy_period(
+    pk_clock: pk.SimulatedClock, pk_mailer: pk.InMemoryMailer
+) -> None:
+    kit = pk.connect(
+        "memory://",
+        clock=pk_clock,
+        mailer=pk_mailer,
+        policies=[MappingPolicy(signup_link_valid_days=10)],
+    )
+    kit.catalog.add_product("crm", name="CRM", actor=STAFF)
+    zillium = kit.partners.register(
+        name="Zillium", email="ops@zillium.example", expertise=["crm"], actor=STAFF
+    )
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=user_of(zillium))
+    assert link.expires_at == START + timedelta(days=10)
+    pk_clock.advance(days=10)
+    with pytest.raises(SignupLinkExpiredError) as info:
+        kit.mapping.sign_up(link.token, name="Globex", admin_email="it@globex.example")
+    assert info.value.code == "mapping.signup_link_expired"
+    assert info.value.details["expired_at"] == (START + timedelta(days=10)).isoformat()
+    assert kit.customers.customers(actor=STAFF) == []
+
+
+def test_a_revoked_signup_link_is_refused(kit: pk.Kit, zillium: pk.Partner) -> None:
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=user_of(zillium))
+    other = kit.mapping.signup_link(zillium.id, "crm", actor=user_of(zillium))
+    nimbus = pk.Principal.partner_user("ptr_nimbus", "hi@nimbus.example")
+    # Another partner cannot revoke it: to it the link is as unknown as a forged one.
+    for token in (link.token, "forged-token"):
+        with pytest.raises(InvalidTokenError) as info:
+            kit.mapping.revoke_signup_link(token, actor=nimbus)
+        assert info.value.message == "this sign-up link is not valid"
+    revoked = kit.mapping.revoke_signup_link(link.token, actor=user_of(zillium))
+    assert revoked.revoked_at == START
+    # By its hash too (staff, from a support ticket), and twice changes nothing.
+    again = kit.mapping.revoke_signup_link(hash_token(link.token), actor=STAFF)
+    assert again == revoked
+    with pytest.raises(SignupLinkRevokedError) as refused:
+        kit.mapping.sign_up(link.token, name="Globex", admin_email="it@globex.example")
+    assert refused.value.code == "mapping.signup_link_revoked"
+    # The partner's other links still work.
+    customer = kit.mapping.sign_up(other.token, name="Initech", admin_email="it@initech.example")
+    assert kit.mapping.partner_of_record(customer.id, "crm", actor=STAFF) is not None
+
+
+def test_cancelling_a_request_records_who_and_tells_the_other_parties(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    request = kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    # Nimbus would lose the customer: it cannot cancel the transfer away from it.
+    with pytest.raises(NotAPartyError) as info:
+        kit.mapping.cancel_request(request.id, actor=user_of(nimbus))
+    assert info.value.code == "access.not_a_party"
+    bob = pk.Principal.customer_user(acme.id, "bob@acme.example")
+    with pytest.raises(NotCustomerAdminError):
+        kit.mapping.cancel_request(request.id, actor=bob)
+    # Zillium, which would gain it, may decline.
+    cancelled = kit.mapping.cancel_request(request.id, actor=user_of(zillium))
+    assert cancelled.status is ConsentStatus.CANCELLED
+    assert (cancelled.closed_at, cancelled.cancelled_by) == (START, "ops@zillium.example")
+    assert kit.mapping.pending_requests(customer_id=acme.id, actor=admin_of(acme)) == []
+    told = [m.payload["to"] for m in kit.outbox(topic="mapping.request_cancelled")]
+    assert told == [ADMIN, "hi@nimbus.example"]
+    assert [m.topic for m in kit.outbox(topic="consent.transfer.cancelled")] == [
+        "consent.transfer.cancelled"
+    ]
+    with pytest.raises(InvalidTokenError):
+        kit.mapping.cancel_request(request.id, actor=STAFF)
+
+
+def test_a_partner_tracking_an_email_learns_no_account(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    entry = kit.mapping.track(zillium.id, "bob@acme.example", actor=user_of(zillium))
+    assert entry.customer_id is None
+    assert [
+        e.customer_id for e in kit.mapping.tracking_list(zillium.id, actor=user_of(zillium))
+    ] == [None]
+    # Tracking is Zillium's own note, not a tie the customer made: Acme stays out of sight.
+    assert kit.customers.customers(actor=user_of(zillium)) == []
+    with pytest.raises(pk.NotFoundError):
+        kit.customers.get(acme.id, actor=user_of(zillium))
+    # Once Acme tags Zillium, the tie is the customer's doing, and Zillium sees the account.
+    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    assert [c.id for c in kit.customers.customers(actor=user_of(zillium))] == [acme.id]
+
+
+def test_written_consent_evidence_is_for_the_partner_team(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    kit.mapping.record_written_consent(
+        acme.id, "crm", zillium.id, evidence="From: it@acme.example", actor=STAFF
+    )
+    for actor in (STAFF, pk.Principal.system()):
+        assert kit.mapping.history(acme.id, "crm", actor=actor)[-1].evidence is not None
+    for actor in (admin_of(acme), user_of(zillium)):
+        [_, moved] = kit.mapping.history(acme.id, "crm", actor=actor)
+        assert moved.evidence is None
+        current = kit.mapping.partner_of_record(acme.id, "crm", actor=actor)
+        assert current is not None and current.evidence is None
