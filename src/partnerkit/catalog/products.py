@@ -36,10 +36,10 @@ class CatalogService:
     def add_product(self, key: str, *, name: str, actor: Principal) -> Product:
         """Add a product to the catalog (staff or the system). Reading the catalog takes no
         actor: what is sold is public."""
-        self._rt.guard.require_staff(actor, "add a product")
         key = validate.key(key, "key")
         name = validate.text(name, "name")
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "add a product")
             if uow.products.get(key) is not None:
                 raise ProductTakenError(
                     f"a product with key {key!r} already exists", details={"key": key}

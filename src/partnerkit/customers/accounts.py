@@ -107,8 +107,8 @@ class CustomersService:
         actor: Principal,
     ) -> Customer:
         """Create an account whose first user is its admin and primary contact (staff)."""
-        self._rt.guard.require_staff(actor, "create a customer account")
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "create a customer account")
             return open_account(
                 self._rt,
                 uow,
@@ -127,9 +127,9 @@ class CustomersService:
     def find_by_user_email(self, email: str, *, actor: Principal) -> Customer | None:
         """The account a user's email belongs to: the partner team's look-up (a partner tracks
         an email instead, which tells it no more than whether the email is a user)."""
-        self._rt.guard.require_staff(actor, "look an account up by email")
         address = validate.email(email)
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_staff(actor, "look an account up by email")
             return uow.customers.get_by_user_email(address)
 
     def customers(self, *, actor: Principal) -> list[Customer]:
@@ -244,7 +244,6 @@ class CustomersService:
         Setting the edition it already has keeps the original date: 'paid since' must not
         move when a paid customer is saved again.
         """
-        self._rt.guard.require_staff(actor, "change a customer's plan")
         key = validate.key(product, "product")
         try:
             edition = Edition(edition)
@@ -252,6 +251,7 @@ class CustomersService:
             raise InvalidInputError("edition must be 'free' or 'paid'", field="edition") from None
         day = validate.as_date(since, "since") if since is not None else self._rt.today()
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "change a customer's plan")
             customer = load_customer(uow, customer_id)
             if uow.products.get(key) is None:
                 raise ProductNotFoundError(

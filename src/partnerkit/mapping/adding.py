@@ -153,8 +153,8 @@ class AddingService:
         """Which of the 000 seed's cases applies now, whether the customer must confirm, the
         commission window, and why; changes nothing. Raises what `add_customer` would. By the
         partner, staff or the system."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return self._check_add(uow, partner_id, customer_id, product)[3]
 
     def add_customer(
@@ -168,8 +168,8 @@ class AddingService:
         provisionally, and removed by `run_due` unless they upgrade within 3 months.
         """
         guard = self._rt.guard
-        principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow() as uow:
+            principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner, customer, key, decision = self._check_add(
                 uow, partner_id, customer_id, product
             )

@@ -112,9 +112,9 @@ class ChannelsService:
         """A sign-up link token for the partner's website (001 seed), for one product or, with
         None, for every product the partner works on. By the partner, staff or the system; it
         works for `MappingPolicy.signup_link_valid_days` unless revoked sooner."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         now = self._rt.now()
         with self._rt.uow() as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = acting_partner(uow, partner_id, now)
             if product is not None:
                 product = authorised_product(uow, partner, product)
@@ -222,9 +222,11 @@ class ChannelsService:
     ) -> Customer:
         """A partner sets up an account for someone who is not yet a user (001 seed). By the
         partner, staff or the system."""
-        principal = self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         address = validate.email(admin_email, "admin_email")
         with self._rt.uow() as uow:
+            principal = self._rt.guard.require_partner(
+                actor, partner_id, unseen_partner(partner_id)
+            )
             partner = acting_partner(uow, partner_id, self._rt.now())
             key = authorised_product(uow, partner, product)
             if uow.customers.get_by_user_email(address) is not None:

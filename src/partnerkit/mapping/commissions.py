@@ -86,7 +86,6 @@ class CommissionsService:
     ) -> CommissionPlan:
         """Give a partner its commission plan (staff): `rate` percent of each collected
         transaction, for at most `limit_months` after a mapping starts (None: while of record)."""
-        self._rt.guard.require_staff(actor, "set a commission plan")
         percent = _rate(rate)
         if limit_months is not None and (
             isinstance(limit_months, bool) or not isinstance(limit_months, int) or limit_months < 1
@@ -95,6 +94,7 @@ class CommissionsService:
                 "limit_months must be a whole number of months, at least 1", field="limit_months"
             )
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "set a commission plan")
             if uow.partners.get(partner_id) is None:
                 raise PartnerNotFoundError(f"no partner {partner_id!r}")
             current = uow.commission_plans.get(partner_id)
@@ -110,8 +110,8 @@ class CommissionsService:
 
     def plan(self, partner_id: str, *, actor: Principal) -> CommissionPlan | None:
         """The partner's plan, for the partner itself, staff and the system."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return uow.commission_plans.get(partner_id)
 
     def accrue(
@@ -130,7 +130,6 @@ class CommissionsService:
         Returns None when no partner earns on it (no mapping then, or no plan). Booking the
         same transaction again returns the first entry; with other figures it is refused.
         """
-        self._rt.guard.require_staff(actor, "book commission")
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         money = _money(amount)
         when = _instant(occurred_at)
@@ -142,6 +141,7 @@ class CommissionsService:
                 field="occurred_at",
             )
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "book commission")
             booked = uow.commissions.get_by_transaction(txn)
             if booked is not None:
                 return _same_or_conflict(booked, money, when)
@@ -178,7 +178,6 @@ class CommissionsService:
         """A refund of a booked transaction (the system or staff): a negative entry for the
         partner who earned the original, at the original rate (all of it, or `amount` of it).
         Nothing is deleted."""
-        self._rt.guard.require_staff(actor, "book a commission reversal")
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         when = _instant(occurred_at)
         if when > self._rt.now():
@@ -187,6 +186,7 @@ class CommissionsService:
                 field="occurred_at",
             )
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "book a commission reversal")
             original = uow.commissions.get_by_transaction(original_transaction_id)
             if original is None or original.kind is not EntryKind.ACCRUAL:
                 raise CommissionNotFoundError(
@@ -228,8 +228,8 @@ class CommissionsService:
 
     def entries(self, partner_id: str, *, actor: Principal) -> list[CommissionEntry]:
         """The partner's ledger, for the partner itself, staff and the system."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return uow.commissions.for_partner(partner_id)
 
     def statement(
@@ -237,12 +237,12 @@ class CommissionsService:
     ) -> CommissionStatement:
         """Totals by customer and product for transactions from `start` to `end` inclusive,
         for the partner itself, staff and the system."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         first = validate.as_date(start, "start")
         last = validate.as_date(end, "end")
         if last < first:
             raise InvalidInputError("end is before start", field="end")
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             if uow.partners.get(partner_id) is None:
                 raise PartnerNotFoundError(f"no partner {partner_id!r}")
             rows = uow.commissions.for_partner(

@@ -100,8 +100,8 @@ class HistoryService:
 
     def customers_of(self, partner_id: str, *, actor: Principal) -> list[PartnerCustomer]:
         """The partner's customer listing: every open mapping, oldest first."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)
             intervals = uow.records.open_for_partner(partner_id)
             names = uow.customers.names(sorted({i.customer_id for i in intervals}))

@@ -158,7 +158,6 @@ class PartnersService:
         """Register a partner (staff, or the system for a sign-up flow). `username` may be left
         out by the sign-up flow, but the partner cannot sign in to the portal until one is set
         (000 seed)."""
-        self._rt.guard.require_staff(actor, "register a partner")
         name = validate.text(name, "name")
         email = validate.email(email)
         uname = None if username is None else normalize_username(username)
@@ -175,6 +174,7 @@ class PartnersService:
         products = validate.texts(expertise, "expertise", validate.key)
         now = self._rt.now()
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "register a partner")
             for i, product in enumerate(products):
                 if uow.products.get(product) is None:
                     raise ProductNotFoundError(
@@ -204,21 +204,21 @@ class PartnersService:
     def get(self, partner_id: str, *, actor: Principal) -> Partner:
         """The partner's account: for its own users, staff and the system; to anyone else it
         is missing (the public `directory` shows what others may know)."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return load_partner(uow, partner_id)
 
     def partners(self, *, status: PartnerStatus | None = None, actor: Principal) -> list[Partner]:
         """Every partner account (staff and the system)."""
-        self._rt.guard.require_staff(actor, "list the partner accounts")
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_staff(actor, "list the partner accounts")
             return uow.partners.all(status=status)
 
     def set_username(self, partner_id: str, username: str, *, actor: Principal) -> Partner:
         """The remedy for UsernameRequiredError: give the account its portal username."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         uname = normalize_username(username)
         with self._rt.uow() as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = load_partner(uow, partner_id)
             holder = uow.partners.get_by_username(uname)
             if holder is not None and holder.id != partner.id:
@@ -262,9 +262,9 @@ class PartnersService:
     def deactivate(self, partner_id: str, *, reason: str, actor: Principal) -> Partner:
         """Deactivate an account (the partner team): it can no longer sign in, tag, add or
         track."""
-        operator = self._rt.guard.require_staff(actor, "deactivate a partner account")
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
+            operator = self._rt.guard.require_staff(actor, "deactivate a partner account")
             partner = load_partner(uow, partner_id)
             if not partner.is_active:
                 return partner
@@ -278,8 +278,8 @@ class PartnersService:
     def reactivate(self, partner_id: str, *, actor: Principal) -> Partner:
         """The partner team's answer to a reactivation request (000 seed). The clock of the
         inactivity rule restarts now."""
-        operator = self._rt.guard.require_staff(actor, "reactivate a partner account")
         with self._rt.uow() as uow:
+            operator = self._rt.guard.require_staff(actor, "reactivate a partner account")
             partner = load_partner(uow, partner_id)
             if partner.is_active:
                 return partner
@@ -345,10 +345,10 @@ class PartnersService:
         A partner holds one active code; `replace=True` retires the current one in the same
         transaction. Issuing the partner's own active code again returns it unchanged.
         """
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         display = validate_code(code)
         key = canonical_key(display)
         with self._rt.uow() as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = load_partner(uow, partner_id)
             require_active(partner)
             uow.partners.touch(partner.id, self._rt.now())
@@ -403,8 +403,8 @@ class PartnersService:
 
     def codes(self, partner_id: str, *, actor: Principal) -> list[PartnerCode]:
         """Every code the partner was issued, retired ones included."""
-        self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)
             return uow.codes.for_partner(partner_id)
 

@@ -62,9 +62,9 @@ class TrackingService:
         the customer. An unknown email is answered with what to do instead. By the partner,
         staff or the system."""
         guard = self._rt.guard
-        principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         address = validate.email(email)
         with self._rt.uow() as uow:
+            principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = acting_partner(uow, partner_id, self._rt.now())
             customer = uow.customers.get_by_user_email(address)
             if customer is None:
@@ -79,8 +79,8 @@ class TrackingService:
     def tracking_list(self, partner_id: str, *, actor: Principal) -> list[TrackedUser]:
         """The partner's tracking list, oldest first."""
         guard = self._rt.guard
-        principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
+            principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)
             entries = uow.tracking.for_partner(partner_id)
             visible = guard.visible_customers(

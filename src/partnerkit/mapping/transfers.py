@@ -365,9 +365,9 @@ class TransfersService:
         """
         guard = self._rt.guard
         principal = require_principal(actor)
-        if partner_id is not None:
-            guard.require_partner(principal, partner_id, unseen_partner(partner_id))
         with self._rt.uow(readonly=True) as uow:
+            if partner_id is not None:
+                guard.require_partner(principal, partner_id, unseen_partner(partner_id))
             if customer_id is not None:
                 guard.require_sight(uow, principal, customer_id, unseen_customer(customer_id))
             if not principal.is_staff_or_system:
@@ -465,9 +465,9 @@ class TransfersService:
         saying they wish to work with the partner, forwarded to the partner team, who record it
         here (staff only). The current mapping ends and the new one starts, with the evidence
         kept."""
-        operator = self._rt.guard.require_staff(actor, "record a customer's written consent")
         proof = validate.text(evidence, "evidence", max_length=10_000)
         with self._rt.uow() as uow:
+            operator = self._rt.guard.require_staff(actor, "record a customer's written consent")
             customer = load_customer(uow, customer_id)
             partner = load_partner(uow, partner_id)
             require_active(partner)
@@ -499,9 +499,9 @@ class TransfersService:
         self, customer_id: str, product: str, *, reason: str, actor: Principal
     ) -> MappingInterval:
         """End the current mapping (an operator action, staff only); the history keeps it."""
-        operator = self._rt.guard.require_staff(actor, "unmap a customer")
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
+            operator = self._rt.guard.require_staff(actor, "unmap a customer")
             current = uow.records.current(load_customer(uow, customer_id).id, product)
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
