@@ -36,9 +36,10 @@ def install(wiring: Wiring[MappingStore], *, customers: CustomersService) -> Par
     rules, its reaction to plan changes (a free customer's upgrade, 000 case 3), and the ties
     between partners and customers the guard decides with.
 
-    `customers` is the kit's accounts service; the mapping flows open accounts with the step it
-    uses itself (`customers.accounts.open_account`), inside their own unit of work, so they
-    hold no reference to it.
+    `customers`, the kit's accounts service, is not needed any more: the flows open accounts
+    with the step `kit.customers.create` uses (`customers.accounts.open_account`), inside their
+    own unit of work and after their own check of who may, since `create` itself is for staff.
+    The parameter stays until `Kit` stops passing it.
     """
     del customers
     policy = wiring.policy(MappingPolicy)
