@@ -27,7 +27,7 @@ def bench_partnerkit(path: Path, n: int, *, deliver_on_commit: bool) -> float:
     url = f"sqlite:///{path}"
     with pk.connect(url, deliver_on_commit=deliver_on_commit) as kit:
         kit.migrate()
-        kit.catalog.add_product("crm", name="CRM")
+        kit.catalog.add_product("crm", name="CRM", actor=pk.Principal.system())
         start = time.perf_counter()
         for i in range(n):
             p = kit.partners.register(
@@ -36,8 +36,9 @@ def bench_partnerkit(path: Path, n: int, *, deliver_on_commit: bool) -> float:
                 email=f"p{i}@example.com",
                 regions=["IN"],
                 expertise=["crm"],
+                actor=pk.Principal.system(),
             )
-            kit.partners.issue_code(p.id, f"PARTNER{code_for(i)}")
+            kit.partners.issue_code(p.id, f"PARTNER{code_for(i)}", actor=pk.Principal.system())
         return time.perf_counter() - start
 
 

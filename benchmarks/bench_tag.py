@@ -41,7 +41,7 @@ def bench_partnerkit(path: Path, n: int, *, deliver_on_commit: bool) -> float:
         kit.migrate()
         # Setup, not timed: one transaction, each call inside it in its own savepoint.
         with kit.transaction():
-            kit.catalog.add_product(PRODUCT, name="CRM")
+            kit.catalog.add_product(PRODUCT, name="CRM", actor=pk.Principal.system())
             for j in range(PARTNERS):
                 p = kit.partners.register(
                     name=f"Partner {j}",
@@ -49,15 +49,23 @@ def bench_partnerkit(path: Path, n: int, *, deliver_on_commit: bool) -> float:
                     email=f"p{j}@example.com",
                     regions=["IN"],
                     expertise=[PRODUCT],
+                    actor=pk.Principal.system(),
                 )
-                kit.partners.issue_code(p.id, CODES[j])
+                kit.partners.issue_code(p.id, CODES[j], actor=pk.Principal.system())
             customer_ids = [
-                kit.customers.create(name=f"Customer {i}", admin_email=admin_email(i)).id
+                kit.customers.create(
+                    name=f"Customer {i}", admin_email=admin_email(i), actor=pk.Principal.system()
+                ).id
                 for i in range(n)
             ]
         start = time.perf_counter()
         for i, customer_id in enumerate(customer_ids):
-            kit.mapping.tag_partner(customer_id, PRODUCT, CODES[i % PARTNERS], by=admin_email(i))
+            kit.mapping.tag_partner(
+                customer_id,
+                PRODUCT,
+                CODES[i % PARTNERS],
+                actor=pk.Principal.customer_user(customer_id, admin_email(i)),
+            )
         return time.perf_counter() - start
 
 

@@ -55,7 +55,7 @@ from partnerkit.mapping.partners import (
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
 from partnerkit.mapping.service import MappingService
-from partnerkit.mapping.tracking import TrackingEntry
+from partnerkit.mapping.tracking import TrackedUser, TrackingEntry
 from partnerkit.mapping.transfers import TransferDecision, decide_transfer
 from partnerkit.money import Money
 from partnerkit.serialization import from_dict, from_json, to_dict, to_json
@@ -127,6 +127,7 @@ __all__ = [
     "StatementLine",
     "StorageError",
     "SystemClock",
+    "TrackedUser",
     "TrackingEntry",
     "TransferDecision",
     "ValidationError",

@@ -13,17 +13,26 @@ import sys
 import textwrap
 from collections import Counter
 from collections.abc import Sequence
+from datetime import timedelta
 
 import partnerkit as pk
 from partnerkit.errors import ConfigurationError, InvalidInputError, PartnerkitError
 from partnerkit.kit import DEFAULT_URL
 from partnerkit.mapping.errors import (
     CodeTakenError,
+    CustomerMappedToAnotherPartnerError,
     NotCustomerAdminError,
     ProductNotAuthorisedError,
+    SignupLinkRevokedError,
     UsernameRequiredError,
 )
 from partnerkit.mapping.records import MappingInterval
+
+#: Who the tour acts as: the vendor's partner team for the vendor's own steps (catalog, partner
+#: accounts, customer accounts, plans), billing for payments, and each partner and customer
+#: for theirs (see _as_partner, _as_user).
+_TEAM = pk.Principal.staff("partner-team@vendor.example")
+_BILLING = pk.Principal.system("billing")
 
 __all__ = ["main"]
 
@@ -166,10 +175,18 @@ def _error_rows(exc: PartnerkitError) -> None:
         _row("what you can do", exc.remedy)
 
 
+def _as_partner(partner: pk.Partner) -> pk.Principal:
+    return pk.Principal.partner_user(partner.id, partner.email)
+
+
+def _as_user(customer: pk.Customer, email: str) -> pk.Principal:
+    return pk.Principal.customer_user(customer.id, email)
+
+
 def _find_partner(
     kit: pk.Kit, *, username: str | None = None, email: str | None = None
 ) -> pk.Partner | None:
-    for partner in kit.partners.partners():
+    for partner in kit.partners.partners(actor=_TEAM):
         if username is not None and partner.username == username:
             return partner
         if email is not None and partner.email == email:
@@ -179,7 +196,7 @@ def _find_partner(
 
 def _product(kit: pk.Kit, key: str, name: str) -> None:
     try:
-        product = kit.catalog.add_product(key, name=name)
+        product = kit.catalog.add_product(key, name=name, actor=_TEAM)
     except pk.ConflictError:
         product = kit.catalog.get_product(key)
         _row(product.key, product.name, _ALREADY)
@@ -208,6 +225,7 @@ def _partner(
         kind=kind,
         regions=regions,
         expertise=expertise,
+        actor=_TEAM,
     )
     _row("partner", f"{partner.name}, username {partner.username}", "(registered)")
     return partner
@@ -252,8 +270,8 @@ def _tour(url: str) -> int:
             _row(f"  {problem.rule}", problem.message)
         _row("suggestions", ", ".join(advice.suggestions))
 
-        held = {c.code for c in kit.partners.codes(zillium.id)}
-        code = kit.partners.issue_code(zillium.id, "ZILLIUMCorp")
+        held = {c.code for c in kit.partners.codes(zillium.id, actor=_as_partner(zillium))}
+        code = kit.partners.issue_code(zillium.id, "ZILLIUMCorp", actor=_as_partner(zillium))
         _row("issued", f"{code.code}, compared as {code.key!r}", _ALREADY if held else "(issued)")
 
         _section("Finding a partner by code")
@@ -272,7 +290,7 @@ def _tour(url: str) -> int:
         )
         _row("tries", "zilliumCORP")
         try:
-            kit.partners.issue_code(other.id, "zilliumCORP")
+            kit.partners.issue_code(other.id, "zilliumCORP", actor=_as_partner(other))
         except CodeTakenError as exc:
             _error_rows(exc)
         else:  # pragma: no cover - the rule above makes this unreachable
@@ -282,10 +300,10 @@ def _tour(url: str) -> int:
         nimbus = _sign_up_flow(kit)
 
         _section("A customer")
-        acme = kit.customers.find_by_user_email("it@acme.example")
+        acme = kit.customers.find_by_user_email("it@acme.example", actor=_TEAM)
         if acme is None:
             acme = kit.customers.create(
-                name="Acme", domain="acme.example", admin_email="it@acme.example"
+                name="Acme", domain="acme.example", admin_email="it@acme.example", actor=_TEAM
             )
             _row("customer", f"{acme.name}", "(created)")
         else:
@@ -293,7 +311,7 @@ def _tour(url: str) -> int:
         _row("admin", ", ".join(u.email for u in acme.admins))
         _row("domains", ", ".join(acme.domains))
         was_paid = (plan := acme.plan("crm")) is not None and plan.edition is pk.Edition.PAID
-        acme = kit.customers.set_plan(acme.id, "crm", pk.Edition.PAID)
+        acme = kit.customers.set_plan(acme.id, "crm", pk.Edition.PAID, actor=_TEAM)
         plan = acme.plan("crm")
         assert plan is not None
         _row(
@@ -303,7 +321,7 @@ def _tour(url: str) -> int:
         )
 
         _section("Mapping customers to partners (001 and 000 seeds)")
-        _mapping_tour(kit, zillium, nimbus, acme)
+        _mapping_tour(kit, zillium, nimbus, other, acme)
 
         _section("Outbox (every run on this database)")
         messages = kit.outbox()
@@ -326,6 +344,7 @@ def _sign_up_flow(kit: pk.Kit) -> pk.Partner:
             email=email,
             kind=pk.PartnerKind.SERVICE_PARTNER,
             expertise=["books"],
+            actor=_TEAM,
         )
         _row("partner", f"{partner.name}, signed up without a username", "(registered)")
     else:
@@ -336,7 +355,8 @@ def _sign_up_flow(kit: pk.Kit) -> pk.Partner:
             kit.partners.check_sign_in(email)
         except UsernameRequiredError as exc:
             _error_rows(exc)
-        partner = kit.partners.set_username(partner.id, "nimbus")
+        # The remedy's form, filled in by the partner: it acts for its own account.
+        partner = kit.partners.set_username(partner.id, "nimbus", actor=_as_partner(partner))
         _row("username set", str(partner.username))
     else:
         _row("username", f"{partner.username}, set on an earlier run", _ALREADY)
@@ -351,27 +371,43 @@ _ACME_ADMIN = "it@acme.example"
 _GLOBEX_ADMIN = "it@globex.example"
 
 
-def _mapping_tour(kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer) -> None:
+def _mapping_tour(
+    kit: pk.Kit,
+    zillium: pk.Partner,
+    nimbus: pk.Partner,
+    stranger: pk.Partner,
+    acme: pk.Customer,
+) -> None:
     _tag_a_partner(kit, acme)
     globex = _partner_adds_a_customer(kit, nimbus)
     _tracking_list(kit, zillium, globex)
+    _who_sees_what(kit, stranger, acme)
+    _signup_link_revoked(kit, zillium)
+    _asked_then_declined(kit, nimbus, acme)
     _commission_statement(kit, zillium, acme)
 
 
 def _partner_name(kit: pk.Kit, partner_id: str) -> str:
-    return kit.partners.get(partner_id).name
+    return kit.partners.get(partner_id, actor=_TEAM).name
 
 
 def _tag_a_partner(kit: pk.Kit, acme: pk.Customer) -> None:
     _row("customer", f"{acme.name}, admin {_ACME_ADMIN}")
     _row("tries", "dev@acme.example tags ZILLIUMCorp for crm (not an admin)")
     try:
-        kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="dev@acme.example")
+        kit.mapping.tag_partner(
+            acme.id,
+            "crm",
+            "ZILLIUMCorp",
+            actor=_as_user(acme, "dev@acme.example"),
+        )
     except NotCustomerAdminError as exc:
         _error_rows(exc)
-    before = kit.mapping.partner_of_record(acme.id, "crm")
+    before = kit.mapping.partner_of_record(acme.id, "crm", actor=_TEAM)
     if before is None:
-        interval = kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=_ACME_ADMIN)
+        interval = kit.mapping.tag_partner(
+            acme.id, "crm", "ZILLIUMCorp", actor=_as_user(acme, _ACME_ADMIN)
+        )
         note = "(tagged)"
     else:
         interval = before
@@ -385,20 +421,20 @@ def _tag_a_partner(kit: pk.Kit, acme: pk.Customer) -> None:
 
 
 def _partner_adds_a_customer(kit: pk.Kit, nimbus: pk.Partner) -> pk.Customer:
-    globex = kit.customers.find_by_user_email(_GLOBEX_ADMIN)
+    globex = kit.customers.find_by_user_email(_GLOBEX_ADMIN, actor=_TEAM)
     if globex is None:
-        globex = kit.customers.create(name="Globex", admin_email=_GLOBEX_ADMIN)
-        globex = kit.customers.set_plan(globex.id, "books", pk.Edition.FREE)
+        globex = kit.customers.create(name="Globex", admin_email=_GLOBEX_ADMIN, actor=_TEAM)
+        globex = kit.customers.set_plan(globex.id, "books", pk.Edition.FREE, actor=_TEAM)
         _row("customer", f"{globex.name}, free edition of books", "(created)")
     else:
         _row("customer", f"{globex.name}, free edition of books", _ALREADY)
     _row("partner adds", f"{nimbus.name} adds {globex.name} for books")
-    before = kit.mapping.partner_of_record(globex.id, "books")
+    before = kit.mapping.partner_of_record(globex.id, "books", actor=_TEAM)
     if before is not None:  # a rerun: explain_add would describe a new mapping made today
         _mapped_row(kit, before, _ALREADY)
         return globex
     try:
-        decision = kit.mapping.explain_add(nimbus.id, globex.id, "books")
+        decision = kit.mapping.explain_add(nimbus.id, globex.id, "books", actor=_as_partner(nimbus))
     except ProductNotAuthorisedError as exc:  # a database from an older tour: no expertise
         _error_rows(exc)
         return globex
@@ -406,7 +442,7 @@ def _partner_adds_a_customer(kit: pk.Kit, nimbus: pk.Partner) -> pk.Customer:
     _row("confirmation", "needed" if decision.needs_confirmation else "not needed")
     for reason in decision.reasons:
         _row("  why", reason)
-    result = kit.mapping.add_customer(nimbus.id, globex.id, "books")
+    result = kit.mapping.add_customer(nimbus.id, globex.id, "books", actor=_as_partner(nimbus))
     if result.interval is not None:
         _mapped_row(kit, result.interval, "(added)")
     else:  # pragma: no cover - Globex is free: no confirmation needed
@@ -423,44 +459,112 @@ def _mapped_row(kit: pk.Kit, interval: MappingInterval, note: str) -> None:
 
 def _tracking_list(kit: pk.Kit, zillium: pk.Partner, globex: pk.Customer) -> None:
     outbox_before = len(kit.outbox())
-    kit.mapping.track(zillium.id, _GLOBEX_ADMIN)
+    kit.mapping.track(zillium.id, _GLOBEX_ADMIN, actor=_as_partner(zillium))
     sent = len(kit.outbox()) - outbox_before
     _row("tracks", f"{zillium.name} tracks {_GLOBEX_ADMIN}")
     _row("emails sent", "none" if sent == 0 else str(sent))
-    _row("tracking list", ", ".join(e.email for e in kit.mapping.tracking_list(zillium.id)))
-    already = kit.mapping.partner_of_record(globex.id, "crm") is not None
-    kit.mapping.tag_partner(globex.id, "crm", "ZILLIUMCorp", by=_GLOBEX_ADMIN)
+    _row(
+        "tracking list",
+        ", ".join(
+            e.email for e in kit.mapping.tracking_list(zillium.id, actor=_as_partner(zillium))
+        ),
+    )
+    already = kit.mapping.partner_of_record(globex.id, "crm", actor=_TEAM) is not None
+    kit.mapping.tag_partner(globex.id, "crm", "ZILLIUMCorp", actor=_as_user(globex, _GLOBEX_ADMIN))
     _row("tags", f"{_GLOBEX_ADMIN} tags ZILLIUMCorp for crm", _ALREADY if already else "(tagged)")
-    tracked = kit.mapping.tracking_list(zillium.id)
+    tracked = kit.mapping.tracking_list(zillium.id, actor=_as_partner(zillium))
     _row("tracking list", ", ".join(e.email for e in tracked) or "empty: moved to the customers")
-    customers = kit.mapping.customers_of(zillium.id)
+    customers = kit.mapping.customers_of(zillium.id, actor=_as_partner(zillium))
     _row("customers", ", ".join(f"{c.customer_name} ({c.product})" for c in customers))
 
 
+def _who_sees_what(kit: pk.Kit, stranger: pk.Partner, acme: pk.Customer) -> None:
+    """A partner with no tie to Acme gets the answer a missing account gets, and tracking an
+    email tells it no account id."""
+    _row("looks up", f"{stranger.name} asks for the account of {acme.name} (no tie to it)")
+    try:
+        kit.customers.get(acme.id, actor=_as_partner(stranger))
+    except pk.NotFoundError as exc:
+        _row("error code", exc.code)
+        _row("same as", "the answer for an account that does not exist")
+    else:  # pragma: no cover - the guard makes this unreachable
+        _row("unexpected", "the account was shown")
+    entry = kit.mapping.track(stranger.id, _ACME_ADMIN, actor=_as_partner(stranger))
+    shown = "not shown" if entry.customer_id is None else "shown"
+    _row("tracks", f"{stranger.name} tracks {entry.email}: tracked, account id {shown}")
+
+
+def _signup_link_revoked(kit: pk.Kit, zillium: pk.Partner) -> None:
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=_as_partner(zillium))
+    # The token is the partner's secret: the tour never prints it.
+    masked = link.url("https://zillium.example/start").replace(link.token, "…")
+    _row("sign-up link", masked)
+    if link.expires_at is not None:
+        _row("valid until", f"{link.expires_at.date().isoformat()} (MappingPolicy)")
+    kit.mapping.revoke_signup_link(link.token, actor=_as_partner(zillium))
+    _row("revoked", f"by {zillium.name}")
+    _row("signs up", "a visitor opens the revoked link")
+    try:
+        kit.mapping.sign_up(link.token, name="Hooli", admin_email="it@hooli.example")
+    except SignupLinkRevokedError as exc:
+        _error_rows(exc)
+    else:  # pragma: no cover - a revoked link is refused
+        _row("unexpected", "the revoked link worked")
+
+
+def _asked_then_declined(kit: pk.Kit, nimbus: pk.Partner, acme: pk.Customer) -> None:
+    """000 case 1: a customer paid for a while is asked first; here its admin declines, and
+    the partner is told."""
+    paid_since = kit.today() - timedelta(days=60)
+    acme = kit.customers.set_plan(acme.id, "books", pk.Edition.PAID, since=paid_since, actor=_TEAM)
+    _row("asks", f"{nimbus.name} asks to be {acme.name}'s partner for books (paid 60+ days)")
+    try:
+        result = kit.mapping.add_customer(nimbus.id, acme.id, "books", actor=_as_partner(nimbus))
+    except (ProductNotAuthorisedError, CustomerMappedToAnotherPartnerError) as exc:
+        _error_rows(exc)  # a database from an older tour
+        return
+    if result.request is None:  # pragma: no cover - Acme has been paid for 60 days
+        return
+    admins = ", ".join(u.email for u in acme.admins)
+    _row("approval email", f"to every admin: {admins}")
+    kit.mapping.cancel_request(result.request.id, actor=_as_user(acme, _ACME_ADMIN))
+    _row("declines", f"{_ACME_ADMIN} cancels the request")
+    _row("told", f"{nimbus.name} ({nimbus.email}), by email")
+
+
 def _commission_statement(kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer) -> None:
-    plan = kit.commissions.plan(zillium.id)
+    plan = kit.commissions.plan(zillium.id, actor=_TEAM)
     if plan is None:
-        plan = kit.commissions.set_plan(zillium.id, rate=20)
+        plan = kit.commissions.set_plan(zillium.id, rate=20, actor=_TEAM)
         note = "(set)"
     else:
         note = _ALREADY
     _row("commission plan", f"{zillium.name} earns {plan.rate}% of collected payments", note)
-    interval = kit.mapping.partner_of_record(acme.id, "crm")
+    interval = kit.mapping.partner_of_record(acme.id, "crm", actor=_TEAM)
     if interval is None:  # pragma: no cover - _tag_a_partner mapped Acme above
         return
     # The payment is dated when the mapping started, so a rerun books the very same transaction.
     txn = f"tour-{acme.name.lower()}-crm-1"
-    booked = any(e.transaction_id == txn for e in kit.commissions.entries(zillium.id))
+    ledger = kit.commissions.entries(zillium.id, actor=_as_partner(zillium))
+    booked = any(e.transaction_id == txn for e in ledger)
     amount = pk.Money.of("100.00", "USD")
     kit.commissions.accrue(
-        acme.id, "crm", transaction_id=txn, amount=amount, occurred_at=interval.valid_from
+        acme.id,
+        "crm",
+        transaction_id=txn,
+        amount=amount,
+        occurred_at=interval.valid_from,
+        actor=_BILLING,
     )
     _row("payment", f"{acme.name} pays {amount} for crm", _ALREADY if booked else "(booked)")
     start = interval.valid_from.date()
-    statement = kit.commissions.statement(zillium.id, start, max(start, kit.today()))
+    statement = kit.commissions.statement(
+        zillium.id, start, max(start, kit.today()), actor=_as_partner(zillium)
+    )
     _row("statement", f"{zillium.name}, {statement.start} to {statement.end}")
     for line in statement.lines:
-        name = kit.customers.get(line.customer_id).name
+        # The partner reads the names of its own customers.
+        name = kit.customers.get(line.customer_id, actor=_as_partner(zillium)).name
         entries = f"{line.entries} {'entry' if line.entries == 1 else 'entries'}"
         _row("  line", f"{name} {line.product}: {line.commission} on {line.base} ({entries})")
     _row("  total", ", ".join(str(total) for total in statement.totals))

@@ -29,6 +29,9 @@ __all__ = [
 
 #: 32 random bytes: 256 bits, as the design asks of every confirmation token.
 TOKEN_BYTES = 32
+#: Where a cancelled request records who cancelled it (the request's context is free-form data,
+#: stored by every backend, so the record needs no column of its own).
+_CANCELLED_BY = "cancelled_by"
 
 
 def new_token() -> tuple[str, str]:
@@ -141,5 +144,13 @@ class ConsentRequest:
     def expire(self, now: datetime) -> ConsentRequest:
         return attrs.evolve(self, status=ConsentStatus.EXPIRED, closed_at=now)
 
-    def cancel(self, now: datetime) -> ConsentRequest:
-        return attrs.evolve(self, status=ConsentStatus.CANCELLED, closed_at=now)
+    def cancel(self, now: datetime, *, by: str | None = None) -> ConsentRequest:
+        """Withdrawn before it took effect; `by` (who withdrew it) is kept in the context."""
+        context = self.context if by is None else {**self.context, _CANCELLED_BY: by}
+        return attrs.evolve(self, status=ConsentStatus.CANCELLED, closed_at=now, context=context)
+
+    @property
+    def cancelled_by(self) -> str | None:
+        """Who cancelled the request, when it was cancelled by someone."""
+        by = self.context.get(_CANCELLED_BY)
+        return by if isinstance(by, str) else None

@@ -23,6 +23,9 @@ from partnerkit.mapping.commission_values import CommissionEntry
 from partnerkit.mapping.records import MappingInterval, MappingStatus, end_of_day
 from partnerkit.testing.plugin import START
 
+#: The partner team: sets up the catalog, partners and accounts the tests act on.
+STAFF = pk.Principal.staff("team@vendor.example")
+
 T = TypeVar("T")
 
 PRODUCTS = ("crm", "books")
@@ -57,7 +60,7 @@ class MappingMachine(RuleBasedStateMachine):
         self.mailer = pk.InMemoryMailer()
         self.kit = pk.connect("memory://", clock=self.clock, mailer=self.mailer)
         for product in PRODUCTS:
-            self.kit.catalog.add_product(product, name=product.upper())
+            self.kit.catalog.add_product(product, name=product.upper(), actor=STAFF)
         self.partners: list[pk.Partner] = []
         self.limits: dict[str, int | None] = {}
         for name, username, code, rate, limit in PARTNERS:
@@ -66,19 +69,23 @@ class MappingMachine(RuleBasedStateMachine):
                 username=username,
                 email=f"ops@{username}.example",
                 expertise=list(PRODUCTS),
+                actor=STAFF,
             )
-            self.kit.partners.issue_code(partner.id, code)
-            self.kit.commissions.set_plan(partner.id, rate=rate, limit_months=limit)
+            self.kit.partners.issue_code(partner.id, code, actor=STAFF)
+            self.kit.commissions.set_plan(partner.id, rate=rate, limit_months=limit, actor=STAFF)
             self.partners.append(partner)
             self.limits[partner.id] = limit
         self.customers: list[pk.Customer] = []
         for name in CUSTOMERS:
-            customer = self.kit.customers.create(name=name.title(), admin_email=admin_of(name))
-            self.kit.customers.add_user(customer.id, user_of(name), name="Bob")
+            customer = self.kit.customers.create(
+                name=name.title(), admin_email=admin_of(name), actor=STAFF
+            )
+            self.kit.customers.add_user(customer.id, user_of(name), name="Bob", actor=STAFF)
             self.customers.append(customer)
         #: token -> (request id, expires_at); `used` holds the tokens that took effect.
         self.tokens: dict[str, tuple[str, datetime]] = {}
         self.used: set[str] = set()
+        self.recipients: dict[str, pk.Principal] = {}
         self.mails_seen = 0
         #: Past instants to ask `partner_of_record` about (accrual times, plan dates).
         self.probes: list[datetime | date] = []
@@ -91,11 +98,13 @@ class MappingMachine(RuleBasedStateMachine):
 
     def histories(self) -> dict[tuple[str, str], list[MappingInterval]]:
         return {
-            (c.id, p): self.kit.mapping.history(c.id, p) for c in self.customers for p in PRODUCTS
+            (c.id, p): self.kit.mapping.history(c.id, p, actor=STAFF)
+            for c in self.customers
+            for p in PRODUCTS
         }
 
     def entries(self) -> list[CommissionEntry]:
-        return [e for p in self.partners for e in self.kit.commissions.entries(p.id)]
+        return [e for p in self.partners for e in self.kit.commissions.entries(p.id, actor=STAFF)]
 
     def attempt(self, label: str, call: Callable[[], T]) -> T | pk.PartnerkitError:
         """Run a library call; a documented PartnerkitError is a legitimate outcome, but it must
@@ -121,12 +130,21 @@ class MappingMachine(RuleBasedStateMachine):
                 token = email.context["token"]
                 expires = datetime.fromisoformat(email.context["expires_at"])
                 self.tokens.setdefault(token, (email.context["request_id"], expires))
+                # The admin the link was emailed to clicks it.
+                self.recipients.setdefault(
+                    token, pk.Principal.customer_user(email.context["customer_id"], email.to)
+                )
         self.mails_seen = len(sent)
+
+    def confirmer(self, token: str) -> pk.Principal:
+        """Who clicks `token`: the admin it was emailed to (a forged one, the first account's)."""
+        fallback = pk.Principal.customer_user(self.customers[0].id, admin_of(CUSTOMERS[0]))
+        return self.recipients.get(token, fallback)
 
     def earner(self, customer_id: str, product: str, when: datetime) -> MappingInterval | None:
         earning = [
             i
-            for i in self.kit.mapping.history(customer_id, product)
+            for i in self.kit.mapping.history(customer_id, product, actor=STAFF)
             if i.earns_on(when, self.limits[i.partner_id])
         ]
         assert len(earning) <= 1, f"several commission windows contain {when}: {earning}"
@@ -147,10 +165,10 @@ class MappingMachine(RuleBasedStateMachine):
         slots = [(c, p) for c in self.customers for p in PRODUCTS]
         for (customer, product), plan in zip(slots, plans, strict=True):
             if plan == "free":
-                self.kit.customers.set_plan(customer.id, product, "free")
+                self.kit.customers.set_plan(customer.id, product, "free", actor=STAFF)
             elif isinstance(plan, int):
                 since = self.kit.today() - timedelta(days=plan)
-                self.kit.customers.set_plan(customer.id, product, "paid", since=since)
+                self.kit.customers.set_plan(customer.id, product, "paid", since=since, actor=STAFF)
         self.collect_tokens()
 
     @rule(
@@ -174,7 +192,13 @@ class MappingMachine(RuleBasedStateMachine):
         by = admin_of(name) if admin else user_of(name)
         customer = self.customers[c]
         result = self.attempt(
-            "tag", lambda: self.kit.mapping.tag_partner(customer.id, product, PARTNERS[p][2], by=by)
+            "tag",
+            lambda: self.kit.mapping.tag_partner(
+                customer.id,
+                product,
+                PARTNERS[p][2],
+                actor=pk.Principal.customer_user(customer.id, by),
+            ),
         )
         if not admin:
             assert isinstance(result, pk.PermissionDeniedError), result
@@ -187,28 +211,32 @@ class MappingMachine(RuleBasedStateMachine):
     def add_customer(self, c: int, product: str, p: int) -> None:
         customer, partner = self.customers[c], self.partners[p]
         result = self.attempt(
-            "add_customer", lambda: self.kit.mapping.add_customer(partner.id, customer.id, product)
+            "add_customer",
+            lambda: self.kit.mapping.add_customer(partner.id, customer.id, product, actor=STAFF),
         )
         if not isinstance(result, pk.PartnerkitError):
             event(f"add_customer: {result.decision.case.value}")
         if not isinstance(result, pk.PartnerkitError) and result.interval is not None:
             assert result.interval.partner_id == partner.id
-            current = self.kit.mapping.partner_of_record(customer.id, product)
+            current = self.kit.mapping.partner_of_record(customer.id, product, actor=STAFF)
             assert current is not None
             assert current.id == result.interval.id
 
     @rule(c=customer_index, product=products, p=partner_index)
     def request_transfer(self, c: int, product: str, p: int) -> None:
         customer = self.customers[c]
-        before = self.kit.mapping.partner_of_record(customer.id, product)
+        before = self.kit.mapping.partner_of_record(customer.id, product, actor=STAFF)
         result = self.attempt(
             "request_transfer",
             lambda: self.kit.mapping.request_transfer(
-                customer.id, product, PARTNERS[p][2], by=admin_of(CUSTOMERS[c])
+                customer.id,
+                product,
+                PARTNERS[p][2],
+                actor=pk.Principal.customer_user(customer.id, admin_of(CUSTOMERS[c])),
             ),
         )
         # Nothing changes until the customer confirms.
-        assert self.kit.mapping.partner_of_record(customer.id, product) == before
+        assert self.kit.mapping.partner_of_record(customer.id, product, actor=STAFF) == before
         if not isinstance(result, pk.PartnerkitError):
             assert result.kind is ConsentKind.TRANSFER
             assert before is not None
@@ -217,7 +245,7 @@ class MappingMachine(RuleBasedStateMachine):
     def confirm_token(self, token: str) -> None:
         known = self.tokens.get(token)
         result = self.attempt(
-            "confirm", lambda: self.kit.mapping.confirm(token, by="someone@example.com")
+            "confirm", lambda: self.kit.mapping.confirm(token, actor=self.confirmer(token))
         )
         if known is None:
             assert isinstance(result, InvalidTokenError), result
@@ -230,7 +258,9 @@ class MappingMachine(RuleBasedStateMachine):
         elif not isinstance(result, pk.PartnerkitError):
             event(f"confirm: {result.kind.value} took effect")
             self.used.add(token)
-            current = self.kit.mapping.partner_of_record(result.customer_id, result.product)
+            current = self.kit.mapping.partner_of_record(
+                result.customer_id, result.product, actor=STAFF
+            )
             assert current is not None
             assert current.partner_id == result.partner_id
 
@@ -262,7 +292,7 @@ class MappingMachine(RuleBasedStateMachine):
         self.attempt(
             "set_plan",
             lambda: self.kit.customers.set_plan(
-                self.customers[c].id, product, "paid" if paid else "free", since=since
+                self.customers[c].id, product, "paid" if paid else "free", since=since, actor=STAFF
             ),
         )
 
@@ -272,7 +302,7 @@ class MappingMachine(RuleBasedStateMachine):
         result = self.attempt(
             "written_consent",
             lambda: self.kit.mapping.record_written_consent(
-                customer.id, product, partner.id, evidence="forwarded email", by=OPERATOR
+                customer.id, product, partner.id, evidence="forwarded email", actor=STAFF
             ),
         )
         if isinstance(result, MappingInterval):
@@ -281,7 +311,9 @@ class MappingMachine(RuleBasedStateMachine):
             # the transaction stays inside the window of the partner it was booked to.
             assert result.valid_from - self.kit.now() <= timedelta(microseconds=1)
             assert (
-                self.kit.mapping.partner_of_record(customer.id, product, as_of=result.valid_from)
+                self.kit.mapping.partner_of_record(
+                    customer.id, product, as_of=result.valid_from, actor=STAFF
+                )
                 == result
             )
 
@@ -290,12 +322,12 @@ class MappingMachine(RuleBasedStateMachine):
         customer = self.customers[c]
         result = self.attempt(
             "unmap",
-            lambda: self.kit.mapping.unmap(customer.id, product, reason="operator", by=OPERATOR),
+            lambda: self.kit.mapping.unmap(customer.id, product, reason="operator", actor=STAFF),
         )
         if isinstance(result, MappingInterval):
             assert result.valid_to is not None
             assert timedelta(0) <= result.valid_to - self.now() <= timedelta(microseconds=1)
-            assert self.kit.mapping.partner_of_record(customer.id, product) is None
+            assert self.kit.mapping.partner_of_record(customer.id, product, actor=STAFF) is None
 
     @rule(
         c=customer_index,
@@ -317,6 +349,7 @@ class MappingMachine(RuleBasedStateMachine):
                 transaction_id=f"txn-{self.txn}",
                 amount=pk.Money.from_minor(cents, "USD"),
                 occurred_at=when,
+                actor=STAFF,
             ),
         )
         if isinstance(result, pk.PartnerkitError):
@@ -349,7 +382,7 @@ class MappingMachine(RuleBasedStateMachine):
     @rule(p=partner_index)
     def reactivate(self, p: int) -> None:
         self.attempt(
-            "reactivate", lambda: self.kit.partners.reactivate(self.partners[p].id, by=OPERATOR)
+            "reactivate", lambda: self.kit.partners.reactivate(self.partners[p].id, actor=STAFF)
         )
 
     # --- invariants ---------------------------------------------------------------------------
@@ -396,14 +429,16 @@ class MappingMachine(RuleBasedStateMachine):
                 covering = [i for i in history if i.covers(instant)]
                 assert len(covering) <= 1, f"{instant}: covered by {covering}"
                 expected = covering[0] if covering else None
-                got = self.kit.mapping.partner_of_record(customer_id, product, as_of=point)
+                got = self.kit.mapping.partner_of_record(
+                    customer_id, product, as_of=point, actor=STAFF
+                )
                 assert got == expected, f"as_of={point!r}: {got} but history says {expected}"
 
     @invariant()
     def current_partner_is_the_interval_covering_now(self) -> None:
         now = self.now()
         for (customer_id, product), history in self.histories().items():
-            current = self.kit.mapping.partner_of_record(customer_id, product)
+            current = self.kit.mapping.partner_of_record(customer_id, product, actor=STAFF)
             covering = [i for i in history if i.covers(now)]
             open_ = [i for i in history if i.is_open]
             assert current == (open_[0] if open_ else None)

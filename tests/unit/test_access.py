@@ -3,12 +3,26 @@ API lives in tests/unit/test_access_matrix.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from partnerkit.access import Guard, InvalidActorError, Principal, Role, StaffOnlyError
-from partnerkit.errors import ValidationError
+from partnerkit.access import (
+    Guard,
+    InvalidActorError,
+    NotCustomerAdminError,
+    Principal,
+    Role,
+    StaffOnlyError,
+    Tie,
+)
+from partnerkit.errors import (
+    NotFoundError,
+    PartnerkitError,
+    PermissionDeniedError,
+    ValidationError,
+)
 
 ALPHA_USER = Principal.partner_user("ptr_alpha", "ops@alpha.example")
 BETA_USER = Principal.partner_user("ptr_beta", "ops@beta.example")
@@ -81,3 +95,161 @@ def test_an_actor_must_be_a_principal(actor: object) -> None:
     with pytest.raises(InvalidActorError) as info:
         _guard().sees_customer(UOW, actor, "cus_acme")
     assert info.value.details["field"] == "actor"
+
+
+# --- ties, listings and the require_* checks -------------------------------------------------
+
+
+class _Account:
+    """The little of an account the guard reads."""
+
+    def __init__(self, id: str, name: str, admins: set[str]) -> None:
+        self.id, self.name, self._admins = id, name, admins
+
+    def is_admin(self, email: str) -> bool:
+        return email in self._admins
+
+
+ACME = _Account("cus_acme", "Acme", {"it@acme.example"})
+BOB = Principal.customer_user("cus_acme", "bob@acme.example")
+
+
+def _outcome(call: Callable[[], object]) -> str:
+    """'allowed', the code of a refusal, or 'not_found'."""
+    try:
+        call()
+    except PermissionDeniedError as denied:
+        return denied.code
+    except NotFoundError:
+        return "not_found"
+    return "allowed"
+
+
+def _missing() -> PartnerkitError:
+    return NotFoundError("no such thing", details={"id": "x"})
+
+
+def _listing_guard() -> Guard:
+    guard = Guard()
+    guard.add_association(
+        "partner_of_record",
+        Tie(
+            lambda uow, pid, cid: (pid, cid) == ("ptr_alpha", "cus_acme"),
+            customers_of=lambda uow, pid: ["cus_acme"] if pid == "ptr_alpha" else [],
+        ),
+    )
+    # Beta tracks an Acme user: evidence of interest, not a reason to see the account.
+    guard.add_association(
+        "tracking",
+        Tie(lambda uow, pid, cid: (pid, cid) == ("ptr_beta", "cus_acme"), grants_sight=False),
+    )
+    return guard
+
+
+def test_an_evidence_tie_is_named_but_grants_no_sight() -> None:
+    guard = _listing_guard()
+    assert guard.associations(UOW, "ptr_beta", "cus_acme") == ["tracking"]
+    assert not guard.sees_customer(UOW, BETA_USER, "cus_acme")
+    assert guard.sees_customer(UOW, ALPHA_USER, "cus_acme")
+
+
+@pytest.mark.parametrize(
+    ("actor", "visible"),
+    [
+        (STAFF, None),
+        (SYSTEM, None),
+        (ACME_ADMIN, ["cus_acme"]),
+        (ALPHA_USER, ["cus_acme"]),
+        (BETA_USER, []),
+        (Principal.reseller_user("res_1", "a@res.example"), []),
+    ],
+)
+def test_visible_customers_lists_through_the_ties(
+    actor: Principal, visible: list[str] | None
+) -> None:
+    def every() -> list[str]:
+        raise AssertionError("every tie that grants sight can list: no scan")
+
+    assert _listing_guard().visible_customers(UOW, actor, every) == visible
+
+
+def test_visible_customers_scans_when_a_tie_cannot_list() -> None:
+    # _guard()'s tie is a plain callable: exact, by asking it about every account.
+    assert _guard().visible_customers(UOW, ALPHA_USER, lambda: ["cus_acme", "cus_globex"]) == [
+        "cus_acme"
+    ]
+
+
+def test_require_partner_and_sight_raise_the_callers_not_found() -> None:
+    guard = _guard()
+    assert guard.require_partner(ALPHA_USER, "ptr_alpha", _missing) is ALPHA_USER
+    with pytest.raises(NotFoundError) as info:
+        guard.require_partner(BETA_USER, "ptr_alpha", _missing)
+    assert info.value.details == {"id": "x"}
+    assert guard.require_sight(UOW, ALPHA_USER, "cus_acme", _missing) is ALPHA_USER
+    with pytest.raises(NotFoundError):
+        guard.require_sight(UOW, GLOBEX_USER, "cus_acme", _missing)
+
+
+@pytest.mark.parametrize(
+    ("actor", "staff", "outcome"),
+    [
+        (ACME_ADMIN, True, "allowed"),
+        (ACME_ADMIN, False, "allowed"),
+        (STAFF, True, "allowed"),
+        (SYSTEM, True, "allowed"),
+        (STAFF, False, "mapping.admin_only"),
+        (BOB, True, "mapping.admin_only"),
+        (ALPHA_USER, True, "mapping.admin_only"),
+        (BETA_USER, True, "not_found"),
+        (GLOBEX_USER, True, "not_found"),
+    ],
+)
+def test_require_customer_admin(actor: Principal, staff: bool, outcome: str) -> None:
+    guard = _guard()
+    assert (
+        _outcome(
+            lambda: guard.require_customer_admin(
+                UOW, actor, ACME, action="tag a partner", not_found=_missing, staff=staff
+            )
+        )
+        == outcome
+    )
+
+
+def test_a_refused_admin_action_names_the_account_and_who() -> None:
+    with pytest.raises(NotCustomerAdminError) as info:
+        _guard().require_customer_admin(UOW, BOB, ACME, action="tag a partner", not_found=_missing)
+    assert info.value.message == "only the admin users of Acme can tag a partner"
+    assert info.value.details == {"customer_id": "cus_acme", "by": "bob@acme.example"}
+
+
+@pytest.mark.parametrize(
+    ("actor", "outcome"),
+    [
+        (ACME_ADMIN, "allowed"),
+        (Principal.partner_user("ptr_gamma", "ops@gamma.example"), "allowed"),
+        (STAFF, "allowed"),
+        (BOB, "mapping.admin_only"),
+        (ALPHA_USER, "access.not_a_party"),
+        (BETA_USER, "not_found"),
+        (GLOBEX_USER, "not_found"),
+    ],
+)
+def test_require_party(actor: Principal, outcome: str) -> None:
+    # A request between Acme and Gamma; Alpha, of record, sees Acme but is no party.
+    guard = _guard()
+    assert (
+        _outcome(
+            lambda: guard.require_party(
+                UOW, actor, ACME, ("ptr_gamma",), action="cancel it", not_found=_missing
+            )
+        )
+        == outcome
+    )
+
+
+def test_evidence_is_for_staff_and_the_system() -> None:
+    assert Guard.may_see_evidence(STAFF) and Guard.may_see_evidence(SYSTEM)
+    assert not Guard.may_see_evidence(ALPHA_USER)
+    assert not Guard.may_see_evidence(ACME_ADMIN)

@@ -15,6 +15,9 @@ from partnerkit.mapping.commission_values import EntryKind
 from partnerkit.mapping.commissions import apportion
 from partnerkit.mapping.errors import CommissionConflictError, CommissionNotFoundError
 
+#: The partner team: sets up the catalog, partners and accounts the tests act on.
+STAFF = pk.Principal.staff("team@vendor.example")
+
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ADMIN = "it@acme.example"
 
@@ -25,50 +28,56 @@ def usd(amount: str) -> pk.Money:
 
 @pytest.fixture
 def kit(pk_kit: pk.Kit) -> pk.Kit:
-    pk_kit.catalog.add_product("crm", name="CRM")
+    pk_kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     return pk_kit
 
 
 @pytest.fixture
 def zillium(kit: pk.Kit) -> pk.Partner:
     p = kit.partners.register(
-        name="Zillium", username="zillium", email="ops@zillium.example", expertise=["crm"]
+        name="Zillium",
+        username="zillium",
+        email="ops@zillium.example",
+        expertise=["crm"],
+        actor=STAFF,
     )
-    kit.partners.issue_code(p.id, "ZILLIUMCorp")
-    kit.commissions.set_plan(p.id, rate=Decimal("20"))
+    kit.partners.issue_code(p.id, "ZILLIUMCorp", actor=STAFF)
+    kit.commissions.set_plan(p.id, rate=Decimal("20"), actor=STAFF)
     return p
 
 
 @pytest.fixture
 def nimbus(kit: pk.Kit) -> pk.Partner:
     p = kit.partners.register(
-        name="Nimbus", username="nimbus", email="hi@nimbus.example", expertise=["crm"]
+        name="Nimbus", username="nimbus", email="hi@nimbus.example", expertise=["crm"], actor=STAFF
     )
-    kit.partners.issue_code(p.id, "NIMBUSHQ")
-    kit.commissions.set_plan(p.id, rate=Decimal("10"))
+    kit.partners.issue_code(p.id, "NIMBUSHQ", actor=STAFF)
+    kit.commissions.set_plan(p.id, rate=Decimal("10"), actor=STAFF)
     return p
 
 
 @pytest.fixture
 def acme(kit: pk.Kit) -> pk.Customer:
-    return kit.customers.create(name="Acme", admin_email=ADMIN)
+    return kit.customers.create(name="Acme", admin_email=ADMIN, actor=STAFF)
 
 
 def accrue(kit: pk.Kit, customer: pk.Customer, txn: str, amount: str, when: datetime):  # type: ignore[no-untyped-def]
     return kit.commissions.accrue(
-        customer.id, "crm", transaction_id=txn, amount=usd(amount), occurred_at=when
+        customer.id, "crm", transaction_id=txn, amount=usd(amount), occurred_at=when, actor=STAFF
     )
 
 
 def test_case_1_earns_the_last_month_before_approval_and_everything_after(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer, pk_clock: pk.SimulatedClock
 ) -> None:
-    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 6, 1))
-    kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 6, 1), actor=STAFF)
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     mailer = kit.mailer
     assert isinstance(mailer, pk.InMemoryMailer)
     pk_clock.advance(days=1)  # approved on 2026-01-06
-    kit.mapping.confirm(mailer.sent[-1].context["token"], by=ADMIN)
+    kit.mapping.confirm(
+        mailer.sent[-1].context["token"], actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     look_back_start = datetime(2025, 12, 6, tzinfo=UTC)
     assert accrue(kit, acme, "t-old", "100.00", look_back_start - timedelta(seconds=1)) is None
     entry = accrue(kit, acme, "t-lookback", "100.00", look_back_start)
@@ -85,8 +94,8 @@ def test_case_1_earns_the_last_month_before_approval_and_everything_after(
 def test_case_2_earns_on_all_transactions(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 12, 20))
-    kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 12, 20), actor=STAFF)
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     entry = accrue(kit, acme, "t-first-payment", "99.00", datetime(2025, 12, 20, tzinfo=UTC))
     assert entry is not None
     assert entry.commission == usd("19.80")
@@ -99,12 +108,18 @@ def test_a_transfer_stops_the_old_partners_commission_and_starts_the_new_ones(
     acme: pk.Customer,
     pk_clock: pk.SimulatedClock,
 ) -> None:
-    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
-    kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
+    kit.mapping.request_transfer(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     pk_clock.advance(days=3)
     mailer = kit.mailer
     assert isinstance(mailer, pk.InMemoryMailer)
-    kit.mapping.confirm(mailer.to(ADMIN)[-1].context["token"], by=ADMIN)
+    kit.mapping.confirm(
+        mailer.to(ADMIN)[-1].context["token"], actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     effective = START + timedelta(days=3)
     before = accrue(kit, acme, "t1", "100.00", effective - timedelta(microseconds=1))
     after = accrue(kit, acme, "t2", "100.00", effective)
@@ -116,16 +131,20 @@ def test_a_transfer_stops_the_old_partners_commission_and_starts_the_new_ones(
 
 def test_no_window_no_commission(kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer) -> None:
     assert accrue(kit, acme, "t0", "10.00", START) is None
-    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     assert accrue(kit, acme, "t-before-tag", "10.00", START - timedelta(days=1)) is None
-    assert kit.commissions.entries(zillium.id) == []
+    assert kit.commissions.entries(zillium.id, actor=STAFF) == []
 
 
 def test_a_limit_in_months_ends_the_window(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.commissions.set_plan(zillium.id, rate=20, limit_months=12)
-    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.commissions.set_plan(zillium.id, rate=20, limit_months=12, actor=STAFF)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     kit.advance_to(datetime(2027, 2, 1, tzinfo=UTC))
     assert accrue(kit, acme, "t-in", "10.00", datetime(2027, 1, 5, 8, tzinfo=UTC)) is not None
     assert accrue(kit, acme, "t-out", "10.00", datetime(2027, 1, 5, 9, tzinfo=UTC)) is None
@@ -134,7 +153,9 @@ def test_a_limit_in_months_ends_the_window(
 def test_booking_is_idempotent_and_refunds_are_negative_entries(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     kit.advance_to(START + timedelta(days=5))
     when = START + timedelta(days=1)
     first = accrue(kit, acme, "t1", "100.00", when)
@@ -142,7 +163,11 @@ def test_booking_is_idempotent_and_refunds_are_negative_entries(
     with pytest.raises(CommissionConflictError):
         accrue(kit, acme, "t1", "90.00", when)
     refund = kit.commissions.reverse(
-        "t1", transaction_id="r1", amount=usd("40.00"), occurred_at=when + timedelta(days=2)
+        "t1",
+        transaction_id="r1",
+        amount=usd("40.00"),
+        occurred_at=when + timedelta(days=2),
+        actor=STAFF,
     )
     assert (refund.kind, refund.base, refund.commission) == (
         EntryKind.REVERSAL,
@@ -150,33 +175,45 @@ def test_booking_is_idempotent_and_refunds_are_negative_entries(
         usd("-8.00"),
     )
     with pytest.raises(InvalidInputError):
-        kit.commissions.reverse("t1", transaction_id="r2", amount=usd("60.01"), occurred_at=when)
+        kit.commissions.reverse(
+            "t1", transaction_id="r2", amount=usd("60.01"), occurred_at=when, actor=STAFF
+        )
     with pytest.raises(CommissionNotFoundError):
-        kit.commissions.reverse("nope", transaction_id="r3", occurred_at=when)
-    assert [e.transaction_id for e in kit.commissions.entries(zillium.id)] == ["t1", "r1"]
+        kit.commissions.reverse("nope", transaction_id="r3", occurred_at=when, actor=STAFF)
+    assert [e.transaction_id for e in kit.commissions.entries(zillium.id, actor=STAFF)] == [
+        "t1",
+        "r1",
+    ]
 
 
 def test_statements_round_once_and_lines_add_up_to_the_cent(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.commissions.set_plan(zillium.id, rate=Decimal("12.5"))
-    globex = kit.customers.create(name="Globex", admin_email="it@globex.example")
+    kit.commissions.set_plan(zillium.id, rate=Decimal("12.5"), actor=STAFF)
+    globex = kit.customers.create(name="Globex", admin_email="it@globex.example", actor=STAFF)
     for customer in (acme, globex):
-        kit.mapping.tag_partner(customer.id, "crm", "ZILLIUMCorp", by=customer.users[0].email)
+        kit.mapping.tag_partner(
+            customer.id,
+            "crm",
+            "ZILLIUMCorp",
+            actor=pk.Principal.customer_user(customer.id, customer.users[0].email),
+        )
     kit.advance_to(START + timedelta(days=5))
     # 12.5 % of 0.01 is 0.00125: rounded per line, each would vanish; the total must not.
     for i in range(3):
         accrue(kit, acme, f"a{i}", "0.01", START + timedelta(days=1, hours=i))
         accrue(kit, globex, f"g{i}", "0.01", START + timedelta(days=1, hours=i))
     accrue(kit, acme, "a-big", "1000.00", START + timedelta(days=2))
-    statement = kit.commissions.statement(zillium.id, date(2026, 1, 1), date(2026, 1, 31))
+    statement = kit.commissions.statement(
+        zillium.id, date(2026, 1, 1), date(2026, 1, 31), actor=STAFF
+    )
     assert statement.totals == (usd("125.01"),)
     assert sum((line.commission for line in statement.lines), usd("0")) == usd("125.01")
     assert {line.customer_id: line.entries for line in statement.lines} == {
         acme.id: 4,
         globex.id: 3,
     }
-    empty = kit.commissions.statement(zillium.id, date(2026, 2, 1), date(2026, 2, 28))
+    empty = kit.commissions.statement(zillium.id, date(2026, 2, 1), date(2026, 2, 28), actor=STAFF)
     assert (empty.lines, empty.totals) == ((), ())
 
 
@@ -192,27 +229,29 @@ def test_apportion_never_loses_a_cent() -> None:
 
 def test_plans_refuse_floats_and_out_of_range_rates(kit: pk.Kit, zillium: pk.Partner) -> None:
     with pytest.raises(FloatAmountError):
-        kit.commissions.set_plan(zillium.id, rate=0.2)  # type: ignore[arg-type]
+        kit.commissions.set_plan(zillium.id, rate=0.2, actor=STAFF)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError):
-        kit.commissions.set_plan(zillium.id, rate=Decimal("120"))
+        kit.commissions.set_plan(zillium.id, rate=Decimal("120"), actor=STAFF)
     with pytest.raises(InvalidInputError):
-        kit.commissions.set_plan(zillium.id, rate=10, limit_months=0)
-    assert kit.commissions.plan(zillium.id).rate == Decimal("20")  # type: ignore[union-attr]
+        kit.commissions.set_plan(zillium.id, rate=10, limit_months=0, actor=STAFF)
+    assert kit.commissions.plan(zillium.id, actor=STAFF).rate == Decimal("20")  # type: ignore[union-attr]
 
 
 def test_a_change_at_the_instant_of_a_booked_payment_leaves_it_with_its_partner(
     kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     entry = accrue(kit, acme, "t-now", "100.00", kit.now())
     assert entry is not None
     moved = kit.mapping.record_written_consent(
-        acme.id, "crm", zillium.id, evidence="email", by="partner-team"
+        acme.id, "crm", zillium.id, evidence="email", actor=STAFF
     )
-    old, new = kit.mapping.history(acme.id, "crm")
+    old, new = kit.mapping.history(acme.id, "crm", actor=STAFF)
     assert (
         old.valid_to == new.valid_from == moved.valid_from == kit.now() + timedelta(microseconds=1)
     )
     assert old.earns_on(entry.occurred_at)
     assert not new.earns_on(entry.occurred_at)
-    assert kit.mapping.partner_of_record(acme.id, "crm") == new
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) == new

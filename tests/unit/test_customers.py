@@ -16,17 +16,24 @@ from partnerkit.customers.errors import (
 )
 from partnerkit.errors import InvalidInputError
 
+#: The partner team: sets up the catalog, partners and accounts the tests act on.
+STAFF = pk.Principal.staff("team@vendor.example")
+
 
 @pytest.fixture
 def kit(pk_kit: pk.Kit) -> pk.Kit:
-    pk_kit.catalog.add_product("crm", name="CRM")
+    pk_kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     return pk_kit
 
 
 @pytest.fixture
 def acme(kit: pk.Kit) -> pk.Customer:
     return kit.customers.create(
-        name="Acme", domain="Acme.example", admin_email="IT@acme.example", admin_name="Ana"
+        name="Acme",
+        domain="Acme.example",
+        admin_email="IT@acme.example",
+        admin_name="Ana",
+        actor=STAFF,
     )
 
 
@@ -39,55 +46,59 @@ def test_create_makes_the_first_user_admin_and_primary_contact(acme: pk.Customer
 
 def test_an_email_belongs_to_one_user(kit: pk.Kit, acme: pk.Customer) -> None:
     with pytest.raises(EmailTakenError) as info:
-        kit.customers.create(name="Other", admin_email="it@acme.example")
+        kit.customers.create(name="Other", admin_email="it@acme.example", actor=STAFF)
     assert info.value.details["field"] == "admin_email"
     with pytest.raises(EmailTakenError):
-        kit.customers.add_user(acme.id, "IT@ACME.example")
-    assert [c.name for c in kit.customers.customers()] == ["Acme"]
+        kit.customers.add_user(acme.id, "IT@ACME.example", actor=STAFF)
+    assert [c.name for c in kit.customers.customers(actor=STAFF)] == ["Acme"]
 
 
 def test_admins_can_be_granted_but_the_last_one_stays(kit: pk.Kit, acme: pk.Customer) -> None:
-    acme = kit.customers.add_user(acme.id, "bob@acme.example", name="Bob")
+    acme = kit.customers.add_user(acme.id, "bob@acme.example", name="Bob", actor=STAFF)
     assert not acme.is_admin("bob@acme.example")
     with pytest.raises(LastAdminError):
-        kit.customers.set_admin(acme.id, "it@acme.example", False)
+        kit.customers.set_admin(acme.id, "it@acme.example", False, actor=STAFF)
     with pytest.raises(LastAdminError):
-        kit.customers.remove_user(acme.id, "it@acme.example")
-    acme = kit.customers.set_admin(acme.id, "bob@acme.example", True)
-    acme = kit.customers.set_admin(acme.id, "it@acme.example", False)
+        kit.customers.remove_user(acme.id, "it@acme.example", actor=STAFF)
+    acme = kit.customers.set_admin(acme.id, "bob@acme.example", True, actor=STAFF)
+    acme = kit.customers.set_admin(acme.id, "it@acme.example", False, actor=STAFF)
     assert [u.email for u in acme.admins] == ["bob@acme.example"]
-    acme = kit.customers.remove_user(acme.id, "it@acme.example")
-    assert kit.customers.find_by_user_email("it@acme.example") is None
+    acme = kit.customers.remove_user(acme.id, "it@acme.example", actor=STAFF)
+    assert kit.customers.find_by_user_email("it@acme.example", actor=STAFF) is None
     with pytest.raises(UserNotFoundError):
-        kit.customers.set_admin(acme.id, "ghost@acme.example", True)
+        kit.customers.set_admin(acme.id, "ghost@acme.example", True, actor=STAFF)
 
 
 def test_one_primary_contact(kit: pk.Kit, acme: pk.Customer) -> None:
-    acme = kit.customers.add_contact(acme.id, name="Cleo", email="cleo@acme.example", primary=True)
+    acme = kit.customers.add_contact(
+        acme.id, name="Cleo", email="cleo@acme.example", primary=True, actor=STAFF
+    )
     assert acme.primary_contact is not None and acme.primary_contact.email == "cleo@acme.example"
     assert sum(c.primary for c in acme.contacts) == 1
-    acme = kit.customers.set_primary_contact(acme.id, "it@acme.example")
+    acme = kit.customers.set_primary_contact(acme.id, "it@acme.example", actor=STAFF)
     assert acme.primary_contact is not None and acme.primary_contact.name == "Ana"
     with pytest.raises(InvalidInputError):
-        kit.customers.set_primary_contact(acme.id, "nobody@acme.example")
+        kit.customers.set_primary_contact(acme.id, "nobody@acme.example", actor=STAFF)
     with pytest.raises(InvalidInputError):
-        kit.customers.add_contact(acme.id, name="Again", email="cleo@acme.example")
+        kit.customers.add_contact(acme.id, name="Again", email="cleo@acme.example", actor=STAFF)
 
 
 def test_plans_record_free_or_paid_since_when(kit: pk.Kit, acme: pk.Customer) -> None:
-    acme = kit.customers.set_plan(acme.id, "crm", pk.Edition.FREE, since=date(2025, 11, 1))
-    acme = kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 12, 15))
+    acme = kit.customers.set_plan(
+        acme.id, "crm", pk.Edition.FREE, since=date(2025, 11, 1), actor=STAFF
+    )
+    acme = kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 12, 15), actor=STAFF)
     assert acme.plan("crm") == pk.ProductPlan("crm", pk.Edition.PAID, date(2025, 12, 15))
     # Saving the same edition again must not move "paid since": the 30-day rule counts from it.
-    again = kit.customers.set_plan(acme.id, "crm", "paid", since=date(2026, 1, 5))
+    again = kit.customers.set_plan(acme.id, "crm", "paid", since=date(2026, 1, 5), actor=STAFF)
     assert again.plan("crm") == acme.plan("crm")
     with pytest.raises(ProductNotFoundError):
-        kit.customers.set_plan(acme.id, "desk", "paid")
+        kit.customers.set_plan(acme.id, "desk", "paid", actor=STAFF)
     with pytest.raises(InvalidInputError) as info:
-        kit.customers.set_plan(acme.id, "crm", "gold")
+        kit.customers.set_plan(acme.id, "crm", "gold", actor=STAFF)
     assert info.value.details["field"] == "edition"
 
 
 def test_unknown_customers_are_not_found(kit: pk.Kit) -> None:
     with pytest.raises(CustomerNotFoundError):
-        kit.customers.get("cus_missing")
+        kit.customers.get("cus_missing", actor=STAFF)

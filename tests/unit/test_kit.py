@@ -11,6 +11,9 @@ from partnerkit.errors import ConfigurationError, InvalidInputError
 from partnerkit.events import DomainEvent, Email, MessageStatus, OutboxMessage, RetryPolicy
 from partnerkit.kit import DueReport
 
+#: The partner team: sets up the catalog, partners and accounts the tests act on.
+STAFF = pk.Principal.staff("team@vendor.example")
+
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
@@ -25,7 +28,7 @@ def test_connect_memory_and_bad_targets() -> None:
 def test_connect_to_a_sqlite_file_creates_its_folder(tmp_path: object) -> None:
     kit = pk.connect(f"sqlite:///{tmp_path}/nested/dir/pk.db")
     kit.migrate()
-    kit.catalog.add_product("crm", name="CRM")
+    kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     assert [p.key for p in kit.catalog.products()] == ["crm"]
     kit.close()
 
@@ -72,7 +75,7 @@ def test_a_failing_subscriber_is_retried_at_its_time_by_advance_to() -> None:
             raise RuntimeError("subscriber down")
 
     kit.subscribe("product.added", flaky)
-    kit.catalog.add_product("crm", name="CRM")
+    kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     reports = kit.advance_to(T0 + timedelta(hours=1))
     # Delivered on commit (fails), then at +1 min (fails), then at +1+2 min (succeeds).
     assert calls == [T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=3)]
@@ -116,7 +119,7 @@ def test_run_due_runs_registered_jobs_in_order() -> None:
 def test_deliver_on_commit_can_be_turned_off_for_worker_setups() -> None:
     mailer = pk.InMemoryMailer()
     kit = pk.connect("memory://", mailer=mailer, deliver_on_commit=False)
-    kit.catalog.add_product("crm", name="CRM")
+    kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     (message,) = kit.outbox()
     assert message.status is MessageStatus.PENDING
     assert kit.run_due().handled["outbox"] == 1

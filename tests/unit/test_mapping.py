@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 import partnerkit as pk
+from partnerkit.access import NotAPartyError
 from partnerkit.consent import ConsentKind, ConsentStatus
 from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
@@ -26,11 +27,18 @@ from partnerkit.mapping.errors import (
     PartnerDeactivatedError,
     ProductNotAuthorisedError,
     SamePartnerError,
+    SignupLinkExpiredError,
+    SignupLinkRevokedError,
     TransferPendingError,
     TransferRequiredError,
     UnknownCodeError,
 )
+from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.records import Channel, MappingStatus
+from partnerkit.secrets import hash_token, is_secret_ref
+
+#: The partner team: sets up the catalog, partners and accounts the tests act on.
+STAFF = pk.Principal.staff("team@vendor.example")
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ADMIN = "it@acme.example"
@@ -38,33 +46,39 @@ ADMIN = "it@acme.example"
 
 @pytest.fixture
 def kit(pk_kit: pk.Kit) -> pk.Kit:
-    pk_kit.catalog.add_product("crm", name="CRM")
-    pk_kit.catalog.add_product("books", name="Books")
+    pk_kit.catalog.add_product("crm", name="CRM", actor=STAFF)
+    pk_kit.catalog.add_product("books", name="Books", actor=STAFF)
     return pk_kit
 
 
 @pytest.fixture
 def zillium(kit: pk.Kit) -> pk.Partner:
     p = kit.partners.register(
-        name="Zillium", username="zillium", email="ops@zillium.example", expertise=["crm", "books"]
+        name="Zillium",
+        username="zillium",
+        email="ops@zillium.example",
+        expertise=["crm", "books"],
+        actor=STAFF,
     )
-    kit.partners.issue_code(p.id, "ZILLIUMCorp")
+    kit.partners.issue_code(p.id, "ZILLIUMCorp", actor=STAFF)
     return p
 
 
 @pytest.fixture
 def nimbus(kit: pk.Kit) -> pk.Partner:
     p = kit.partners.register(
-        name="Nimbus", username="nimbus", email="hi@nimbus.example", expertise=["crm"]
+        name="Nimbus", username="nimbus", email="hi@nimbus.example", expertise=["crm"], actor=STAFF
     )
-    kit.partners.issue_code(p.id, "NIMBUSHQ")
+    kit.partners.issue_code(p.id, "NIMBUSHQ", actor=STAFF)
     return p
 
 
 @pytest.fixture
 def acme(kit: pk.Kit) -> pk.Customer:
-    customer = kit.customers.create(name="Acme", admin_email=ADMIN, domain="acme.example")
-    return kit.customers.add_user(customer.id, "bob@acme.example", name="Bob")
+    customer = kit.customers.create(
+        name="Acme", admin_email=ADMIN, domain="acme.example", actor=STAFF
+    )
+    return kit.customers.add_user(customer.id, "bob@acme.example", name="Bob", actor=STAFF)
 
 
 def token_in(kit: pk.Kit, template: str) -> str:
@@ -82,11 +96,13 @@ def token_in(kit: pk.Kit, template: str) -> str:
 def test_an_admin_tags_a_partner_and_it_becomes_partner_of_record(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    interval = kit.mapping.tag_partner(acme.id, "crm", "zilliumcorp", by=ADMIN)
+    interval = kit.mapping.tag_partner(
+        acme.id, "crm", "zilliumcorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     assert (interval.partner_id, interval.channel) == (zillium.id, Channel.TAG)
-    assert kit.mapping.partner_of_record(acme.id, "crm") == interval
-    assert kit.mapping.partner_of_record(acme.id, "books") is None
-    [row] = kit.mapping.customers_of(zillium.id)
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) == interval
+    assert kit.mapping.partner_of_record(acme.id, "books", actor=STAFF) is None
+    [row] = kit.mapping.customers_of(zillium.id, actor=STAFF)
     assert (row.customer_name, row.product) == ("Acme", "crm")
 
 
@@ -94,11 +110,21 @@ def test_only_admin_users_may_tag(kit: pk.Kit, zillium: pk.Partner, acme: pk.Cus
     # 001: "Only the Admin users in the Customer Zoho Account can access and Tag a Partner."
     before = len(kit.outbox())
     with pytest.raises(NotCustomerAdminError) as info:
-        kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="bob@acme.example")
+        kit.mapping.tag_partner(
+            acme.id,
+            "crm",
+            "ZILLIUMCorp",
+            actor=pk.Principal.customer_user(acme.id, "bob@acme.example"),
+        )
     assert info.value.code == "mapping.admin_only"
     with pytest.raises(NotCustomerAdminError):
-        kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by="stranger@else.example")
-    assert kit.mapping.history(acme.id) == []
+        kit.mapping.tag_partner(
+            acme.id,
+            "crm",
+            "ZILLIUMCorp",
+            actor=pk.Principal.customer_user(acme.id, "stranger@else.example"),
+        )
+    assert kit.mapping.history(acme.id, actor=STAFF) == []
     # Nothing was stored but the audit of the two denials.
     denials = kit.outbox(topic="access.denied")
     assert len(kit.outbox()) == before + len(denials) == before + 2
@@ -112,19 +138,30 @@ def test_only_admin_users_may_tag(kit: pk.Kit, zillium: pk.Partner, acme: pk.Cus
 def test_tagging_the_partner_of_record_again_is_a_no_op(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    first = kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
-    assert kit.mapping.tag_partner(acme.id, "crm", "zi11iumcorp", by=ADMIN) == first
-    assert kit.mapping.history(acme.id, "crm") == [first]
+    first = kit.mapping.tag_partner(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
+    assert (
+        kit.mapping.tag_partner(
+            acme.id, "crm", "zi11iumcorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        )
+        == first
+    )
+    assert kit.mapping.history(acme.id, "crm", actor=STAFF) == [first]
 
 
 def test_tagging_while_another_partner_is_of_record_points_to_transfer(
     kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     with pytest.raises(TransferRequiredError) as info:
-        kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
+        kit.mapping.tag_partner(
+            acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        )
     assert "request_transfer" in (info.value.remedy or "")
-    assert kit.mapping.partner_of_record(acme.id, "crm").partner_id == zillium.id  # type: ignore[union-attr]
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == zillium.id  # type: ignore[union-attr]
 
 
 def test_different_partners_for_different_products(
@@ -132,24 +169,34 @@ def test_different_partners_for_different_products(
 ) -> None:
     # 001: "A customer may be working with one partner for Zoho CRM, but another partner for
     # Zoho Books."
-    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
-    kit.mapping.tag_partner(acme.id, "books", "ZILLIUMCorp", by=ADMIN)
-    assert kit.mapping.partner_of_record(acme.id, "crm").partner_id == nimbus.id  # type: ignore[union-attr]
-    assert kit.mapping.partner_of_record(acme.id, "books").partner_id == zillium.id  # type: ignore[union-attr]
+    kit.mapping.tag_partner(
+        acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
+    kit.mapping.tag_partner(
+        acme.id, "books", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == nimbus.id  # type: ignore[union-attr]
+    assert kit.mapping.partner_of_record(acme.id, "books", actor=STAFF).partner_id == zillium.id  # type: ignore[union-attr]
 
 
 def test_bad_codes_and_products_are_refused(
     kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
 ) -> None:
     with pytest.raises(UnknownCodeError):
-        kit.mapping.tag_partner(acme.id, "crm", "NOSUCHCODE", by=ADMIN)
+        kit.mapping.tag_partner(
+            acme.id, "crm", "NOSUCHCODE", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        )
     with pytest.raises(ProductNotAuthorisedError) as info:
-        kit.mapping.tag_partner(acme.id, "books", "NIMBUSHQ", by=ADMIN)
+        kit.mapping.tag_partner(
+            acme.id, "books", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        )
     assert info.value.code == "mapping.product_not_authorised"
-    kit.partners.deactivate(nimbus.id, reason="test", by="partner-team")
+    kit.partners.deactivate(nimbus.id, reason="test", actor=STAFF)
     with pytest.raises(PartnerDeactivatedError):
-        kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
-    assert kit.mapping.history(acme.id) == []
+        kit.mapping.tag_partner(
+            acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        )
+    assert kit.mapping.history(acme.id, actor=STAFF) == []
 
 
 # --- sign-up link and new account (001) -------------------------------------------------------
@@ -158,10 +205,10 @@ def test_bad_codes_and_products_are_refused(
 def test_signing_up_through_a_partner_link_maps_the_new_customer(
     kit: pk.Kit, zillium: pk.Partner
 ) -> None:
-    link = kit.mapping.signup_link(zillium.id, "crm")
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=STAFF)
     assert link.url("https://zillium.example/start").endswith(link.token)
     customer = kit.mapping.sign_up(link.token, name="Globex", admin_email="it@globex.example")
-    interval = kit.mapping.partner_of_record(customer.id, "crm")
+    interval = kit.mapping.partner_of_record(customer.id, "crm", actor=STAFF)
     assert interval is not None
     assert (interval.partner_id, interval.channel) == (zillium.id, Channel.SIGNUP_LINK)
 
@@ -169,33 +216,35 @@ def test_signing_up_through_a_partner_link_maps_the_new_customer(
 def test_a_link_without_product_maps_every_product_the_partner_works_on(
     kit: pk.Kit, zillium: pk.Partner
 ) -> None:
-    link = kit.mapping.signup_link(zillium.id)
+    link = kit.mapping.signup_link(zillium.id, actor=STAFF)
     customer = kit.mapping.sign_up(link.token, name="Globex", admin_email="it@globex.example")
-    assert {i.product for i in kit.mapping.history(customer.id)} == {"crm", "books"}
+    assert {i.product for i in kit.mapping.history(customer.id, actor=STAFF)} == {"crm", "books"}
 
 
 def test_a_tampered_signup_token_is_refused_and_nothing_is_stored(
     kit: pk.Kit, zillium: pk.Partner
 ) -> None:
-    link = kit.mapping.signup_link(zillium.id, "crm")
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=STAFF)
     tampered = link.token[:-1] + ("A" if link.token[-1] != "A" else "B")
     with pytest.raises(InvalidTokenError) as info:
         kit.mapping.sign_up(tampered, name="Globex", admin_email="it@globex.example")
     assert info.value.code == "token.invalid"
-    assert kit.customers.customers() == []
+    assert kit.customers.customers(actor=STAFF) == []
 
 
 def test_a_partner_sets_up_an_account_only_for_a_non_user(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
     customer = kit.mapping.create_account(
-        zillium.id, name="Initech", admin_email="it@initech.example", product="crm"
+        zillium.id, name="Initech", admin_email="it@initech.example", product="crm", actor=STAFF
     )
-    interval = kit.mapping.partner_of_record(customer.id, "crm")
+    interval = kit.mapping.partner_of_record(customer.id, "crm", actor=STAFF)
     assert interval is not None
     assert interval.channel is Channel.NEW_ACCOUNT
     with pytest.raises(EmailTakenError) as info:
-        kit.mapping.create_account(zillium.id, name="Again", admin_email=ADMIN, product="crm")
+        kit.mapping.create_account(
+            zillium.id, name="Again", admin_email=ADMIN, product="crm", actor=STAFF
+        )
     assert "tag" in (info.value.remedy or "")
 
 
@@ -203,7 +252,9 @@ def test_a_partner_sets_up_an_account_only_for_a_non_user(
 
 
 def paid_days_ago(kit: pk.Kit, customer: pk.Customer, days: int) -> None:
-    kit.customers.set_plan(customer.id, "crm", "paid", since=kit.today() - timedelta(days=days))
+    kit.customers.set_plan(
+        customer.id, "crm", "paid", since=kit.today() - timedelta(days=days), actor=STAFF
+    )
 
 
 @pytest.mark.parametrize("days", [0, 29, 30])
@@ -211,7 +262,7 @@ def test_paid_within_30_days_maps_at_once_with_all_commission(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer, days: int
 ) -> None:
     paid_days_ago(kit, acme, days)
-    result = kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    result = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     assert result.decision.case is AddCase.PAID_RECENTLY
     assert result.request is None
     assert result.interval is not None
@@ -223,64 +274,68 @@ def test_paid_more_than_30_days_needs_the_customers_approval(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer, pk_clock: pk.SimulatedClock
 ) -> None:
     paid_days_ago(kit, acme, 31)
-    result = kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    result = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     assert result.decision.case is AddCase.PAID_NEEDS_APPROVAL
     assert result.interval is None
     assert result.request is not None
-    assert kit.mapping.partner_of_record(acme.id, "crm") is None
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
     # The confirmation email goes to the customer, never the token to the partner.
     token = token_in(kit, "mapping.approval_requested")
-    assert kit.mapping.pending_requests(partner_id=zillium.id) == [result.request]
+    assert kit.mapping.pending_requests(partner_id=zillium.id, actor=STAFF) == [result.request]
     pk_clock.advance(days=2)
-    kit.mapping.confirm(token, by=ADMIN)
-    interval = kit.mapping.partner_of_record(acme.id, "crm")
+    kit.mapping.confirm(token, actor=pk.Principal.customer_user(acme.id, ADMIN))
+    interval = kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF)
     assert interval is not None
     assert interval.valid_from == START + timedelta(days=2)
     # "commission ... for the last one month's transactions and all future transactions"
     assert interval.commission_from == datetime(2025, 12, 7, tzinfo=UTC)
     with pytest.raises(ConsentNotPendingError):
-        kit.mapping.confirm(token)
+        kit.mapping.confirm(token, actor=pk.Principal.customer_user(acme.id, ADMIN))
 
 
 def test_adding_twice_while_approval_is_pending_returns_the_same_request(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
     paid_days_ago(kit, acme, 45)
-    first = kit.mapping.add_customer(zillium.id, acme.id, "crm")
-    again = kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    first = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    again = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     assert again.request == first.request
     assert len([e for e in kit.outbox() if e.topic == "mapping.approval_requested"]) == 1
 
 
 def test_explain_add_changes_nothing(kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer) -> None:
     paid_days_ago(kit, acme, 31)
-    before = (kit.outbox(), kit.mapping.history(acme.id))
-    decision = kit.mapping.explain_add(zillium.id, acme.id, "crm")
+    before = (kit.outbox(), kit.mapping.history(acme.id, actor=STAFF))
+    decision = kit.mapping.explain_add(zillium.id, acme.id, "crm", actor=STAFF)
     assert decision.needs_confirmation
     assert decision.days_paid == 31
     assert decision.commission_from == datetime(2025, 12, 5, tzinfo=UTC)
     assert "use case 1" in decision.reasons[0]
-    assert (kit.outbox(), kit.mapping.history(acme.id)) == before
+    assert (kit.outbox(), kit.mapping.history(acme.id, actor=STAFF)) == before
 
 
 def test_a_free_customer_is_mapped_provisionally_for_3_months(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    result = kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    result = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     assert result.decision.case is AddCase.FREE
     interval = result.interval
     assert interval is not None
     assert interval.status is MappingStatus.PROVISIONAL
     assert interval.provisional_until == date(2026, 4, 5)
     kit.advance_to(date(2026, 4, 5) + timedelta(hours=23))
-    assert kit.mapping.partner_of_record(acme.id, "crm") is not None  # still the last day
+    assert (
+        kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is not None
+    )  # still the last day
     kit.advance_to(date(2026, 4, 6))
-    assert kit.mapping.partner_of_record(acme.id, "crm") is None
-    [ended] = kit.mapping.history(acme.id, "crm")
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
+    [ended] = kit.mapping.history(acme.id, "crm", actor=STAFF)
     assert ended.valid_to == datetime(2026, 4, 6, tzinfo=UTC)
     assert "3 months" in (ended.ended_reason or "")
     # As of any day in the 3 months, Zillium was the partner.
-    assert kit.mapping.partner_of_record(acme.id, "crm", as_of=date(2026, 3, 1)) == ended
+    assert (
+        kit.mapping.partner_of_record(acme.id, "crm", as_of=date(2026, 3, 1), actor=STAFF) == ended
+    )
 
 
 @pytest.mark.parametrize(
@@ -294,32 +349,36 @@ def test_the_3_month_deadline_counts_calendar_months_at_month_ends(
         kit.advance_to(kit.today() + timedelta(days=300))
         kit.partners.check_sign_in("zillium")
     kit.advance_to(mapped_on)
-    interval = kit.mapping.add_customer(zillium.id, acme.id, "crm").interval
+    interval = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF).interval
     assert interval is not None
     assert interval.provisional_until == deadline
     kit.advance_to(deadline)
-    assert kit.mapping.partner_of_record(acme.id, "crm") is not None
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is not None
     kit.advance_to(deadline + timedelta(days=1))
-    assert kit.mapping.partner_of_record(acme.id, "crm") is None
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
 
 
 def test_upgrading_within_3_months_makes_the_mapping_permanent(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     kit.advance_to(date(2026, 4, 5))  # the deadline itself still counts as within
-    kit.customers.set_plan(acme.id, "crm", "paid")
-    assert kit.mapping.partner_of_record(acme.id, "crm").status is MappingStatus.PERMANENT  # type: ignore[union-attr]
+    kit.customers.set_plan(acme.id, "crm", "paid", actor=STAFF)
+    assert (
+        kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).status is MappingStatus.PERMANENT
+    )  # type: ignore[union-attr]
     kit.advance_to(date(2027, 1, 1))
-    assert kit.mapping.partner_of_record(acme.id, "crm").partner_id == zillium.id  # type: ignore[union-attr]
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == zillium.id  # type: ignore[union-attr]
 
 
 def test_customer_mapped_to_another_partner_and_the_way_out(
     kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     with pytest.raises(CustomerMappedToAnotherPartnerError) as info:
-        kit.mapping.add_customer(zillium.id, acme.id, "crm")
+        kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     assert info.value.message == "Customer mapped to another partner"
     assert info.value.code == "mapping.mapped_to_another_partner"
     assert "email from the customer" in (info.value.remedy or "")
@@ -328,11 +387,11 @@ def test_customer_mapped_to_another_partner_and_the_way_out(
         "crm",
         zillium.id,
         evidence="From: it@acme.example — we wish to work with Zillium",
-        by="partner-support",
+        actor=STAFF,
     )
     assert moved.channel is Channel.WRITTEN_CONSENT
     assert moved.evidence is not None
-    old, new = kit.mapping.history(acme.id, "crm")
+    old, new = kit.mapping.history(acme.id, "crm", actor=STAFF)
     assert old.partner_id == nimbus.id
     assert old.valid_to == new.valid_from
 
@@ -341,7 +400,7 @@ def test_a_partner_maps_only_for_products_it_works_on(
     kit: pk.Kit, nimbus: pk.Partner, acme: pk.Customer
 ) -> None:
     with pytest.raises(ProductNotAuthorisedError):
-        kit.mapping.add_customer(nimbus.id, acme.id, "books")
+        kit.mapping.add_customer(nimbus.id, acme.id, "books", actor=STAFF)
 
 
 # --- transfers (001) --------------------------------------------------------------------------
@@ -354,21 +413,30 @@ def test_a_transfer_waits_for_the_customer_and_notifies_the_old_partner(
     acme: pk.Customer,
     pk_clock: pk.SimulatedClock,
 ) -> None:
-    old = kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
-    request = kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    old = kit.mapping.tag_partner(
+        acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
+    request = kit.mapping.request_transfer(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     assert request.kind is ConsentKind.TRANSFER
     assert request.expires_at == START + timedelta(days=15)
     mailer = kit.mailer
     assert isinstance(mailer, pk.InMemoryMailer)
     assert [e.template for e in mailer.to(ADMIN)] == ["mapping.transfer_requested"]
     assert [e.template for e in mailer.to("hi@nimbus.example")] == ["mapping.transfer_notice"]
-    assert kit.mapping.partner_of_record(acme.id, "crm") == old  # nothing changed yet
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) == old  # nothing changed yet
     with pytest.raises(TransferPendingError):
-        kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+        kit.mapping.request_transfer(
+            acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        )
     pk_clock.advance(days=14, hours=23)
-    kit.mapping.confirm(token_in(kit, "mapping.transfer_requested"), by=ADMIN)
+    kit.mapping.confirm(
+        token_in(kit, "mapping.transfer_requested"),
+        actor=pk.Principal.customer_user(acme.id, ADMIN),
+    )
     effective = START + timedelta(days=14, hours=23)
-    closed, new = kit.mapping.history(acme.id, "crm")
+    closed, new = kit.mapping.history(acme.id, "crm", actor=STAFF)
     assert (closed.partner_id, closed.valid_to) == (nimbus.id, effective)
     assert (new.partner_id, new.valid_from) == (zillium.id, effective)
     assert new.channel is Channel.TRANSFER
@@ -377,15 +445,19 @@ def test_a_transfer_waits_for_the_customer_and_notifies_the_old_partner(
 def test_an_unconfirmed_transfer_lapses_after_15_days(
     kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
-    request = kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
+    request = kit.mapping.request_transfer(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     token = token_in(kit, "mapping.transfer_requested")
     kit.advance_to(START + timedelta(days=15))
-    assert kit.mapping.pending_requests(customer_id=acme.id) == []
+    assert kit.mapping.pending_requests(customer_id=acme.id, actor=STAFF) == []
     with pytest.raises(ConsentExpiredError) as info:
-        kit.mapping.confirm(token)
+        kit.mapping.confirm(token, actor=pk.Principal.customer_user(acme.id, ADMIN))
     assert info.value.code == "consent.expired"
-    assert kit.mapping.partner_of_record(acme.id, "crm").partner_id == nimbus.id  # type: ignore[union-attr]
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == nimbus.id  # type: ignore[union-attr]
     assert request.status is ConsentStatus.REQUESTED  # values are frozen; the store moved on
 
 
@@ -393,14 +465,25 @@ def test_transfer_needs_an_admin_a_partner_of_record_and_a_new_partner(
     kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
 ) -> None:
     with pytest.raises(NoPartnerOfRecordError):
-        kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
-    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
+        kit.mapping.request_transfer(
+            acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        )
+    kit.mapping.tag_partner(
+        acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     with pytest.raises(NotCustomerAdminError):
-        kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by="bob@acme.example")
+        kit.mapping.request_transfer(
+            acme.id,
+            "crm",
+            "ZILLIUMCorp",
+            actor=pk.Principal.customer_user(acme.id, "bob@acme.example"),
+        )
     with pytest.raises(SamePartnerError):
-        kit.mapping.request_transfer(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
+        kit.mapping.request_transfer(
+            acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        )
     with pytest.raises(InvalidTokenError):
-        kit.mapping.confirm("not-a-token")
+        kit.mapping.confirm("not-a-token", actor=pk.Principal.customer_user(acme.id, ADMIN))
 
 
 # --- tracking list (001) ----------------------------------------------------------------------
@@ -410,23 +493,25 @@ def test_tracking_an_existing_user_sends_nothing_and_tagging_moves_the_record(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
     before = kit.outbox()
-    entry = kit.mapping.track(zillium.id, "Bob@acme.example")
+    entry = kit.mapping.track(zillium.id, "Bob@acme.example", actor=STAFF)
     assert entry.customer_id == acme.id
     assert kit.outbox() == before  # "It will not trigger any emails or actions"
-    assert kit.mapping.tracking_list(zillium.id) == [entry]
-    assert kit.mapping.customers_of(zillium.id) == []
-    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
-    assert kit.mapping.tracking_list(zillium.id) == []
-    assert [c.customer_id for c in kit.mapping.customers_of(zillium.id)] == [acme.id]
+    assert kit.mapping.tracking_list(zillium.id, actor=STAFF) == [entry]
+    assert kit.mapping.customers_of(zillium.id, actor=STAFF) == []
+    kit.mapping.tag_partner(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
+    assert kit.mapping.tracking_list(zillium.id, actor=STAFF) == []
+    assert [c.customer_id for c in kit.mapping.customers_of(zillium.id, actor=STAFF)] == [acme.id]
 
 
 def test_tracking_an_unknown_email_suggests_the_signup_link(
     kit: pk.Kit, zillium: pk.Partner
 ) -> None:
     with pytest.raises(NotAUserError) as info:
-        kit.mapping.track(zillium.id, "new@prospect.example")
+        kit.mapping.track(zillium.id, "new@prospect.example", actor=STAFF)
     assert "signup_link" in (info.value.remedy or "")
-    assert kit.mapping.tracking_list(zillium.id) == []
+    assert kit.mapping.tracking_list(zillium.id, actor=STAFF) == []
 
 
 # --- partner accounts (000) -------------------------------------------------------------------
@@ -436,19 +521,21 @@ def test_inactive_partners_are_deactivated_and_reactivated_by_the_partner_team(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
     kit.advance_to(START + timedelta(days=364))
-    assert kit.partners.get(zillium.id).is_active
+    assert kit.partners.get(zillium.id, actor=STAFF).is_active
     kit.advance_to(datetime(2027, 1, 5, 9, 0, tzinfo=UTC))  # 12 months after the last action
-    assert not kit.partners.get(zillium.id).is_active
+    assert not kit.partners.get(zillium.id, actor=STAFF).is_active
     for attempt in (
         lambda: kit.partners.check_sign_in("zillium"),
-        lambda: kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", by=ADMIN),
-        lambda: kit.mapping.add_customer(zillium.id, acme.id, "crm"),
-        lambda: kit.mapping.track(zillium.id, ADMIN),
+        lambda: kit.mapping.tag_partner(
+            acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+        ),
+        lambda: kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF),
+        lambda: kit.mapping.track(zillium.id, ADMIN, actor=STAFF),
     ):
         with pytest.raises(PartnerDeactivatedError) as info:
             attempt()
         assert "reactivate" in (info.value.remedy or "")
-    kit.partners.reactivate(zillium.id, by="partner-team")
+    kit.partners.reactivate(zillium.id, actor=STAFF)
     assert kit.partners.check_sign_in("zillium").is_active
 
 
@@ -456,20 +543,22 @@ def test_activity_keeps_a_partner_active(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
     kit.advance_to(START + timedelta(days=300))
-    kit.mapping.track(zillium.id, ADMIN)
+    kit.mapping.track(zillium.id, ADMIN, actor=STAFF)
     kit.advance_to(START + timedelta(days=500))
-    assert kit.partners.get(zillium.id).is_active
+    assert kit.partners.get(zillium.id, actor=STAFF).is_active
 
 
 def test_the_directory_lists_active_partners_with_codes(
     kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner
 ) -> None:
-    kit.partners.register(name="Quiet", username="quiet", email="q@quiet.example", regions=["IN"])
+    kit.partners.register(
+        name="Quiet", username="quiet", email="q@quiet.example", regions=["IN"], actor=STAFF
+    )
     assert [(e.name, e.code) for e in kit.partners.directory(expertise="books")] == [
         ("Zillium", "ZILLIUMCorp")
     ]
     assert [e.name for e in kit.partners.directory(region="in")] == ["Quiet"]
-    kit.partners.deactivate(nimbus.id, reason="test", by="partner-team")
+    kit.partners.deactivate(nimbus.id, reason="test", actor=STAFF)
     assert [e.name for e in kit.partners.directory(expertise="crm")] == ["Zillium"]
 
 
@@ -478,34 +567,43 @@ def test_the_directory_lists_active_partners_with_codes(
 
 def snapshot(kit: pk.Kit, customer: pk.Customer) -> object:
     return (
-        kit.mapping.history(customer.id),
-        kit.mapping.pending_requests(customer_id=customer.id),
-        kit.customers.customers(),
+        kit.mapping.history(customer.id, actor=STAFF),
+        kit.mapping.pending_requests(customer_id=customer.id, actor=STAFF),
+        kit.customers.customers(actor=STAFF),
         [(m.id, m.status) for m in kit.outbox() if m.topic != "access.denied"],
-        [p.version for p in kit.partners.partners()],
+        [p.version for p in kit.partners.partners(actor=STAFF)],
     )
 
 
 def test_bad_input_is_refused_with_a_code_and_stores_nothing(
     kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", by=ADMIN)
-    kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", by=ADMIN)
+    kit.mapping.tag_partner(
+        acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
+    kit.mapping.request_transfer(
+        acme.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(acme.id, ADMIN)
+    )
     used = token_in(kit, "mapping.transfer_requested")
-    kit.mapping.confirm(used)
-    link = kit.mapping.signup_link(zillium.id, "crm")
-    kit.partners.deactivate(nimbus.id, reason="inactive", by="partner-team")
+    kit.mapping.confirm(used, actor=pk.Principal.customer_user(acme.id, ADMIN))
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=STAFF)
+    kit.partners.deactivate(nimbus.id, reason="inactive", actor=STAFF)
     attempts = {
         "partner_code.unknown": lambda: kit.mapping.tag_partner(
-            acme.id, "books", "NOSUCHCODE", by=ADMIN
+            acme.id, "books", "NOSUCHCODE", actor=pk.Principal.customer_user(acme.id, ADMIN)
         ),
         "partner.deactivated": lambda: kit.mapping.request_transfer(
-            acme.id, "crm", "NIMBUSHQ", by=ADMIN
+            acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
         ),
         "mapping.admin_only": lambda: kit.mapping.tag_partner(
-            acme.id, "books", "ZILLIUMCorp", by="bob@acme.example"
+            acme.id,
+            "books",
+            "ZILLIUMCorp",
+            actor=pk.Principal.customer_user(acme.id, "bob@acme.example"),
         ),
-        "consent.not_pending": lambda: kit.mapping.confirm(used),
+        "consent.not_pending": lambda: kit.mapping.confirm(
+            used, actor=pk.Principal.customer_user(acme.id, ADMIN)
+        ),
         "token.invalid": lambda: kit.mapping.sign_up(
             link.token.swapcase(), name="Globex", admin_email="it@globex.example"
         ),
@@ -523,22 +621,199 @@ def test_bad_input_is_refused_with_a_code_and_stores_nothing(
 def test_an_expired_approval_link_is_refused_and_stores_nothing(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
-    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 1, 1))
-    kit.mapping.add_customer(zillium.id, acme.id, "crm")
+    kit.customers.set_plan(acme.id, "crm", "paid", since=date(2025, 1, 1), actor=STAFF)
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
     token = token_in(kit, "mapping.approval_requested")
     kit.advance_to(START + timedelta(days=30))
     before = snapshot(kit, acme)
     with pytest.raises(ConsentExpiredError):
-        kit.mapping.confirm(token)
+        kit.mapping.confirm(token, actor=pk.Principal.customer_user(acme.id, ADMIN))
     assert snapshot(kit, acme) == before
-    assert kit.mapping.partner_of_record(acme.id, "crm") is None
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
 
 
 def test_explaining_is_not_activity_but_adding_is(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:
     kit.advance_to(START + timedelta(days=100))
-    kit.mapping.explain_add(zillium.id, acme.id, "crm")
-    assert kit.partners.get(zillium.id).last_active_at == zillium.last_active_at
-    kit.mapping.add_customer(zillium.id, acme.id, "crm")
-    assert kit.partners.get(zillium.id).last_active_at == START + timedelta(days=100)
+    kit.mapping.explain_add(zillium.id, acme.id, "crm", actor=STAFF)
+    assert kit.partners.get(zillium.id, actor=STAFF).last_active_at == zillium.last_active_at
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    assert kit.partners.get(zillium.id, actor=STAFF).last_active_at == START + timedelta(days=100)
+
+
+# --- who acts, and secrets never at rest (issue 7) --------------------------------------------
+
+
+def admin_of(customer: pk.Customer) -> pk.Principal:
+    return pk.Principal.customer_user(customer.id, ADMIN)
+
+
+def user_of(partner: pk.Partner) -> pk.Principal:
+    return pk.Principal.partner_user(partner.id, partner.email)
+
+
+def test_a_consent_token_is_derived_at_delivery_and_stored_nowhere(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    paid_days_ago(kit, acme, 45)
+    result = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    assert result.request is not None
+    token = token_in(kit, "mapping.approval_requested")
+    # The request keeps the token's hash; the queued email, a reference to derive it again.
+    assert result.request.token_hash == hash_token(token)
+    [queued] = kit.outbox(topic="mapping.approval_requested")
+    assert is_secret_ref(queued.payload["context"]["token"])
+    everything = repr((kit.outbox(), kit.mapping.pending_requests(actor=STAFF)))
+    assert token not in everything
+    # The mailer got the real token, which shows nowhere in a repr either.
+    mailer = kit.mailer
+    assert isinstance(mailer, pk.InMemoryMailer)
+    assert token not in repr(mailer.sent)
+    kit.mapping.confirm(token, actor=admin_of(acme))
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is not None
+
+
+def test_the_transfer_confirmation_goes_to_every_admin(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.customers.set_admin(acme.id, "bob@acme.example", True, actor=admin_of(acme))
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    mailer = kit.mailer
+    assert isinstance(mailer, pk.InMemoryMailer)
+    for admin in (ADMIN, "bob@acme.example"):
+        assert [e.template for e in mailer.to(admin)] == ["mapping.transfer_requested"]
+    # Bob did not ask, and may confirm: the account's admins decide together.
+    bob = pk.Principal.customer_user(acme.id, "bob@acme.example")
+    token = mailer.to("bob@acme.example")[-1].context["token"]
+    confirmed = kit.mapping.confirm(token, actor=bob)
+    assert [c.by for c in confirmed.confirmations] == ["bob@acme.example"]
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == zillium.id  # type: ignore[union-attr]
+
+
+def test_only_an_admin_confirms_and_to_others_the_link_is_not_valid(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    paid_days_ago(kit, acme, 45)
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    token = token_in(kit, "mapping.approval_requested")
+    bob = pk.Principal.customer_user(acme.id, "bob@acme.example")
+    with pytest.raises(NotCustomerAdminError):
+        kit.mapping.confirm(token, actor=bob)
+    stranger = pk.Principal.customer_user("cus_other", "it@other.example")
+    for actor in (stranger, pk.Principal.partner_user("ptr_other", "ops@other.example")):
+        with pytest.raises(InvalidTokenError) as info:
+            kit.mapping.confirm(token, actor=actor)
+        assert info.value.message == "this confirmation link is not valid"
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
+
+
+def test_a_signup_link_token_is_kept_out_of_its_repr(kit: pk.Kit, zillium: pk.Partner) -> None:
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=user_of(zillium))
+    assert link.token not in repr(link)
+    assert link.expires_at == START + timedelta(days=365)
+
+
+def test_a_signup_link_expires_after_the_policy_period(
+    pk_clock: pk.SimulatedClock, pk_mailer: pk.InMemoryMailer
+) -> None:
+    kit = pk.connect(
+        "memory://",
+        clock=pk_clock,
+        mailer=pk_mailer,
+        policies=[MappingPolicy(signup_link_valid_days=10)],
+    )
+    kit.catalog.add_product("crm", name="CRM", actor=STAFF)
+    zillium = kit.partners.register(
+        name="Zillium", email="ops@zillium.example", expertise=["crm"], actor=STAFF
+    )
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=user_of(zillium))
+    assert link.expires_at == START + timedelta(days=10)
+    pk_clock.advance(days=10)
+    with pytest.raises(SignupLinkExpiredError) as info:
+        kit.mapping.sign_up(link.token, name="Globex", admin_email="it@globex.example")
+    assert info.value.code == "mapping.signup_link_expired"
+    assert info.value.details["expired_at"] == (START + timedelta(days=10)).isoformat()
+    assert kit.customers.customers(actor=STAFF) == []
+
+
+def test_a_revoked_signup_link_is_refused(kit: pk.Kit, zillium: pk.Partner) -> None:
+    link = kit.mapping.signup_link(zillium.id, "crm", actor=user_of(zillium))
+    other = kit.mapping.signup_link(zillium.id, "crm", actor=user_of(zillium))
+    nimbus = pk.Principal.partner_user("ptr_nimbus", "hi@nimbus.example")
+    # Another partner cannot revoke it: to it the link is as unknown as a forged one.
+    for token in (link.token, "forged-token"):
+        with pytest.raises(InvalidTokenError) as info:
+            kit.mapping.revoke_signup_link(token, actor=nimbus)
+        assert info.value.message == "this sign-up link is not valid"
+    revoked = kit.mapping.revoke_signup_link(link.token, actor=user_of(zillium))
+    assert revoked.revoked_at == START
+    # By its hash too (staff, from a support ticket), and twice changes nothing.
+    again = kit.mapping.revoke_signup_link(hash_token(link.token), actor=STAFF)
+    assert again == revoked
+    with pytest.raises(SignupLinkRevokedError) as refused:
+        kit.mapping.sign_up(link.token, name="Globex", admin_email="it@globex.example")
+    assert refused.value.code == "mapping.signup_link_revoked"
+    # The partner's other links still work.
+    customer = kit.mapping.sign_up(other.token, name="Initech", admin_email="it@initech.example")
+    assert kit.mapping.partner_of_record(customer.id, "crm", actor=STAFF) is not None
+
+
+def test_cancelling_a_request_records_who_and_tells_the_other_parties(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    request = kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    # Nimbus would lose the customer: it cannot cancel the transfer away from it.
+    with pytest.raises(NotAPartyError) as info:
+        kit.mapping.cancel_request(request.id, actor=user_of(nimbus))
+    assert info.value.code == "access.not_a_party"
+    bob = pk.Principal.customer_user(acme.id, "bob@acme.example")
+    with pytest.raises(NotCustomerAdminError):
+        kit.mapping.cancel_request(request.id, actor=bob)
+    # Zillium, which would gain it, may decline.
+    cancelled = kit.mapping.cancel_request(request.id, actor=user_of(zillium))
+    assert cancelled.status is ConsentStatus.CANCELLED
+    assert (cancelled.closed_at, cancelled.cancelled_by) == (START, "ops@zillium.example")
+    assert kit.mapping.pending_requests(customer_id=acme.id, actor=admin_of(acme)) == []
+    told = [m.payload["to"] for m in kit.outbox(topic="mapping.request_cancelled")]
+    assert told == [ADMIN, "hi@nimbus.example"]
+    assert [m.topic for m in kit.outbox(topic="consent.transfer.cancelled")] == [
+        "consent.transfer.cancelled"
+    ]
+    with pytest.raises(InvalidTokenError):
+        kit.mapping.cancel_request(request.id, actor=STAFF)
+
+
+def test_a_partner_tracking_an_email_learns_no_account(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    entry = kit.mapping.track(zillium.id, "bob@acme.example", actor=user_of(zillium))
+    assert entry.customer_id is None
+    assert [
+        e.customer_id for e in kit.mapping.tracking_list(zillium.id, actor=user_of(zillium))
+    ] == [None]
+    # Tracking is Zillium's own note, not a tie the customer made: Acme stays out of sight.
+    assert kit.customers.customers(actor=user_of(zillium)) == []
+    with pytest.raises(pk.NotFoundError):
+        kit.customers.get(acme.id, actor=user_of(zillium))
+    # Once Acme tags Zillium, the tie is the customer's doing, and Zillium sees the account.
+    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    assert [c.id for c in kit.customers.customers(actor=user_of(zillium))] == [acme.id]
+
+
+def test_written_consent_evidence_is_for_the_partner_team(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    kit.mapping.record_written_consent(
+        acme.id, "crm", zillium.id, evidence="From: it@acme.example", actor=STAFF
+    )
+    for actor in (STAFF, pk.Principal.system()):
+        assert kit.mapping.history(acme.id, "crm", actor=actor)[-1].evidence is not None
+    for actor in (admin_of(acme), user_of(zillium)):
+        [_, moved] = kit.mapping.history(acme.id, "crm", actor=actor)
+        assert moved.evidence is None
+        current = kit.mapping.partner_of_record(acme.id, "crm", actor=actor)
+        assert current is not None and current.evidence is None

@@ -16,6 +16,9 @@ from partnerkit.errors import ConfigurationError
 from partnerkit.events import Email, MessageStatus, RetryPolicy
 from partnerkit.secrets import Secret, SecretKey
 
+#: The partner team: sets up the catalog, partners and accounts the tests act on.
+STAFF = pk.Principal.staff("team@vendor.example")
+
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
@@ -46,7 +49,7 @@ def test_a_sql_kit_without_a_mailer_keeps_emails_pending_and_says_so_once(
     # Events still flow without a mailer.
     seen: list[str] = []
     kit.subscribe("product.added", lambda event: seen.append(event.payload["key"]))
-    kit.catalog.add_product("crm", name="CRM")
+    kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     assert seen == ["crm"]
     kit.close()
 
@@ -109,7 +112,7 @@ def test_a_delivery_failure_after_commit_never_fails_the_call(
     kit.deliver_outbox = broken  # type: ignore[method-assign]
     kit.subscribe("product.added", lambda event: None)
     with caplog.at_level(logging.ERROR, logger="partnerkit"):
-        product = kit.catalog.add_product("crm", name="CRM")
+        product = kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     assert product.key == "crm"
     assert kit.catalog.get_product("crm") == product
     assert any("after a commit failed" in r.getMessage() for r in caplog.records)

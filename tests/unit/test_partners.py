@@ -19,10 +19,13 @@ from partnerkit.mapping.errors import (
     UsernameTakenError,
 )
 
+#: The partner team: sets up the catalog, partners and accounts the tests act on.
+STAFF = pk.Principal.staff("team@vendor.example")
+
 
 @pytest.fixture
 def kit(pk_kit: pk.Kit) -> pk.Kit:
-    pk_kit.catalog.add_product("crm", name="CRM")
+    pk_kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     return pk_kit
 
 
@@ -36,7 +39,7 @@ def register(kit: pk.Kit, **overrides: object) -> pk.Partner:
         "expertise": ["crm"],
     }
     values.update(overrides)
-    return kit.partners.register(**values)  # type: ignore[arg-type]
+    return kit.partners.register(**values, actor=STAFF)  # type: ignore[arg-type]
 
 
 def test_register_normalises_and_defaults(kit: pk.Kit) -> None:
@@ -46,7 +49,7 @@ def test_register_normalises_and_defaults(kit: pk.Kit) -> None:
     assert partner.regions == ("IN",)
     assert partner.expertise == ("crm",)
     assert partner.status is pk.PartnerStatus.ACTIVE
-    assert kit.partners.get(partner.id) == partner
+    assert kit.partners.get(partner.id, actor=STAFF) == partner
     assert [m.topic for m in kit.outbox()][-1] == "partner.registered"
 
 
@@ -69,14 +72,14 @@ def test_register_refuses_bad_input_naming_the_field(
     with pytest.raises(InvalidInputError) as info:
         register(kit, **{field: value})
     assert info.value.details["field"] == path
-    assert kit.partners.partners() == []
+    assert kit.partners.partners(actor=STAFF) == []
 
 
 def test_expertise_must_name_known_products(kit: pk.Kit) -> None:
     with pytest.raises(ProductNotFoundError) as info:
         register(kit, expertise=["crm", "desk"])
     assert info.value.details["field"] == "expertise[1]"
-    assert kit.partners.partners() == []
+    assert kit.partners.partners(actor=STAFF) == []
 
 
 def test_usernames_are_unique_case_insensitively(kit: pk.Kit) -> None:
@@ -102,24 +105,24 @@ def test_username_is_mandatory_for_the_partner_portal(kit: pk.Kit) -> None:
         kit.partners.check_sign_in("ops@zillium.example")
     assert info.value.code == "partner.username_required"
     assert "set_username" in (info.value.remedy or "")
-    kit.partners.set_username(partner.id, "zillium")
+    kit.partners.set_username(partner.id, "zillium", actor=STAFF)
     assert kit.partners.check_sign_in("zillium").username == "zillium"
 
 
 def test_issuing_the_same_code_again_is_idempotent(kit: pk.Kit) -> None:
     partner = register(kit)
-    first = kit.partners.issue_code(partner.id, "ZILLIUMCorp")
-    assert kit.partners.issue_code(partner.id, "zilliumcorp") == first
+    first = kit.partners.issue_code(partner.id, "ZILLIUMCorp", actor=STAFF)
+    assert kit.partners.issue_code(partner.id, "zilliumcorp", actor=STAFF) == first
     assert len(kit.outbox(topic="partner_code.issued")) == 1
 
 
 def test_a_partner_holds_one_active_code(kit: pk.Kit) -> None:
     partner = register(kit)
-    kit.partners.issue_code(partner.id, "ZILLIUMCorp")
+    kit.partners.issue_code(partner.id, "ZILLIUMCorp", actor=STAFF)
     with pytest.raises(CodeTakenError) as info:
-        kit.partners.issue_code(partner.id, "ZILLIUMHQ")
+        kit.partners.issue_code(partner.id, "ZILLIUMHQ", actor=STAFF)
     assert "replace=True" in (info.value.remedy or "")
-    kit.partners.issue_code(partner.id, "ZILLIUMHQ", replace=True)
+    kit.partners.issue_code(partner.id, "ZILLIUMHQ", replace=True, actor=STAFF)
     with pytest.raises(UnknownCodeError):
         kit.partners.find_by_code("ZILLIUMCorp")
     assert kit.partners.find_by_code("zilliumhq") == partner
@@ -127,21 +130,21 @@ def test_a_partner_holds_one_active_code(kit: pk.Kit) -> None:
 
 def test_retired_codes_stop_working(kit: pk.Kit) -> None:
     partner = register(kit)
-    kit.partners.issue_code(partner.id, "ZILLIUMCorp")
-    retired = kit.partners.retire_code("zilliumcorp")
+    kit.partners.issue_code(partner.id, "ZILLIUMCorp", actor=STAFF)
+    retired = kit.partners.retire_code("zilliumcorp", actor=STAFF)
     assert retired.status is pk.PartnerCodeStatus.RETIRED
-    assert kit.partners.retire_code("ZILLIUMCORP") == retired
+    assert kit.partners.retire_code("ZILLIUMCORP", actor=STAFF) == retired
     with pytest.raises(UnknownCodeError) as info:
         kit.partners.find_by_code("ZILLIUMCorp")
     assert info.value.code == "partner_code.unknown"
     with pytest.raises(UnknownCodeError):
-        kit.partners.retire_code("NEVERISSUED")
+        kit.partners.retire_code("NEVERISSUED", actor=STAFF)
 
 
 def test_reserved_codes_are_refused(kit: pk.Kit) -> None:
     partner = register(kit)
     with pytest.raises(ReservedCodeError) as info:
-        kit.partners.issue_code(partner.id, "Adm1n")
+        kit.partners.issue_code(partner.id, "Adm1n", actor=STAFF)
     assert info.value.details["field"] == "code"
 
 
@@ -150,7 +153,7 @@ def test_advice_never_suggests_a_taken_code(kit: pk.Kit) -> None:
     advice = kit.partners.advise_code("Zillium_PremiumPartner123")
     assert "ZILLIUMCorp" in advice.suggestions
     partner = register(kit)
-    kit.partners.issue_code(partner.id, "ZILLIUMCorp")
+    kit.partners.issue_code(partner.id, "ZILLIUMCorp", actor=STAFF)
     advice = kit.partners.advise_code("Zillium_PremiumPartner123")
     assert advice.suggestions
     assert all(pk.canonical_key(s) != pk.canonical_key("ZILLIUMCorp") for s in advice.suggestions)
@@ -158,6 +161,6 @@ def test_advice_never_suggests_a_taken_code(kit: pk.Kit) -> None:
 
 def test_unknown_partner_ids_are_not_found(kit: pk.Kit) -> None:
     with pytest.raises(PartnerNotFoundError):
-        kit.partners.issue_code("ptr_missing", "ZILLIUMCorp")
+        kit.partners.issue_code("ptr_missing", "ZILLIUMCorp", actor=STAFF)
     with pytest.raises(PartnerNotFoundError):
-        kit.partners.get(123)  # type: ignore[arg-type]
+        kit.partners.get(123, actor=STAFF)  # type: ignore[arg-type]

@@ -7,8 +7,25 @@ This package sits beside the kernel: it imports no domain package, so every doma
 
 from __future__ import annotations
 
-from partnerkit.access.errors import InvalidActorError, StaffOnlyError
-from partnerkit.access.guard import Association, Guard
+from partnerkit.access.errors import (
+    InvalidActorError,
+    NotAPartyError,
+    NotCustomerAdminError,
+    StaffOnlyError,
+)
+from partnerkit.access.guard import Account, Association, Guard, NotFound, Tie
 from partnerkit.access.principal import Principal, Role
 
-__all__ = ["Association", "Guard", "InvalidActorError", "Principal", "Role", "StaffOnlyError"]
+__all__ = [
+    "Account",
+    "Association",
+    "Guard",
+    "InvalidActorError",
+    "NotAPartyError",
+    "NotCustomerAdminError",
+    "NotFound",
+    "Principal",
+    "Role",
+    "StaffOnlyError",
+    "Tie",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from partnerkit.errors import PermissionDeniedError, ValidationError
 
-__all__ = ["InvalidActorError", "StaffOnlyError"]
+__all__ = ["InvalidActorError", "NotAPartyError", "NotCustomerAdminError", "StaffOnlyError"]
 
 
 class InvalidActorError(ValidationError):
@@ -20,3 +20,17 @@ class StaffOnlyError(PermissionDeniedError):
     code = "access.staff_only"
     summary = "Only the partner team can do this."
     default_remedy = "Ask the partner team to do it for you."
+
+
+class NotCustomerAdminError(PermissionDeniedError):
+    # The code predates this package (tagging and transfers were the first admin-only actions);
+    # codes never change, so it keeps its `mapping.` prefix.
+    code = "mapping.admin_only"
+    summary = "Only the admin users of the customer account can do this."
+    default_remedy = "Ask an admin of your account to do it, or to make you an admin."
+
+
+class NotAPartyError(PermissionDeniedError):
+    code = "access.not_a_party"
+    summary = "Only the parties of a request can act on it."
+    default_remedy = "Ask the customer's admin, the partner who asked, or the partner team."

@@ -3,35 +3,83 @@
 Packages register *associations* (how a partner comes to be tied to a customer: partner of
 record, a pending request, a tracking entry, later a shared lead or a reseller price) through
 their `install()`; services ask the guard. A record the actor may not see is reported exactly
-like a missing one, so a foreign id tells nothing.
+like a missing one, so a foreign id tells nothing: every `require_*` method takes the
+`not_found` the service raises for a missing id, and raises that very error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
+from typing import Protocol
 
-from partnerkit.access.errors import StaffOnlyError
+import attrs
+
+from partnerkit.access.errors import NotAPartyError, NotCustomerAdminError, StaffOnlyError
 from partnerkit.access.principal import Principal, Role, require_principal
+from partnerkit.errors import PartnerkitError
 from partnerkit.ports import UnitOfWork
 
-__all__ = ["Association", "Guard"]
+__all__ = ["Account", "Association", "Guard", "NotFound", "Tie"]
 
-#: (unit of work, partner id, customer id) -> whether they are associated.
-Association = Callable[[UnitOfWork, str, str], bool]
+
+class Association(Protocol):
+    """(unit of work, partner id, customer id) -> whether they are associated."""
+
+    def __call__(self, uow: UnitOfWork, partner_id: str, customer_id: str, /) -> bool: ...
+
+
+#: Builds the error a service raises for a missing record; the guard raises the same for a
+#: record the actor may not see.
+NotFound = Callable[[], PartnerkitError]
+
+
+@attrs.frozen
+class Tie:
+    """An association with what the guard may do with it beyond the yes-or-no question.
+
+    A plain callable is a `Tie` that grants sight and cannot list; a package registers a `Tie`
+    when its association can list a partner's customers (so a partner's listing costs what its
+    own customers cost, not a scan of every account), or when it is evidence only.
+    """
+
+    holds: Association
+    #: The ids of the customers tied to a partner, for listings.
+    customers_of: Callable[[UnitOfWork, str], Iterable[str]] | None = None
+    #: Whether the tie lets the partner see the account. A tie the partner makes on its own,
+    #: without the customer (a tracking entry), is evidence only: if it granted sight, typing an
+    #: email would open that account to any partner.
+    grants_sight: bool = True
+
+    def __call__(self, uow: UnitOfWork, partner_id: str, customer_id: str, /) -> bool:
+        return self.holds(uow, partner_id, customer_id)
+
+
+class Account(Protocol):
+    """What the guard reads of a customer account (a `customers.Customer` is one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    def is_admin(self, email: str) -> bool: ...
 
 
 class Guard:
     """Decides what a principal may see and change; the checks every package calls."""
 
     def __init__(self) -> None:
-        self._associations: list[tuple[str, Association]] = []
+        self._associations: list[tuple[str, Tie]] = []
 
-    def add_association(self, name: str, association: Association) -> None:
+    def add_association(self, name: str, association: Association | Tie) -> None:
         """Count `association` as a tie between a partner and a customer (by `install()`)."""
-        self._associations.append((name, association))
+        tie = association if isinstance(association, Tie) else Tie(association)
+        self._associations.append((name, tie))
 
     def associations(self, uow: UnitOfWork, partner_id: str, customer_id: str) -> list[str]:
-        """The names of the ties between the partner and the customer, in registration order."""
+        """The names of the ties between the partner and the customer, in registration order
+        (evidence ties included)."""
         return [name for name, tie in self._associations if tie(uow, partner_id, customer_id)]
 
     def sees_customer(self, uow: UnitOfWork, actor: object, customer_id: str) -> bool:
@@ -43,8 +91,37 @@ class Guard:
         if principal.role is Role.CUSTOMER_USER:
             return principal.customer_id == customer_id
         if principal.role is Role.PARTNER_USER and principal.partner_id is not None:
-            return any(tie(uow, principal.partner_id, customer_id) for _, tie in self._associations)
+            return any(
+                tie(uow, principal.partner_id, customer_id)
+                for _, tie in self._associations
+                if tie.grants_sight
+            )
         return False
+
+    def visible_customers(
+        self, uow: UnitOfWork, actor: object, every: Callable[[], Iterable[str]]
+    ) -> list[str] | None:
+        """The ids of the accounts the actor sees, or None for all of them (staff, system).
+
+        `every` lists every account id; it is called only for a partner when one of the ties
+        granting sight cannot list its customers, so that the answer stays exact.
+        """
+        principal = require_principal(actor)
+        if principal.is_staff_or_system:
+            return None
+        if principal.role is Role.CUSTOMER_USER and principal.customer_id is not None:
+            return [principal.customer_id]
+        if principal.role is not Role.PARTNER_USER or principal.partner_id is None:
+            return []
+        partner_id = principal.partner_id
+        ties = [tie for _, tie in self._associations if tie.grants_sight]
+        if any(tie.customers_of is None for tie in ties):
+            return [cid for cid in every() if self.sees_customer(uow, principal, cid)]
+        found: set[str] = set()
+        for tie in ties:
+            assert tie.customers_of is not None
+            found.update(tie.customers_of(uow, partner_id))
+        return sorted(found)
 
     @staticmethod
     def acts_for_partner(actor: object, partner_id: str) -> bool:
@@ -63,8 +140,16 @@ class Guard:
         return None
 
     @staticmethod
+    def may_see_evidence(actor: object) -> bool:
+        """Written-consent evidence (a customer's forwarded email) is for the partner team."""
+        return require_principal(actor).is_staff_or_system
+
+    # --- the checks services make: each returns the principal or raises -----------------------
+
+    @staticmethod
     def require_staff(actor: object, action: str) -> Principal:
-        """Operator actions (deactivate, reactivate, record written consent, unmap)."""
+        """Operator actions (deactivate, reactivate, record written consent, unmap), and the
+        vendor's own bookkeeping (catalog, accounts, plans, commissions)."""
         principal = require_principal(actor)
         if not principal.is_staff_or_system:
             raise StaffOnlyError(
@@ -72,3 +157,98 @@ class Guard:
                 details={"by": principal.label, "role": principal.role.value},
             )
         return principal
+
+    def require_partner(self, actor: object, partner_id: str, not_found: NotFound) -> Principal:
+        """The partner's own user, staff or the system; to anyone else the partner is missing."""
+        principal = require_principal(actor)
+        if not self.acts_for_partner(principal, partner_id):
+            raise not_found()
+        return principal
+
+    def require_sight(
+        self, uow: UnitOfWork, actor: object, customer_id: str, not_found: NotFound
+    ) -> Principal:
+        """Reading an account or its records: whoever `sees_customer`, else it is missing."""
+        principal = require_principal(actor)
+        if not self.sees_customer(uow, principal, customer_id):
+            raise not_found()
+        return principal
+
+    def require_customer_admin(
+        self,
+        uow: UnitOfWork,
+        actor: object,
+        account: Account,
+        *,
+        action: str,
+        not_found: NotFound,
+        staff: bool = True,
+    ) -> Principal:
+        """Changing an account: an admin of it, checked against the stored account's users by
+        the principal's email (a principal never carries admin rights of its own), or, when
+        `staff`, staff and the system.
+
+        A user of the account who is not an admin, an associated partner, and staff when the
+        action is the customer's own (`staff=False`: tagging, transfers) are refused with
+        `NotCustomerAdminError`; to anyone else the account is missing.
+        """
+        principal = require_principal(actor)
+        if principal.is_staff_or_system:
+            if staff:
+                return principal
+            raise self._not_admin(
+                account,
+                principal,
+                action,
+                remedy="This is the customer's decision: their admin does it. The partner "
+                "team moves a customer on their written consent instead "
+                "(kit.mapping.record_written_consent).",
+            )
+        if principal.role is Role.CUSTOMER_USER and principal.customer_id == account.id:
+            if account.is_admin(principal.name):
+                return principal
+            raise self._not_admin(account, principal, action)
+        if self.sees_customer(uow, principal, account.id):
+            raise self._not_admin(
+                account, principal, action, remedy="Ask an admin of the customer to do it."
+            )
+        raise not_found()
+
+    def require_party(
+        self,
+        uow: UnitOfWork,
+        actor: object,
+        account: Account,
+        partner_ids: Collection[str],
+        *,
+        action: str,
+        not_found: NotFound,
+    ) -> Principal:
+        """Acting on a request between a customer and partners: an admin of the customer, a
+        user of one of `partner_ids`, staff or the system. A non-admin user of the customer and
+        an associated partner who is not a party are refused; to anyone else it is missing."""
+        principal = require_principal(actor)
+        if principal.is_staff_or_system:
+            return principal
+        if principal.role is Role.PARTNER_USER and principal.partner_id in partner_ids:
+            return principal
+        if principal.role is Role.CUSTOMER_USER and principal.customer_id == account.id:
+            if account.is_admin(principal.name):
+                return principal
+            raise self._not_admin(account, principal, action)
+        if self.sees_customer(uow, principal, account.id):
+            raise NotAPartyError(
+                f"only the parties of this request can {action}",
+                details={"customer_id": account.id, "by": principal.label},
+            )
+        raise not_found()
+
+    @staticmethod
+    def _not_admin(
+        account: Account, principal: Principal, action: str, *, remedy: str | None = None
+    ) -> NotCustomerAdminError:
+        return NotCustomerAdminError(
+            f"only the admin users of {account.name} can {action}",
+            details={"customer_id": account.id, "by": principal.label},
+            remedy=remedy,
+        )

@@ -10,6 +10,7 @@ from datetime import datetime
 import attrs
 
 from partnerkit import validate
+from partnerkit.access import Principal
 from partnerkit.catalog.errors import ProductNotFoundError, ProductTakenError
 from partnerkit.catalog.events import ProductAdded
 from partnerkit.catalog.ports import CatalogStore
@@ -34,10 +35,13 @@ class CatalogService:
     def __init__(self, runtime: Runtime[CatalogStore]) -> None:
         self._rt = runtime
 
-    def add_product(self, key: str, *, name: str) -> Product:
+    def add_product(self, key: str, *, name: str, actor: Principal) -> Product:
+        """Add a product to the catalog (staff or the system). Reading the catalog takes no
+        actor: what is sold is public."""
         key = validate.key(key, "key")
         name = validate.text(name, "name")
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "add a product")
             if uow.products.get(key) is not None:
                 raise ProductTakenError(
                     f"a product with key {key!r} already exists", details={"key": key}

@@ -4,12 +4,14 @@ persons with one primary contact, and per product whether it is free or paid and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 import attrs
 
 from partnerkit import validate
+from partnerkit.access import Principal
+from partnerkit.access.principal import require_principal
 from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.customers.errors import (
     CustomerNotFoundError,
@@ -30,7 +32,11 @@ __all__ = [
     "CustomersService",
     "Edition",
     "ProductPlan",
+    "customer_not_found",
     "load_customer",
+    "open_account",
+    "refuse_taken_email",
+    "unseen_customer",
 ]
 
 
@@ -86,7 +92,12 @@ class Customer:
 
 
 class CustomersService:
-    """`kit.customers`: create accounts and manage their users, contacts and product plans."""
+    """`kit.customers`: create accounts and manage their users, contacts and product plans.
+
+    Every call takes `actor=`: the partner team (staff) and the system create accounts and set
+    plans; an account's admins manage its users and contacts; whoever the guard lets see an
+    account reads it, and to anyone else it is missing.
+    """
 
     def __init__(self, runtime: Runtime[CustomersStore]) -> None:
         self._rt = runtime
@@ -99,60 +110,70 @@ class CustomersService:
         admin_name: str | None = None,
         domain: str | None = None,
         domains: Iterable[str] = (),
+        actor: Principal,
     ) -> Customer:
-        """Create an account whose first user is its admin and primary contact."""
-        name = validate.text(name, "name")
-        email = validate.email(admin_email, "admin_email")
-        person = validate.text(admin_name, "admin_name") if admin_name is not None else email
-        all_domains = validate.texts(
-            [*([domain] if domain is not None else []), *domains], "domains", validate.domain
-        )
+        """Create an account whose first user is its admin and primary contact (staff)."""
         with self._rt.uow() as uow:
-            self._refuse_taken_email(uow, email, "admin_email")
-            customer = Customer(
-                id=self._rt.new_id("cus"),
+            self._rt.guard.require_staff(actor, "create a customer account")
+            return open_account(
+                self._rt,
+                uow,
                 name=name,
-                created_at=self._rt.now(),
-                domains=all_domains,
-                users=(CustomerUser(email, person, is_admin=True),),
-                contacts=(ContactPerson(person, email, primary=True),),
+                admin_email=admin_email,
+                admin_name=admin_name,
+                domain=domain,
+                domains=domains,
             )
-            uow.customers.add(customer)
-            self._rt.publish(uow, CustomerCreated(customer.id, name))
-        return customer
 
-    def get(self, customer_id: str) -> Customer:
+    def get(self, customer_id: str, *, actor: Principal) -> Customer:
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
             return load_customer(uow, customer_id)
 
-    def find_by_user_email(self, email: str) -> Customer | None:
+    def find_by_user_email(self, email: str, *, actor: Principal) -> Customer | None:
+        """The account a user's email belongs to: the partner team's look-up (a partner tracks
+        an email instead, which tells it no more than whether the email is a user)."""
         address = validate.email(email)
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_staff(actor, "look an account up by email")
             return uow.customers.get_by_user_email(address)
 
-    def customers(self) -> list[Customer]:
+    def customers(self, *, actor: Principal) -> list[Customer]:
+        """The accounts the actor sees, by name: all of them for staff, a user's own, the ones a
+        partner is associated with."""
         with self._rt.uow(readonly=True) as uow:
-            return uow.customers.all()
+            visible = self._rt.guard.visible_customers(
+                uow, actor, lambda: [c.id for c in uow.customers.all()]
+            )
+            if visible is None:
+                return uow.customers.all()
+            return uow.customers.get_many(visible)
 
     def add_user(
-        self, customer_id: str, email: str, *, name: str | None = None, admin: bool = False
+        self,
+        customer_id: str,
+        email: str,
+        *,
+        name: str | None = None,
+        admin: bool = False,
+        actor: Principal,
     ) -> Customer:
         address = validate.email(email)
         person = validate.text(name, "name") if name is not None else address
         with self._rt.uow() as uow:
-            customer = load_customer(uow, customer_id)
-            self._refuse_taken_email(uow, address, "email")
+            customer = self._administered(uow, actor, customer_id, "add a user")
+            refuse_taken_email(uow, address, "email")
             return uow.customers.update(
                 attrs.evolve(
                     customer, users=(*customer.users, CustomerUser(address, person, admin))
                 )
             )
 
-    def set_admin(self, customer_id: str, email: str, admin: bool) -> Customer:
+    def set_admin(self, customer_id: str, email: str, admin: bool, *, actor: Principal) -> Customer:
         """Grant or revoke admin rights; the last admin cannot be demoted."""
         address = validate.email(email)
         with self._rt.uow() as uow:
-            customer = load_customer(uow, customer_id)
+            customer = self._administered(uow, actor, customer_id, "change who is an admin")
             self._user(customer, address)
             if not admin and customer.admins == (customer.user(address),):
                 raise LastAdminError(
@@ -164,10 +185,10 @@ class CustomersService:
             )
             return uow.customers.update(attrs.evolve(customer, users=users))
 
-    def remove_user(self, customer_id: str, email: str) -> Customer:
+    def remove_user(self, customer_id: str, email: str, *, actor: Principal) -> Customer:
         address = validate.email(email)
         with self._rt.uow() as uow:
-            customer = load_customer(uow, customer_id)
+            customer = self._administered(uow, actor, customer_id, "remove a user")
             user = self._user(customer, address)
             if user.is_admin and len(customer.admins) == 1:
                 raise LastAdminError(
@@ -185,13 +206,14 @@ class CustomersService:
         email: str,
         phone: str | None = None,
         primary: bool = False,
+        actor: Principal,
     ) -> Customer:
         """Add a contact person; `primary=True` makes them the one primary contact."""
         person = validate.text(name, "name")
         address = validate.email(email)
         number = validate.text(phone, "phone", max_length=40) if phone is not None else None
         with self._rt.uow() as uow:
-            customer = load_customer(uow, customer_id)
+            customer = self._administered(uow, actor, customer_id, "add a contact")
             if any(c.email == address for c in customer.contacts):
                 raise InvalidInputError(
                     f"{address} is already a contact of {customer.name}", field="email"
@@ -202,10 +224,10 @@ class CustomersService:
             contact = ContactPerson(person, address, number, primary=primary)
             return uow.customers.update(attrs.evolve(customer, contacts=(*contacts, contact)))
 
-    def set_primary_contact(self, customer_id: str, email: str) -> Customer:
+    def set_primary_contact(self, customer_id: str, email: str, *, actor: Principal) -> Customer:
         address = validate.email(email)
         with self._rt.uow() as uow:
-            customer = load_customer(uow, customer_id)
+            customer = self._administered(uow, actor, customer_id, "change the primary contact")
             if not any(c.email == address for c in customer.contacts):
                 raise InvalidInputError(
                     f"{address} is not a contact of {customer.name}", field="email"
@@ -220,9 +242,11 @@ class CustomersService:
         edition: Edition | str,
         *,
         since: date | None = None,
+        actor: Principal,
     ) -> Customer:
         """Record that the account uses `product` in `edition` from `since` (default today).
 
+        Staff or the system (billing) record plans: the mapping rules count from them.
         Setting the edition it already has keeps the original date: 'paid since' must not
         move when a paid customer is saved again.
         """
@@ -233,6 +257,7 @@ class CustomersService:
             raise InvalidInputError("edition must be 'free' or 'paid'", field="edition") from None
         day = validate.as_date(since, "since") if since is not None else self._rt.today()
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "change a customer's plan")
             customer = load_customer(uow, customer_id)
             if uow.products.get(key) is None:
                 raise ProductNotFoundError(
@@ -248,12 +273,16 @@ class CustomersService:
             self._rt.publish(uow, PlanChanged(customer.id, key, edition, day))
         return updated
 
-    @staticmethod
-    def _refuse_taken_email(uow: CustomersStore, email: str, field: str) -> None:
-        if uow.customers.get_by_user_email(email) is not None:
-            raise EmailTakenError(
-                f"{email} already belongs to a user", details={"field": field, "email": email}
-            )
+    def _administered(
+        self, uow: CustomersStore, actor: Principal, customer_id: str, action: str
+    ) -> Customer:
+        """The account, if the actor may change it (an admin of it, staff, the system)."""
+        require_principal(actor)
+        customer = load_customer(uow, customer_id)
+        self._rt.guard.require_customer_admin(
+            uow, actor, customer, action=action, not_found=unseen_customer(customer_id)
+        )
+        return customer
 
     @staticmethod
     def _user(customer: Customer, email: str) -> CustomerUser:
@@ -265,11 +294,63 @@ class CustomersService:
         return user
 
 
+def open_account(
+    runtime: Runtime[CustomersStore],
+    uow: CustomersStore,
+    *,
+    name: str,
+    admin_email: str,
+    admin_name: str | None = None,
+    domain: str | None = None,
+    domains: Iterable[str] = (),
+) -> Customer:
+    """Open an account inside `uow`: the one way every flow creates one (`kit.customers.create`
+    for staff, a partner's sign-up link, a partner's new account), each after its own check of
+    who may. Its first user is its admin and primary contact."""
+    name = validate.text(name, "name")
+    email = validate.email(admin_email, "admin_email")
+    person = validate.text(admin_name, "admin_name") if admin_name is not None else email
+    all_domains = validate.texts(
+        [*([domain] if domain is not None else []), *domains], "domains", validate.domain
+    )
+    refuse_taken_email(uow, email, "admin_email")
+    customer = Customer(
+        id=runtime.new_id("cus"),
+        name=name,
+        created_at=runtime.now(),
+        domains=all_domains,
+        users=(CustomerUser(email, person, is_admin=True),),
+        contacts=(ContactPerson(person, email, primary=True),),
+    )
+    uow.customers.add(customer)
+    runtime.publish(uow, CustomerCreated(customer.id, name))
+    return customer
+
+
+def refuse_taken_email(uow: CustomersStore, email: str, field: str) -> None:
+    if uow.customers.get_by_user_email(email) is not None:
+        raise EmailTakenError(
+            f"{email} already belongs to a user", details={"field": field, "email": email}
+        )
+
+
+def customer_not_found(customer_id: object) -> CustomerNotFoundError:
+    """The answer for a missing account, and for one the actor may not see: the same class,
+    message and details, built from the id the caller gave."""
+    return CustomerNotFoundError(
+        f"no customer {customer_id!r}", details={"customer_id": customer_id}
+    )
+
+
+def unseen_customer(customer_id: object) -> Callable[[], CustomerNotFoundError]:
+    """For the guard: the answer a missing account gets, given to one the actor may not see
+    (the guard builds it only when it refuses)."""
+    return lambda: customer_not_found(customer_id)
+
+
 def load_customer(uow: CustomersStore, customer_id: str) -> Customer:
     """The customer, or CustomerNotFoundError (also for a non-string id)."""
     customer = uow.customers.get(customer_id) if isinstance(customer_id, str) else None
     if customer is None:
-        raise CustomerNotFoundError(
-            f"no customer {customer_id!r}", details={"customer_id": customer_id}
-        )
+        raise customer_not_found(customer_id)
     return customer

@@ -3,8 +3,12 @@ Domain rules here are pure; services load, decide and save through the ports."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import cast
+
 import attrs
 
+from partnerkit.access import Tie
 from partnerkit.customers.accounts import CustomersService
 from partnerkit.customers.events import PlanChanged
 from partnerkit.mapping.commissions import CommissionsService
@@ -12,6 +16,7 @@ from partnerkit.mapping.partners import PartnersService
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.service import MappingService
+from partnerkit.ports import UnitOfWork
 from partnerkit.wiring import Wiring
 
 __all__ = ["PartnerProgram", "install"]
@@ -28,13 +33,29 @@ class PartnerProgram:
 
 def install(wiring: Wiring[MappingStore], *, customers: CustomersService) -> PartnerProgram:
     """Wire the partner program into a kit: its services, its `MappingPolicy`, its time-driven
-    rules, and its reaction to plan changes (a free customer's upgrade, 000 case 3)."""
+    rules, its reaction to plan changes (a free customer's upgrade, 000 case 3), and the ties
+    between partners and customers the guard decides with.
+
+    `customers`, the kit's accounts service, is not needed any more: the flows open accounts
+    with the step `kit.customers.create` uses (`customers.accounts.open_account`), inside their
+    own unit of work and after their own check of who may, since `create` itself is for staff.
+    The parameter stays until `Kit` stops passing it.
+    """
+    del customers
     policy = wiring.policy(MappingPolicy)
     runtime = wiring.runtime
     partners = PartnersService(runtime, inactivity_months=policy.inactivity_months)
-    mapping = MappingService(runtime, policy, customers)
+    mapping = MappingService(runtime, policy)
     commissions = CommissionsService(runtime)
     wiring.on(PlanChanged, mapping.on_plan_changed)
+    # A partner sees a customer it is of record for (any product) or that has a request
+    # pending with it on either side; a tracking entry is the partner's own note, made without
+    # the customer, so it is evidence only.
+    wiring.add_association("partner_of_record", Tie(_of_record, customers_of=_customers_of_record))
+    wiring.add_association(
+        "pending_request", Tie(_pending_request, customers_of=_customers_pending)
+    )
+    wiring.add_association("tracking", Tie(_tracking, grants_sight=False))
     # Within one instant consents lapse and provisional mappings end before inactive partners
     # are deactivated (the outbox, which the kit adds, delivers what they all wrote).
     wiring.add_job("consent_expiry", mapping.next_consent_due, mapping.expire_consents, order=100)
@@ -51,3 +72,34 @@ def install(wiring: Wiring[MappingStore], *, customers: CustomersService) -> Par
         order=300,
     )
     return PartnerProgram(partners, mapping, commissions)
+
+
+# The guard is shared by every package and hands each association the kit's unit of work; these
+# read the partner program's slice of it.
+
+
+def _store(uow: UnitOfWork) -> MappingStore:
+    return cast(MappingStore, uow)
+
+
+def _of_record(uow: UnitOfWork, partner_id: str, customer_id: str) -> bool:
+    return any(
+        i.is_open and i.partner_id == partner_id
+        for i in _store(uow).records.for_customer(customer_id)
+    )
+
+
+def _customers_of_record(uow: UnitOfWork, partner_id: str) -> Iterable[str]:
+    return {i.customer_id for i in _store(uow).records.open_for_partner(partner_id)}
+
+
+def _pending_request(uow: UnitOfWork, partner_id: str, customer_id: str) -> bool:
+    return bool(_store(uow).consents.pending(customer_id=customer_id, partner_id=partner_id))
+
+
+def _customers_pending(uow: UnitOfWork, partner_id: str) -> Iterable[str]:
+    return {r.customer_id for r in _store(uow).consents.pending(partner_id=partner_id)}
+
+
+def _tracking(uow: UnitOfWork, partner_id: str, customer_id: str) -> bool:
+    return any(e.partner_id == partner_id for e in _store(uow).tracking.for_customer(customer_id))

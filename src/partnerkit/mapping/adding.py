@@ -13,18 +13,20 @@ from datetime import date, datetime, timedelta
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from partnerkit.access import Principal
 from partnerkit.consent import ConsentKind, ConsentRequest
 from partnerkit.customers.accounts import Customer, load_customer
 from partnerkit.customers.events import PlanChanged
 from partnerkit.customers.plans import Edition, ProductPlan
 from partnerkit.mapping.errors import CustomerMappedToAnotherPartnerError
 from partnerkit.mapping.events import MappingExpired
-from partnerkit.mapping.history import RecordKeeper
+from partnerkit.mapping.history import RecordKeeper, shown
 from partnerkit.mapping.partners import (
     Partner,
     authorised_product,
     load_partner,
     require_active,
+    unseen_partner,
 )
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
@@ -145,27 +147,36 @@ class AddingService:
 
     # --- a partner adding a customer (000 seed) -----------------------------------------------
 
-    def explain_add(self, partner_id: str, customer_id: str, product: str) -> AddDecision:
+    def explain_add(
+        self, partner_id: str, customer_id: str, product: str, *, actor: Principal
+    ) -> AddDecision:
         """Which of the 000 seed's cases applies now, whether the customer must confirm, the
-        commission window, and why; changes nothing. Raises what `add_customer` would."""
+        commission window, and why; changes nothing. Raises what `add_customer` would. By the
+        partner, staff or the system."""
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return self._check_add(uow, partner_id, customer_id, product)[3]
 
-    def add_customer(self, partner_id: str, customer_id: str, product: str) -> AddResult:
-        """A partner adds an existing customer for a product it works on (000 seed).
+    def add_customer(
+        self, partner_id: str, customer_id: str, product: str, *, actor: Principal
+    ) -> AddResult:
+        """A partner adds an existing customer for a product it works on (000 seed). By the
+        partner, staff or the system.
 
         Paid for more than 30 days: the customer gets a confirmation email and the mapping waits
         for their approval. Paid within 30 days: mapped at once. Free: mapped at once,
         provisionally, and removed by `run_due` unless they upgrade within 3 months.
         """
+        guard = self._rt.guard
         with self._rt.uow() as uow:
+            principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner, customer, key, decision = self._check_add(
                 uow, partner_id, customer_id, product
             )
             uow.partners.touch(partner.id, self._rt.now())
             current = uow.records.current(customer.id, key)
             if current is not None:  # the same partner: _check_add refused any other
-                return AddResult(decision, interval=current)
+                return AddResult(decision, interval=shown(guard, principal, current))
             pending = uow.consents.pending(
                 customer_id=customer.id, product=key, kind=ConsentKind.MAPPING_APPROVAL
             )
@@ -179,7 +190,7 @@ class AddingService:
                     customer,
                     key,
                     partner,
-                    requested_by=partner.email,
+                    requested_by=principal.label,
                     valid_for=timedelta(days=self._policy.approval_valid_days),
                     template="mapping.approval_requested",
                     subject=f"{partner.name} asks to be your partner for {key}",
@@ -196,7 +207,7 @@ class AddingService:
                 partner,
                 Channel.PARTNER_ADDED,
                 reason="; ".join(decision.reasons[:1]),
-                by=partner.email,
+                by=principal.label,
                 status=MappingStatus.PROVISIONAL if decision.provisional else None,
                 provisional_until=decision.provisional_until,
                 commission_from=decision.commission_from,

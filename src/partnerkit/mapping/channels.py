@@ -3,28 +3,38 @@ account the partner sets up for a non-user, and Tag a Partner by an admin of the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
 from partnerkit import validate
+from partnerkit.access import Principal
+from partnerkit.access.principal import require_principal
 from partnerkit.consent import hash_token, new_token
 from partnerkit.customers.accounts import (
     Customer,
-    CustomersService,
     load_customer,
+    open_account,
+    unseen_customer,
 )
 from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import InvalidTokenError
-from partnerkit.mapping.errors import PartnerOfRecordTakenError, TransferRequiredError
-from partnerkit.mapping.history import RecordKeeper, require_admin
+from partnerkit.mapping.errors import (
+    PartnerOfRecordTakenError,
+    SignupLinkExpiredError,
+    SignupLinkRevokedError,
+    TransferRequiredError,
+)
+from partnerkit.mapping.history import RecordKeeper, shown
 from partnerkit.mapping.partners import (
     acting_partner,
     active_partner_by_code,
     authorised_product,
     load_partner,
     require_active,
+    unseen_partner,
 )
+from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
@@ -35,6 +45,10 @@ from partnerkit.mapping.tracking import untrack
 from partnerkit.runtime import Runtime
 
 __all__ = ["ChannelsService", "SignupLink", "SignupLinkToken"]
+
+#: How a sign-up link's hash is told apart from a token: 64 hex digits (a token is 43
+#: URL-safe base64 characters, never that).
+_HASH_LENGTH = 64
 
 
 @attrs.frozen
@@ -51,15 +65,30 @@ class SignupLink:
 
 @attrs.frozen
 class SignupLinkToken:
-    """The secret a partner puts in its sign-up link; partnerkit keeps only its hash."""
+    """The secret a partner puts in its sign-up link; partnerkit keeps only its hash. The
+    token stays out of the repr, so a log line or a traceback never shows it."""
 
-    token: str
+    token: str = attrs.field(repr=False)
     partner_id: str
     product: str | None
+    #: The link stops working then (`MappingPolicy.signup_link_valid_days` after it was made).
+    expires_at: datetime | None = None
 
     def url(self, base: str) -> str:
         separator = "&" if "?" in base else "?"
         return f"{base}{separator}partner_token={self.token}"
+
+
+def _invalid_link() -> InvalidTokenError:
+    return InvalidTokenError("this sign-up link is not valid", details={"field": "token"})
+
+
+def _revocation_key(token_hash: str) -> str:
+    # The SignupLinks port can add and find links but not change one, so a revocation is
+    # stored as a second, already revoked link under a key derived from the first one's hash:
+    # no token hashes to it that anyone holds, and if one did, that link is revoked too.
+    # TODO(ports): replace with SignupLinks.revoke(token_hash, at) once the port has it.
+    return hash_token(f"revoked\x1f{token_hash}")
 
 
 class ChannelsService:
@@ -68,26 +97,52 @@ class ChannelsService:
     def __init__(
         self,
         runtime: Runtime[MappingStore],
+        policy: MappingPolicy,
         records: RecordKeeper,
-        customers: CustomersService,
     ) -> None:
         self._rt = runtime
+        self._policy = policy
         self._records = records
-        # Sign-up and new-account flows create accounts exactly as kit.customers does.
-        self._customers = customers
 
     # --- channel 1: sign-up link --------------------------------------------------------------
 
-    def signup_link(self, partner_id: str, product: str | None = None) -> SignupLinkToken:
+    def signup_link(
+        self, partner_id: str, product: str | None = None, *, actor: Principal
+    ) -> SignupLinkToken:
         """A sign-up link token for the partner's website (001 seed), for one product or, with
-        None, for every product the partner works on."""
+        None, for every product the partner works on. By the partner, staff or the system; it
+        works for `MappingPolicy.signup_link_valid_days` unless revoked sooner."""
+        now = self._rt.now()
         with self._rt.uow() as uow:
-            partner = acting_partner(uow, partner_id, self._rt.now())
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
+            partner = acting_partner(uow, partner_id, now)
             if product is not None:
                 product = authorised_product(uow, partner, product)
             token, digest = new_token()
-            uow.signup_links.add(SignupLink(digest, partner.id, self._rt.now(), product))
-        return SignupLinkToken(token, partner.id, product)
+            uow.signup_links.add(SignupLink(digest, partner.id, now, product))
+        return SignupLinkToken(token, partner.id, product, now + self._valid_for)
+
+    def revoke_signup_link(self, token_or_hash: str, *, actor: Principal) -> SignupLink:
+        """Withdraw a sign-up link (the partner who made it, staff or the system): from now on
+        it is refused. Takes the token, or its hash as stored. Revoking twice changes nothing;
+        a link the actor may not revoke is reported as not valid, like a forged one."""
+        principal = require_principal(actor)
+        value = validate.text(token_or_hash, "token", max_length=200)
+        digest = value if _is_hash(value) else hash_token(value)
+        now = self._rt.now()
+        with self._rt.uow() as uow:
+            link = uow.signup_links.get_by_token_hash(digest)
+            if link is None or not self._rt.guard.acts_for_partner(principal, link.partner_id):
+                raise _invalid_link()
+            revoked = self._revoked_at(uow, link)
+            if revoked is not None:
+                return attrs.evolve(link, revoked_at=revoked)
+            uow.signup_links.add(
+                SignupLink(
+                    _revocation_key(link.token_hash), link.partner_id, now, link.product, now
+                )
+            )
+        return attrs.evolve(link, revoked_at=now)
 
     def sign_up(
         self,
@@ -99,17 +154,33 @@ class ChannelsService:
         domain: str | None = None,
     ) -> Customer:
         """Create the account of someone who signed up through a partner's link, mapped to that
-        partner from the first moment (channel `signup_link`). A forged token is refused."""
+        partner from the first moment (channel `signup_link`). No actor: the visitor is nobody
+        yet, and the token is the authority. A forged token is refused, and so are an expired
+        or a revoked link, each with its own code."""
+        now = self._rt.now()
         with self._rt.uow() as uow:
             link = uow.signup_links.get_by_token_hash(hash_token(validate.text(token, "token")))
-            if link is None or link.revoked_at is not None:
-                raise InvalidTokenError(
-                    "this sign-up link is not valid", details={"field": "token"}
+            if link is None:
+                raise _invalid_link()
+            if self._revoked_at(uow, link) is not None:
+                raise SignupLinkRevokedError(
+                    "this sign-up link was withdrawn by the partner", details={"field": "token"}
+                )
+            expires_at = link.created_at + self._valid_for
+            if now >= expires_at:
+                raise SignupLinkExpiredError(
+                    "this sign-up link has expired",
+                    details={"field": "token", "expired_at": expires_at.isoformat()},
                 )
             partner = load_partner(uow, link.partner_id)
             require_active(partner)
-            customer = self._customers.create(
-                name=name, admin_email=admin_email, admin_name=admin_name, domain=domain
+            customer = open_account(
+                self._rt,
+                uow,
+                name=name,
+                admin_email=admin_email,
+                admin_name=admin_name,
+                domain=domain,
             )
             products = [link.product] if link.product is not None else list(partner.expertise)
             for product in products:
@@ -121,9 +192,20 @@ class ChannelsService:
                     Channel.SIGNUP_LINK,
                     reason="signed up through the partner's sign-up link",
                     by=customer.users[0].email,
-                    commission_from=self._rt.now(),
+                    commission_from=now,
                 )
         return customer
+
+    @property
+    def _valid_for(self) -> timedelta:
+        return timedelta(days=self._policy.signup_link_valid_days)
+
+    @staticmethod
+    def _revoked_at(uow: MappingStore, link: SignupLink) -> datetime | None:
+        if link.revoked_at is not None:
+            return link.revoked_at
+        mark = uow.signup_links.get_by_token_hash(_revocation_key(link.token_hash))
+        return None if mark is None else mark.revoked_at
 
     # --- channel 2: new account set-up --------------------------------------------------------
 
@@ -136,10 +218,15 @@ class ChannelsService:
         product: str,
         admin_name: str | None = None,
         domain: str | None = None,
+        actor: Principal,
     ) -> Customer:
-        """A partner sets up an account for someone who is not yet a user (001 seed)."""
+        """A partner sets up an account for someone who is not yet a user (001 seed). By the
+        partner, staff or the system."""
         address = validate.email(admin_email, "admin_email")
         with self._rt.uow() as uow:
+            principal = self._rt.guard.require_partner(
+                actor, partner_id, unseen_partner(partner_id)
+            )
             partner = acting_partner(uow, partner_id, self._rt.now())
             key = authorised_product(uow, partner, product)
             if uow.customers.get_by_user_email(address) is not None:
@@ -149,8 +236,13 @@ class ChannelsService:
                     remedy="Ask them to tag you with your partner code, or add them as a "
                     "customer (kit.mapping.add_customer).",
                 )
-            customer = self._customers.create(
-                name=name, admin_email=address, admin_name=admin_name, domain=domain
+            customer = open_account(
+                self._rt,
+                uow,
+                name=name,
+                admin_email=address,
+                admin_name=admin_name,
+                domain=domain,
             )
             self._records.open(
                 uow,
@@ -159,24 +251,35 @@ class ChannelsService:
                 partner,
                 Channel.NEW_ACCOUNT,
                 reason="account set up by the partner",
-                by=partner.email,
+                by=principal.label,
                 commission_from=self._rt.now(),
             )
         return customer
 
     # --- channel 3: Tag a Partner -------------------------------------------------------------
 
-    def tag_partner(self, customer_id: str, product: str, code: str, *, by: str) -> MappingInterval:
-        """An admin of the customer enters a partner's code for a product (001 seed).
+    def tag_partner(
+        self, customer_id: str, product: str, code: str, *, actor: Principal
+    ) -> MappingInterval:
+        """An admin of the customer enters a partner's code for a product (001 seed). It is the
+        customer's own act: partners and staff are refused (staff record written consent).
 
         Tagging the partner already of record is a no-op (a provisional mapping becomes
         permanent: the customer has now said so); tagging while another partner is of record is
         refused and points to the transfer.
         """
-        actor = validate.email(by, "by")
+        require_principal(actor)
+        guard = self._rt.guard
         with self._rt.uow() as uow:
             customer = load_customer(uow, customer_id)
-            require_admin(customer, actor, "tag a partner")
+            admin = guard.require_customer_admin(
+                uow,
+                actor,
+                customer,
+                action="tag a partner",
+                not_found=unseen_customer(customer_id),
+                staff=False,
+            )
             partner = active_partner_by_code(uow, code)
             key = authorised_product(uow, partner, product)
             current = uow.records.current(customer.id, key)
@@ -191,7 +294,7 @@ class ChannelsService:
                         attrs.evolve(current, status=MappingStatus.PERMANENT)
                     )
                 untrack(uow, partner.id, customer)
-                return current
+                return shown(guard, admin, current)
             try:
                 interval = self._records.open(
                     uow,
@@ -200,7 +303,7 @@ class ChannelsService:
                     partner,
                     Channel.TAG,
                     reason=f"tagged by the customer's admin with code {code.strip()}",
-                    by=actor,
+                    by=admin.label,
                     commission_from=self._rt.now(),
                 )
             except PartnerOfRecordTakenError:
@@ -210,3 +313,7 @@ class ChannelsService:
                 ) from None
             untrack(uow, partner.id, customer)
         return interval
+
+
+def _is_hash(value: str) -> bool:
+    return len(value) == _HASH_LENGTH and all(ch in "0123456789abcdef" for ch in value)

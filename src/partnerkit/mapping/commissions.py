@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 
 from partnerkit import validate
+from partnerkit.access import Principal
 from partnerkit.clock import ensure_aware_utc
 from partnerkit.errors import FloatAmountError, InvalidInputError
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
@@ -23,6 +24,7 @@ from partnerkit.mapping.errors import (
     PartnerNotFoundError,
 )
 from partnerkit.mapping.events import CommissionBooked
+from partnerkit.mapping.partners import unseen_partner
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval, start_of_day
 from partnerkit.money import Money, apportion
@@ -65,10 +67,15 @@ class CommissionsService:
         self._rt = runtime
 
     def set_plan(
-        self, partner_id: str, *, rate: Decimal | int | str, limit_months: int | None = None
+        self,
+        partner_id: str,
+        *,
+        rate: Decimal | int | str,
+        limit_months: int | None = None,
+        actor: Principal,
     ) -> CommissionPlan:
-        """Give a partner its commission plan: `rate` percent of each collected transaction,
-        for at most `limit_months` after a mapping starts (None: while of record)."""
+        """Give a partner its commission plan (staff): `rate` percent of each collected
+        transaction, for at most `limit_months` after a mapping starts (None: while of record)."""
         percent = _rate(rate)
         if limit_months is not None and (
             isinstance(limit_months, bool) or not isinstance(limit_months, int) or limit_months < 1
@@ -77,6 +84,7 @@ class CommissionsService:
                 "limit_months must be a whole number of months, at least 1", field="limit_months"
             )
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "set a commission plan")
             if uow.partners.get(partner_id) is None:
                 raise PartnerNotFoundError(f"no partner {partner_id!r}")
             current = uow.commission_plans.get(partner_id)
@@ -90,8 +98,10 @@ class CommissionsService:
             uow.commission_plans.put(plan)
         return plan
 
-    def plan(self, partner_id: str) -> CommissionPlan | None:
+    def plan(self, partner_id: str, *, actor: Principal) -> CommissionPlan | None:
+        """The partner's plan, for the partner itself, staff and the system."""
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return uow.commission_plans.get(partner_id)
 
     def accrue(
@@ -102,8 +112,10 @@ class CommissionsService:
         transaction_id: str,
         amount: Money,
         occurred_at: datetime,
+        actor: Principal,
     ) -> CommissionEntry | None:
-        """Book commission on a collected transaction for the partner whose window covers it.
+        """Book commission on a collected transaction for the partner whose window covers it
+        (the system, from a payment, or staff).
 
         Returns None when no partner earns on it (no mapping then, or no plan). Booking the
         same transaction again returns the first entry; with other figures it is refused.
@@ -119,6 +131,7 @@ class CommissionsService:
                 field="occurred_at",
             )
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "book commission")
             booked = uow.commissions.get_by_transaction(txn)
             if booked is not None:
                 return _same_or_conflict(booked, money, when)
@@ -150,9 +163,11 @@ class CommissionsService:
         transaction_id: str,
         occurred_at: datetime,
         amount: Money | None = None,
+        actor: Principal,
     ) -> CommissionEntry:
-        """A refund of a booked transaction: a negative entry for the partner who earned the
-        original, at the original rate (all of it, or `amount` of it). Nothing is deleted."""
+        """A refund of a booked transaction (the system or staff): a negative entry for the
+        partner who earned the original, at the original rate (all of it, or `amount` of it).
+        Nothing is deleted."""
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         when = _instant(occurred_at)
         if when > self._rt.now():
@@ -161,6 +176,7 @@ class CommissionsService:
                 field="occurred_at",
             )
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "book a commission reversal")
             original = uow.commissions.get_by_transaction(original_transaction_id)
             if original is None or original.kind is not EntryKind.ACCRUAL:
                 raise CommissionNotFoundError(
@@ -200,17 +216,23 @@ class CommissionsService:
             self._rt.publish(uow, _booked(entry))
         return entry
 
-    def entries(self, partner_id: str) -> list[CommissionEntry]:
+    def entries(self, partner_id: str, *, actor: Principal) -> list[CommissionEntry]:
+        """The partner's ledger, for the partner itself, staff and the system."""
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return uow.commissions.for_partner(partner_id)
 
-    def statement(self, partner_id: str, start: date, end: date) -> CommissionStatement:
-        """Totals by customer and product for transactions from `start` to `end` inclusive."""
+    def statement(
+        self, partner_id: str, start: date, end: date, *, actor: Principal
+    ) -> CommissionStatement:
+        """Totals by customer and product for transactions from `start` to `end` inclusive,
+        for the partner itself, staff and the system."""
         first = validate.as_date(start, "start")
         last = validate.as_date(end, "end")
         if last < first:
             raise InvalidInputError("end is before start", field="end")
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             if uow.partners.get(partner_id) is None:
                 raise PartnerNotFoundError(f"no partner {partner_id!r}")
             rows = uow.commissions.for_partner(

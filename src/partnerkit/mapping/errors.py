@@ -4,6 +4,7 @@ The codes are stable; the registry in `partnerkit.errors` collects them for the 
 
 from __future__ import annotations
 
+from partnerkit.access.errors import NotCustomerAdminError
 from partnerkit.errors import (
     ConflictError,
     InvalidTransitionError,
@@ -27,6 +28,8 @@ __all__ = [
     "ProductNotAuthorisedError",
     "ReservedCodeError",
     "SamePartnerError",
+    "SignupLinkExpiredError",
+    "SignupLinkRevokedError",
     "TransferPendingError",
     "TransferRequiredError",
     "UnknownCodeError",
@@ -107,12 +110,6 @@ class TransferRequiredError(ConflictError):
     )
 
 
-class NotCustomerAdminError(PermissionDeniedError):
-    code = "mapping.admin_only"
-    summary = "Only the admin users of the customer account can tag or transfer a partner."
-    default_remedy = "Ask an admin of your account to do it, or to make you an admin."
-
-
 class ProductNotAuthorisedError(PermissionDeniedError):
     code = "mapping.product_not_authorised"
     summary = "The partner does not work on this product."
@@ -134,6 +131,18 @@ class TransferPendingError(ConflictError):
     code = "mapping.transfer_pending"
     summary = "A transfer for this customer and product is already waiting for confirmation."
     default_remedy = "Confirm or cancel the pending transfer first."
+
+
+class SignupLinkExpiredError(InvalidTransitionError):
+    code = "mapping.signup_link_expired"
+    summary = "The sign-up link has expired."
+    default_remedy = "Ask the partner for a new sign-up link."
+
+
+class SignupLinkRevokedError(InvalidTransitionError):
+    code = "mapping.signup_link_revoked"
+    summary = "The partner withdrew this sign-up link."
+    default_remedy = "Ask the partner for a new sign-up link."
 
 
 class NotAUserError(NotFoundError):

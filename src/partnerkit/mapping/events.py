@@ -13,6 +13,7 @@ from partnerkit.money import Money
 
 __all__ = [
     "CommissionBooked",
+    "ConsentCancelled",
     "ConsentEffective",
     "ConsentExpired",
     "ConsentRequested",
@@ -109,6 +110,13 @@ class ConsentEffective(_ConsentChange):
 @attrs.frozen
 class ConsentExpired(_ConsentChange):
     TOPIC: ClassVar[str] = "expired"
+
+
+@attrs.frozen
+class ConsentCancelled(_ConsentChange):
+    """Withdrawn by a party of the request or the partner team before it took effect."""
+
+    TOPIC: ClassVar[str] = "cancelled"
 
 
 @attrs.frozen

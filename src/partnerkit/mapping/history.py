@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
-from partnerkit.consent import ConsentKind, ConsentRequest, new_token
-from partnerkit.customers.accounts import Customer, load_customer
+from partnerkit.access import Guard, Principal
+from partnerkit.consent import ConsentKind, ConsentRequest
+from partnerkit.customers.accounts import Customer, load_customer, unseen_customer
 from partnerkit.events import Email
-from partnerkit.mapping.errors import NotCustomerAdminError
 from partnerkit.mapping.events import ConsentRequested, MappingStarted, _MappingChange
-from partnerkit.mapping.partners import Partner, load_partner
+from partnerkit.mapping.partners import Partner, load_partner, unseen_partner
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
@@ -23,7 +23,7 @@ from partnerkit.mapping.records import (
 )
 from partnerkit.runtime import Runtime
 
-__all__ = ["HistoryService", "PartnerCustomer", "RecordKeeper", "require_admin"]
+__all__ = ["HistoryService", "PartnerCustomer", "RecordKeeper", "shown"]
 
 
 @attrs.frozen
@@ -44,6 +44,14 @@ def _as_instant(as_of: date | datetime) -> datetime:
     return end_of_day(as_of)
 
 
+def shown(guard: Guard, actor: Principal, interval: MappingInterval) -> MappingInterval:
+    """The interval as the actor may see it: the written-consent evidence (the customer's
+    forwarded email) is the partner team's, so everyone else gets the interval without it."""
+    if interval.evidence is None or guard.may_see_evidence(actor):
+        return interval
+    return attrs.evolve(interval, evidence=None)
+
+
 class HistoryService:
     """Reading the partner of record: who it is now or then, every interval, a partner's list."""
 
@@ -51,32 +59,49 @@ class HistoryService:
         self._rt = runtime
 
     def partner_of_record(
-        self, customer_id: str, product: str, *, as_of: date | datetime | None = None
+        self,
+        customer_id: str,
+        product: str,
+        *,
+        as_of: date | datetime | None = None,
+        actor: Principal,
     ) -> MappingInterval | None:
         """The mapping in force for the customer and product: now, at an instant, or at the end
-        of a day. None when no partner was of record then.
+        of a day. None when no partner was of record then. For whoever sees the customer.
 
         Now means the open mapping. A change made at the very instant of a transaction already
         booked to the previous partner takes effect 1 µs later, so that the transaction stays
         in that partner's window; `as_of=now` shows the previous partner for that microsecond.
         """
+        guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
+            principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
             load_customer(uow, customer_id)
             if as_of is None:
-                return uow.records.current(customer_id, product)
-            return uow.records.covering(customer_id, product, _as_instant(as_of))
+                found = uow.records.current(customer_id, product)
+            else:
+                found = uow.records.covering(customer_id, product, _as_instant(as_of))
+        return None if found is None else shown(guard, principal, found)
 
-    def history(self, customer_id: str, product: str | None = None) -> list[MappingInterval]:
-        """Every interval, oldest first: mappings, transfers and unmappings, with who and why."""
+    def history(
+        self, customer_id: str, product: str | None = None, *, actor: Principal
+    ) -> list[MappingInterval]:
+        """Every interval, oldest first: mappings, transfers and unmappings, with who and why.
+        For whoever sees the customer; written-consent evidence for the partner team only."""
+        guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
+            principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
             load_customer(uow, customer_id)
             if product is None:
-                return uow.records.for_customer(customer_id)
-            return uow.records.history(customer_id, product)
+                found = uow.records.for_customer(customer_id)
+            else:
+                found = uow.records.history(customer_id, product)
+        return [shown(guard, principal, i) for i in found]
 
-    def customers_of(self, partner_id: str) -> list[PartnerCustomer]:
+    def customers_of(self, partner_id: str, *, actor: Principal) -> list[PartnerCustomer]:
         """The partner's customer listing: every open mapping, oldest first."""
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)
             intervals = uow.records.open_for_partner(partner_id)
             names = uow.customers.names(sorted({i.customer_id for i in intervals}))
@@ -185,11 +210,16 @@ class RecordKeeper:
         recipients: Iterable[str] | None = None,
     ) -> ConsentRequest:
         """Ask the customer to consent to a change of partner (a 000 case-1 approval or a 001
-        transfer): the request, one email per recipient with its token, and the event."""
+        transfer): the request, one email per recipient with its link, and the event.
+
+        The link's token is derived from the kit's secret key when the email is delivered:
+        the request keeps its hash and the queued email a reference, so no table, outbox
+        message or log line ever holds the token itself."""
         now = self._rt.now()
-        token, digest = new_token()
+        request_id = self._rt.new_id("cns")
+        link = self._rt.secrets.issue("consent", request_id)
         request = ConsentRequest(
-            id=self._rt.new_id("cns"),
+            id=request_id,
             kind=kind,
             customer_id=customer.id,
             product=product,
@@ -198,7 +228,7 @@ class RecordKeeper:
             requested_by=requested_by,
             requested_at=now,
             expires_at=now + valid_for,
-            token_hash=digest,
+            token_hash=link.token_hash,
         )
         uow.consents.add(request)
         to = list(recipients) if recipients is not None else [u.email for u in customer.admins]
@@ -212,7 +242,7 @@ class RecordKeeper:
                     template=template,
                     context={
                         "request_id": request.id,
-                        "token": token,
+                        "token": link.as_data(),
                         "customer_id": customer.id,
                         "product": product,
                         "partner": partner.name,
@@ -225,13 +255,3 @@ class RecordKeeper:
             ConsentRequested(kind, request.id, customer.id, product),
         )
         return request
-
-
-def require_admin(customer: Customer, actor: str, action: str) -> None:
-    """001: "Only the Admin users in the Customer Zoho Account can access and Tag a Partner";
-    the same holds for a transfer."""
-    if not customer.is_admin(actor):
-        raise NotCustomerAdminError(
-            f"only the admin users of {customer.name} can {action}",
-            details={"customer_id": customer.id, "by": actor},
-        )

@@ -7,13 +7,15 @@ The rules for the text of a code live in `mapping.codes`; this module owns who h
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
 from partnerkit import validate
+from partnerkit.access import Principal
+from partnerkit.access.principal import require_principal
 from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.errors import InvalidInputError
 from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
@@ -49,7 +51,9 @@ __all__ = [
     "load_partner",
     "normalize_username",
     "partner_by_code",
+    "partner_not_found",
     "require_active",
+    "unseen_partner",
 ]
 
 
@@ -151,9 +155,11 @@ class PartnersService:
         email_domains: Iterable[str] = (),
         regions: Iterable[str] = (),
         expertise: Iterable[str] = (),
+        actor: Principal,
     ) -> Partner:
-        """Register a partner. `username` may be left out by the sign-up flow, but the partner
-        cannot sign in to the portal until one is set (000 seed)."""
+        """Register a partner (staff, or the system for a sign-up flow). `username` may be left
+        out by the sign-up flow, but the partner cannot sign in to the portal until one is set
+        (000 seed)."""
         name = validate.text(name, "name")
         email = validate.email(email)
         uname = None if username is None else normalize_username(username)
@@ -170,6 +176,7 @@ class PartnersService:
         products = validate.texts(expertise, "expertise", validate.key)
         now = self._rt.now()
         with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "register a partner")
             for i, product in enumerate(products):
                 if uow.products.get(product) is None:
                     raise ProductNotFoundError(
@@ -196,18 +203,24 @@ class PartnersService:
             self._rt.publish(uow, PartnerRegistered(partner.id, name))
         return partner
 
-    def get(self, partner_id: str) -> Partner:
+    def get(self, partner_id: str, *, actor: Principal) -> Partner:
+        """The partner's account: for its own users, staff and the system; to anyone else it
+        is missing (the public `directory` shows what others may know)."""
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return load_partner(uow, partner_id)
 
-    def partners(self, *, status: PartnerStatus | None = None) -> list[Partner]:
+    def partners(self, *, status: PartnerStatus | None = None, actor: Principal) -> list[Partner]:
+        """Every partner account (staff and the system)."""
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_staff(actor, "list the partner accounts")
             return uow.partners.all(status=status)
 
-    def set_username(self, partner_id: str, username: str) -> Partner:
+    def set_username(self, partner_id: str, username: str, *, actor: Principal) -> Partner:
         """The remedy for UsernameRequiredError: give the account its portal username."""
         uname = normalize_username(username)
         with self._rt.uow() as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = load_partner(uow, partner_id)
             holder = uow.partners.get_by_username(uname)
             if holder is not None and holder.id != partner.id:
@@ -248,24 +261,27 @@ class PartnersService:
 
     # --- the partner team: status and the inactivity rule (000 seed) --------------------------
 
-    def deactivate(self, partner_id: str, *, reason: str, by: str) -> Partner:
-        """Deactivate an account: it can no longer sign in, tag, add or track."""
+    def deactivate(self, partner_id: str, *, reason: str, actor: Principal) -> Partner:
+        """Deactivate an account (the partner team): it can no longer sign in, tag, add or
+        track."""
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
+            operator = self._rt.guard.require_staff(actor, "deactivate a partner account")
             partner = load_partner(uow, partner_id)
             if not partner.is_active:
                 return partner
             updated = uow.partners.update(attrs.evolve(partner, status=PartnerStatus.DEACTIVATED))
             self._rt.publish(
                 uow,
-                PartnerDeactivated(partner.id, why, validate.text(by, "by")),
+                PartnerDeactivated(partner.id, why, operator.label),
             )
         return updated
 
-    def reactivate(self, partner_id: str, *, by: str) -> Partner:
+    def reactivate(self, partner_id: str, *, actor: Principal) -> Partner:
         """The partner team's answer to a reactivation request (000 seed). The clock of the
         inactivity rule restarts now."""
         with self._rt.uow() as uow:
+            operator = self._rt.guard.require_staff(actor, "reactivate a partner account")
             partner = load_partner(uow, partner_id)
             if partner.is_active:
                 return partner
@@ -274,7 +290,7 @@ class PartnersService:
             )
             self._rt.publish(
                 uow,
-                PartnerReactivated(partner.id, validate.text(by, "by")),
+                PartnerReactivated(partner.id, operator.label),
             )
         return updated
 
@@ -322,7 +338,9 @@ class PartnersService:
 
     # --- codes --------------------------------------------------------------------------------
 
-    def issue_code(self, partner_id: str, code: str, *, replace: bool = False) -> PartnerCode:
+    def issue_code(
+        self, partner_id: str, code: str, *, replace: bool = False, actor: Principal
+    ) -> PartnerCode:
         """Issue `code` to the partner. Codes are unique forever: compared case-insensitively
         with look-alike characters folded, and a retired code is never issued again.
 
@@ -332,6 +350,7 @@ class PartnersService:
         display = validate_code(code)
         key = canonical_key(display)
         with self._rt.uow() as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = load_partner(uow, partner_id)
             require_active(partner)
             uow.partners.touch(partner.id, self._rt.now())
@@ -367,12 +386,14 @@ class PartnersService:
             )
         return issued
 
-    def retire_code(self, code: str) -> PartnerCode:
-        """Retire a code for good: it stops working and is never issued again."""
+    def retire_code(self, code: str, *, actor: Principal) -> PartnerCode:
+        """Retire a code for good: it stops working and is never issued again. By the partner
+        holding it, staff or the system; to anyone else the code is unknown."""
+        principal = require_principal(actor)
         key = canonical_key(validate.text(code, "code", max_length=100))
         with self._rt.uow() as uow:
             found = uow.codes.get(key)
-            if found is None:
+            if found is None or not self._rt.guard.acts_for_partner(principal, found.partner_id):
                 raise UnknownCodeError(f"no partner code {code!r}", details={"field": "code"})
             if found.status is PartnerCodeStatus.RETIRED:
                 return found
@@ -382,8 +403,10 @@ class PartnersService:
             uow.codes.update(retired)
         return retired
 
-    def codes(self, partner_id: str) -> list[PartnerCode]:
+    def codes(self, partner_id: str, *, actor: Principal) -> list[PartnerCode]:
+        """Every code the partner was issued, retired ones included."""
         with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)
             return uow.codes.for_partner(partner_id)
 
@@ -404,8 +427,20 @@ def load_partner(uow: PartnersStore, partner_id: str) -> Partner:
     """The partner, or PartnerNotFoundError (also for a non-string id)."""
     partner = uow.partners.get(partner_id) if isinstance(partner_id, str) else None
     if partner is None:
-        raise PartnerNotFoundError(f"no partner {partner_id!r}", details={"partner_id": partner_id})
+        raise partner_not_found(partner_id)
     return partner
+
+
+def partner_not_found(partner_id: object) -> PartnerNotFoundError:
+    """The answer for a missing partner, and for one the actor may not act for: the same class,
+    message and details, built from the id the caller gave."""
+    return PartnerNotFoundError(f"no partner {partner_id!r}", details={"partner_id": partner_id})
+
+
+def unseen_partner(partner_id: object) -> Callable[[], PartnerNotFoundError]:
+    """For the guard: the answer a missing partner gets, given to one the actor may not act
+    for (the guard builds it only when it refuses)."""
+    return lambda: partner_not_found(partner_id)
 
 
 def require_active(partner: Partner) -> None:

@@ -25,3 +25,7 @@ class MappingPolicy:
     transfer_confirm_days: int = 15
     #: 000: partners inactive this long are deactivated by the partner team (run_due).
     inactivity_months: int = 12
+    #: A partner's sign-up link works this long after it was made (the seeds are silent; a
+    #: year lets a link live on a partner's website without going stale for ever). A partner
+    #: can revoke a link sooner (kit.mapping.revoke_signup_link).
+    signup_link_valid_days: int = 365

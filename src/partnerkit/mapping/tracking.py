@@ -12,24 +12,43 @@ from datetime import datetime
 import attrs
 
 from partnerkit import validate
+from partnerkit.access import Principal
 from partnerkit.customers.accounts import Customer
 from partnerkit.mapping.errors import NotAUserError
-from partnerkit.mapping.partners import acting_partner, load_partner
+from partnerkit.mapping.partners import acting_partner, load_partner, unseen_partner
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.runtime import Runtime
 
-__all__ = ["TrackingEntry", "TrackingService", "untrack"]
+__all__ = ["TrackedUser", "TrackingEntry", "TrackingService", "untrack"]
 
 
 @attrs.frozen
 class TrackingEntry:
-    """An email a partner tracks: the customer is not told, and moves to the partner's
-    customers when it tags the partner."""
+    """A tracking entry as stored: which partner waits on which user, of which account."""
 
     partner_id: str
     email: str
     customer_id: str
     added_at: datetime
+
+
+@attrs.frozen
+class TrackedUser:
+    """A row of the tracking list as the caller sees it. A partner typed an email, and the
+    list must not turn that into a way of looking accounts up: the account's id is shown only
+    to whoever the guard lets see that account (a tracking entry itself grants no sight)."""
+
+    partner_id: str
+    email: str
+    added_at: datetime
+    #: The account's id, when the caller sees that account anyway (staff, the system, a
+    #: partner already associated with it otherwise); None else.
+    customer_id: str | None = None
+
+    @classmethod
+    def of(cls, entry: TrackingEntry, *, reveal: bool) -> TrackedUser:
+        customer_id = entry.customer_id if reveal else None
+        return cls(entry.partner_id, entry.email, entry.added_at, customer_id)
 
 
 class TrackingService:
@@ -38,11 +57,14 @@ class TrackingService:
     def __init__(self, runtime: Runtime[MappingStore]) -> None:
         self._rt = runtime
 
-    def track(self, partner_id: str, email: str) -> TrackingEntry:
+    def track(self, partner_id: str, email: str, *, actor: Principal) -> TrackedUser:
         """Add an existing user to the partner's tag-tracking list: no email, no action toward
-        the customer. An unknown email is answered with what to do instead."""
+        the customer. An unknown email is answered with what to do instead. By the partner,
+        staff or the system."""
+        guard = self._rt.guard
         address = validate.email(email)
         with self._rt.uow() as uow:
+            principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = acting_partner(uow, partner_id, self._rt.now())
             customer = uow.customers.get_by_user_email(address)
             if customer is None:
@@ -51,12 +73,21 @@ class TrackingService:
                 )
             entry = TrackingEntry(partner.id, address, customer.id, self._rt.now())
             uow.tracking.add(entry)
-        return entry
+            reveal = guard.sees_customer(uow, principal, customer.id)
+        return TrackedUser.of(entry, reveal=reveal)
 
-    def tracking_list(self, partner_id: str) -> list[TrackingEntry]:
+    def tracking_list(self, partner_id: str, *, actor: Principal) -> list[TrackedUser]:
+        """The partner's tracking list, oldest first."""
+        guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
+            principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)
-            return uow.tracking.for_partner(partner_id)
+            entries = uow.tracking.for_partner(partner_id)
+            visible = guard.visible_customers(
+                uow, principal, lambda: {e.customer_id for e in entries}
+            )
+        seen = None if visible is None else set(visible)
+        return [TrackedUser.of(e, reveal=seen is None or e.customer_id in seen) for e in entries]
 
 
 def untrack(uow: MappingStore, partner_id: str, customer: Customer) -> None:

@@ -15,8 +15,10 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from partnerkit import validate
+from partnerkit.access import Principal, Role
+from partnerkit.access.principal import require_principal
 from partnerkit.consent import ConsentKind, ConsentRequest, hash_token
-from partnerkit.customers.accounts import Customer, load_customer
+from partnerkit.customers.accounts import Customer, load_customer, unseen_customer
 from partnerkit.errors import InvalidTokenError
 from partnerkit.events import Email
 from partnerkit.mapping.errors import (
@@ -25,14 +27,20 @@ from partnerkit.mapping.errors import (
     SamePartnerError,
     TransferPendingError,
 )
-from partnerkit.mapping.events import ConsentEffective, ConsentExpired, MappingEnded
-from partnerkit.mapping.history import RecordKeeper, require_admin
+from partnerkit.mapping.events import (
+    ConsentCancelled,
+    ConsentEffective,
+    ConsentExpired,
+    MappingEnded,
+)
+from partnerkit.mapping.history import RecordKeeper
 from partnerkit.mapping.partners import (
     Partner,
     active_partner_by_code,
     authorised_product,
     load_partner,
     require_active,
+    unseen_partner,
 )
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
@@ -199,15 +207,23 @@ class TransfersService:
     # --- transfers (001 seed) -----------------------------------------------------------------
 
     def request_transfer(
-        self, customer_id: str, product: str, code: str, *, by: str
+        self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> ConsentRequest:
-        """The customer's admin moves a product to the partner with `code`. A confirmation email
-        goes to the customer and a notice to the current partner before anything changes; the
-        transfer takes effect when the customer confirms and lapses after 15 days."""
-        actor = validate.email(by, "by")
+        """An admin of the customer moves a product to the partner with `code` (the customer's
+        own act: partners and staff are refused). A confirmation email goes to every admin of
+        the account and a notice to the current partner before anything changes; the transfer
+        takes effect when an admin confirms and lapses after 15 days."""
+        require_principal(actor)
         with self._rt.uow() as uow:
             customer = load_customer(uow, customer_id)
-            require_admin(customer, actor, "transfer a partner")
+            admin = self._rt.guard.require_customer_admin(
+                uow,
+                actor,
+                customer,
+                action="transfer a partner",
+                not_found=unseen_customer(customer_id),
+                staff=False,
+            )
             new_partner = active_partner_by_code(uow, code)
             key = authorised_product(uow, new_partner, product)
             decision = decide_transfer(
@@ -225,21 +241,23 @@ class TransfersService:
             # Allowed: a partner of record to move from and a deadline, as the decision says.
             assert decision.from_partner_id is not None and decision.valid_for is not None
             old_partner = load_partner(uow, decision.from_partner_id)
+            # Every admin gets the link: the account's admins decide together, and one who did
+            # not ask learns that a colleague did.
             request = self._records.request_consent(
                 uow,
                 ConsentKind.TRANSFER,
                 customer,
                 key,
                 new_partner,
-                requested_by=actor,
+                requested_by=admin.label,
                 valid_for=decision.valid_for,
                 from_partner=old_partner,
-                recipients=(actor,),
                 template="mapping.transfer_requested",
                 subject=f"Confirm moving {key} to {new_partner.name}",
                 body=(
-                    f"You asked to move {key} from {old_partner.name} to {new_partner.name}. "
-                    f"Confirm through the link within {self._policy.transfer_confirm_days} days."
+                    f"{admin.label} asked to move {key} from {old_partner.name} to "
+                    f"{new_partner.name}. Confirm through the link within "
+                    f"{self._policy.transfer_confirm_days} days."
                 ),
             )
             self._rt.send(
@@ -259,18 +277,27 @@ class TransfersService:
 
     # --- consent: approvals and transfers -----------------------------------------------------
 
-    def confirm(self, token: str, *, by: str | None = None) -> ConsentRequest:
+    def confirm(self, token: str, *, actor: Principal) -> ConsentRequest:
         """Confirm a request through its emailed token: a case-1 approval maps the partner, a
-        transfer moves the product. A token works once, before it expires."""
+        transfer moves the product. A token works once, before it expires, and only for an
+        admin of the account (or staff, the system); to anyone else it is not valid."""
+        require_principal(actor)
         digest = hash_token(validate.text(token, "token", max_length=200))
         now = self._rt.now()
         with self._rt.uow() as uow:
             request = uow.consents.get_by_token_hash(digest)
             if request is None:
-                raise InvalidTokenError("this confirmation link is not valid")
-            request.check_token(digest, now)
+                raise _invalid_confirmation()
             customer = load_customer(uow, request.customer_id)
-            confirmed = request.confirm(by or "confirmation link", now)
+            confirmer = self._rt.guard.require_customer_admin(
+                uow,
+                actor,
+                customer,
+                action="confirm this change",
+                not_found=_invalid_confirmation,
+            )
+            request.check_token(digest, now)
+            confirmed = request.confirm(confirmer.label, now)
             stored = uow.consents.update(confirmed)
             if stored.is_pending:
                 return stored
@@ -325,30 +352,122 @@ class TransfersService:
         return stored
 
     def pending_requests(
-        self, *, partner_id: str | None = None, customer_id: str | None = None
+        self,
+        *,
+        partner_id: str | None = None,
+        customer_id: str | None = None,
+        actor: Principal,
     ) -> list[ConsentRequest]:
-        """Requests waiting for the customer, for a partner (either side) or a customer."""
+        """Requests waiting for the customer, for a partner (either side) or a customer, within
+        what the actor may see: a customer's users see their account's, a partner's users the
+        ones their partner is a party of, staff and the system all. Naming a customer the
+        actor does not see, or a partner it does not act for, is answered as for a missing one.
+        """
+        guard = self._rt.guard
+        principal = require_principal(actor)
         with self._rt.uow(readonly=True) as uow:
+            if partner_id is not None:
+                guard.require_partner(principal, partner_id, unseen_partner(partner_id))
+            if customer_id is not None:
+                guard.require_sight(uow, principal, customer_id, unseen_customer(customer_id))
+            if not principal.is_staff_or_system:
+                # Narrow to the actor's own side; a principal with none (a reseller, for now)
+                # sees nothing.
+                if principal.role is Role.CUSTOMER_USER:
+                    customer_id = principal.customer_id
+                elif principal.role is Role.PARTNER_USER:
+                    partner_id = principal.partner_id
+                else:
+                    return []
             return uow.consents.pending(partner_id=partner_id, customer_id=customer_id)
 
-    def cancel_request(self, request_id: str, *, by: str) -> ConsentRequest:
+    def cancel_request(self, request_id: str, *, actor: Principal) -> ConsentRequest:
+        """Withdraw a pending request: by a party of it (an admin of the customer, the partner
+        who would gain the customer) or staff. The request records who cancelled it and when,
+        and the other parties are told by email: the customer's admins and the partners
+        involved. The partner who would lose the customer cannot cancel a transfer away from
+        it. To anyone who may not see the request it does not exist."""
+        principal = require_principal(actor)
+        now = self._rt.now()
         with self._rt.uow() as uow:
-            request = uow.consents.get(request_id)
+            request = uow.consents.get(request_id) if isinstance(request_id, str) else None
             if request is None or not request.is_pending:
-                raise InvalidTokenError("no pending request with that id")
-            return uow.consents.update(request.cancel(self._rt.now()))
+                raise _no_pending_request()
+            customer = load_customer(uow, request.customer_id)
+            canceller = self._rt.guard.require_party(
+                uow,
+                principal,
+                customer,
+                (request.partner_id,),
+                action="cancel it",
+                not_found=_no_pending_request,
+            )
+            cancelled = uow.consents.update(request.cancel(now, by=canceller.label))
+            self._tell_cancelled(uow, cancelled, customer, canceller)
+            self._rt.publish(uow, ConsentCancelled(request.kind, request.id, customer.id))
+        return cancelled
+
+    def _tell_cancelled(
+        self,
+        uow: MappingStore,
+        request: ConsentRequest,
+        customer: Customer,
+        canceller: Principal,
+    ) -> None:
+        """Email every party but the one who cancelled: the account's admins, the partner who
+        would have gained it and, for a transfer, the partner of record."""
+        partners = [load_partner(uow, request.partner_id)]
+        if request.from_partner_id is not None:
+            partners.append(load_partner(uow, request.from_partner_id))
+        recipients = [u.email for u in customer.admins if u.email != canceller.name]
+        recipients += [p.email for p in partners if p.id != canceller.partner_id]
+        # Who cancelled, as a party: a partner is not told which of the customer's people it was.
+        if canceller.role is Role.CUSTOMER_USER:
+            who = f"An admin of {customer.name}"
+        elif canceller.role is Role.PARTNER_USER:
+            who = next(p.name for p in partners if p.id == canceller.partner_id)
+        else:
+            who = "The partner team"
+        what = "moving" if request.kind is ConsentKind.TRANSFER else "a new partner for"
+        for address in dict.fromkeys(recipients):
+            self._rt.send(
+                uow,
+                Email(
+                    to=address,
+                    subject=f"Cancelled: {what} {request.product} for {customer.name}",
+                    body=(
+                        f"{who} cancelled the request about {what} {request.product} for "
+                        f"{customer.name}. Nothing changes."
+                    ),
+                    template="mapping.request_cancelled",
+                    context={
+                        "request_id": request.id,
+                        "kind": request.kind.value,
+                        "customer_id": customer.id,
+                        "product": request.product,
+                        "cancelled_by": who,
+                    },
+                ),
+            )
 
     # --- the partner team's operator actions --------------------------------------------------
 
     def record_written_consent(
-        self, customer_id: str, product: str, partner_id: str, *, evidence: str, by: str
+        self,
+        customer_id: str,
+        product: str,
+        partner_id: str,
+        *,
+        evidence: str,
+        actor: Principal,
     ) -> MappingInterval:
         """The way out of 'Customer mapped to another partner' (000 seed): the customer's email
         saying they wish to work with the partner, forwarded to the partner team, who record it
-        here. The current mapping ends and the new one starts, with the evidence kept."""
+        here (staff only). The current mapping ends and the new one starts, with the evidence
+        kept."""
         proof = validate.text(evidence, "evidence", max_length=10_000)
-        operator = validate.text(by, "by")
         with self._rt.uow() as uow:
+            operator = self._rt.guard.require_staff(actor, "record a customer's written consent")
             customer = load_customer(uow, customer_id)
             partner = load_partner(uow, partner_id)
             require_active(partner)
@@ -362,7 +481,7 @@ class TransfersService:
                     current,
                     self._rt.now(),
                     "moved on the customer's written consent",
-                    operator,
+                    operator.label,
                 )
             return self._records.open(
                 uow,
@@ -371,19 +490,22 @@ class TransfersService:
                 partner,
                 Channel.WRITTEN_CONSENT,
                 reason="the customer's written consent, forwarded to the partner team",
-                by=operator,
+                by=operator.label,
                 commission_from=self._rt.now(),
                 evidence=proof,
             )
 
-    def unmap(self, customer_id: str, product: str, *, reason: str, by: str) -> MappingInterval:
-        """End the current mapping (an operator action); the history keeps it."""
+    def unmap(
+        self, customer_id: str, product: str, *, reason: str, actor: Principal
+    ) -> MappingInterval:
+        """End the current mapping (an operator action, staff only); the history keeps it."""
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
+            operator = self._rt.guard.require_staff(actor, "unmap a customer")
             current = uow.records.current(load_customer(uow, customer_id).id, product)
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
-            closed = self._records.end(uow, current, self._rt.now(), why, by)
+            closed = self._records.end(uow, current, self._rt.now(), why, operator.label)
             self._records.publish_change(uow, closed, MappingEnded)
         return closed
 
@@ -401,3 +523,11 @@ class TransfersService:
                     ConsentExpired(request.kind, request.id, request.customer_id),
                 )
         return len(expiring)
+
+
+def _invalid_confirmation() -> InvalidTokenError:
+    return InvalidTokenError("this confirmation link is not valid")
+
+
+def _no_pending_request() -> InvalidTokenError:
+    return InvalidTokenError("no pending request with that id")

@@ -1,5 +1,6 @@
 """pytest fixtures for hosts testing their app on partnerkit: a kit on the memory backend with
-a simulated clock and a mailer you can read. Loaded automatically through the pytest11 entry point.
+a simulated clock, a mailer you can read, and a staff principal to set things up with. Loaded
+automatically through the pytest11 entry point.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from partnerkit.access import Principal
 from partnerkit.backends.memory import MemoryBackend
 from partnerkit.clock import SimulatedClock
 from partnerkit.gateways.mailer import InMemoryMailer
 from partnerkit.kit import Kit
 
-__all__ = ["pk_clock", "pk_kit", "pk_mailer"]
+__all__ = ["pk_clock", "pk_kit", "pk_mailer", "pk_staff"]
 
 #: Where simulated time starts in the fixtures: a fixed instant keeps tests repeatable.
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -29,6 +31,13 @@ def pk_clock() -> SimulatedClock:
 @pytest.fixture
 def pk_mailer() -> InMemoryMailer:
     return InMemoryMailer()
+
+
+@pytest.fixture
+def pk_staff() -> Principal:
+    """The vendor's partner team, the actor of a test's set-up steps (products, partners,
+    accounts, plans)."""
+    return Principal.staff("partner-team@vendor.example")
 
 
 @pytest.fixture

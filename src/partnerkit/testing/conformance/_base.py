@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from partnerkit.access import Principal
 from partnerkit.catalog.products import Product
 from partnerkit.clock import SimulatedClock
 from partnerkit.consent import ConsentKind, ConsentRequest
@@ -30,6 +31,9 @@ from partnerkit.mapping.records import Channel, MappingInterval
 from partnerkit.money import Money
 from partnerkit.ports import Backend
 from partnerkit.stores import Store
+
+#: The partner team: sets up the catalog, partners and accounts the tests act on.
+STAFF = Principal.staff("team@vendor.example")
 
 __all__ = ["T0", "ContractBase"]
 
@@ -139,8 +143,8 @@ class ContractBase:
     @pytest.fixture
     def kit(self, backend: Backend[Store], clock: SimulatedClock, mailer: FakeMailer) -> Kit:
         kit = Kit(backend, clock=clock, mailer=mailer)
-        kit.catalog.add_product("crm", name="CRM")
-        kit.catalog.add_product("books", name="Books")
+        kit.catalog.add_product("crm", name="CRM", actor=STAFF)
+        kit.catalog.add_product("books", name="Books", actor=STAFF)
         return kit
 
     def _with_products(self, backend: Backend[Store]) -> None:
@@ -165,12 +169,16 @@ class ContractBase:
 
     def _partners_and_acme(self, kit: Kit) -> tuple[Partner, Partner, Customer]:
         zillium = kit.partners.register(
-            name="Zillium", username="zillium", email="o@z.example", expertise=["crm", "books"]
+            name="Zillium",
+            username="zillium",
+            email="o@z.example",
+            expertise=["crm", "books"],
+            actor=STAFF,
         )
         nimbus = kit.partners.register(
-            name="Nimbus", username="nimbus", email="o@n.example", expertise=["crm"]
+            name="Nimbus", username="nimbus", email="o@n.example", expertise=["crm"], actor=STAFF
         )
-        kit.partners.issue_code(zillium.id, "ZILLIUMCorp")
-        kit.partners.issue_code(nimbus.id, "NIMBUSHQ")
-        acme = kit.customers.create(name="Acme", admin_email="it@acme.example")
-        return zillium, nimbus, kit.customers.add_user(acme.id, "bob@acme.example")
+        kit.partners.issue_code(zillium.id, "ZILLIUMCorp", actor=STAFF)
+        kit.partners.issue_code(nimbus.id, "NIMBUSHQ", actor=STAFF)
+        acme = kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
+        return zillium, nimbus, kit.customers.add_user(acme.id, "bob@acme.example", actor=STAFF)

@@ -1,0 +1,659 @@
+"""Who may do what, over the whole public API: every read and write made for a person, tried by
+every kind of actor, on memory and SQLite.
+
+The world: partner Alpha is of record for Acme (crm by tag, books on written consent), tracks an
+Acme user and has a sign-up link; Acme has asked to move crm to Gamma (pending); Beta has no tie
+to Acme at all; Globex is another customer. Each cell runs inside a transaction that is rolled
+back, so every cell starts from the same world.
+
+For each cell: the outcome is the expected one (allowed, not found, permission denied); a
+refusal writes nothing but, for a denial, its audit; and a not-found for a foreign record is
+indistinguishable from the not-found for a missing one (same class, code, details keys, remedy
+and message but for the id the caller gave).
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import partnerkit as pk
+from partnerkit.errors import NotFoundError, PermissionDeniedError
+from partnerkit.secrets import hash_token
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+SYSTEM = pk.Principal.system()
+STAFF = pk.Principal.staff("partner-team@vendor.example")
+ACME_ADMIN = "it@acme.example"
+ACME_USER = "bob@acme.example"
+GLOBEX_ADMIN = "it@globex.example"
+
+
+class Outcome(enum.Enum):
+    ALLOWED = "allowed"
+    NOT_FOUND = "not found"
+    DENIED = "denied"
+
+
+A, NF, D = Outcome.ALLOWED, Outcome.NOT_FOUND, Outcome.DENIED
+
+#: The roles, in the order the rules below list their outcomes.
+ROLES = (
+    "unassociated partner",
+    "associated partner",
+    "other customer's user",
+    "non-admin user",
+    "customer admin",
+    "staff",
+    "system",
+)
+
+
+def rule(*outcomes: Outcome) -> dict[str, Outcome]:
+    assert len(outcomes) == len(ROLES)
+    return dict(zip(ROLES, outcomes, strict=True))
+
+
+#                   unassoc.  assoc.  other    non-admin  admin  staff  system
+STAFF_ONLY = rule(D, D, D, D, D, A, A)
+OWN_PARTNER = rule(NF, A, NF, NF, NF, A, A)
+SEES_CUSTOMER = rule(NF, A, NF, A, A, A, A)
+ADMINS_OR_STAFF = rule(NF, D, NF, D, A, A, A)
+#: Tagging and transfers are the customer's own decision: staff record written consent instead.
+CUSTOMERS_OWN = rule(NF, D, NF, D, A, D, D)
+EVERYONE = rule(A, A, A, A, A, A, A)
+
+
+@dataclass
+class World:
+    kit: pk.Kit
+    acme: pk.Customer
+    globex: pk.Customer
+    alpha: pk.Partner
+    beta: pk.Partner
+    gamma: pk.Partner
+    transfer_id: str
+    transfer_token: str
+    signup_token: str
+    roles: dict[str, pk.Principal] = field(default_factory=dict)
+    #: `snapshot` of the world as built, and its count of audited denials: every cell starts
+    #: from them.
+    initial: object = None
+    denials: int = 0
+
+
+def build_world(url: str) -> World:
+    clock = pk.SimulatedClock(START)
+    mailer = pk.InMemoryMailer()
+    kit = pk.connect(url, clock=clock, mailer=mailer)
+    kit.migrate()
+    kit.catalog.add_product("crm", name="CRM", actor=SYSTEM)
+    kit.catalog.add_product("books", name="Books", actor=SYSTEM)
+    partners = {}
+    for name in ("alpha", "beta", "gamma"):
+        partner = kit.partners.register(
+            name=name.title(),
+            username=name,
+            email=f"ops@{name}.example",
+            expertise=["crm", "books"],
+            actor=STAFF,
+        )
+        kit.partners.issue_code(partner.id, f"{name.upper()}PRO", actor=STAFF)
+        partners[name] = partner
+    alpha, beta, gamma = partners["alpha"], partners["beta"], partners["gamma"]
+    alpha_user = pk.Principal.partner_user(alpha.id, alpha.email)
+    kit.commissions.set_plan(alpha.id, rate=Decimal("20"), actor=STAFF)
+    acme = kit.customers.create(name="Acme", admin_email=ACME_ADMIN, actor=STAFF)
+    admin = pk.Principal.customer_user(acme.id, ACME_ADMIN)
+    acme = kit.customers.add_user(acme.id, ACME_USER, actor=admin)
+    globex = kit.customers.create(name="Globex", admin_email=GLOBEX_ADMIN, actor=STAFF)
+    kit.mapping.tag_partner(acme.id, "crm", "ALPHAPRO", actor=admin)
+    kit.mapping.record_written_consent(
+        acme.id, "books", alpha.id, evidence="From: it@acme.example, to Alpha", actor=STAFF
+    )
+    request = kit.mapping.request_transfer(acme.id, "crm", "GAMMAPRO", actor=admin)
+    token = mailer.to(ACME_ADMIN)[-1].context["token"]
+    kit.mapping.track(alpha.id, ACME_USER, actor=alpha_user)
+    link = kit.mapping.signup_link(alpha.id, "crm", actor=alpha_user)
+    clock.advance(minutes=5)
+    kit.commissions.accrue(
+        acme.id,
+        "crm",
+        transaction_id="t1",
+        amount=pk.Money.of("100.00", "USD"),
+        occurred_at=START + timedelta(minutes=1),
+        actor=SYSTEM,
+    )
+    world = World(kit, acme, globex, alpha, beta, gamma, request.id, token, link.token)
+    world.roles = {
+        "unassociated partner": pk.Principal.partner_user(beta.id, beta.email),
+        "associated partner": alpha_user,
+        "other customer's user": pk.Principal.customer_user(globex.id, GLOBEX_ADMIN),
+        "non-admin user": pk.Principal.customer_user(acme.id, ACME_USER),
+        "customer admin": admin,
+        "staff": STAFF,
+        "system": SYSTEM,
+    }
+    return world
+
+
+# --- the operations -------------------------------------------------------------------------
+
+Call = Callable[[World, pk.Principal, bool], object]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One public call. `call(world, actor, missing)` makes it on the world's record, or, with
+    `missing`, on an id that does not exist (`key(world)` is the id it swaps, `absent` the one
+    put in its place)."""
+
+    name: str
+    call: Call
+    expected: dict[str, Outcome]
+    key: Callable[[World], str] | None = None
+    absent: str = ""
+    #: Checks an allowed result against what the role may see.
+    check: Callable[[World, str, Any], None] | None = None
+    #: After a refusal, proves what the snapshot cannot see is intact.
+    intact: Callable[[World], object] | None = None
+
+
+def _acme(w: World, missing: bool) -> str:
+    return "cus_missing" if missing else w.acme.id
+
+
+def _alpha(w: World, missing: bool) -> str:
+    return "ptr_missing" if missing else w.alpha.id
+
+
+ACME_KEY = {"key": lambda w: w.acme.id, "absent": "cus_missing"}
+ALPHA_KEY = {"key": lambda w: w.alpha.id, "absent": "ptr_missing"}
+WHEN = START + timedelta(minutes=2)
+
+
+def _visible_customers(w: World, role: str, result: list[pk.Customer]) -> None:
+    seen = {c.name for c in result}
+    expected = {
+        "unassociated partner": set(),
+        "associated partner": {"Acme"},
+        "other customer's user": {"Globex"},
+        "non-admin user": {"Acme"},
+        "customer admin": {"Acme"},
+    }.get(role, {"Acme", "Globex"})
+    assert seen == expected, (role, seen)
+
+
+def _scoped_requests(w: World, role: str, result: list[Any]) -> None:
+    ids = {r.id for r in result}
+    expected = {
+        "unassociated partner": set(),
+        "other customer's user": set(),
+    }.get(role, {w.transfer_id})
+    assert ids == expected, (role, ids)
+
+
+def _evidence_for_staff(w: World, role: str, result: list[Any]) -> None:
+    evidence = [i.evidence for i in result if i.evidence is not None]
+    assert bool(evidence) is (role in ("staff", "system")), (role, evidence)
+
+
+OPS: tuple[Op, ...] = (
+    # catalog
+    Op(
+        "catalog.add_product",
+        lambda w, a, m: w.kit.catalog.add_product("desk", name="Desk", actor=a),
+        STAFF_ONLY,
+    ),
+    # customers
+    Op(
+        "customers.create",
+        lambda w, a, m: w.kit.customers.create(
+            name="Initech", admin_email="it@initech.example", actor=a
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "customers.get",
+        lambda w, a, m: w.kit.customers.get(_acme(w, m), actor=a),
+        SEES_CUSTOMER,
+        **ACME_KEY,
+    ),
+    Op(
+        "customers.customers",
+        lambda w, a, m: w.kit.customers.customers(actor=a),
+        EVERYONE,
+        check=_visible_customers,
+    ),
+    Op(
+        "customers.find_by_user_email",
+        lambda w, a, m: w.kit.customers.find_by_user_email(ACME_USER, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "customers.add_user",
+        lambda w, a, m: w.kit.customers.add_user(_acme(w, m), "eve@acme.example", actor=a),
+        ADMINS_OR_STAFF,
+        **ACME_KEY,
+    ),
+    Op(
+        "customers.remove_user",
+        lambda w, a, m: w.kit.customers.remove_user(_acme(w, m), ACME_USER, actor=a),
+        ADMINS_OR_STAFF,
+        **ACME_KEY,
+    ),
+    Op(
+        "customers.set_admin",
+        lambda w, a, m: w.kit.customers.set_admin(_acme(w, m), ACME_USER, True, actor=a),
+        ADMINS_OR_STAFF,
+        **ACME_KEY,
+    ),
+    Op(
+        "customers.add_contact",
+        lambda w, a, m: w.kit.customers.add_contact(
+            _acme(w, m), name="Fran", email="fran@acme.example", actor=a
+        ),
+        ADMINS_OR_STAFF,
+        **ACME_KEY,
+    ),
+    Op(
+        "customers.set_primary_contact",
+        lambda w, a, m: w.kit.customers.set_primary_contact(_acme(w, m), ACME_ADMIN, actor=a),
+        ADMINS_OR_STAFF,
+        **ACME_KEY,
+    ),
+    Op(
+        "customers.set_plan",
+        lambda w, a, m: w.kit.customers.set_plan(_acme(w, m), "crm", "paid", actor=a),
+        STAFF_ONLY,
+    ),
+    # partners
+    Op(
+        "partners.register",
+        lambda w, a, m: w.kit.partners.register(name="Delta", email="ops@delta.example", actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "partners.get",
+        lambda w, a, m: w.kit.partners.get(_alpha(w, m), actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    Op("partners.partners", lambda w, a, m: w.kit.partners.partners(actor=a), STAFF_ONLY),
+    Op(
+        "partners.set_username",
+        lambda w, a, m: w.kit.partners.set_username(_alpha(w, m), "alphanew", actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    Op(
+        "partners.deactivate",
+        lambda w, a, m: w.kit.partners.deactivate(_alpha(w, m), reason="test", actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "partners.reactivate",
+        lambda w, a, m: w.kit.partners.reactivate(_alpha(w, m), actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "partners.issue_code",
+        lambda w, a, m: w.kit.partners.issue_code(_alpha(w, m), "ALPHANEW", replace=True, actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    Op(
+        "partners.retire_code",
+        lambda w, a, m: w.kit.partners.retire_code("NOSUCHPRO" if m else "ALPHAPRO", actor=a),
+        OWN_PARTNER,
+        key=lambda w: "ALPHAPRO",
+        absent="NOSUCHPRO",
+    ),
+    Op(
+        "partners.codes",
+        lambda w, a, m: w.kit.partners.codes(_alpha(w, m), actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    # mapping: the channels
+    Op(
+        "mapping.signup_link",
+        lambda w, a, m: w.kit.mapping.signup_link(_alpha(w, m), "crm", actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    Op(
+        "mapping.revoke_signup_link",
+        lambda w, a, m: w.kit.mapping.revoke_signup_link(
+            "forged-token" if m else w.signup_token, actor=a
+        ),
+        OWN_PARTNER,
+        key=lambda w: w.signup_token,
+        absent="forged-token",
+        # A revocation is not readable through the ports' queries: the link still works.
+        intact=lambda w: w.kit.mapping.sign_up(
+            w.signup_token, name="Initech", admin_email="it@initech.example"
+        ),
+    ),
+    Op(
+        "mapping.create_account",
+        lambda w, a, m: w.kit.mapping.create_account(
+            _alpha(w, m), name="Initech", admin_email="it@initech.example", product="crm", actor=a
+        ),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    Op(
+        "mapping.tag_partner",
+        lambda w, a, m: w.kit.mapping.tag_partner(_acme(w, m), "books", "ALPHAPRO", actor=a),
+        CUSTOMERS_OWN,
+        **ACME_KEY,
+    ),
+    # mapping: a partner adding a customer
+    Op(
+        "mapping.explain_add",
+        lambda w, a, m: w.kit.mapping.explain_add(_alpha(w, m), w.globex.id, "crm", actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    Op(
+        "mapping.add_customer",
+        lambda w, a, m: w.kit.mapping.add_customer(_alpha(w, m), w.globex.id, "crm", actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    # mapping: transfers and consent
+    Op(
+        "mapping.request_transfer",
+        lambda w, a, m: w.kit.mapping.request_transfer(_acme(w, m), "books", "BETAPRO", actor=a),
+        CUSTOMERS_OWN,
+        **ACME_KEY,
+    ),
+    Op(
+        "mapping.confirm",
+        lambda w, a, m: w.kit.mapping.confirm("forged-token" if m else w.transfer_token, actor=a),
+        ADMINS_OR_STAFF,
+        key=lambda w: w.transfer_token,
+        absent="forged-token",
+    ),
+    Op(
+        "mapping.pending_requests(customer)",
+        lambda w, a, m: w.kit.mapping.pending_requests(customer_id=_acme(w, m), actor=a),
+        SEES_CUSTOMER,
+        check=_scoped_requests,
+        **ACME_KEY,
+    ),
+    Op(
+        "mapping.pending_requests",
+        lambda w, a, m: w.kit.mapping.pending_requests(actor=a),
+        EVERYONE,
+        check=_scoped_requests,
+    ),
+    Op(
+        "mapping.cancel_request",
+        lambda w, a, m: w.kit.mapping.cancel_request(
+            "cns_missing" if m else w.transfer_id, actor=a
+        ),
+        # Alpha, which would lose the customer, is no party: denied, as a non-admin is.
+        ADMINS_OR_STAFF,
+        key=lambda w: w.transfer_id,
+        absent="cns_missing",
+    ),
+    Op(
+        "mapping.record_written_consent",
+        lambda w, a, m: w.kit.mapping.record_written_consent(
+            _acme(w, m), "crm", w.beta.id, evidence="From: it@acme.example", actor=a
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "mapping.unmap",
+        lambda w, a, m: w.kit.mapping.unmap(_acme(w, m), "crm", reason="test", actor=a),
+        STAFF_ONLY,
+    ),
+    # mapping: reading the partner of record
+    Op(
+        "mapping.partner_of_record",
+        lambda w, a, m: w.kit.mapping.partner_of_record(_acme(w, m), "crm", actor=a),
+        SEES_CUSTOMER,
+        **ACME_KEY,
+    ),
+    Op(
+        "mapping.history",
+        lambda w, a, m: w.kit.mapping.history(_acme(w, m), actor=a),
+        SEES_CUSTOMER,
+        check=_evidence_for_staff,
+        **ACME_KEY,
+    ),
+    Op(
+        "mapping.customers_of",
+        lambda w, a, m: w.kit.mapping.customers_of(_alpha(w, m), actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    # mapping: tracking
+    Op(
+        "mapping.track",
+        lambda w, a, m: w.kit.mapping.track(_alpha(w, m), GLOBEX_ADMIN, actor=a),
+        OWN_PARTNER,
+        check=lambda w, role, entry: (
+            None
+            if (entry.customer_id is None) is (role == "associated partner")
+            else pytest.fail(f"{role} got customer id {entry.customer_id}")
+        ),
+        **ALPHA_KEY,
+    ),
+    Op(
+        "mapping.tracking_list",
+        lambda w, a, m: w.kit.mapping.tracking_list(_alpha(w, m), actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    # commissions
+    Op(
+        "commissions.set_plan",
+        lambda w, a, m: w.kit.commissions.set_plan(_alpha(w, m), rate=10, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "commissions.plan",
+        lambda w, a, m: w.kit.commissions.plan(_alpha(w, m), actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    Op(
+        "commissions.accrue",
+        lambda w, a, m: w.kit.commissions.accrue(
+            _acme(w, m),
+            "crm",
+            transaction_id="t2",
+            amount=pk.Money.of("50.00", "USD"),
+            occurred_at=WHEN,
+            actor=a,
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "commissions.reverse",
+        lambda w, a, m: w.kit.commissions.reverse(
+            "t1", transaction_id="r1", occurred_at=WHEN, actor=a
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "commissions.entries",
+        lambda w, a, m: w.kit.commissions.entries(_alpha(w, m), actor=a),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+    Op(
+        "commissions.statement",
+        lambda w, a, m: w.kit.commissions.statement(
+            _alpha(w, m), START.date(), START.date(), actor=a
+        ),
+        OWN_PARTNER,
+        **ALPHA_KEY,
+    ),
+)
+
+#: Public calls that take no actor, and why: catalog reads and public look-ups, sign-in, the
+#: anonymous sign-up (its token is the authority), and the time-driven rules `run_due` calls.
+ACTOR_FREE = {
+    "catalog.get_product",
+    "catalog.products",
+    "partners.check_sign_in",
+    "partners.directory",
+    "partners.find_by_code",
+    "partners.advise_code",
+    "partners.next_inactivity_due",
+    "partners.deactivate_inactive",
+    "mapping.sign_up",
+    "mapping.next_provisional_due",
+    "mapping.expire_provisional",
+    "mapping.on_plan_changed",
+    "mapping.next_consent_due",
+    "mapping.expire_consents",
+}
+
+
+# --- running a cell ---------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Raised at the end of every cell: the world goes back to what it was."""
+
+
+@pytest.fixture(scope="module", params=["memory", "sqlite"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    if request.param == "memory":
+        url = "memory://"
+    else:
+        path: Path = tmp_path_factory.mktemp("matrix") / "matrix.db"
+        url = f"sqlite:///{path}"
+    built = build_world(url)
+    built.initial = snapshot(built)
+    built.denials = len(built.kit.outbox(topic="access.denied"))
+    yield built
+    built.kit.close()
+
+
+def snapshot(w: World) -> object:
+    """Everything a refused call could have written, as stored (read through the kit's unit of
+    work, so redaction cannot hide a change), denials aside."""
+    with w.kit._runtime.uow(readonly=True) as uow:
+        partners = uow.partners.all()
+        customers = uow.customers.all()
+        pids = [p.id for p in partners]
+        return (
+            uow.products.all(),
+            partners,
+            customers,
+            [uow.codes.for_partner(pid) for pid in pids],
+            [uow.tracking.for_partner(pid) for pid in pids],
+            [uow.commission_plans.get(pid) for pid in pids],
+            [uow.commissions.for_partner(pid) for pid in pids],
+            [uow.records.for_customer(c.id) for c in customers],
+            uow.consents.pending(),
+            uow.signup_links.get_by_token_hash(hash_token(w.signup_token)),
+            [(m.id, m.topic, m.status) for m in uow.outbox.all() if m.topic != "access.denied"],
+        )
+
+
+def attempt(op: Op, w: World, actor: pk.Principal, *, missing: bool = False) -> object:
+    try:
+        return op.call(w, actor, missing)
+    except pk.PartnerkitError as exc:
+        return exc
+
+
+def outcome_of(result: object) -> Outcome:
+    if isinstance(result, PermissionDeniedError):
+        return Outcome.DENIED
+    if isinstance(result, NotFoundError):
+        return Outcome.NOT_FOUND
+    if isinstance(result, pk.PartnerkitError):
+        raise AssertionError(f"unexpected {result!r}")
+    return Outcome.ALLOWED
+
+
+def assert_indistinguishable(
+    op: Op, w: World, foreign: pk.PartnerkitError, actor: pk.Principal
+) -> None:
+    """The not-found for the foreign record is the one for a missing record."""
+    assert op.key is not None, f"{op.name}: a not-found needs a missing-id variant"
+    missing = attempt(op, w, actor, missing=True)
+    assert isinstance(missing, pk.PartnerkitError), f"{op.name}: the missing id was accepted"
+    assert type(missing) is type(foreign)
+    assert missing.code == foreign.code
+    assert set(missing.details) == set(foreign.details)
+    assert missing.remedy == foreign.remedy
+    key = op.key(w)
+    assert foreign.message.replace(key, "<id>") == missing.message.replace(op.absent, "<id>")
+
+
+CELLS = [(op, role) for op in OPS for role in ROLES]
+
+
+@pytest.mark.parametrize(
+    ("op", "role"), CELLS, ids=[f"{op.name}-{role.replace(' ', '_')}" for op, role in CELLS]
+)
+def test_who_may_do_what(world: World, op: Op, role: str) -> None:
+    actor = world.roles[role]
+    expected = op.expected[role]
+    kit = world.kit
+    with pytest.raises(_Rollback), kit.transaction():
+        result = attempt(op, world, actor)
+        assert outcome_of(result) is expected, f"{op.name} as {role}: {result!r}"
+        if expected is Outcome.ALLOWED:
+            if op.check is not None:
+                op.check(world, role, result)
+            raise _Rollback
+        assert isinstance(result, pk.PartnerkitError)
+        # A refusal writes nothing (every cell starts from the world as built); a denial leaves
+        # exactly its audit record.
+        assert snapshot(world) == world.initial, f"{op.name} as {role} left changes behind"
+        audits = len(kit.outbox(topic="access.denied")) - world.denials
+        assert audits == (1 if expected is Outcome.DENIED else 0)
+        if op.intact is not None:
+            op.intact(world)
+        if expected is Outcome.NOT_FOUND:
+            assert_indistinguishable(op, world, result, actor)
+        raise _Rollback
+
+
+def _public_methods(kit: pk.Kit) -> dict[str, inspect.Signature]:
+    found = {}
+    for service in ("catalog", "customers", "partners", "mapping", "commissions"):
+        for name, method in inspect.getmembers(getattr(kit, service), inspect.ismethod):
+            if not name.startswith("_"):
+                found[f"{service}.{name}"] = inspect.signature(method)
+    return found
+
+
+def test_the_matrix_covers_every_public_call(capsys: pytest.CaptureFixture[str]) -> None:
+    with pk.connect("memory://") as kit:
+        methods = _public_methods(kit)
+    taking = {name for name, sig in methods.items() if "actor" in sig.parameters}
+    covered = {op.name.split("(")[0] for op in OPS}
+    assert covered == taking, (
+        f"not in the matrix: {sorted(taking - covered)}; gone: {sorted(covered - taking)}"
+    )
+    # A new public call without actor= must be added to ACTOR_FREE, with its reason.
+    assert set(methods) - taking == ACTOR_FREE
+    for name in taking:
+        assert methods[name].parameters["actor"].kind is inspect.Parameter.KEYWORD_ONLY, name
+    with capsys.disabled():
+        print(
+            f"\naccess matrix: {len(OPS)} operations x {len(ROLES)} roles = {len(CELLS)} "
+            "cells per backend, on memory and SQLite"
+        )
