@@ -27,6 +27,7 @@ from partnerkit.mapping.errors import (
 )
 from partnerkit.mapping.history import RecordKeeper, shown
 from partnerkit.mapping.partners import (
+    Partner,
     acting_partner,
     active_partner_by_code,
     authorised_product,
@@ -258,6 +259,21 @@ class ChannelsService:
 
     # --- channel 3: Tag a Partner -------------------------------------------------------------
 
+    def _tagged_again(
+        self, uow: MappingStore, customer: Customer, partner: Partner, current: MappingInterval
+    ) -> MappingInterval:
+        """A tag while `current` is of record: a no-op for the same partner (a provisional
+        mapping becomes permanent: the customer has now said so), else refused."""
+        if current.partner_id != partner.id:
+            raise TransferRequiredError(
+                f"{customer.name} already works with another partner for {current.product}",
+                details={"customer_id": customer.id, "product": current.product},
+            )
+        if current.status is MappingStatus.PROVISIONAL:
+            current = uow.records.update(attrs.evolve(current, status=MappingStatus.PERMANENT))
+        untrack(uow, partner.id, customer)
+        return current
+
     def tag_partner(
         self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> MappingInterval:
@@ -284,17 +300,7 @@ class ChannelsService:
             key = authorised_product(uow, partner, product)
             current = uow.records.current(customer.id, key)
             if current is not None:
-                if current.partner_id != partner.id:
-                    raise TransferRequiredError(
-                        f"{customer.name} already works with another partner for {key}",
-                        details={"customer_id": customer.id, "product": key},
-                    )
-                if current.status is MappingStatus.PROVISIONAL:
-                    current = uow.records.update(
-                        attrs.evolve(current, status=MappingStatus.PERMANENT)
-                    )
-                untrack(uow, partner.id, customer)
-                return shown(guard, admin, current)
+                return shown(guard, admin, self._tagged_again(uow, customer, partner, current))
             try:
                 interval = self._records.open(
                     uow,
@@ -307,10 +313,13 @@ class ChannelsService:
                     commission_from=self._rt.now(),
                 )
             except PartnerOfRecordTakenError:
-                raise TransferRequiredError(
-                    f"{customer.name} already works with another partner for {key}",
-                    details={"customer_id": customer.id, "product": key},
-                ) from None
+                # Another writer opened the slot between our read and our insert (the
+                # database decided). Whoever won, read it: the same partner means this tag
+                # succeeds as one with theirs; another partner means a transfer is needed.
+                winner = uow.records.current(customer.id, key)
+                if winner is None:
+                    raise
+                return shown(guard, admin, self._tagged_again(uow, customer, partner, winner))
             untrack(uow, partner.id, customer)
         return interval
 
