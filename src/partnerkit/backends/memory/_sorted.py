@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterator
-from itertools import chain, islice
+from itertools import chain
 from typing import Any
 
 __all__ = ["SortedTuples"]
@@ -102,8 +102,8 @@ class SortedTuples:
         if first_chunk == last_chunk:
             return chunks[first_chunk][first_at:last_at]
         found = chunks[first_chunk][first_at:]
-        for chunk in islice(chunks, first_chunk + 1, last_chunk):
-            found.extend(chunk)
+        for i in range(first_chunk + 1, last_chunk):
+            found.extend(chunks[i])
         if last_chunk < len(chunks):
             found.extend(chunks[last_chunk][:last_at])
         return found
@@ -113,15 +113,20 @@ class SortedTuples:
         chunks = self._chunks
         pos, at = (0, 0) if start is None else self._locate(start)
         if pos < len(chunks):
-            yield from islice(chunks[pos], at, None)
-            for chunk in islice(chunks, pos + 1, None):
-                yield from chunk
+            # By position: islice would step over the skipped elements, a slice copy the rest.
+            chunk = chunks[pos]
+            for i in range(at, len(chunk)):
+                yield chunk[i]
+            for i in range(pos + 1, len(chunks)):
+                yield from chunks[i]
 
     def descending_below(self, stop: tuple[Any, ...] | None) -> Iterator[tuple[Any, ...]]:
         """The elements < stop, descending, for a caller that stops early."""
         chunks = self._chunks
         pos, at = (len(chunks), 0) if stop is None else self._locate(stop)
         if pos < len(chunks):
-            yield from reversed(chunks[pos][:at])
+            chunk = chunks[pos]
+            for i in range(at - 1, -1, -1):
+                yield chunk[i]
         for i in range(pos - 1, -1, -1):
             yield from reversed(chunks[i])
