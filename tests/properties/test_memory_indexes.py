@@ -66,6 +66,8 @@ def test_removing_a_missing_value_raises() -> None:
     found.add((1,))
     with pytest.raises(KeyError):
         found.remove((0,))
+    with pytest.raises(KeyError):
+        found.remove((2,))
 
 
 @attrs.frozen

@@ -65,6 +65,8 @@ class SortedTuples:
         """Remove `value`, which must be present (indexes only remove what they added)."""
         maxes = self._maxes
         pos = bisect_left(maxes, value)
+        if pos == len(maxes):
+            raise KeyError(value)
         chunk = self._chunks[pos]
         i = bisect_left(chunk, value)
         if chunk[i] != value:
