@@ -73,3 +73,20 @@ class PartnerCodesContract(ContractBase):
                 ("ptr_a", "AAAA"),
                 ("ptr_b", "BBBB"),
             ]
+
+    def test_a_retired_code_leaves_the_active_codes(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        first = PartnerCode("aaaa", "AAAA", "ptr_a", T0)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_a", "Alpha"))
+            uow.codes.add(first)
+            uow.codes.add(PartnerCode("bbbb", "BBBB", "ptr_a", T0 + timedelta(days=1)))
+        with backend.unit_of_work() as uow:
+            uow.codes.update(
+                attrs.evolve(
+                    first, status=PartnerCodeStatus.RETIRED, retired_at=T0 + timedelta(days=2)
+                )
+            )
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [c.key for c in uow.codes.active()] == ["bbbb"]
+            assert [c.key for c in uow.codes.for_partner("ptr_a")] == ["aaaa", "bbbb"]

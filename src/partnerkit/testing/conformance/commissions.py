@@ -18,6 +18,7 @@ from partnerkit.testing.conformance._base import (
     T0,
     ContractBase,
     _entry,
+    _interval,
 )
 
 __all__ = ["CommissionsContract"]
@@ -165,3 +166,66 @@ class CommissionsContract(ContractBase):
             assert uow.commissions.reversals_of("txn_2") == []
             assert uow.commissions.last_occurred_at("map_1") == later
             assert uow.commissions.last_occurred_at("map_other") is None
+
+    def test_ledger_queries_agree_with_the_whole_ledger(self, backend: Backend[Store]) -> None:
+        # Entries booked out of time order across partners, customers and intervals: each
+        # query must answer what filtering and sorting every entry would.
+        self._with_interval(backend)
+        usd = Money.of("10", "USD")
+        entries: list[CommissionEntry] = []
+        for n in range(40):
+            at = T0 + timedelta(hours=(n * 7) % 40, microseconds=n % 3)
+            entries.append(
+                _entry(
+                    f"com_{n:02}",
+                    f"txn_{n:02}",
+                    usd,
+                    partner_id=("ptr_1", "ptr_2")[n % 2],
+                    customer_id=("cus_1", "cus_2")[n % 3 == 0],
+                    interval_id=("map_1", "map_2", "map_3")[n % 3],
+                    occurred_at=at,
+                )
+            )
+        refunds = [
+            _entry(
+                f"ref_{n}",
+                f"rtxn_{n}",
+                -Money.of("1", "USD"),
+                kind=EntryKind.REVERSAL,
+                reverses="txn_04",
+                occurred_at=T0 + timedelta(hours=30 - n),
+            )
+            for n in range(3)
+        ]
+        with backend.unit_of_work() as uow:
+            uow.records.add(_interval("map_2", "cus_2", "crm", "ptr_2"))
+            uow.records.add(_interval("map_3", "cus_1", "books", "ptr_1"))
+            for entry in [*entries, *refunds]:
+                uow.commissions.add(entry)
+        every = sorted([*entries, *refunds], key=lambda e: (e.occurred_at, e.id))
+        with backend.unit_of_work(readonly=True) as uow:
+            c = uow.commissions
+            for start, end in [
+                (None, None),
+                (T0 + timedelta(hours=7), None),
+                (None, T0 + timedelta(hours=21)),
+                (T0 + timedelta(hours=7), T0 + timedelta(hours=7, microseconds=1)),
+                (T0 + timedelta(hours=14, microseconds=1), T0 + timedelta(hours=35)),
+            ]:
+                for partner in ("ptr_1", "ptr_2"):
+                    assert c.for_partner(partner, start, end) == [
+                        e
+                        for e in every
+                        if e.partner_id == partner
+                        and (start is None or start <= e.occurred_at)
+                        and (end is None or e.occurred_at < end)
+                    ]
+            for customer in ("cus_1", "cus_2"):
+                assert c.for_customer(customer, "crm") == [
+                    e for e in every if e.customer_id == customer
+                ]
+            assert c.reversals_of("txn_04") == sorted(refunds, key=lambda e: e.occurred_at)
+            for interval in ("map_1", "map_2", "map_3"):
+                assert c.last_occurred_at(interval) == max(
+                    e.occurred_at for e in every if e.interval_id == interval
+                )

@@ -131,3 +131,44 @@ class ConsentRequestsContract(ContractBase):
             assert uow.consents.next_expiry() == week + timedelta(days=1)
             expired = uow.consents.get("cns_a")
             assert expired is not None and expired.status is ConsentStatus.EXPIRED
+
+    def test_a_settled_request_leaves_every_pending_list(self, backend: Backend[Store]) -> None:
+        self._program(backend)
+        transfer = _consent(
+            "cns_t",
+            "t" * 64,
+            kind=ConsentKind.TRANSFER,
+            partner_id="ptr_2",
+            from_partner_id="ptr_1",
+            expires_at=T0 + timedelta(days=15),
+        )
+        approval = _consent("cns_a", "a" * 64, partner_id="ptr_3", product="books")
+        with backend.unit_of_work() as uow:
+            uow.consents.add(transfer)
+            uow.consents.add(approval)
+        with backend.unit_of_work() as uow:
+            assert [r.id for r in uow.consents.pending(partner_id="ptr_1")] == ["cns_t"]
+            assert [r.id for r in uow.consents.pending(partner_id="ptr_2")] == ["cns_t"]
+            transfers = uow.consents.pending(
+                customer_id="cus_1", product="crm", kind=ConsentKind.TRANSFER
+            )
+            assert [r.id for r in transfers] == ["cns_t"]
+            assert (
+                uow.consents.pending(customer_id="cus_1", product="books", partner_id="ptr_1") == []
+            )
+            assert uow.consents.next_expiry() == approval.expires_at
+            uow.consents.update(approval.cancel(T0 + timedelta(hours=1)))
+            confirmed = transfer.confirm("it@acme.example", T0 + timedelta(hours=2))
+            assert confirmed.status is ConsentStatus.EFFECTIVE
+            uow.consents.update(confirmed)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.consents.pending() == []
+            for partner in ("ptr_1", "ptr_2", "ptr_3"):
+                assert uow.consents.pending(partner_id=partner) == []
+            assert uow.consents.pending(customer_id="cus_1") == []
+            assert uow.consents.pending(product="books") == []
+            assert uow.consents.expiring(T0 + timedelta(days=365)) == []
+            assert uow.consents.next_expiry() is None
+            # Still found by id and by token, settled.
+            found = uow.consents.get_by_token_hash("t" * 64)
+            assert found is not None and found.status is ConsentStatus.EFFECTIVE

@@ -94,3 +94,51 @@ class CustomersContract(ContractBase):
                 "cus_2": "Beta",
             }
             assert uow.customers.names([]) == {}
+
+    def test_update_claims_added_emails_and_releases_removed_ones(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(_customer("cus_1", "a@acme.example", "b@acme.example"))
+            uow.customers.add(_customer("cus_2", "c@globex.example"))
+        taken = CustomerUser("c@globex.example", "Clash")
+        with pytest.raises(EmailTakenError), backend.unit_of_work() as uow:
+            one = uow.customers.get("cus_1")
+            assert one is not None
+            uow.customers.update(attrs.evolve(one, users=(*one.users, taken)))
+        with backend.unit_of_work() as uow:
+            # The refused change left the account and every email as they were.
+            one = uow.customers.get("cus_1")
+            assert one is not None and one.version == 1
+            assert uow.customers.get_by_user_email("a@acme.example") == one
+            owner = uow.customers.get_by_user_email("c@globex.example")
+            assert owner is not None and owner.id == "cus_2"
+            # One user added, one removed: the removed email is free for another account.
+            users = (one.users[1], CustomerUser("d@acme.example", "Dee"))
+            saved = uow.customers.update(attrs.evolve(one, users=users))
+            assert uow.customers.get_by_user_email("a@acme.example") is None
+            assert uow.customers.get_by_user_email("b@acme.example") == saved
+            assert uow.customers.get_by_user_email("d@acme.example") == saved
+            two = uow.customers.get("cus_2")
+            assert two is not None
+            uow.customers.update(
+                attrs.evolve(two, users=(*two.users, CustomerUser("a@acme.example", "Ann")))
+            )
+        with backend.unit_of_work() as uow:
+            one = uow.customers.get("cus_1")
+            assert one is not None
+            # Appending to a large account claims the new emails only, in order.
+            many = tuple(CustomerUser(f"user{i}@acme.example", f"User {i}") for i in range(60))
+            grown = uow.customers.update(attrs.evolve(one, users=(*one.users, *many)))
+            more = (*grown.users, CustomerUser("last@acme.example", "Last"))
+            final = uow.customers.update(attrs.evolve(grown, users=more))
+            # Only the name changes: the users keep their emails.
+            renamed = uow.customers.update(attrs.evolve(final, name="Acme Renamed"))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.get_by_user_email("user59@acme.example") == renamed
+            assert uow.customers.get_by_user_email("last@acme.example") == renamed
+            assert uow.customers.get_by_user_email("b@acme.example") == renamed
+            owner = uow.customers.get_by_user_email("a@acme.example")
+            assert owner is not None and owner.id == "cus_2"
+            assert [c.name for c in uow.customers.all()] == ["Acme Renamed", "Customer cus_2"]

@@ -77,3 +77,43 @@ class OutboxContract(ContractBase):
             stored = {m.id: m for m in uow.outbox.all()}
         assert stored["msg_1"].payload == expected
         assert stored["msg_2"].email().context == expected
+
+    def test_due_follows_retries_and_settled_messages(self, backend: Backend[Store]) -> None:
+        event = DomainEvent("partner.registered", {"partner_id": "ptr_1"})
+        messages = [
+            attrs.evolve(
+                OutboxMessage.for_event(f"msg_{n:02}", event, T0),
+                next_attempt_at=T0 + timedelta(minutes=n % 4),
+            )
+            for n in range(12)
+        ]
+        with backend.unit_of_work() as uow:
+            for message in reversed(messages):
+                uow.outbox.add(message)
+        later = T0 + timedelta(minutes=10)
+        with backend.unit_of_work() as uow:
+            due = uow.outbox.due(later, 5)
+            assert [m.id for m in due] == ["msg_00", "msg_04", "msg_08", "msg_01", "msg_05"]
+            # One delivered, one dead, one retried an hour later.
+            uow.outbox.save(due[0].delivered(later))
+            uow.outbox.save(attrs.evolve(due[1], status=MessageStatus.DEAD, attempts=8))
+            uow.outbox.save(
+                attrs.evolve(due[2], attempts=1, next_attempt_at=later + timedelta(hours=1))
+            )
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.outbox.next_due() == T0 + timedelta(minutes=1)
+            remaining = [m.id for m in uow.outbox.due(later, 100)]
+            assert remaining == [
+                "msg_01",
+                "msg_05",
+                "msg_09",
+                "msg_02",
+                "msg_06",
+                "msg_10",
+                "msg_03",
+                "msg_07",
+                "msg_11",
+            ]
+            assert [m.id for m in uow.outbox.due(later + timedelta(hours=1), 100)][-1] == "msg_08"
+            assert uow.outbox.due(T0 - timedelta(microseconds=1), 100) == []
+            assert [m.id for m in uow.outbox.all()] == [m.id for m in messages]

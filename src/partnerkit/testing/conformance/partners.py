@@ -148,3 +148,47 @@ class PartnersContract(ContractBase):
         with backend.unit_of_work(readonly=True) as uow:
             assert [p.id for p in uow.partners.idle_since(cutoff)] == ["ptr_c", "ptr_b"]
             assert uow.partners.oldest_activity() == T0 + timedelta(days=3)
+
+    def test_lookups_follow_a_changed_username_email_and_status(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._with_products(backend)
+        shared = "team@partners.example"
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_1", "One", username="one"))
+            uow.partners.add(
+                _partner("ptr_2", "Two", email=shared, created_at=T0 + timedelta(days=1))
+            )
+            # Created earlier with the same contact email: the oldest answers.
+            uow.partners.add(_partner("ptr_3", "Three", email=shared))
+        with backend.unit_of_work() as uow:
+            assert uow.partners.get_by_email(shared) == uow.partners.get("ptr_3")
+            one = uow.partners.get("ptr_1")
+            assert one is not None
+            saved = uow.partners.update(
+                attrs.evolve(one, username="uno", email="uno@partners.example")
+            )
+            assert uow.partners.get_by_username("one") is None
+            assert uow.partners.get_by_username("uno") == saved
+            assert uow.partners.get_by_email("ptr_1@partners.example") is None
+            assert uow.partners.get_by_email("uno@partners.example") == saved
+            # The released username is free for another partner.
+            uow.partners.add(_partner("ptr_4", "Four", username="one"))
+            three = uow.partners.get("ptr_3")
+            assert three is not None
+            uow.partners.update(
+                attrs.evolve(three, status=PartnerStatus.DEACTIVATED, email="old@x.example")
+            )
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.partners.get_by_email(shared) == uow.partners.get("ptr_2")
+            assert [p.id for p in uow.partners.all(status=PartnerStatus.ACTIVE)] == [
+                "ptr_4",
+                "ptr_1",
+                "ptr_2",
+            ]
+            assert [p.id for p in uow.partners.all(status=PartnerStatus.DEACTIVATED)] == ["ptr_3"]
+            assert [p.id for p in uow.partners.idle_since(T0 + timedelta(days=30))] == [
+                "ptr_4",
+                "ptr_1",
+                "ptr_2",
+            ]

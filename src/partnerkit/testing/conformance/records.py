@@ -201,3 +201,110 @@ class PartnerRecordsContract(ContractBase):
             assert records.earning_at("cus_1", "books", jan) == []
             assert records.last_end("cus_1", "crm") == feb
             assert records.last_end("cus_1", "books") is None
+
+    def test_point_queries_agree_with_the_whole_history(self, backend: Backend[Store]) -> None:
+        # A long history of one slot, as transfers leave it: back-to-back intervals, one
+        # empty (closed the instant it opened), a gap, a window reaching back into the gap,
+        # and the open one last. Every point query must answer what reading it all would.
+        # Ids fall as time goes on, so an interval sorts after the one that began at the
+        # same instant: the empty one is met first whichever way a query walks.
+        self._program(backend)
+        day = timedelta(days=1)
+        rows = []
+        start = T0
+        for n in range(12):
+            end = start + day
+            commission_from = None if n == 0 else start
+            if n == 5:
+                end = start  # empty: ended the instant it began
+            rows.append(
+                _interval(
+                    f"map_{50 - n:02}",
+                    "cus_1",
+                    "crm",
+                    "ptr_1" if n % 2 else "ptr_2",
+                    valid_from=start,
+                    commission_from=commission_from,
+                ).close(end, "transferred", "it@acme.example")
+            )
+            start = end
+        gap_end = start + 2 * day
+        # The window reaches back to where the last interval ended, not into its interval.
+        last = _interval(
+            "map_00", "cus_1", "crm", "ptr_3", valid_from=gap_end, commission_from=start
+        )
+        with backend.unit_of_work() as uow:
+            for row in rows:
+                uow.records.add(attrs.evolve(row, valid_to=None, ended_reason=None, ended_by=None))
+                uow.records.update(attrs.evolve(row, version=1))
+            uow.records.add(last)
+            uow.records.add(_interval("map_x", "cus_2", "crm", "ptr_1", valid_from=T0))
+        with backend.unit_of_work(readonly=True) as uow:
+            history = uow.records.history("cus_1", "crm")
+            expected = sorted([*rows, last], key=lambda i: (i.valid_from, i.id))
+            assert [i.id for i in history] == [i.id for i in expected]
+            assert uow.records.current("cus_1", "crm") == history[-1]
+            assert uow.records.last_end("cus_1", "crm") == start
+            probes = [T0 - day, gap_end + 30 * day]
+            for interval in history:
+                for at in (interval.valid_from, interval.valid_to):
+                    if at is not None:
+                        probes += [at - timedelta(microseconds=1), at, at + timedelta(hours=3)]
+            for instant in probes:
+                covering = [i for i in history if i.covers(instant)]
+                assert uow.records.covering("cus_1", "crm", instant) == (
+                    covering[0] if covering else None
+                ), instant
+                earning = [
+                    i
+                    for i in history
+                    if (i.commission_from is None or i.commission_from <= instant)
+                    and (i.valid_to is None or instant < i.valid_to)
+                ]
+                assert uow.records.earning_at("cus_1", "crm", instant) == earning, instant
+            assert [i.id for i in uow.records.open_for_partner("ptr_3")] == ["map_00"]
+            assert [i.id for i in uow.records.open_for_partner("ptr_1")] == ["map_x"]
+
+    def test_provisional_intervals_leave_the_due_list_when_settled(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        provisional = {"status": MappingStatus.PROVISIONAL}
+        with backend.unit_of_work() as uow:
+            uow.records.add(
+                _interval(
+                    "map_1",
+                    "cus_1",
+                    "crm",
+                    "ptr_1",
+                    provisional_until=date(2026, 3, 1),
+                    **provisional,
+                )
+            )
+            uow.records.add(
+                _interval(
+                    "map_2",
+                    "cus_2",
+                    "crm",
+                    "ptr_1",
+                    provisional_until=date(2026, 2, 1),
+                    **provisional,
+                )
+            )
+        with backend.unit_of_work() as uow:
+            assert uow.records.next_provisional_until() == date(2026, 2, 1)
+            early = uow.records.current("cus_2", "crm")
+            assert early is not None
+            uow.records.update(attrs.evolve(early, status=MappingStatus.PERMANENT))
+        with backend.unit_of_work() as uow:
+            assert uow.records.next_provisional_until() == date(2026, 3, 1)
+            assert uow.records.provisional_ending_before(date(2026, 3, 2)) == [
+                uow.records.current("cus_1", "crm")
+            ]
+            late = uow.records.current("cus_1", "crm")
+            assert late is not None
+            uow.records.update(late.close(T0 + timedelta(days=2), "removed", "partner team"))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.records.next_provisional_until() is None
+            assert uow.records.provisional_ending_before(date(2027, 1, 1)) == []
+            assert uow.records.open_for_partner("ptr_1") == [uow.records.current("cus_2", "crm")]

@@ -1,0 +1,138 @@
+"""The memory backend's transactions: one lock serialises units of work, and the undo log
+takes a rollback or a savepoint back to exactly the rows and indexes it started from."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from partnerkit.backends.memory._table import UndoLog
+from partnerkit.backends.memory.catalog import MemoryProducts
+from partnerkit.backends.memory.commissions import MemoryCommissionEntries, MemoryCommissionPlans
+from partnerkit.backends.memory.customers import MemoryCustomers
+from partnerkit.backends.memory.mapping import (
+    MemoryConsentRequests,
+    MemoryPartnerRecords,
+    MemorySignupLinks,
+    MemoryTrackingEntries,
+)
+from partnerkit.backends.memory.outbox import MemoryOutbox
+from partnerkit.backends.memory.partners import MemoryPartnerCodes, MemoryPartners
+
+__all__ = ["MemoryBackend", "MemoryUnitOfWork"]
+
+
+class MemoryUnitOfWork:
+    """Every repository over one set of tables. The tables live as long as the backend, so
+    one instance serves every unit of work; the lock makes them take turns."""
+
+    def __init__(self, log: UndoLog) -> None:
+        self._log = log
+        self._products = MemoryProducts(log)
+        self._partners = MemoryPartners(log)
+        self._codes = MemoryPartnerCodes(log)
+        self._customers = MemoryCustomers(log)
+        self._outbox = MemoryOutbox(log)
+        self._records = MemoryPartnerRecords(log)
+        self._consents = MemoryConsentRequests(log)
+        self._signup_links = MemorySignupLinks(log)
+        self._tracking = MemoryTrackingEntries(log)
+        self._commission_plans = MemoryCommissionPlans(log)
+        self._commissions = MemoryCommissionEntries(log)
+
+    @property
+    def products(self) -> MemoryProducts:
+        return self._products
+
+    @property
+    def partners(self) -> MemoryPartners:
+        return self._partners
+
+    @property
+    def codes(self) -> MemoryPartnerCodes:
+        return self._codes
+
+    @property
+    def customers(self) -> MemoryCustomers:
+        return self._customers
+
+    @property
+    def outbox(self) -> MemoryOutbox:
+        return self._outbox
+
+    @property
+    def records(self) -> MemoryPartnerRecords:
+        return self._records
+
+    @property
+    def consents(self) -> MemoryConsentRequests:
+        return self._consents
+
+    @property
+    def signup_links(self) -> MemorySignupLinks:
+        return self._signup_links
+
+    @property
+    def tracking(self) -> MemoryTrackingEntries:
+        return self._tracking
+
+    @property
+    def commission_plans(self) -> MemoryCommissionPlans:
+        return self._commission_plans
+
+    @property
+    def commissions(self) -> MemoryCommissionEntries:
+        return self._commissions
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        mark = self._log.mark()
+        try:
+            yield
+        except BaseException:
+            self._log.undo_to(mark)
+            raise
+
+
+class MemoryBackend:
+    """Tables in this process: for tests, prototypes and the docs' examples."""
+
+    def __init__(self) -> None:
+        self._log = UndoLog()
+        self._store = MemoryUnitOfWork(self._log)
+        # Re-entrant so that a reader inside a writer's thread does not deadlock.
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @property
+    def name(self) -> str:
+        return "memory"
+
+    @contextmanager
+    def unit_of_work(self, *, readonly: bool = False) -> Iterator[MemoryUnitOfWork]:
+        with self._lock:
+            # A unit of work opened inside another in the same thread joins it: its writes
+            # are undone with the outer one's, which keeps every index in step with the rows.
+            mark = self._log.mark()
+            self._depth += 1
+            try:
+                yield self._store
+            except BaseException:
+                self._log.undo_to(mark)
+                raise
+            finally:
+                self._depth -= 1
+            if self._depth == 0:
+                self._log.forget()
+
+    def migrate(self) -> None:
+        """Nothing to do: tables need no schema."""
+
+    def close(self) -> None:
+        with self._lock:
+            self._log = UndoLog()
+            self._store = MemoryUnitOfWork(self._log)
+
+    def __repr__(self) -> str:
+        return "MemoryBackend()"
