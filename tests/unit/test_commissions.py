@@ -186,6 +186,35 @@ def test_booking_is_idempotent_and_refunds_are_negative_entries(
     ]
 
 
+def test_a_replay_is_the_same_booking_and_anything_else_under_its_id_a_conflict(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    globex = kit.customers.create(name="Globex", admin_email="it@globex.example", actor=STAFF)
+    for customer, admin in ((acme, ADMIN), (globex, "it@globex.example")):
+        kit.mapping.tag_partner(
+            customer.id, "crm", "ZILLIUMCorp", actor=pk.Principal.customer_user(customer.id, admin)
+        )
+    kit.advance_to(START + timedelta(days=5))
+    when = START + timedelta(days=1)
+    accrue(kit, acme, "t1", "100.00", when)
+    # The same transaction id for another customer is not a replay.
+    with pytest.raises(CommissionConflictError):
+        accrue(kit, globex, "t1", "100.00", when)
+    # Refunds go through reverse(), never as a negative accrual.
+    with pytest.raises(InvalidInputError) as refused:
+        accrue(kit, acme, "t2", "-10.00", when)
+    assert refused.value.details["field"] == "amount"
+    # Replaying the refund that used up the transaction returns it, not "would exceed".
+    full = kit.commissions.reverse("t1", transaction_id="r1", occurred_at=when, actor=STAFF)
+    again = kit.commissions.reverse("t1", transaction_id="r1", occurred_at=when, actor=STAFF)
+    assert again == full and full.base == usd("-100.00")
+    # A refund id already used for an accrual is a conflict.
+    with pytest.raises(CommissionConflictError):
+        kit.commissions.reverse("t1", transaction_id="t1", occurred_at=when, actor=STAFF)
+    booked = kit.commissions.entries(zillium.id, actor=STAFF)
+    assert sorted(e.transaction_id for e in booked) == ["r1", "t1"]
+
+
 def test_statements_round_once_and_lines_add_up_to_the_cent(
     kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
 ) -> None:

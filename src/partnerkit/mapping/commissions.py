@@ -118,10 +118,17 @@ class CommissionsService:
         (the system, from a payment, or staff).
 
         Returns None when no partner earns on it (no mapping then, or no plan). Booking the
-        same transaction again returns the first entry; with other figures it is refused.
+        same transaction again returns the first entry, also when two bookings race; with other
+        figures, or for another customer or product, it is refused. A refund is not a negative
+        accrual: book it with `reverse`, which never takes back more than was booked.
         """
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         money = _money(amount)
+        if money.is_negative:
+            raise InvalidInputError(
+                "a collected amount is never negative: book a refund with reverse()",
+                field="amount",
+            )
         when = _instant(occurred_at)
         if when > self._rt.now():
             # Only collected money earns commission; a future date could also land in a window
@@ -134,7 +141,7 @@ class CommissionsService:
             self._rt.guard.require_staff(actor, "book commission")
             booked = uow.commissions.get_by_transaction(txn)
             if booked is not None:
-                return _same_or_conflict(booked, money, when)
+                return _same_or_conflict(booked, customer_id, product, money, when)
             interval, plan = self._earner(uow, customer_id, product, when)
             if interval is None or plan is None:
                 return None
@@ -144,7 +151,7 @@ class CommissionsService:
                 customer_id=customer_id,
                 product=product,
                 transaction_id=txn,
-                kind=EntryKind.ACCRUAL if not money.is_negative else EntryKind.REVERSAL,
+                kind=EntryKind.ACCRUAL,
                 base=money,
                 rate=plan.rate,
                 commission_exact=money.amount * plan.rate / _HUNDRED,
@@ -152,7 +159,15 @@ class CommissionsService:
                 booked_at=self._rt.now(),
                 interval_id=interval.id,
             )
-            uow.commissions.add(entry)
+            try:
+                uow.commissions.add(entry)
+            except CommissionConflictError:
+                # A concurrent booking of the same transaction won (the unique constraint
+                # decided): a replay gets the first entry, other figures a conflict.
+                winner = uow.commissions.get_by_transaction(txn)
+                if winner is None:
+                    raise
+                return _same_or_conflict(winner, customer_id, product, money, when)
             self._rt.publish(uow, _booked(entry))
         return entry
 
@@ -189,6 +204,19 @@ class CommissionsService:
                     "the refund must be a positive amount in the original currency",
                     field="amount",
                 )
+            negative = -refund
+            booked = uow.commissions.get_by_transaction(txn)
+            if booked is not None:
+                # A replay returns the first booking, checked before the cap: the cap already
+                # counts this very refund.
+                if booked.reverses != original.transaction_id:
+                    raise CommissionConflictError(
+                        f"transaction {txn!r} is already booked for something else",
+                        details={"transaction_id": txn},
+                    )
+                return _same_or_conflict(
+                    booked, original.customer_id, original.product, negative, when
+                )
             already = sum(
                 (-e.base.amount for e in uow.commissions.reversals_of(original.transaction_id)),
                 Decimal(0),
@@ -197,10 +225,6 @@ class CommissionsService:
                 raise InvalidInputError(
                     "refunds would exceed the original transaction", field="amount"
                 )
-            negative = -refund
-            booked = uow.commissions.get_by_transaction(txn)
-            if booked is not None:
-                return _same_or_conflict(booked, negative, when)
             entry = attrs.evolve(
                 original,
                 id=self._rt.new_id("com"),
@@ -272,8 +296,15 @@ def _booked(entry: CommissionEntry) -> CommissionBooked:
     return CommissionBooked(entry.id, entry.partner_id, entry.transaction_id, entry.commission)
 
 
-def _same_or_conflict(booked: CommissionEntry, money: Money, when: datetime) -> CommissionEntry:
-    if booked.base == money and booked.occurred_at == when:
+def _same_or_conflict(
+    booked: CommissionEntry, customer_id: str, product: str, money: Money, when: datetime
+) -> CommissionEntry:
+    if (booked.customer_id, booked.product, booked.base, booked.occurred_at) == (
+        customer_id,
+        product,
+        money,
+        when,
+    ):
         return booked
     raise CommissionConflictError(
         f"transaction {booked.transaction_id!r} was booked with other figures",
