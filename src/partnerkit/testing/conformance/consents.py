@@ -131,3 +131,28 @@ class ConsentRequestsContract(ContractBase):
             assert uow.consents.next_expiry() == week + timedelta(days=1)
             expired = uow.consents.get("cns_a")
             assert expired is not None and expired.status is ConsentStatus.EXPIRED
+
+    def test_confirmations_added_one_at_a_time_read_back_in_order(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        request = _consent("cns_1", "a" * 64, required_confirmations=3)
+        with backend.unit_of_work() as uow:
+            uow.consents.add(request)
+        for i, by in enumerate(("ana@acme.example", "bob@acme.example", "cyd@acme.example")):
+            with backend.unit_of_work() as uow:
+                stored = uow.consents.get("cns_1")
+                assert stored == request
+                request = uow.consents.update(
+                    request.confirm(by, T0 + timedelta(minutes=i, microseconds=i))
+                )
+            with backend.unit_of_work(readonly=True) as uow:
+                assert uow.consents.get_by_token_hash("a" * 64) == request
+        assert [c.by for c in request.confirmations] == [
+            "ana@acme.example",
+            "bob@acme.example",
+            "cyd@acme.example",
+        ]
+        assert request.status is ConsentStatus.EFFECTIVE
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.consents.pending() == []
