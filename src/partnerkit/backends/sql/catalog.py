@@ -26,7 +26,7 @@ class SqlProducts(SqlRepository):
             ),
             single=True,
         ):
-            self._c.execute(t.products.insert(), PRODUCTS.row(product))
+            self._c.execute(PRODUCTS.insert, PRODUCTS.row(product))
 
     def get(self, key: str) -> Product | None:
         return PRODUCTS.one(self._c.execute(_PRODUCT_BY_KEY, {"v": key}).first())

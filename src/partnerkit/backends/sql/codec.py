@@ -177,6 +177,9 @@ class RowCodec(Generic[T]):
         if unmapped:
             raise TypeError(f"{cls.__name__}: no field for {table.name}.{sorted(unmapped)}")
         self._field_of = {c.column: c.field for c in self._columns}
+        #: The insert of one row, built once: a statement built per call costs more than it
+        #: takes to run.
+        self.insert = table.insert()
         self._read = self.reader({name: i for i, name in enumerate(names)})
         self._aggregate: Aggregate[T] | None = Aggregate(self, children) if children else None
 

@@ -61,7 +61,7 @@ class SqlCommissionPlans(SqlRepository):
             return
         try:
             with self._recoverable(single=True):
-                self._c.execute(_plans.insert(), PLANS.row(plan))
+                self._c.execute(PLANS.insert, PLANS.row(plan))
         except IntegrityError:
             # Another writer inserted the plan in between: replace theirs, as put promises.
             if not self._c.execute(_UPDATE_PLAN, row).rowcount:
@@ -81,7 +81,7 @@ class SqlCommissionEntries(SqlRepository):
             taken=lambda: self.get_by_transaction(entry.transaction_id) is not None,
             single=True,
         ):
-            self._c.execute(_entries.insert(), ENTRIES.row(entry))
+            self._c.execute(ENTRIES.insert, ENTRIES.row(entry))
 
     def get_by_transaction(self, transaction_id: str) -> CommissionEntry | None:
         return ENTRIES.one(self._c.execute(_ENTRY_BY_TRANSACTION, {"v": transaction_id}).first())

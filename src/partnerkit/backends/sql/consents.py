@@ -54,7 +54,7 @@ def _pending(filters: frozenset[str]) -> sa.Select[Any]:
 
 class SqlConsentRequests(SqlRepository):
     def add(self, request: ConsentRequest) -> None:
-        self._c.execute(_consents.insert(), CONSENTS.row(request))
+        self._c.execute(CONSENTS.insert, CONSENTS.row(request))
         self._insert_aggregate(CONSENTS, request)
 
     def get(self, request_id: str) -> ConsentRequest | None:

@@ -57,7 +57,7 @@ _UPDATE_CUSTOMER = versioned_update(_customers)
 
 class SqlCustomers(SqlRepository):
     def add(self, customer: Customer) -> None:
-        self._c.execute(_customers.insert(), CUSTOMERS.row(customer))
+        self._c.execute(CUSTOMERS.insert, CUSTOMERS.row(customer))
         self._insert_aggregate(CUSTOMERS, customer, {"users": self._email_taken(customer)})
 
     def get(self, customer_id: str) -> Customer | None:

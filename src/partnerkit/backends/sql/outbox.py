@@ -35,7 +35,7 @@ _BY_TOPIC = _ALL.where(_outbox.c.topic == sa.bindparam("topic"))
 
 class SqlOutbox(SqlRepository):
     def add(self, message: OutboxMessage) -> None:
-        self._c.execute(_outbox.insert(), MESSAGES.row(message))
+        self._c.execute(MESSAGES.insert, MESSAGES.row(message))
 
     def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
         return MESSAGES.many(self._c.execute(_DUE, {"now": now, "limit": limit}))

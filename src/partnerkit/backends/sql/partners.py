@@ -81,7 +81,7 @@ def _username_taken(p: Partner) -> UsernameTakenError:
 class SqlPartners(SqlRepository):
     def add(self, partner: Partner) -> None:
         with self._unique(lambda: _username_taken(partner), single=True):
-            self._c.execute(_partners.insert(), PARTNERS.row(partner))
+            self._c.execute(PARTNERS.insert, PARTNERS.row(partner))
         self._insert_aggregate(PARTNERS, partner)
 
     def get(self, partner_id: str) -> Partner | None:
@@ -127,7 +127,7 @@ class SqlPartnerCodes(SqlRepository):
             ),
             single=True,
         ):
-            self._c.execute(_codes.insert(), CODES.row(code))
+            self._c.execute(CODES.insert, CODES.row(code))
 
     def get(self, key: str) -> PartnerCode | None:
         return CODES.one(self._c.execute(_CODE_BY_KEY, {"v": key}).first())

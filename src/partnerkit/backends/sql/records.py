@@ -3,6 +3,7 @@ customer and product whose primary key allows a single open interval."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
 from typing import Any
 
@@ -70,6 +71,7 @@ _NEXT_PROVISIONAL = sa.select(sa.func.min(_records.c.provisional_until, type_=sa
     *_OPEN_PROVISIONAL
 )
 _UPDATE_RECORD = versioned_update(_records)
+_INSERT_SLOT = _slots.insert()
 _RELEASE_SLOT = _slots.delete().where(_slots.c.record_id == sa.bindparam("b_id"))
 _DROP_RECORD = _records.delete().where(_records.c.id == sa.bindparam("b_id"))
 
@@ -81,20 +83,18 @@ class SqlPartnerRecords(SqlRepository):
             "product": interval.product,
             "record_id": interval.id,
         }
+        # Both rows or neither. PostgreSQL needs a savepoint for that; SQLite and MariaDB undo
+        # a refused statement by themselves, so there the interval of a refused slot is taken
+        # back with a DELETE, which costs nothing on the way that succeeds.
+        scope: AbstractContextManager[object] = (
+            nullcontext() if self._tx.statement_atomic else self._c.begin_nested()
+        )
         inserted = False
         try:
-            if self._tx.statement_atomic:
-                # The engine undoes a refused statement alone: no savepoints, and a refused slot
-                # takes its interval back with it (below).
-                self._c.execute(_records.insert(), INTERVALS.row(interval))
+            with scope:
+                self._c.execute(INTERVALS.insert, INTERVALS.row(interval))
                 inserted = True
-                self._c.execute(_slots.insert(), slot)
-            else:
-                # One savepoint for both rows, so that a refused slot leaves no interval behind.
-                with self._c.begin_nested():
-                    self._c.execute(_records.insert(), INTERVALS.row(interval))
-                    inserted = True
-                    self._c.execute(_slots.insert(), slot)
+                self._c.execute(_INSERT_SLOT, slot)
         except IntegrityError as exc:
             # Only the slot's violation means "taken"; a bad foreign key on the interval stays
             # what it is.

@@ -18,7 +18,7 @@ _SIGNUP_BY_TOKEN = sa.select(t.signup_links).where(t.signup_links.c.token_hash =
 
 class SqlSignupLinks(SqlRepository):
     def add(self, link: SignupLink) -> None:
-        self._c.execute(t.signup_links.insert(), LINKS.row(link))
+        self._c.execute(LINKS.insert, LINKS.row(link))
 
     def get_by_token_hash(self, token_hash: str) -> SignupLink | None:
         return LINKS.one(self._c.execute(_SIGNUP_BY_TOKEN, {"v": token_hash}).first())

@@ -36,7 +36,7 @@ class SqlTrackingEntries(SqlRepository):
         # the usual case costs one statement.
         try:
             with self._recoverable(single=True):
-                self._c.execute(_tracking.insert(), ENTRIES.row(entry))
+                self._c.execute(ENTRIES.insert, ENTRIES.row(entry))
         except IntegrityError:
             # Already there (perhaps a concurrent writer's): fine. Anything else, such as a bad
             # foreign key, is still an error.
