@@ -131,7 +131,7 @@ class SqlRepository:
         self, codec: RowCodec[V], query: sa.Select[Any], params: Mapping[str, Any] | None = None
     ) -> list[V]:
         """Read aggregates with `query` (built by `codec.aggregate.select`) and remember them."""
-        found = codec.aggregate.load(self._c.execute(query, params or {}))
+        found = codec.aggregate.load(self._c.execute(query, params or {}).all())
         name = codec.table.name
         for loaded in found:
             self._tx.loaded[(name, loaded.value.id)] = loaded

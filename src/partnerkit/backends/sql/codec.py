@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import enum
 import json
+import operator
 import typing
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import NoneType, UnionType
 from typing import Any, Generic, TypeVar, Union
@@ -81,6 +82,22 @@ def _json_text(value: Mapping[str, Any]) -> str:
 
 def _enum_value(value: enum.Enum) -> Any:
     return value.value
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A naive UTC instant (SQLite may hand it back as text) made aware."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
+
+
+def naive_instants(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """`column` read as a plain DateTime when it is a UtcDateTime, so that the driver's (or
+    SQLAlchemy's compiled) conversion is all a row costs, and the codec makes the instant
+    aware once per value it builds. A joined parent's columns repeat on every child row."""
+    if isinstance(column.type, UtcDateTime):
+        return sa.type_coerce(column, sa.DateTime())
+    return column
 
 
 def _optional(hint: Any) -> Any:
@@ -155,8 +172,11 @@ class RowCodec(Generic[T]):
         hints = typing.get_type_hints(cls)
         self._columns: list[_Column] = []
         self._money: list[_MoneyColumns] = []
+        self._skipped = False  # a field not read from a column of its own (a child tuple)
+        self._aggregate: Aggregate[T] | None = None
         for field in attrs.fields(typing.cast(Any, cls)):
             if field.name in children:
+                self._skipped = True
                 continue
             hint = hints[field.name]
             if _optional(hint) is Money:
@@ -180,8 +200,9 @@ class RowCodec(Generic[T]):
         #: The insert of one row, built once: a statement built per call costs more than it
         #: takes to run.
         self.insert = table.insert()
+        if children:
+            self._aggregate = Aggregate(self, children)
         self._read = self.reader({name: i for i, name in enumerate(names)})
-        self._aggregate: Aggregate[T] | None = Aggregate(self, children) if children else None
 
     def row(self, value: T, **filled: Any) -> dict[str, Any]:
         """The column values of `value` (its children aside), plus the `filled` columns."""
@@ -199,12 +220,32 @@ class RowCodec(Generic[T]):
     def field_of(self, column: str) -> str:
         return self._field_of[column]
 
-    def reader(self, layout: Mapping[str, int]) -> Callable[..., T]:
+    def reader(self, layout: Mapping[str, int], *, naive: bool = False) -> Callable[..., T]:
         """A function from a result row, whose columns are at the indexes `layout` gives, to a
-        value. An aggregate's children are passed to it as keyword arguments."""
-        plan = [(c.field, layout[c.column], c.decode) for c in self._columns]
-        money = [(m.field, layout[m.minor], layout[m.currency]) for m in self._money]
+        value. An aggregate's children are passed to it as keyword arguments. With `naive`,
+        instants arrive as naive UTC datetimes (see `naive_instants`)."""
         cls = self.cls
+        columns = [self._naive(c) if naive else c for c in self._columns]
+        if not self._money and self._aggregate is None and not self._skipped:
+            # Every field from a column, in the order of the class: positional arguments, the
+            # fastest way to build the many items of a child table.
+            indices = [layout[c.column] for c in columns]
+            decoding = [(j, c.decode) for j, c in enumerate(columns) if c.decode]
+            get: Callable[[_Row], Any] = operator.itemgetter(*indices)
+            if len(indices) == 1:
+                index = indices[0]
+                get = lambda row: (row[index],)  # noqa: E731
+
+            def read_items(row: _Row) -> T:
+                values = list(get(row))
+                for j, decode in decoding:
+                    if values[j] is not None:
+                        values[j] = decode(values[j])
+                return cls(*values)
+
+            return read_items
+        plan = [(c.field, layout[c.column], c.decode) for c in columns]
+        money = [(m.field, layout[m.minor], layout[m.currency]) for m in self._money]
 
         def read(row: _Row, **children: Any) -> T:
             values = {
@@ -220,12 +261,19 @@ class RowCodec(Generic[T]):
 
         return read
 
+    def _naive(self, column: _Column) -> _Column:
+        if not isinstance(self.table.c[column.column].type, UtcDateTime):
+            return column
+        return attrs.evolve(column, decode=_aware)
+
     def one(self, row: _Row | None) -> T | None:
         """The value of a row of `select(table)`, or None for no row."""
         return None if row is None else self._read(row)
 
     def many(self, rows: Iterable[_Row]) -> list[T]:
         """The values of the rows of `select(table)`."""
+        if isinstance(rows, sa.Result):
+            rows = rows.all()  # one fetchall: iterating a result fetches row by row
         read = self._read
         return [read(r) for r in rows]
 
@@ -288,10 +336,13 @@ class Children:
         """The columns read back: all but the owner."""
         return [c.name for c in self.table.columns if c.name != self.owner]
 
-    def key_of(self, position: int | None, item: Any) -> tuple[Any, ...]:
+    def _keys(self, places: Sequence[int | None], items: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The key of each item: its position, or the values of its key fields."""
         if self.by_position:
-            return (position,)
-        return tuple(getattr(item, f) for f in self._key_fields)
+            return [(p,) for p in places]
+        if len(self._key_fields) == 1:
+            return [(k,) for k in map(operator.attrgetter(self._key_fields[0]), items)]
+        return list(map(operator.attrgetter(*self._key_fields), items))
 
     def row(self, owner: str, position: int | None, item: Any) -> dict[str, Any]:
         filled: dict[str, Any] = {self.owner: owner}
@@ -303,25 +354,29 @@ class Children:
         filled[self.scalar] = item
         return filled
 
-    def positions(
-        self, before: Mapping[tuple[Any, ...], int | None], items: Sequence[Any]
+    def _positions(
+        self,
+        before: Mapping[tuple[Any, ...], tuple[int | None, Any]],
+        keys: Sequence[tuple[Any, ...]],
     ) -> list[int | None]:
-        """Where the items go. Items kept stay where they were and new ones go after every
-        old one, as long as that keeps their order; otherwise (a reorder) 0..n-1."""
+        """Where the items of `keys` go. Items kept stay where they were and new ones go after
+        every old one, as long as that keeps their order; otherwise (a reorder) 0..n-1."""
         if self.position is None:
-            return [None] * len(items)
+            return [None] * len(keys)
         if self.by_position:
-            return list(range(len(items)))
-        top = max((p for p in before.values() if p is not None), default=-1)
+            return list(range(len(keys)))
+        top = max((p for p, _ in before.values() if p is not None), default=-1)
         last = -1
         out: list[int | None] = []
-        for item in items:
-            p = before.get(self.key_of(None, item))
-            if p is None:
+        for key in keys:
+            found = before.get(key)
+            if found is None or found[0] is None:
                 top += 1
                 p = top
+            else:
+                p = found[0]
             if p <= last:
-                return list(range(len(items)))
+                return list(range(len(keys)))
             out.append(p)
             last = p
         return out
@@ -331,19 +386,36 @@ class Children:
     ) -> tuple[_Rows, _Rows, _Rows, tuple[int, ...]]:
         """The rows to delete, update and insert to go from `before` (at `places`) to `items`,
         and the positions the items end up at."""
-        old: dict[tuple[Any, ...], tuple[int | None, Any]]
-        if self.position is None:
-            old = {self.key_of(None, item): (None, item) for item in before}
-        else:
-            old = {self.key_of(p, item): (p, item) for p, item in zip(places, before, strict=True)}
-        new_places = self.positions({k: p for k, (p, _) in old.items()}, items)
+        old_places: Sequence[int | None] = (
+            places if self.position is not None else [None] * len(before)
+        )
+        if len(items) > len(before) and all(map(operator.is_, before, items)):
+            # Only added at the end, the usual change (a user, a contact, a confirmation):
+            # no need to compare the items kept, they are the very objects read.
+            added = items[len(before) :]
+            old_keys = set(self._keys(old_places, before))
+            start = len(before) if self.by_position else max(places, default=-1) + 1
+            new = [None if self.position is None else start + i for i in range(len(added))]
+            if self.by_position or not old_keys & set(self._keys(new, added)):
+                appended = [self.row(owner, p, item) for p, item in zip(new, added, strict=True)]
+                kept_places = tuple(places) if self.position is not None else ()
+                tail = tuple(p for p in new if p is not None)
+                return [], [], appended, kept_places + tail
+        old = dict(
+            zip(self._keys(old_places, before), zip(old_places, before, strict=True), strict=True)
+        )
+        keys = self._keys(range(len(items)), items)
+        new_places = self._positions(old, keys)
+        if self.by_position:
+            keys = [(p,) for p in new_places]
         updates: _Rows = []
         inserts: _Rows = []
         kept: set[tuple[Any, ...]] = set()
-        for p, item in zip(new_places, items, strict=True):
-            key = self.key_of(p, item)
+        for p, key, item in zip(new_places, keys, items, strict=True):
             found = old.get(key)
-            if found is None:
+            if found is None or key in kept:
+                # New, or a second item with the same key, which the table's key refuses as
+                # it did when every row was rewritten (a user's email taken twice).
                 inserts.append(self.row(owner, p, item))
                 continue
             kept.add(key)
@@ -389,7 +461,7 @@ def _slot_kind(type_: sa.types.TypeEngine[Any]) -> tuple[str, sa.types.TypeEngin
     """Which UNION ALL column a child column shares with the other tables' columns of its kind,
     and the type that column reads as."""
     if isinstance(type_, UtcDateTime):
-        return "ts", UtcDateTime()
+        return "ts", sa.DateTime()  # read naive, made aware by the codec (naive_instants)
     if isinstance(type_, sa.Boolean):
         return "flag", sa.Boolean()
     if isinstance(type_, sa.Date) and not isinstance(type_, sa.DateTime):
@@ -457,6 +529,9 @@ class Aggregate(Generic[T]):
         width = len(self.parent.columns)
         self._kind_index = width
         self._id_index = [c.name for c in self.parent.columns].index(codec.id_field)
+        self._parent_read = codec.reader(
+            {c.name: i for i, c in enumerate(self.parent.columns)}, naive=True
+        )
         self._joined_readers = self._readers(width)
         self._child_readers = self._readers(0)
         children_of = self._union(lambda c: c.in_(sa.bindparam("owners", expanding=True)))
@@ -483,7 +558,7 @@ class Aggregate(Generic[T]):
                 columns.append(
                     TypedNull(self._slot_types[slot]).label(slot)
                     if column is None
-                    else table.c[column].label(slot)
+                    else sa.type_coerce(table.c[column], self._slot_types[slot]).label(slot)
                 )
             select = sa.select(*columns)
             if owners is not None:
@@ -516,7 +591,7 @@ class Aggregate(Generic[T]):
             owners = lambda column: column.in_(ids)  # noqa: E731
         children = self._union(owners)
         return (
-            sa.select(self.parent, children)
+            sa.select(*(naive_instants(c) for c in self.parent.columns), children)
             .select_from(self.parent.outerjoin(children, children.c.owner == self.id_column))
             .where(*where)
             .order_by(*order_by, self.id_column, *self._child_order(children))
@@ -532,7 +607,7 @@ class Aggregate(Generic[T]):
             at = {column: index[slot] for column, slot in branch.slots.items()}
             spec = branch.spec
             if spec.codec is not None:
-                read = spec.codec.reader(at)
+                read = spec.codec.reader(at, naive=True)
             else:
                 assert spec.scalar is not None
                 read = _item_at(at[spec.scalar])
@@ -569,7 +644,7 @@ class Aggregate(Generic[T]):
     def _loaded(
         self, parent: _Row, items: dict[str, list[Any]], places: dict[str, list[int]]
     ) -> Loaded[T]:
-        value = self.codec._read(parent, **{f: tuple(v) for f, v in items.items()})
+        value = self._parent_read(parent, **{f: tuple(v) for f, v in items.items()})
         return Loaded(value, {f: tuple(p) for f, p in places.items()})
 
     def read_children(self, conn: Connection, owner: str) -> Stored:
@@ -577,7 +652,7 @@ class Aggregate(Generic[T]):
         not read in this unit of work."""
         items: dict[str, list[Any]] = {f: [] for f in self.children}
         places: dict[str, list[int]] = {f: [] for f in self.children}
-        for row in conn.execute(self.children_of, {"owners": [owner]}):
+        for row in conn.execute(self.children_of, {"owners": [owner]}).all():
             reader = self._child_readers[row[0]]
             items[reader.field].append(reader.read(row))
             if reader.position is not None:
