@@ -268,14 +268,21 @@ class RowCodec(Generic[T]):
 
     def one(self, row: _Row | None) -> T | None:
         """The value of a row of `select(table)`, or None for no row."""
+        self._without_children()
         return None if row is None else self._read(row)
 
     def many(self, rows: Iterable[_Row]) -> list[T]:
         """The values of the rows of `select(table)`."""
+        self._without_children()
         if isinstance(rows, sa.Result):
             rows = rows.all()  # one fetchall: iterating a result fetches row by row
         read = self._read
         return [read(r) for r in rows]
+
+    def _without_children(self) -> None:
+        # A parent's row alone would build a value whose child tuples are silently empty.
+        if self._aggregate is not None:
+            raise TypeError(f"{self.cls.__name__} has children: read it with .aggregate")
 
     @property
     def aggregate(self) -> Aggregate[T]:
