@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_raw=bench_raw,
         bench_partnerkit=bench_partnerkit,
         written=_counts,
+        rounds=args.rounds,
     )
     return 0
 

@@ -192,7 +192,9 @@ class CommissionsService:
             )
         with self._rt.uow() as uow:
             self._rt.guard.require_staff(actor, "book a commission reversal")
-            original = uow.commissions.get_by_transaction(original_transaction_id)
+            # Lock the accrual before counting its refunds: refunds racing for one transaction
+            # then take turns, and together never exceed it.
+            original = uow.commissions.get_by_transaction(original_transaction_id, for_update=True)
             if original is None or original.kind is not EntryKind.ACCRUAL:
                 raise CommissionNotFoundError(
                     f"no commission was booked for {original_transaction_id!r}",

@@ -181,7 +181,12 @@ class CommissionEntries(Protocol):
     def add(self, entry: CommissionEntry) -> None:
         """Append an entry; raises CommissionConflictError when the transaction id is booked."""
 
-    def get_by_transaction(self, transaction_id: str) -> CommissionEntry | None: ...
+    def get_by_transaction(
+        self, transaction_id: str, *, for_update: bool = False
+    ) -> CommissionEntry | None:
+        """The entry booked for this transaction id. `for_update=True` locks it for the rest of
+        the transaction where the engine can, so that what is checked against it (the refunds
+        of an accrual) cannot change until this transaction ends."""
 
     def reversals_of(self, transaction_id: str) -> list[CommissionEntry]:
         """The reversal entries booked against an accrual, oldest first."""

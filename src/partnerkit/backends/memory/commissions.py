@@ -58,7 +58,10 @@ class MemoryCommissionEntries:
     def add(self, entry: CommissionEntry) -> None:
         self._t.insert(entry)
 
-    def get_by_transaction(self, transaction_id: str) -> CommissionEntry | None:
+    def get_by_transaction(
+        self, transaction_id: str, *, for_update: bool = False
+    ) -> CommissionEntry | None:
+        # Units of work run one at a time in memory: every read is as good as locked.
         return self._t.get_unique("transaction", transaction_id)
 
     def reversals_of(self, transaction_id: str) -> list[CommissionEntry]:

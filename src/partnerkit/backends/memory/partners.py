@@ -82,6 +82,13 @@ class MemoryPartnerCodes:
             key=lambda c: c.key,
             # Retired codes keep their row, so a key is refused forever.
             taken=_code_taken,
+            # A partner holds at most one active code, as SQL's partner_active_codes says.
+            unique={
+                "active_of_partner": Unique(
+                    key=lambda c: c.partner_id if c.status is PartnerCodeStatus.ACTIVE else None,
+                    taken=_holds_a_code,
+                )
+            },
             indexes={
                 "by_partner": Index(key=lambda c: c.partner_id, order=lambda c: (c.issued_at,)),
                 "active": Index(
@@ -105,3 +112,11 @@ class MemoryPartnerCodes:
 
     def update(self, code: PartnerCode) -> None:
         self._t.put(code)
+
+
+def _holds_a_code(code: PartnerCode, partner_id: object) -> CodeTakenError:
+    return CodeTakenError(
+        "the partner already holds an active code",
+        details={"field": "code", "partner_id": partner_id},
+        remedy="Pass replace=True to retire the current code and issue this one.",
+    )

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from partnerkit.backends.sql.repositories import SqlUnitOfWork
+from partnerkit.backends.sql.unit_of_work import SqlUnitOfWork
 from partnerkit.errors import (
     BackendUnavailableError,
     IntegrityViolationError,

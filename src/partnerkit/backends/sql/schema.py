@@ -58,6 +58,8 @@ partners = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("last_active_at", UtcDateTime(), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # The inactivity rule: every run_due asks for the oldest activity among active partners.
+    sa.Index("ix_partners_status_last_active_at", "status", "last_active_at"),
     **_MYSQL,
 )
 
@@ -100,6 +102,19 @@ partner_codes = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("issued_at", UtcDateTime(), nullable=False),
     sa.Column("retired_at", UtcDateTime(), nullable=True),
+    **_MYSQL,
+)
+
+# The one active code of a partner: its primary key IS the rule "a partner holds at most one
+# active code", so two writers issuing codes to one partner at once get one winner. Issuing
+# inserts the row, retiring deletes it.
+partner_active_codes = sa.Table(
+    "partner_active_codes",
+    metadata,
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), primary_key=True),
+    sa.Column(
+        "key", sa.String(40), sa.ForeignKey("partner_codes.key"), nullable=False, unique=True
+    ),
     **_MYSQL,
 )
 
@@ -181,7 +196,7 @@ partner_records = sa.Table(
     sa.Column("id", ID, primary_key=True),
     sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
-    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False, index=True),
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False),
     sa.Column("channel", sa.String(20), nullable=False),
     sa.Column("valid_from", UtcDateTime(), nullable=False),
     sa.Column("valid_to", UtcDateTime(), nullable=True),
@@ -195,6 +210,8 @@ partner_records = sa.Table(
     sa.Column("ended_by", sa.String(254), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_partner_records_customer_id_product", "customer_id", "product"),
+    # A partner's customer listing reads its open intervals only.
+    sa.Index("ix_partner_records_partner_id_valid_to", "partner_id", "valid_to"),
     sa.Index("ix_partner_records_status_provisional_until", "status", "provisional_until"),
     **_MYSQL,
 )
@@ -233,6 +250,10 @@ consent_requests = sa.Table(
     sa.Column("context", sa.Text, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_consent_requests_status_expires_at", "status", "expires_at"),
+    # Pending requests by customer and product, and by partner on either side of a transfer.
+    sa.Index("ix_consent_requests_customer_id_product", "customer_id", "product"),
+    sa.Index("ix_consent_requests_partner_id", "partner_id"),
+    sa.Index("ix_consent_requests_from_partner_id", "from_partner_id"),
     **_MYSQL,
 )
 
@@ -283,7 +304,7 @@ commission_entries = sa.Table(
     "commission_entries",
     metadata,
     sa.Column("id", ID, primary_key=True),
-    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False, index=True),
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False),
     sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("product", sa.String(40), nullable=False),
     # A transaction is booked once: the unique constraint makes a double booking impossible.
@@ -298,6 +319,12 @@ commission_entries = sa.Table(
     sa.Column("booked_at", UtcDateTime(), nullable=False),
     sa.Column("interval_id", ID, sa.ForeignKey("partner_records.id"), nullable=False),
     sa.Column("reverses", sa.String(100), nullable=True),
+    # A partner's statement reads a period of its entries; a customer's product its own; the
+    # end of an interval the last entry booked to it; a refund the reversals of an entry.
+    sa.Index("ix_commission_entries_partner_id_occurred_at", "partner_id", "occurred_at"),
+    sa.Index("ix_commission_entries_customer_id_product", "customer_id", "product"),
+    sa.Index("ix_commission_entries_interval_id_occurred_at", "interval_id", "occurred_at"),
+    sa.Index("ix_commission_entries_reverses", "reverses"),
     **_MYSQL,
 )
 

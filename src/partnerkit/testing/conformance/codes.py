@@ -48,7 +48,9 @@ class PartnerCodesContract(ContractBase):
     def test_codes_for_partner_oldest_first(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         later = PartnerCode("bbbb", "BBBB", "ptr_1", T0 + timedelta(days=2))
-        earlier = PartnerCode("aaaa", "AAAA", "ptr_1", T0)
+        earlier = PartnerCode(
+            "aaaa", "AAAA", "ptr_1", T0, PartnerCodeStatus.RETIRED, T0 + timedelta(days=2)
+        )
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_1", "Zillium"))
             uow.codes.add(later)
@@ -80,13 +82,33 @@ class PartnerCodesContract(ContractBase):
         with backend.unit_of_work() as uow:
             uow.partners.add(_partner("ptr_a", "Alpha"))
             uow.codes.add(first)
-            uow.codes.add(PartnerCode("bbbb", "BBBB", "ptr_a", T0 + timedelta(days=1)))
         with backend.unit_of_work() as uow:
             uow.codes.update(
                 attrs.evolve(
                     first, status=PartnerCodeStatus.RETIRED, retired_at=T0 + timedelta(days=2)
                 )
             )
+            uow.codes.add(PartnerCode("bbbb", "BBBB", "ptr_a", T0 + timedelta(days=2)))
         with backend.unit_of_work(readonly=True) as uow:
             assert [c.key for c in uow.codes.active()] == ["bbbb"]
             assert [c.key for c in uow.codes.for_partner("ptr_a")] == ["aaaa", "bbbb"]
+
+    def test_a_partner_holds_at_most_one_active_code(self, backend: Backend[Store]) -> None:
+        # A storage rule, so that two writers issuing codes to one partner get one winner.
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_a", "Alpha"))
+            uow.partners.add(_partner("ptr_b", "Beta"))
+            uow.codes.add(PartnerCode("aaaa", "AAAA", "ptr_a", T0))
+        with pytest.raises(CodeTakenError), backend.unit_of_work() as uow:
+            uow.codes.add(PartnerCode("bbbb", "BBBB", "ptr_a", T0))
+        with backend.unit_of_work() as uow:
+            # A retired code takes no part, and another partner's active code is its own.
+            uow.codes.add(PartnerCode("old1", "OLD1", "ptr_a", T0, PartnerCodeStatus.RETIRED, T0))
+            uow.codes.add(PartnerCode("cccc", "CCCC", "ptr_b", T0))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [(c.partner_id, c.key) for c in uow.codes.active()] == [
+                ("ptr_a", "aaaa"),
+                ("ptr_b", "cccc"),
+            ]
+            assert uow.codes.get("bbbb") is None

@@ -172,3 +172,28 @@ class ConsentRequestsContract(ContractBase):
             # Still found by id and by token, settled.
             found = uow.consents.get_by_token_hash("t" * 64)
             assert found is not None and found.status is ConsentStatus.EFFECTIVE
+
+    def test_confirmations_added_one_at_a_time_read_back_in_order(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        request = _consent("cns_1", "a" * 64, required_confirmations=3)
+        with backend.unit_of_work() as uow:
+            uow.consents.add(request)
+        for i, by in enumerate(("ana@acme.example", "bob@acme.example", "cyd@acme.example")):
+            with backend.unit_of_work() as uow:
+                stored = uow.consents.get("cns_1")
+                assert stored == request
+                request = uow.consents.update(
+                    request.confirm(by, T0 + timedelta(minutes=i, microseconds=i))
+                )
+            with backend.unit_of_work(readonly=True) as uow:
+                assert uow.consents.get_by_token_hash("a" * 64) == request
+        assert [c.by for c in request.confirmations] == [
+            "ana@acme.example",
+            "bob@acme.example",
+            "cyd@acme.example",
+        ]
+        assert request.status is ConsentStatus.EFFECTIVE
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.consents.pending() == []

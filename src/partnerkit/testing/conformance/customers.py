@@ -8,6 +8,8 @@ import attrs
 import pytest
 
 from partnerkit.customers.accounts import (
+    ContactPerson,
+    Customer,
     CustomerUser,
     Edition,
     ProductPlan,
@@ -19,6 +21,7 @@ from partnerkit.errors import (
 from partnerkit.ports import Backend
 from partnerkit.stores import Store
 from partnerkit.testing.conformance._base import (
+    T0,
     ContractBase,
     _customer,
 )
@@ -142,3 +145,164 @@ class CustomersContract(ContractBase):
             owner = uow.customers.get_by_user_email("a@acme.example")
             assert owner is not None and owner.id == "cus_2"
             assert [c.name for c in uow.customers.all()] == ["Acme Renamed", "Customer cus_2"]
+
+    def _saved(self, backend: Backend[Store], customer: Customer) -> Customer:
+        """Store the change in its own unit of work (which reads the customer first, as
+        services do) and check that a fresh read gives back exactly the value returned."""
+        with backend.unit_of_work() as uow:
+            current = uow.customers.get(customer.id)
+            assert current is not None and current.version == customer.version
+            saved = uow.customers.update(customer)
+            assert uow.customers.get(customer.id) == saved
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.get(customer.id) == saved
+        return saved
+
+    def test_customer_children_keep_their_order_through_every_kind_of_change(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._with_products(backend)
+        emails = [f"{name}@acme.example" for name in ("ana", "bob", "cyd", "dee")]
+        customer = _customer("cus_1", *emails)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(customer)
+        users = customer.users
+        # Remove one from the middle, then add one at the end: the others keep their order.
+        customer = self._saved(backend, attrs.evolve(customer, users=(users[0], *users[2:])))
+        eve = CustomerUser("eve@acme.example", "Eve")
+        customer = self._saved(backend, attrs.evolve(customer, users=(*customer.users, eve)))
+        assert [u.email for u in customer.users] == [
+            "ana@acme.example",
+            "cyd@acme.example",
+            "dee@acme.example",
+            "eve@acme.example",
+        ]
+        # Change one user in place, move the last to the front, insert one in the middle.
+        changed = (
+            customer.users[0],
+            CustomerUser("cyd@acme.example", "Cyd Renamed", is_admin=True),
+            *customer.users[2:],
+        )
+        customer = self._saved(backend, attrs.evolve(customer, users=changed))
+        moved = (customer.users[-1], *customer.users[:-1])
+        customer = self._saved(backend, attrs.evolve(customer, users=moved))
+        fay = CustomerUser("fay@acme.example", "Fay")
+        middle = (*customer.users[:2], fay, *customer.users[2:])
+        customer = self._saved(backend, attrs.evolve(customer, users=middle))
+        assert [u.email for u in customer.users][:3] == [
+            "eve@acme.example",
+            "ana@acme.example",
+            "fay@acme.example",
+        ]
+        # Domains, contacts and plans: shrink, grow, change, empty.
+        customer = self._saved(
+            backend,
+            attrs.evolve(
+                customer,
+                domains=("acme.test", "acme.example", "acme.org"),
+                contacts=(
+                    ContactPerson("Bo", "bo@acme.example"),
+                    attrs.evolve(customer.contacts[0], phone=None, primary=False),
+                    ContactPerson("Cy", "cy@acme.example", "+1 555", primary=True),
+                ),
+                products=(
+                    ProductPlan("books", Edition.FREE, date(2026, 1, 5)),
+                    ProductPlan("crm", Edition.FREE, date(2025, 12, 1)),
+                ),
+            ),
+        )
+        customer = self._saved(
+            backend,
+            attrs.evolve(
+                customer,
+                domains=("acme.org",),
+                contacts=customer.contacts[2:],
+                products=customer.products[:1],
+            ),
+        )
+        customer = self._saved(
+            backend, attrs.evolve(customer, users=customer.users[-1:], domains=(), products=())
+        )
+        assert customer.version == 9
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.get_by_user_email("ana@acme.example") is None
+            assert uow.customers.get_by_user_email(customer.users[0].email) == customer
+
+    def test_customer_update_without_reading_it_in_the_same_unit_of_work(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(_customer("cus_1", "it@acme.example", "bob@acme.example"))
+        with backend.unit_of_work(readonly=True) as uow:
+            read = uow.customers.get("cus_1")
+        assert read is not None
+        with backend.unit_of_work() as uow:
+            once = uow.customers.update(
+                attrs.evolve(read, users=(CustomerUser("eve@acme.example", "Eve"), read.users[0]))
+            )
+            # Twice in one unit of work: the second starts from what the first wrote.
+            twice = uow.customers.update(attrs.evolve(once, users=once.users[1:], domains=()))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.get("cus_1") == twice
+            assert [u.email for u in twice.users] == ["it@acme.example"]
+            assert uow.customers.get_by_user_email("eve@acme.example") is None
+
+    def test_customer_update_after_a_rolled_back_savepoint(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(_customer("cus_1", "it@acme.example"))
+        with backend.unit_of_work() as uow:
+            read = uow.customers.get("cus_1")
+            assert read is not None
+            with pytest.raises(RuntimeError), uow.savepoint():
+                undone = uow.customers.update(
+                    attrs.evolve(read, users=(*read.users, CustomerUser("x@acme.example", "X")))
+                )
+                raise RuntimeError("undo")
+            # The value the undone update returned is stale now: its version was rolled back.
+            with pytest.raises(ConcurrencyError), uow.savepoint():
+                uow.customers.update(attrs.evolve(undone, name="Stale"))
+            kept = uow.customers.update(
+                attrs.evolve(read, users=(*read.users, CustomerUser("y@acme.example", "Y")))
+            )
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.get("cus_1") == kept
+            assert [u.email for u in kept.users] == ["it@acme.example", "y@acme.example"]
+            assert uow.customers.get_by_user_email("x@acme.example") is None
+
+    def test_user_email_moves_between_accounts_in_one_unit_of_work(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(_customer("cus_1", "it@acme.example", "bob@acme.example"))
+            uow.customers.add(_customer("cus_2", "it@globex.example"))
+        with backend.unit_of_work() as uow:
+            one, two = uow.customers.get("cus_1"), uow.customers.get("cus_2")
+            assert one is not None and two is not None
+            bob = one.users[1]
+            with pytest.raises(EmailTakenError), uow.savepoint():
+                uow.customers.update(attrs.evolve(two, users=(*two.users, bob)))
+            uow.customers.update(attrs.evolve(one, users=one.users[:1]))
+            moved = uow.customers.update(attrs.evolve(two, users=(*two.users, bob)))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.get_by_user_email("bob@acme.example") == moved
+            assert [c.id for c in uow.customers.get_many(["cus_2", "cus_1"])] == [
+                "cus_1",
+                "cus_2",
+            ]
+
+    def test_customers_without_children_read_back(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        bare = Customer(id="cus_0", name="Bare", created_at=T0)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(bare)
+            uow.customers.add(_customer("cus_1", "it@acme.example"))
+        with backend.unit_of_work() as uow:
+            assert uow.customers.get("cus_0") == bare
+            assert [c.id for c in uow.customers.all()] == ["cus_0", "cus_1"]
+            assert uow.customers.all()[0] == bare
+            grown = uow.customers.update(attrs.evolve(bare, domains=("bare.example",)))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.get_many(["cus_0"]) == [grown]

@@ -192,3 +192,29 @@ class PartnersContract(ContractBase):
                 "ptr_1",
                 "ptr_2",
             ]
+
+    def test_partner_lists_change_in_every_way_and_read_back(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        partner = _partner("ptr_1", "Zillium", regions=("IN", "AE", "US"), expertise=("crm",))
+        with backend.unit_of_work() as uow:
+            uow.partners.add(partner)
+        for change in (
+            {"regions": ("AE", "US")},  # the first goes: the others move up
+            {"regions": ("AE", "US", "DE", "FR"), "expertise": ("books", "crm")},
+            {"regions": ("FR", "AE"), "email_domains": ()},
+            {"regions": (), "expertise": (), "email_domains": ("a.example", "b.example")},
+        ):
+            with backend.unit_of_work() as uow:
+                current = uow.partners.get("ptr_1")
+                assert current == partner
+                partner = uow.partners.update(attrs.evolve(partner, **change))
+                assert uow.partners.get("ptr_1") == partner
+            with backend.unit_of_work(readonly=True) as uow:
+                assert uow.partners.get("ptr_1") == partner
+                assert uow.partners.get_by_username("ptr1") == partner
+        # An update in a unit of work that did not read the partner writes the same.
+        with backend.unit_of_work() as uow:
+            partner = uow.partners.update(attrs.evolve(partner, regions=("IN",)))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.partners.all() == [partner]
+            assert partner.version == 6

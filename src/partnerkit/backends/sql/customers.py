@@ -1,0 +1,99 @@
+"""Customer accounts on SQL: the account row and its domains, users, contacts and plans, each
+in a child table, read in one statement and written by difference."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from partnerkit.backends.sql import schema as t
+from partnerkit.backends.sql.base import Guard, SqlRepository, versioned_update
+from partnerkit.backends.sql.codec import Children, RowCodec
+from partnerkit.customers.accounts import ContactPerson, Customer, CustomerUser, ProductPlan
+from partnerkit.customers.errors import EmailTakenError
+
+__all__ = ["SqlCustomers"]
+
+CUSTOMERS = RowCodec(
+    Customer,
+    t.customers,
+    children={
+        "domains": Children(t.customer_domains, "customer_id", "domain"),
+        "users": Children(t.customer_users, "customer_id", CustomerUser, key=("email",)),
+        "contacts": Children(
+            t.customer_contacts,
+            "customer_id",
+            ContactPerson,
+            key=("email",),
+            columns={"primary": "is_primary"},
+        ),
+        # One plan per product, kept in product order: the product is key and order.
+        "products": Children(
+            t.customer_products, "customer_id", ProductPlan, key=("product",), position=None
+        ),
+    },
+)
+
+_customers = t.customers
+_by_name = (_customers.c.name, _customers.c.id)
+_CUSTOMER_BY_ID = CUSTOMERS.aggregate.select(by_id="v")
+_CUSTOMERS_BY_IDS = CUSTOMERS.aggregate.select(
+    _customers.c.id.in_(sa.bindparam("ids", expanding=True)), order_by=_by_name
+)
+_CUSTOMER_BY_USER_EMAIL = CUSTOMERS.aggregate.select(
+    _customers.c.id.in_(
+        sa.select(t.customer_users.c.customer_id).where(
+            t.customer_users.c.email == sa.bindparam("v")
+        )
+    )
+)
+_ALL_CUSTOMERS = CUSTOMERS.aggregate.select(order_by=_by_name)
+_NAMES = sa.select(_customers.c.id, _customers.c.name).where(
+    _customers.c.id.in_(sa.bindparam("ids", expanding=True))
+)
+_UPDATE_CUSTOMER = versioned_update(_customers)
+
+
+class SqlCustomers(SqlRepository):
+    def add(self, customer: Customer) -> None:
+        self._c.execute(CUSTOMERS.insert, CUSTOMERS.row(customer))
+        self._insert_aggregate(CUSTOMERS, customer, {"users": self._email_taken(customer)})
+
+    def get(self, customer_id: str) -> Customer | None:
+        found = self._load(CUSTOMERS, _CUSTOMER_BY_ID, {"v": customer_id})
+        return found[0] if found else None
+
+    def get_many(self, customer_ids: Sequence[str]) -> list[Customer]:
+        if not customer_ids:
+            return []
+        return self._load(CUSTOMERS, _CUSTOMERS_BY_IDS, {"ids": list(customer_ids)})
+
+    def names(self, customer_ids: Sequence[str]) -> dict[str, str]:
+        if not customer_ids:
+            return {}
+        return {r.id: r.name for r in self._c.execute(_NAMES, {"ids": list(customer_ids)})}
+
+    def get_by_user_email(self, email: str) -> Customer | None:
+        found = self._load(CUSTOMERS, _CUSTOMER_BY_USER_EMAIL, {"v": email})
+        return found[0] if found else None
+
+    def update(self, customer: Customer) -> Customer:
+        return self._update_aggregate(
+            CUSTOMERS,
+            _UPDATE_CUSTOMER,
+            customer,
+            "customer",
+            guards={"users": self._email_taken(customer)},
+        )
+
+    def all(self) -> list[Customer]:
+        return self._load(CUSTOMERS, _ALL_CUSTOMERS)
+
+    def _email_taken(self, customer: Customer) -> Guard:
+        return self._guard(
+            lambda: EmailTakenError(
+                "an email of this account already belongs to a user",
+                details={"customer_id": customer.id},
+            )
+        )

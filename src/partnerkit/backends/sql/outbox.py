@@ -1,0 +1,55 @@
+"""The kernel's outbox on SQL: messages written with the change, taken by due time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from partnerkit.backends.sql import schema as t
+from partnerkit.backends.sql.base import SqlRepository
+from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.events import MessageStatus, OutboxMessage
+
+__all__ = ["SqlOutbox"]
+
+# Payloads are JSON data already (events.py converts them on every backend).
+MESSAGES = RowCodec(OutboxMessage, t.outbox)
+
+_outbox = t.outbox
+_PENDING = _outbox.c.status == MessageStatus.PENDING.value
+# SKIP LOCKED lets several workers drain the queue without delivering a row twice; SQLite
+# serialises writers and drops the clause.
+_DUE = (
+    sa.select(_outbox)
+    .where(_PENDING, _outbox.c.next_attempt_at <= sa.bindparam("now"))
+    .order_by(_outbox.c.next_attempt_at, _outbox.c.id)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_NEXT_DUE = sa.select(sa.func.min(_outbox.c.next_attempt_at, type_=t.UtcDateTime())).where(_PENDING)
+_UPDATE_MESSAGE = _outbox.update().where(_outbox.c.id == sa.bindparam("b_id"))
+_ALL = sa.select(_outbox).order_by(_outbox.c.created_at, _outbox.c.id)
+_BY_TOPIC = _ALL.where(_outbox.c.topic == sa.bindparam("topic"))
+
+
+class SqlOutbox(SqlRepository):
+    def add(self, message: OutboxMessage) -> None:
+        self._c.execute(MESSAGES.insert, MESSAGES.row(message))
+
+    def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+        return MESSAGES.many(self._c.execute(_DUE, {"now": now, "limit": limit}))
+
+    def next_due(self) -> datetime | None:
+        value: datetime | None = self._c.execute(_NEXT_DUE).scalar()
+        return value
+
+    def save(self, message: OutboxMessage) -> None:
+        row = MESSAGES.row(message)
+        row["b_id"] = row.pop("id")
+        self._c.execute(_UPDATE_MESSAGE, row)
+
+    def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
+        if topic is None:
+            return MESSAGES.many(self._c.execute(_ALL))
+        return MESSAGES.many(self._c.execute(_BY_TOPIC, {"topic": topic}))

@@ -1,0 +1,161 @@
+"""Partners and their codes on SQL: a partner's domain, region and expertise lists are child
+tables (the directory filters on them), read with the partner in one statement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from partnerkit.backends.sql import schema as t
+from partnerkit.backends.sql.base import SqlRepository, versioned_update
+from partnerkit.backends.sql.codec import Children, RowCodec
+from partnerkit.mapping.errors import CodeTakenError, UsernameTakenError
+from partnerkit.mapping.partners import Partner, PartnerCode, PartnerCodeStatus, PartnerStatus
+
+__all__ = ["SqlPartnerCodes", "SqlPartners"]
+
+PARTNERS = RowCodec(
+    Partner,
+    t.partners,
+    children={
+        "email_domains": Children(t.partner_domains, "partner_id", "domain"),
+        "regions": Children(t.partner_regions, "partner_id", "region"),
+        "expertise": Children(t.partner_expertise, "partner_id", "product"),
+    },
+)
+CODES = RowCodec(PartnerCode, t.partner_codes)
+
+_partners = t.partners
+_by_name = (_partners.c.name, _partners.c.id)
+_ACTIVE = _partners.c.status == PartnerStatus.ACTIVE.value
+_PARTNER_BY_ID = PARTNERS.aggregate.select(by_id="v")
+_PARTNER_BY_USERNAME = PARTNERS.aggregate.select(_partners.c.username == sa.bindparam("v"))
+# The oldest partner with the email: its id first, so that LIMIT applies to partners, not to
+# the rows of their lists.
+_PARTNER_ID_BY_EMAIL = (
+    sa.select(_partners.c.id)
+    .where(_partners.c.email == sa.bindparam("v"))
+    .order_by(_partners.c.created_at, _partners.c.id)
+    .limit(1)
+)
+_ALL_PARTNERS = PARTNERS.aggregate.select(order_by=_by_name)
+_PARTNERS_BY_STATUS = PARTNERS.aggregate.select(
+    _partners.c.status == sa.bindparam("status"), order_by=_by_name
+)
+_IDLE_PARTNERS = PARTNERS.aggregate.select(
+    _ACTIVE, _partners.c.last_active_at <= sa.bindparam("cutoff"), order_by=_by_name
+)
+_OLDEST_ACTIVITY = sa.select(sa.func.min(_partners.c.last_active_at, type_=t.UtcDateTime())).where(
+    _ACTIVE
+)
+_UPDATE_PARTNER = versioned_update(_partners)
+# Activity only moves forward, and without a version check: a partner's concurrent actions
+# never conflict over it.
+_TOUCH_PARTNER = _partners.update().where(
+    _partners.c.id == sa.bindparam("b_id"), _partners.c.last_active_at < sa.bindparam("b_at")
+)
+
+_codes = t.partner_codes
+_CODE_BY_KEY = sa.select(_codes).where(_codes.c.key == sa.bindparam("v"))
+_CODES_OF_PARTNER = (
+    sa.select(_codes)
+    .where(_codes.c.partner_id == sa.bindparam("v"))
+    .order_by(_codes.c.issued_at, _codes.c.key)
+)
+_ACTIVE_CODES = (
+    sa.select(_codes)
+    .where(_codes.c.status == PartnerCodeStatus.ACTIVE.value)
+    .order_by(_codes.c.partner_id, _codes.c.issued_at, _codes.c.key)
+)
+_UPDATE_CODE = _codes.update().where(_codes.c.key == sa.bindparam("b_key"))
+_CLAIM_ACTIVE = t.partner_active_codes.insert()
+_RELEASE_ACTIVE = t.partner_active_codes.delete().where(
+    t.partner_active_codes.c.key == sa.bindparam("key")
+)
+
+
+def _username_taken(p: Partner) -> UsernameTakenError:
+    return UsernameTakenError(
+        f"the username {p.username!r} is taken", details={"field": "username"}
+    )
+
+
+class SqlPartners(SqlRepository):
+    def add(self, partner: Partner) -> None:
+        with self._unique(lambda: _username_taken(partner), single=True):
+            self._c.execute(PARTNERS.insert, PARTNERS.row(partner))
+        self._insert_aggregate(PARTNERS, partner)
+
+    def get(self, partner_id: str) -> Partner | None:
+        return self._first(_PARTNER_BY_ID, partner_id)
+
+    def get_by_username(self, username: str) -> Partner | None:
+        return self._first(_PARTNER_BY_USERNAME, username)
+
+    def get_by_email(self, email: str) -> Partner | None:
+        partner_id = self._c.execute(_PARTNER_ID_BY_EMAIL, {"v": email}).scalar()
+        return None if partner_id is None else self.get(partner_id)
+
+    def update(self, partner: Partner) -> Partner:
+        return self._update_aggregate(
+            PARTNERS, _UPDATE_PARTNER, partner, "partner", unique=lambda: _username_taken(partner)
+        )
+
+    def all(self, *, status: PartnerStatus | None = None) -> list[Partner]:
+        if status is None:
+            return self._load(PARTNERS, _ALL_PARTNERS)
+        return self._load(PARTNERS, _PARTNERS_BY_STATUS, {"status": status.value})
+
+    def touch(self, partner_id: str, at: datetime) -> None:
+        self._c.execute(_TOUCH_PARTNER, {"b_id": partner_id, "b_at": at, "last_active_at": at})
+
+    def idle_since(self, cutoff: datetime) -> list[Partner]:
+        return self._load(PARTNERS, _IDLE_PARTNERS, {"cutoff": cutoff})
+
+    def oldest_activity(self) -> datetime | None:
+        value: datetime | None = self._c.execute(_OLDEST_ACTIVITY).scalar()
+        return value
+
+    def _first(self, query: sa.Select[Any], value: str) -> Partner | None:
+        found = self._load(PARTNERS, query, {"v": value})
+        return found[0] if found else None
+
+
+class SqlPartnerCodes(SqlRepository):
+    def add(self, code: PartnerCode) -> None:
+        with self._unique(
+            lambda: CodeTakenError(
+                f"the code {code.code!r} is already issued", details={"field": "code"}
+            ),
+            single=True,
+        ):
+            self._c.execute(CODES.insert, CODES.row(code))
+        if code.status is PartnerCodeStatus.ACTIVE:
+            with self._unique(lambda: _holds_a_code(code), single=True):
+                self._c.execute(_CLAIM_ACTIVE, {"partner_id": code.partner_id, "key": code.key})
+
+    def get(self, key: str) -> PartnerCode | None:
+        return CODES.one(self._c.execute(_CODE_BY_KEY, {"v": key}).first())
+
+    def for_partner(self, partner_id: str) -> list[PartnerCode]:
+        return CODES.many(self._c.execute(_CODES_OF_PARTNER, {"v": partner_id}))
+
+    def active(self) -> list[PartnerCode]:
+        return CODES.many(self._c.execute(_ACTIVE_CODES))
+
+    def update(self, code: PartnerCode) -> None:
+        row = CODES.row(code)
+        row["b_key"] = row.pop("key")
+        self._c.execute(_UPDATE_CODE, row)
+        if code.status is not PartnerCodeStatus.ACTIVE:
+            self._c.execute(_RELEASE_ACTIVE, {"key": code.key})
+
+
+def _holds_a_code(code: PartnerCode) -> CodeTakenError:
+    return CodeTakenError(
+        "the partner already holds an active code",
+        details={"field": "code", "partner_id": code.partner_id},
+        remedy="Pass replace=True to retire the current code and issue this one.",
+    )

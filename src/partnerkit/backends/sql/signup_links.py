@@ -1,0 +1,24 @@
+"""Partners' sign-up links on SQL, looked up by the hash of their token."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from partnerkit.backends.sql import schema as t
+from partnerkit.backends.sql.base import SqlRepository
+from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.mapping.signup import SignupLink
+
+__all__ = ["SqlSignupLinks"]
+
+LINKS = RowCodec(SignupLink, t.signup_links)
+
+_SIGNUP_BY_TOKEN = sa.select(t.signup_links).where(t.signup_links.c.token_hash == sa.bindparam("v"))
+
+
+class SqlSignupLinks(SqlRepository):
+    def add(self, link: SignupLink) -> None:
+        self._c.execute(LINKS.insert, LINKS.row(link))
+
+    def get_by_token_hash(self, token_hash: str) -> SignupLink | None:
+        return LINKS.one(self._c.execute(_SIGNUP_BY_TOKEN, {"v": token_hash}).first())

@@ -1,0 +1,97 @@
+"""SqlUnitOfWork: every package's repositories over one connection, inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Connection
+
+from partnerkit.backends.sql.base import Tx
+from partnerkit.backends.sql.catalog import SqlProducts
+from partnerkit.backends.sql.commissions import SqlCommissionEntries, SqlCommissionPlans
+from partnerkit.backends.sql.consents import SqlConsentRequests
+from partnerkit.backends.sql.customers import SqlCustomers
+from partnerkit.backends.sql.outbox import SqlOutbox
+from partnerkit.backends.sql.partners import SqlPartnerCodes, SqlPartners
+from partnerkit.backends.sql.records import SqlPartnerRecords
+from partnerkit.backends.sql.signup_links import SqlSignupLinks
+from partnerkit.backends.sql.tracking import SqlTrackingEntries
+
+__all__ = ["SqlUnitOfWork"]
+
+
+class SqlUnitOfWork:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tx = tx = Tx(conn)
+        self._products = SqlProducts(tx)
+        self._partners = SqlPartners(tx)
+        self._codes = SqlPartnerCodes(tx)
+        self._customers = SqlCustomers(tx)
+        self._outbox = SqlOutbox(tx)
+        self._records = SqlPartnerRecords(tx)
+        self._consents = SqlConsentRequests(tx)
+        self._signup_links = SqlSignupLinks(tx)
+        self._tracking = SqlTrackingEntries(tx)
+        self._commission_plans = SqlCommissionPlans(tx)
+        self._commissions = SqlCommissionEntries(tx)
+
+    @property
+    def connection(self) -> Connection:
+        return self._conn
+
+    @property
+    def products(self) -> SqlProducts:
+        return self._products
+
+    @property
+    def partners(self) -> SqlPartners:
+        return self._partners
+
+    @property
+    def codes(self) -> SqlPartnerCodes:
+        return self._codes
+
+    @property
+    def customers(self) -> SqlCustomers:
+        return self._customers
+
+    @property
+    def outbox(self) -> SqlOutbox:
+        return self._outbox
+
+    @property
+    def records(self) -> SqlPartnerRecords:
+        return self._records
+
+    @property
+    def consents(self) -> SqlConsentRequests:
+        return self._consents
+
+    @property
+    def signup_links(self) -> SqlSignupLinks:
+        return self._signup_links
+
+    @property
+    def tracking(self) -> SqlTrackingEntries:
+        return self._tracking
+
+    @property
+    def commission_plans(self) -> SqlCommissionPlans:
+        return self._commission_plans
+
+    @property
+    def commissions(self) -> SqlCommissionEntries:
+        return self._commissions
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        try:
+            with self._conn.begin_nested():
+                yield
+        except BaseException:
+            # What was read or written inside may be undone now: write the next update by
+            # difference from what is stored, not from what this unit of work saw.
+            self._tx.loaded.clear()
+            raise

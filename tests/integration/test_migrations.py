@@ -1,0 +1,278 @@
+"""The migrations against the schema: upgrading creates exactly what `schema.py` declares (no
+drift), and every revision downgrades and upgrades again, on SQLite, PostgreSQL and MariaDB.
+
+The server databases are scratch ones, named after the test database with `_migrations`
+appended, so that downgrading never touches the tables other tests are using.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from partnerkit.backends.sql import SqlBackend
+from partnerkit.backends.sql.migrate import alembic_config
+from partnerkit.backends.sql.schema import metadata
+from partnerkit.testing.databases import require_server
+
+
+def _scratch_server(env_var: str) -> Iterator[sa.Engine]:
+    server = require_server(env_var)
+    url = server.engine.url
+    name = f"{url.database}_migrations"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}")
+            conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
+        scratch = SqlBackend.from_url(url.set(database=name).render_as_string(False))
+        yield scratch.engine
+        scratch.close()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}")
+    finally:
+        admin.dispose()
+        server.close()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("PARTNERKIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgres"),
+        pytest.param("PARTNERKIT_TEST_MYSQL_URL", marks=pytest.mark.mysql, id="mariadb"),
+    ]
+)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    if request.param == "sqlite":
+        backend = SqlBackend.from_url(f"sqlite:///{tmp_path / 'migrations.db'}")
+        yield backend.engine
+        backend.close()
+    else:
+        yield from _scratch_server(request.param)
+
+
+def _migrate(engine: sa.Engine, direction: str, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        getattr(command, direction)(config, revision)
+
+
+def _drift(engine: sa.Engine) -> list[object]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        found: list[object] = compare_metadata(context, metadata)
+    return found
+
+
+def _tables(engine: sa.Engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_the_migrated_schema_is_the_declared_one(engine: sa.Engine) -> None:
+    _migrate(engine, "upgrade", "head")
+    assert _drift(engine) == []
+    assert _tables(engine) == set(metadata.tables)
+
+
+def test_every_revision_downgrades_and_upgrades_again(engine: sa.Engine) -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    newest_first = [r.revision for r in script.walk_revisions()]
+    _migrate(engine, "upgrade", "head")
+    for revision in newest_first:
+        _migrate(engine, "downgrade", "-1")
+        _migrate(engine, "upgrade", revision)
+        _migrate(engine, "downgrade", "-1")
+    assert _tables(engine) == set()
+    _migrate(engine, "upgrade", "head")
+    assert _drift(engine) == []
+    assert _tables(engine) == set(metadata.tables)
+
+
+def test_data_carried_over_one_active_code_and_minor_units_keep_their_value(
+    engine: sa.Engine,
+) -> None:
+    """0004 keeps each partner's newest active code (an older one a race left active is
+    retired); 0005 rescales stored HUF and IQD amounts to ISO 4217's minor units (50 forints
+    were 50 units of 0 decimals, are 5000 of 2) and leaves USD alone."""
+    _migrate(engine, "upgrade", "0003")
+    partners = sa.table(
+        "partners",
+        *(
+            sa.column(c)
+            for c in (
+                "id",
+                "name",
+                "email",
+                "username",
+                "kind",
+                "status",
+                "created_at",
+                "last_active_at",
+                "version",
+            )
+        ),
+    )
+    codes = sa.table(
+        "partner_codes",
+        *(sa.column(c) for c in ("key", "code", "partner_id", "status", "issued_at", "retired_at")),
+    )
+    customers = sa.table(
+        "customers", *(sa.column(c) for c in ("id", "name", "created_at", "version"))
+    )
+    records = sa.table(
+        "partner_records",
+        *(
+            sa.column(c)
+            for c in (
+                "id",
+                "customer_id",
+                "product",
+                "partner_id",
+                "channel",
+                "valid_from",
+                "reason",
+                "by",
+                "status",
+                "version",
+            )
+        ),
+    )
+    entries = sa.table(
+        "commission_entries",
+        *(
+            sa.column(c)
+            for c in (
+                "id",
+                "partner_id",
+                "customer_id",
+                "product",
+                "transaction_id",
+                "kind",
+                "base_minor",
+                "currency",
+                "rate",
+                "commission_exact",
+                "occurred_at",
+                "booked_at",
+                "interval_id",
+            )
+        ),
+    )
+    # Raw rows, as the tables store them: UTC without a zone.
+    at, later = datetime(2026, 1, 5, 9), datetime(2026, 2, 5, 9)  # noqa: DTZ001
+    products = sa.table(
+        "products", *(sa.column(c) for c in ("key", "name", "created_at", "version"))
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            products.insert(), [{"key": "crm", "name": "CRM", "created_at": at, "version": 1}]
+        )
+        conn.execute(
+            partners.insert(),
+            [
+                {
+                    "id": "ptr_1",
+                    "name": "Zillium",
+                    "email": "z@z.example",
+                    "username": None,
+                    "kind": "reseller",
+                    "status": "active",
+                    "created_at": at,
+                    "last_active_at": at,
+                    "version": 1,
+                }
+            ],
+        )
+        conn.execute(
+            codes.insert(),
+            [
+                {
+                    "key": "OLD",
+                    "code": "OLD",
+                    "partner_id": "ptr_1",
+                    "status": "active",
+                    "issued_at": at,
+                    "retired_at": None,
+                },
+                {
+                    "key": "NEW",
+                    "code": "NEW",
+                    "partner_id": "ptr_1",
+                    "status": "active",
+                    "issued_at": later,
+                    "retired_at": None,
+                },
+            ],
+        )
+        conn.execute(
+            customers.insert(), [{"id": "cus_1", "name": "Acme", "created_at": at, "version": 1}]
+        )
+        conn.execute(
+            records.insert(),
+            [
+                {
+                    "id": "map_1",
+                    "customer_id": "cus_1",
+                    "product": "crm",
+                    "partner_id": "ptr_1",
+                    "channel": "tag",
+                    "valid_from": at,
+                    "reason": "tagged",
+                    "by": "it@acme.example",
+                    "status": "permanent",
+                    "version": 1,
+                }
+            ],
+        )
+        conn.execute(
+            entries.insert(),
+            [
+                {
+                    "id": f"com_{cur}",
+                    "partner_id": "ptr_1",
+                    "customer_id": "cus_1",
+                    "product": "crm",
+                    "transaction_id": f"txn_{cur}",
+                    "kind": "accrual",
+                    "base_minor": minor,
+                    "currency": cur,
+                    "rate": "10",
+                    "commission_exact": "1",
+                    "occurred_at": at,
+                    "booked_at": at,
+                    "interval_id": "map_1",
+                }
+                for cur, minor in (("HUF", 50), ("IQD", 7), ("USD", 1250))
+            ],
+        )
+    _migrate(engine, "upgrade", "head")
+    with engine.connect() as conn:
+        status = dict(conn.execute(sa.select(codes.c.key, codes.c.status)).all())
+        active = conn.execute(
+            sa.text(
+                "SELECT partner_id, "
+                + ("`key`" if engine.dialect.name == "mysql" else "key")
+                + " FROM partner_active_codes"
+            )
+        ).all()
+        minor = dict(conn.execute(sa.select(entries.c.currency, entries.c.base_minor)).all())
+    assert status == {"OLD": "retired", "NEW": "active"}
+    assert [tuple(r) for r in active] == [("ptr_1", "NEW")]
+    assert minor == {"HUF": 5000, "IQD": 7000, "USD": 1250}
+    _migrate(engine, "downgrade", "0004")
+    with engine.connect() as conn:
+        assert dict(conn.execute(sa.select(entries.c.currency, entries.c.base_minor)).all()) == {
+            "HUF": 50,
+            "IQD": 7,
+            "USD": 1250,
+        }
