@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             return _tour(args.url)
         if args.command == "db":
             return _db_upgrade(args.url)
+        if args.command == "outbox":
+            return _outbox(args.outbox_command, args.url, args.app, args.ids)
         return _run_due(args.url, args.app)
     except PartnerkitError as exc:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
@@ -93,6 +95,16 @@ def _parser() -> argparse.ArgumentParser:
             "subscribers and policies are there (instead of URL)"
         ),
     )
+    outbox = commands.add_parser("outbox", help="list and re-drive dead outbox messages")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    for action, text in (
+        ("dead", "list the messages that gave up after their retries"),
+        ("redrive", "give dead messages a new start (all, or those named with --id)"),
+    ):
+        sub = outbox_commands.add_parser(action, help=text)
+        sub.add_argument("url", metavar="URL", nargs="?", help="database URL")
+        sub.add_argument("--app", metavar="MODULE:FACTORY", help="build the host's kit instead")
+        sub.add_argument("--id", dest="ids", action="append", metavar="MESSAGE_ID")
     return parser
 
 
@@ -142,6 +154,25 @@ def _run_due(url: str | None, app: str | None) -> int:
     for name, count in report.handled.items():
         print(f"  {name:<{width}}  {count:>6} handled")
     print(f"  {'total':<{width}}  {report.total:>6} handled")
+    return 0
+
+
+def _outbox(action: str, url: str | None, app: str | None, ids: list[str] | None) -> int:
+    if (url is None) == (app is None):
+        raise InvalidInputError("outbox takes a database URL or --app MODULE:FACTORY", field="url")
+    operator = pk.Principal.system("partnerkit outbox")
+    with _host_kit(app) if app is not None else pk.connect(url) as kit:
+        if action == "dead":
+            dead = kit.dead_letters(actor=operator, limit=1000)
+            for message in dead:
+                print(
+                    f"{message.id}  {message.kind.value:<5}  {message.topic:<28}  "
+                    f"{message.attempts} attempts  {message.last_error or ''}"
+                )
+            print(f"{len(dead)} dead message{'s' if len(dead) != 1 else ''}")
+            return 0
+        count = kit.redrive(ids, actor=operator)
+    print(f"re-drove {count} message{'s' if count != 1 else ''}; run-due delivers them")
     return 0
 
 

@@ -145,6 +145,11 @@ class OutboxMessage:
             self, status=MessageStatus.DELIVERED, delivered_at=now, attempts=self.attempts + 1
         )
 
+    def redriven(self, now: datetime) -> OutboxMessage:
+        """A dead message given a new start: pending now, its retries counted afresh; the last
+        error is kept until the next attempt replaces it."""
+        return attrs.evolve(self, status=MessageStatus.PENDING, attempts=0, next_attempt_at=now)
+
     def failed(self, error: str, now: datetime, policy: RetryPolicy) -> OutboxMessage:
         attempts = self.attempts + 1
         if attempts >= policy.max_attempts:

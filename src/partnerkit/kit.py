@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 
 from partnerkit import catalog, customers, mapping
+from partnerkit.access import Principal
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
 from partnerkit.events import DomainEvent, MessageKind, MessageStatus, OutboxMessage, RetryPolicy
@@ -158,6 +159,37 @@ class Kit:
         """Every outbox message, oldest first: what was (or will be) sent and published."""
         with self._runtime.uow(readonly=True) as uow:
             return uow.outbox.all(topic=topic)
+
+    def dead_letters(self, *, actor: Principal, limit: int = 100) -> list[OutboxMessage]:
+        """Messages that gave up after their retries, oldest first (staff and the system)."""
+        with self._runtime.uow(readonly=True) as uow:
+            self._runtime.guard.require_staff(actor, "read the outbox's dead letters")
+            return uow.outbox.dead(limit)
+
+    def redrive(self, message_ids: Iterable[str] | None = None, *, actor: Principal) -> int:
+        """Give dead messages a new start (all of them, or those named): pending now, retries
+        counted afresh, delivered by the next `run_due` (or right away, on commit). Returns how
+        many were re-driven; an id that is not a dead message is refused, and nothing changes."""
+        with self._runtime.uow() as uow:
+            self._runtime.guard.require_staff(actor, "re-drive dead outbox messages")
+            if message_ids is None:
+                chosen = uow.outbox.dead(10_000)
+            else:
+                chosen = []
+                for message_id in message_ids:
+                    found = uow.outbox.get(message_id) if isinstance(message_id, str) else None
+                    if found is None or found.status is not MessageStatus.DEAD:
+                        raise InvalidInputError(
+                            f"{message_id!r} is not a dead outbox message", field="message_ids"
+                        )
+                    chosen.append(found)
+            now = self._runtime.now()
+            for message in chosen:
+                uow.outbox.save(message.redriven(now))
+            if chosen:
+                log.info("re-drove %d dead outbox messages", len(chosen))
+                self._runtime.mark_outbox_written()
+        return len(chosen)
 
     def deliver_outbox(self, *, limit: int = 500) -> int:
         """Send due emails and publish due events, each message in its own transaction (a

@@ -37,6 +37,11 @@ class Outbox(Protocol):
     def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
         """Every message, oldest first (for tests, operators and the tour)."""
 
+    def get(self, message_id: str) -> OutboxMessage | None: ...
+
+    def dead(self, limit: int) -> list[OutboxMessage]:
+        """Messages that gave up after their retries, oldest first: an operator's queue."""
+
 
 class UnitOfWork(Protocol):
     """One transaction. The kernel's slice is the outbox and savepoints; each package's store

@@ -146,6 +146,10 @@ class Runtime(Generic[S_co]):
         uow.outbox.add(message)
         self._wrote_outbox.set(True)
 
+    def mark_outbox_written(self) -> None:
+        """Deliver after this unit of work commits, as if it had queued a message itself."""
+        self._wrote_outbox.set(True)
+
     def send(self, uow: UnitOfWork, email: Email) -> None:
         """Queue an email in the same transaction: a rolled-back change sends nothing."""
         uow.outbox.add(OutboxMessage.for_email(self.new_sequential_id("msg"), email, self.now()))

@@ -214,3 +214,23 @@ def test_run_due_refuses_an_app_that_is_not_a_kit(
     monkeypatch.syspath_prepend(str(tmp_path))
     assert main(["run-due", "--app", "notakit:make"]) == 2
     assert "not a partnerkit Kit" in capsys.readouterr().err
+
+
+def test_outbox_lists_dead_messages_and_redrives_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'dead.db'}"
+    kit = pk.connect(url, retry_policy=pk.RetryPolicy(max_attempts=1), deliver_on_commit=False)
+    kit.migrate()
+    kit.subscribe("product.added", lambda event: 1 / 0)
+    kit.catalog.add_product("crm", name="CRM", actor=pk.Principal.staff("ops@vendor.example"))
+    kit.run_due()
+    kit.close()
+    assert main(["outbox", "dead", url]) == 0
+    out = capsys.readouterr().out
+    assert "product.added" in out and "ZeroDivisionError" in out and "1 dead message" in out
+    assert main(["outbox", "redrive", url]) == 0
+    assert "re-drove 1 message" in capsys.readouterr().out
+    assert main(["outbox", "dead", url]) == 0
+    assert "0 dead messages" in capsys.readouterr().out
+    assert main(["outbox", "redrive", url, "--id", "msg_nope"]) == 2

@@ -132,3 +132,36 @@ def test_a_secret_key_derives_the_same_token_and_refuses_what_it_did_not_issue()
         SecretKey("k" * 32 + "other").reveal(ref.as_data())
     with pytest.raises(ConfigurationError):
         SecretKey("too short")
+
+
+def test_dead_letters_are_listed_and_redriven_by_staff() -> None:
+    class Down(pk.InMemoryMailer):
+        up = False
+
+        def send(self, email: Email) -> None:
+            if not self.up:
+                raise ConnectionError("smtp down")
+            super().send(email)
+
+    mailer = Down()
+    clock = pk.SimulatedClock(T0)
+    kit = pk.connect(
+        "memory://", clock=clock, mailer=mailer, retry_policy=RetryPolicy(max_attempts=2)
+    )
+    staff = pk.Principal.staff("ops@vendor.example")
+    _queue_email(kit, "a@acme.example")
+    _queue_email(kit, "b@acme.example")
+    kit.advance_to(T0 + timedelta(hours=1))
+    dead = kit.dead_letters(actor=staff)
+    assert [m.payload["to"] for m in dead] == ["a@acme.example", "b@acme.example"]
+    with pytest.raises(pk.PermissionDeniedError):
+        kit.dead_letters(actor=pk.Principal.partner_user("ptr_1", "o@z.example"))
+    with pytest.raises(pk.ValidationError):
+        kit.redrive(["msg_not_there"], actor=staff)
+    assert len(kit.dead_letters(actor=staff)) == 2  # a refused redrive changed nothing
+    mailer.up = True
+    assert kit.redrive([dead[0].id], actor=staff) == 1
+    assert [e.to for e in mailer.sent] == ["a@acme.example"]  # delivered on commit
+    assert kit.redrive(actor=staff) == 1
+    assert [e.to for e in mailer.sent] == ["a@acme.example", "b@acme.example"]
+    assert kit.dead_letters(actor=staff) == []

@@ -84,14 +84,6 @@ def _invalid_link() -> InvalidTokenError:
     return InvalidTokenError("this sign-up link is not valid", details={"field": "token"})
 
 
-def _revocation_key(token_hash: str) -> str:
-    # The SignupLinks port can add and find links but not change one, so a revocation is
-    # stored as a second, already revoked link under a key derived from the first one's hash:
-    # no token hashes to it that anyone holds, and if one did, that link is revoked too.
-    # TODO(ports): replace with SignupLinks.revoke(token_hash, at) once the port has it.
-    return hash_token(f"revoked\x1f{token_hash}")
-
-
 class ChannelsService:
     """Mapping a customer through one of the 001 seed's three channels."""
 
@@ -135,14 +127,9 @@ class ChannelsService:
             link = uow.signup_links.get_by_token_hash(digest)
             if link is None or not self._rt.guard.acts_for_partner(principal, link.partner_id):
                 raise _invalid_link()
-            revoked = self._revoked_at(uow, link)
-            if revoked is not None:
-                return attrs.evolve(link, revoked_at=revoked)
-            uow.signup_links.add(
-                SignupLink(
-                    _revocation_key(link.token_hash), link.partner_id, now, link.product, now
-                )
-            )
+            if link.revoked_at is not None:
+                return link
+            uow.signup_links.revoke(link.token_hash, now)
         return attrs.evolve(link, revoked_at=now)
 
     def sign_up(
@@ -163,7 +150,7 @@ class ChannelsService:
             link = uow.signup_links.get_by_token_hash(hash_token(validate.text(token, "token")))
             if link is None:
                 raise _invalid_link()
-            if self._revoked_at(uow, link) is not None:
+            if link.revoked_at is not None:
                 raise SignupLinkRevokedError(
                     "this sign-up link was withdrawn by the partner", details={"field": "token"}
                 )
@@ -200,13 +187,6 @@ class ChannelsService:
     @property
     def _valid_for(self) -> timedelta:
         return timedelta(days=self._policy.signup_link_valid_days)
-
-    @staticmethod
-    def _revoked_at(uow: MappingStore, link: SignupLink) -> datetime | None:
-        if link.revoked_at is not None:
-            return link.revoked_at
-        mark = uow.signup_links.get_by_token_hash(_revocation_key(link.token_hash))
-        return None if mark is None else mark.revoked_at
 
     # --- channel 2: new account set-up --------------------------------------------------------
 

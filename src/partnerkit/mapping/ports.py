@@ -157,6 +157,9 @@ class SignupLinks(Protocol):
 
     def get_by_token_hash(self, token_hash: str) -> SignupLink | None: ...
 
+    def revoke(self, token_hash: str, at: datetime) -> None:
+        """Mark the link revoked at `at`, unless it is revoked already (the first time stays)."""
+
 
 class TrackingEntries(Protocol):
     def add(self, entry: TrackingEntry) -> None:

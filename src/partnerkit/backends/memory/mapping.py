@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Hashable
 from datetime import UTC, date, datetime, timedelta
 
+import attrs
+
 from partnerkit.backends.memory._table import ALL, Index, Table, UndoLog, Unique
 from partnerkit.consent import ConsentKind, ConsentRequest
 from partnerkit.errors import IntegrityViolationError
@@ -242,6 +244,11 @@ class MemorySignupLinks:
 
     def get_by_token_hash(self, token_hash: str) -> SignupLink | None:
         return self._t.get(token_hash)
+
+    def revoke(self, token_hash: str, at: datetime) -> None:
+        link = self._t.get(token_hash)
+        if link is not None and link.revoked_at is None:
+            self._t.put(attrs.evolve(link, revoked_at=at))
 
 
 class MemoryTrackingEntries:

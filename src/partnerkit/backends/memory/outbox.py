@@ -25,6 +25,9 @@ class MemoryOutbox:
                     where=lambda m: m.status is MessageStatus.PENDING,
                 ),
                 "created": Index(keys=lambda m: (ALL, m.topic), order=lambda m: (m.created_at,)),
+                "dead": Index(
+                    order=lambda m: (m.created_at,), where=lambda m: m.status is MessageStatus.DEAD
+                ),
             },
         )
         self._due = self._t.index("due")
@@ -42,6 +45,12 @@ class MemoryOutbox:
 
     def save(self, message: OutboxMessage) -> None:
         self._t.put(message)
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        return self._t.get(message_id)
+
+    def dead(self, limit: int) -> list[OutboxMessage]:
+        return list(islice(self._t.index("dead").ascending(), max(limit, 0)))
 
     def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
         return self._t.index("created").rows(ALL if topic is None else topic)

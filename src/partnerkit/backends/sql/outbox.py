@@ -31,6 +31,14 @@ _NEXT_DUE = sa.select(sa.func.min(_outbox.c.next_attempt_at, type_=t.UtcDateTime
 _UPDATE_MESSAGE = _outbox.update().where(_outbox.c.id == sa.bindparam("b_id"))
 _ALL = sa.select(_outbox).order_by(_outbox.c.created_at, _outbox.c.id)
 _BY_TOPIC = _ALL.where(_outbox.c.topic == sa.bindparam("topic"))
+_BY_ID = sa.select(_outbox).where(_outbox.c.id == sa.bindparam("v"))
+# Served by the (status, next_attempt_at) index: dead messages are few, pending ones are not.
+_DEAD = (
+    sa.select(_outbox)
+    .where(_outbox.c.status == MessageStatus.DEAD.value)
+    .order_by(_outbox.c.created_at, _outbox.c.id)
+    .limit(sa.bindparam("limit"))
+)
 
 
 class SqlOutbox(SqlRepository):
@@ -48,6 +56,12 @@ class SqlOutbox(SqlRepository):
         row = MESSAGES.row(message)
         row["b_id"] = row.pop("id")
         self._c.execute(_UPDATE_MESSAGE, row)
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        return MESSAGES.one(self._c.execute(_BY_ID, {"v": message_id}).first())
+
+    def dead(self, limit: int) -> list[OutboxMessage]:
+        return MESSAGES.many(self._c.execute(_DEAD, {"limit": limit}))
 
     def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
         if topic is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from partnerkit.backends.sql import schema as t
@@ -14,6 +16,10 @@ __all__ = ["SqlSignupLinks"]
 LINKS = RowCodec(SignupLink, t.signup_links)
 
 _SIGNUP_BY_TOKEN = sa.select(t.signup_links).where(t.signup_links.c.token_hash == sa.bindparam("v"))
+# Only a link not yet revoked: revoking twice keeps the first instant.
+_REVOKE = t.signup_links.update().where(
+    t.signup_links.c.token_hash == sa.bindparam("b_hash"), t.signup_links.c.revoked_at.is_(None)
+)
 
 
 class SqlSignupLinks(SqlRepository):
@@ -22,3 +28,6 @@ class SqlSignupLinks(SqlRepository):
 
     def get_by_token_hash(self, token_hash: str) -> SignupLink | None:
         return LINKS.one(self._c.execute(_SIGNUP_BY_TOKEN, {"v": token_hash}).first())
+
+    def revoke(self, token_hash: str, at: datetime) -> None:
+        self._c.execute(_REVOKE, {"b_hash": token_hash, "revoked_at": at})

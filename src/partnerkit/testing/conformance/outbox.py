@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import attrs
 
-from partnerkit.events import DomainEvent, Email, MessageStatus, OutboxMessage
+from partnerkit.events import DomainEvent, Email, MessageStatus, OutboxMessage, RetryPolicy
 from partnerkit.money import Money
 from partnerkit.ports import Backend
 from partnerkit.stores import Store
@@ -117,3 +117,27 @@ class OutboxContract(ContractBase):
             assert [m.id for m in uow.outbox.due(later + timedelta(hours=1), 100)][-1] == "msg_08"
             assert uow.outbox.due(T0 - timedelta(microseconds=1), 100) == []
             assert [m.id for m in uow.outbox.all()] == [m.id for m in messages]
+
+    def test_dead_messages_are_listed_and_found_by_id(self, backend: Backend[Store]) -> None:
+        policy = RetryPolicy(max_attempts=1)
+        event = DomainEvent("partner.registered", {"partner_id": "ptr_1"})
+        dead_later = OutboxMessage.for_event("msg_b", event, T0 + timedelta(minutes=1)).failed(
+            "down", T0, policy
+        )
+        dead_first = OutboxMessage.for_event("msg_a", event, T0).failed("down", T0, policy)
+        pending = OutboxMessage.for_event("msg_c", event, T0)
+        with backend.unit_of_work() as uow:
+            for message in (dead_later, pending, dead_first):
+                uow.outbox.add(message)
+        with backend.unit_of_work() as uow:
+            assert [m.id for m in uow.outbox.dead(10)] == ["msg_a", "msg_b"]
+            assert [m.id for m in uow.outbox.dead(1)] == ["msg_a"]
+            assert uow.outbox.get("msg_c") == pending
+            assert uow.outbox.get("msg_missing") is None
+            uow.outbox.save(dead_first.redriven(T0 + timedelta(hours=1)))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [m.id for m in uow.outbox.dead(10)] == ["msg_b"]
+            redriven = uow.outbox.get("msg_a")
+            assert redriven is not None and redriven.status is MessageStatus.PENDING
+            assert (redriven.attempts, redriven.last_error) == (0, "down")
+            assert [m.id for m in uow.outbox.due(T0 + timedelta(hours=1), 10)] == ["msg_c", "msg_a"]

@@ -29,3 +29,21 @@ class SignupLinksContract(ContractBase):
             assert uow.signup_links.get_by_token_hash("a" * 64) == every
             assert uow.signup_links.get_by_token_hash("b" * 64) == one
             assert uow.signup_links.get_by_token_hash("c" * 64) is None
+
+    def test_a_link_is_revoked_once_and_the_first_instant_stays(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        link = SignupLink("a" * 64, "ptr_1", T0)
+        with backend.unit_of_work() as uow:
+            uow.signup_links.add(link)
+            uow.signup_links.add(SignupLink("b" * 64, "ptr_1", T0))
+        with backend.unit_of_work() as uow:
+            uow.signup_links.revoke("a" * 64, T0 + timedelta(hours=1))
+            uow.signup_links.revoke("a" * 64, T0 + timedelta(hours=2))
+            uow.signup_links.revoke("c" * 64, T0)  # no such link: nothing to do
+        with backend.unit_of_work(readonly=True) as uow:
+            revoked = uow.signup_links.get_by_token_hash("a" * 64)
+            assert revoked == SignupLink("a" * 64, "ptr_1", T0, revoked_at=T0 + timedelta(hours=1))
+            untouched = uow.signup_links.get_by_token_hash("b" * 64)
+            assert untouched is not None and untouched.revoked_at is None
