@@ -31,26 +31,40 @@ __all__ = ["SqlBackend"]
 #: Milliseconds a SQLite writer waits for another to finish before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-_MISSING_TABLE = ("no such table", "does not exist", "doesn't exist")
+# A schema that is missing or behind, told apart by the engine's own codes, not by words a
+# type error shares ("operator does not exist: character varying = integer" is no schema issue).
+# SQLSTATEs: PostgreSQL's undefined table, column, schema; MySQL's table and column not found.
+_SCHEMA_STATES = frozenset({"42P01", "42703", "3F000", "42S02", "42S22"})
+_MYSQL_SCHEMA_ERRNOS = frozenset({1146, 1054, 1049})  # no such table, column, database
+_SQLITE_SCHEMA_MARKERS = ("no such table", "no such column")
+
+
+def _is_schema_problem(orig: object) -> bool:
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int):
+        return args[0] in _MYSQL_SCHEMA_ERRNOS
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(state, str):
+        return state in _SCHEMA_STATES
+    text = str(orig).lower()
+    return any(marker in text for marker in _SQLITE_SCHEMA_MARKERS)
 
 
 def _translate(exc: SQLAlchemyError) -> PartnerkitError:
-    """No driver exception reaches the caller: map it to the nearest PartnerkitError."""
-    text = str(getattr(exc, "orig", exc)).lower()
-    if any(marker in text for marker in _MISSING_TABLE):
+    """No driver exception reaches the caller: map it to the nearest PartnerkitError. The
+    driver's own words stay in `details["driver_message"]`, which `as_dict()` leaves out."""
+    orig = getattr(exc, "orig", exc)
+    driver = {"driver_message": str(orig)[:300]}
+    if _is_schema_problem(orig):
         return SchemaOutdatedError(
-            "the partnerkit tables are missing or out of date",
-            details={"driver_message": str(getattr(exc, "orig", exc))[:300]},
+            "the partnerkit tables are missing or out of date", details=driver
         )
     if isinstance(exc, sa.exc.IntegrityError):
-        return IntegrityViolationError(
-            "the change breaks a database constraint",
-            details={"driver_message": str(exc.orig)[:300]},
-        )
-    return BackendUnavailableError(
-        f"the database failed: {type(getattr(exc, 'orig', exc)).__name__}",
-        details={"driver_message": str(getattr(exc, "orig", exc))[:300]},
-    )
+        return IntegrityViolationError("the change breaks a database constraint", details=driver)
+    if isinstance(exc, sa.exc.DataError):
+        # A value the column cannot hold: the declared limits should have refused it first.
+        return InvalidInputError("a value does not fit where it is stored", details=driver)
+    return BackendUnavailableError(f"the database failed: {type(orig).__name__}", details=driver)
 
 
 def _install_sqlite_pragmas(engine: Engine) -> None:
