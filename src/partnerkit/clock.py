@@ -31,7 +31,13 @@ def ensure_aware_utc(when: datetime, field: str = "when") -> datetime:
         raise InvalidInputError(
             f"{field} must be timezone-aware (got a naive datetime)", field=field
         )
-    return when.astimezone(UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        # Year 9999 at UTC-14:00 is a valid datetime whose UTC instant does not exist.
+        raise InvalidInputError(
+            f"{field} is outside the range of instants partnerkit can store", field=field
+        ) from None
 
 
 class SystemClock:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from partnerkit import catalog, customers, mapping
+from partnerkit import catalog, customers, mapping, validate
 from partnerkit.access import Principal
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
@@ -153,12 +153,16 @@ class Kit:
 
         Delivery is at least once: a handler that raises is retried with the whole message.
         """
-        self._subscribers[event_name].append(handler)
+        name = validate.text(event_name, "event_name", max_length=100)
+        if not callable(handler):
+            raise InvalidInputError("handler must be callable", field="handler")
+        self._subscribers[name].append(handler)
 
     def outbox(self, *, topic: str | None = None) -> list[OutboxMessage]:
         """Every outbox message, oldest first: what was (or will be) sent and published."""
+        wanted = None if topic is None else validate.text(topic, "topic", max_length=100)
         with self._runtime.uow(readonly=True) as uow:
-            return uow.outbox.all(topic=topic)
+            return uow.outbox.all(topic=wanted)
 
     def dead_letters(self, *, actor: Principal, limit: int = 100) -> list[OutboxMessage]:
         """Messages that gave up after their retries, oldest first (staff and the system)."""
@@ -177,7 +181,7 @@ class Kit:
             else:
                 chosen = []
                 for message_id in message_ids:
-                    found = uow.outbox.get(message_id) if isinstance(message_id, str) else None
+                    found = uow.outbox.get(message_id) if validate.is_ref(message_id) else None
                     if found is None or found.status is not MessageStatus.DEAD:
                         raise InvalidInputError(
                             f"{message_id!r} is not a dead outbox message", field="message_ids"

@@ -11,9 +11,21 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
+from partnerkit.clock import ensure_aware_utc
 from partnerkit.errors import InvalidInputError
 
-__all__ = ["as_date", "domain", "email", "key", "region", "text", "texts"]
+__all__ = [
+    "as_date",
+    "as_instant_or_day",
+    "domain",
+    "email",
+    "flag",
+    "is_ref",
+    "key",
+    "region",
+    "text",
+    "texts",
+]
 
 # Deliberately simple: one @, a dotted domain with a TLD, no spaces. Deliverability is the
 # mailer's job; this catches typos and injection of several addresses.
@@ -21,6 +33,8 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+\.)+[A-Za-
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _REGION = re.compile(r"^[A-Z]{2}$")
+#: Unicode categories that are not text a person typed: controls and lone surrogates.
+_NOT_TEXT = frozenset({"Cc", "Cs"})
 
 
 def text(value: object, field: str, *, max_length: int = 200, required: bool = True) -> str:
@@ -35,9 +49,23 @@ def text(value: object, field: str, *, max_length: int = 200, required: bool = T
             field=field,
             details={"max_length": max_length},
         )
-    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
-        raise InvalidInputError(f"{field} must not contain control characters", field=field)
+    if any(unicodedata.category(ch) in _NOT_TEXT for ch in cleaned):
+        # A lone surrogate is no character at all: no database can store it, and a name that
+        # only memory could hold would be refused elsewhere.
+        raise InvalidInputError(
+            f"{field} must not contain control characters or broken characters", field=field
+        )
     return cleaned
+
+
+def is_ref(value: object, *, max_length: int = 100) -> bool:
+    """Whether `value` can be an id or a key partnerkit stored: text, short, storable. A lookup
+    by anything else finds nothing, on every backend alike."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_length
+        and not any(unicodedata.category(ch) in _NOT_TEXT for ch in value)
+    )
 
 
 def email(value: object, field: str = "email") -> str:
@@ -79,6 +107,15 @@ def region(value: object, field: str = "regions") -> str:
     return cleaned
 
 
+def as_instant_or_day(value: object, field: str) -> datetime | date:
+    """A datetime (aware) or a date; anything else is refused naming the field."""
+    if isinstance(value, datetime):
+        return ensure_aware_utc(value, field)
+    if isinstance(value, date):
+        return as_date(value, field)
+    raise InvalidInputError(f"{field} must be a date or a datetime", field=field)
+
+
 def texts(values: object, field: str, check: Callable[[object, str], str]) -> tuple[str, ...]:
     """Apply `check` to each item of a list, naming the item's index in the field path."""
     if isinstance(values, str) or not isinstance(values, Iterable):
@@ -94,4 +131,17 @@ def texts(values: object, field: str, check: Callable[[object, str], str]) -> tu
 def as_date(value: object, field: str) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise InvalidInputError(f"{field} must be a date", field=field)
+    # The last and first days have no day after or before: every rule that counts days or
+    # ends a day at midnight would overflow on them.
+    if value in (date.max, date.min):
+        raise InvalidInputError(
+            f"{field} is outside the range of days partnerkit handles", field=field
+        )
+    return value
+
+
+def flag(value: object, field: str) -> bool:
+    """A yes/no argument: True or False, nothing that merely looks like one."""
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{field} must be True or False", field=field)
     return value

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import attrs
 
+from partnerkit import validate
 from partnerkit.access.errors import NotAPartyError, NotCustomerAdminError, StaffOnlyError
 from partnerkit.access.principal import Principal, Role, require_principal
 from partnerkit.errors import PartnerkitError
@@ -161,7 +162,8 @@ class Guard:
     def require_partner(self, actor: object, partner_id: str, not_found: NotFound) -> Principal:
         """The partner's own user, staff or the system; to anyone else the partner is missing."""
         principal = require_principal(actor)
-        if not self.acts_for_partner(principal, partner_id):
+        # An id nothing could have been stored under is missing for everyone, staff included.
+        if not validate.is_ref(partner_id) or not self.acts_for_partner(principal, partner_id):
             raise not_found()
         return principal
 
@@ -170,7 +172,7 @@ class Guard:
     ) -> Principal:
         """Reading an account or its records: whoever `sees_customer`, else it is missing."""
         principal = require_principal(actor)
-        if not self.sees_customer(uow, principal, customer_id):
+        if not validate.is_ref(customer_id) or not self.sees_customer(uow, principal, customer_id):
             raise not_found()
         return principal
 

@@ -310,8 +310,9 @@ def open_account(
     name = validate.text(name, "name")
     email = validate.email(admin_email, "admin_email")
     person = validate.text(admin_name, "admin_name") if admin_name is not None else email
+    others = validate.texts(domains, "domains", validate.domain)
     all_domains = validate.texts(
-        [*([domain] if domain is not None else []), *domains], "domains", validate.domain
+        [*([domain] if domain is not None else []), *others], "domains", validate.domain
     )
     refuse_taken_email(uow, email, "admin_email")
     customer = Customer(
@@ -350,7 +351,7 @@ def unseen_customer(customer_id: object) -> Callable[[], CustomerNotFoundError]:
 
 def load_customer(uow: CustomersStore, customer_id: str) -> Customer:
     """The customer, or CustomerNotFoundError (also for a non-string id)."""
-    customer = uow.customers.get(customer_id) if isinstance(customer_id, str) else None
+    customer = uow.customers.get(customer_id) if validate.is_ref(customer_id) else None
     if customer is None:
         raise customer_not_found(customer_id)
     return customer

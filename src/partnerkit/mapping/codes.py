@@ -165,6 +165,8 @@ def validate_code(text: str) -> str:
     falls outside [MIN_LENGTH, MAX_LENGTH] or has no letter; ReservedCodeError when its
     canonical key is a reserved word. Both name the field "code".
     """
+    if not isinstance(text, str):
+        raise InvalidCodeError("A partner code must be text.", field="code")
     code = _display(text)
     if not code:
         raise InvalidCodeError(

@@ -24,13 +24,19 @@ from partnerkit.mapping.errors import (
     PartnerNotFoundError,
 )
 from partnerkit.mapping.events import CommissionBooked
-from partnerkit.mapping.partners import unseen_partner
+from partnerkit.mapping.partners import load_partner, unseen_partner
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval, start_of_day
 from partnerkit.money import Money, apportion
 from partnerkit.runtime import Runtime
 
-__all__ = ["CommissionStatement", "CommissionsService", "StatementLine", "apportion"]
+__all__ = [
+    "MAX_LIMIT_MONTHS",
+    "CommissionStatement",
+    "CommissionsService",
+    "StatementLine",
+    "apportion",
+]
 
 _HUNDRED = Decimal(100)
 
@@ -59,6 +65,10 @@ class CommissionStatement:
     totals: tuple[Money, ...]
 
 
+#: A plan's longest limit: a century of months, well inside what every engine stores.
+MAX_LIMIT_MONTHS = 1200
+
+
 class CommissionsService:
     """`kit.commissions`: commission plans per partner, the ledger of accruals and reversals,
     and statements that add up to the cent."""
@@ -78,15 +88,17 @@ class CommissionsService:
         transaction, for at most `limit_months` after a mapping starts (None: while of record)."""
         percent = _rate(rate)
         if limit_months is not None and (
-            isinstance(limit_months, bool) or not isinstance(limit_months, int) or limit_months < 1
+            isinstance(limit_months, bool)
+            or not isinstance(limit_months, int)
+            or not 1 <= limit_months <= MAX_LIMIT_MONTHS
         ):
             raise InvalidInputError(
-                "limit_months must be a whole number of months, at least 1", field="limit_months"
+                f"limit_months must be a whole number of months from 1 to {MAX_LIMIT_MONTHS}",
+                field="limit_months",
             )
         with self._rt.uow() as uow:
             self._rt.guard.require_staff(actor, "set a commission plan")
-            if uow.partners.get(partner_id) is None:
-                raise PartnerNotFoundError(f"no partner {partner_id!r}")
+            load_partner(uow, partner_id)
             current = uow.commission_plans.get(partner_id)
             plan = CommissionPlan(
                 partner_id,
@@ -123,6 +135,8 @@ class CommissionsService:
         accrual: book it with `reverse`, which never takes back more than was booked.
         """
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
+        customer_id = validate.text(customer_id, "customer_id", max_length=40)
+        product = validate.text(product, "product", max_length=40)
         money = _money(amount)
         if money.is_negative:
             raise InvalidInputError(
@@ -194,7 +208,11 @@ class CommissionsService:
             self._rt.guard.require_staff(actor, "book a commission reversal")
             # Lock the accrual before counting its refunds: refunds racing for one transaction
             # then take turns, and together never exceed it.
-            original = uow.commissions.get_by_transaction(original_transaction_id, for_update=True)
+            original = (
+                uow.commissions.get_by_transaction(original_transaction_id, for_update=True)
+                if validate.is_ref(original_transaction_id)
+                else None
+            )
             if original is None or original.kind is not EntryKind.ACCRUAL:
                 raise CommissionNotFoundError(
                     f"no commission was booked for {original_transaction_id!r}",

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
+from partnerkit import validate
 from partnerkit.access import Guard, Principal
 from partnerkit.consent import ConsentKind, ConsentRequest
 from partnerkit.customers.accounts import Customer, load_customer, unseen_customer
@@ -77,10 +78,12 @@ class HistoryService:
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
             load_customer(uow, customer_id)
+            key = validate.text(product, "product")
             if as_of is None:
-                found = uow.records.current(customer_id, product)
+                found = uow.records.current(customer_id, key)
             else:
-                found = uow.records.covering(customer_id, product, _as_instant(as_of))
+                when = validate.as_instant_or_day(as_of, "as_of")
+                found = uow.records.covering(customer_id, key, _as_instant(when))
         return None if found is None else shown(guard, principal, found)
 
     def history(
@@ -95,7 +98,7 @@ class HistoryService:
             if product is None:
                 found = uow.records.for_customer(customer_id)
             else:
-                found = uow.records.history(customer_id, product)
+                found = uow.records.history(customer_id, validate.text(product, "product"))
         return [shown(guard, principal, i) for i in found]
 
     def customers_of(self, partner_id: str, *, actor: Principal) -> list[PartnerCustomer]:

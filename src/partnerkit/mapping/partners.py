@@ -214,7 +214,7 @@ class PartnersService:
         """Every partner account (staff and the system)."""
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_staff(actor, "list the partner accounts")
-            return uow.partners.all(status=status)
+            return uow.partners.all(status=None if status is None else _status(status))
 
     def set_username(self, partner_id: str, username: str, *, actor: Principal) -> Partner:
         """The remedy for UsernameRequiredError: give the account its portal username."""
@@ -347,6 +347,7 @@ class PartnersService:
         A partner holds one active code; `replace=True` retires the current one in the same
         transaction. Issuing the partner's own active code again returns it unchanged.
         """
+        replace = validate.flag(replace, "replace")
         display = validate_code(code)
         key = canonical_key(display)
         with self._rt.uow() as uow:
@@ -417,15 +418,26 @@ class PartnersService:
 
     def advise_code(self, text: str, *, company: str | None = None) -> CodeAdvice:
         """Explain what makes `text` hard to remember and suggest free, better codes."""
+        text = validate.text(text, "text", max_length=200, required=False)
+        company = None if company is None else validate.text(company, "company")
         with self._rt.uow(readonly=True) as uow:
             return advise_code(
                 text, company=company, taken=lambda c: uow.codes.get(canonical_key(c)) is not None
             )
 
 
+def _status(value: object) -> PartnerStatus:
+    try:
+        return PartnerStatus(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        raise InvalidInputError(
+            "status must be 'active' or 'deactivated'", field="status"
+        ) from None
+
+
 def load_partner(uow: PartnersStore, partner_id: str) -> Partner:
     """The partner, or PartnerNotFoundError (also for a non-string id)."""
-    partner = uow.partners.get(partner_id) if isinstance(partner_id, str) else None
+    partner = uow.partners.get(partner_id) if validate.is_ref(partner_id) else None
     if partner is None:
         raise partner_not_found(partner_id)
     return partner

@@ -390,7 +390,7 @@ class TransfersService:
         principal = require_principal(actor)
         now = self._rt.now()
         with self._rt.uow() as uow:
-            request = uow.consents.get(request_id) if isinstance(request_id, str) else None
+            request = uow.consents.get(request_id) if validate.is_ref(request_id) else None
             if request is None or not request.is_pending:
                 raise _no_pending_request()
             customer = load_customer(uow, request.customer_id)
@@ -502,7 +502,8 @@ class TransfersService:
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
             operator = self._rt.guard.require_staff(actor, "unmap a customer")
-            current = uow.records.current(load_customer(uow, customer_id).id, product)
+            key = validate.text(product, "product")
+            current = uow.records.current(load_customer(uow, customer_id).id, key)
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
             closed = self._records.end(uow, current, self._rt.now(), why, operator.label)
