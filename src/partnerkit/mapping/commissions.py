@@ -32,6 +32,7 @@ from partnerkit.runtime import Runtime
 
 __all__ = [
     "MAX_LIMIT_MONTHS",
+    "RATE_DIGITS",
     "CommissionStatement",
     "CommissionsService",
     "StatementLine",
@@ -65,6 +66,8 @@ class CommissionStatement:
     totals: tuple[Money, ...]
 
 
+#: The longest rate, written out: the width of its column (`commission_plans.rate`).
+RATE_DIGITS = 40
 #: A plan's longest limit: a century of months, well inside what every engine stores.
 MAX_LIMIT_MONTHS = 1200
 
@@ -341,6 +344,12 @@ def _rate(rate: object) -> Decimal:
         raise InvalidInputError("rate is not a number", field="rate") from None
     if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= 100:
         raise InvalidInputError("rate must be a percentage from 0 to 100", field="rate")
+    # Stored as exact text in a column of RATE_DIGITS characters on every engine: refuse here
+    # what one engine would take and another would reject.
+    if len(str(value)) > RATE_DIGITS:
+        raise InvalidInputError(
+            f"rate has more than {RATE_DIGITS} characters; round it", field="rate"
+        )
     return value
 
 
