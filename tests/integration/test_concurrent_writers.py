@@ -3,10 +3,10 @@ writers get exactly one winner and clear errors, never a driver exception or a h
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
+from racing import race
 
 import partnerkit as pk
 from partnerkit.backends.sql import SqlBackend
@@ -40,32 +40,6 @@ def kit(server: SqlBackend) -> pk.Kit:
     kit = pk.Kit(server)
     kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     return kit
-
-
-def race(n: int, attempt: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    """Start `n` threads at a barrier so their transactions overlap, collect what each got."""
-    barrier = threading.Barrier(n)
-    wins: list[object] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            result = attempt(i)
-        except BaseException as exc:  # every outcome is recorded and checked
-            with lock:
-                errors.append(exc)
-        else:
-            with lock:
-                wins.append(result)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return wins, errors
 
 
 def test_one_code_many_partners_exactly_one_wins(kit: pk.Kit) -> None:

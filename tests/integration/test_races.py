@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from racing import race as race_threads
 
 import partnerkit as pk
 from partnerkit.backends.sql import SqlBackend
@@ -47,28 +47,7 @@ def kit(server: tuple[str, SqlBackend]) -> pk.Kit:
 
 
 def race(attempt: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    barrier = threading.Barrier(WRITERS)
-    wins: list[object] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            result = attempt(i)
-        except BaseException as exc:  # every outcome is recorded and checked
-            with lock:
-                errors.append(exc)
-        else:
-            with lock:
-                wins.append(result)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return wins, errors
+    return race_threads(WRITERS, attempt)
 
 
 def _booked(kit: pk.Kit) -> tuple[pk.Partner, pk.Customer]:

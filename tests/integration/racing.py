@@ -1,0 +1,34 @@
+"""Concurrent writers for the race tests: threads started at one barrier."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+__all__ = ["race"]
+
+
+def race(n: int, attempt: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
+    """Start `n` threads at a barrier so their transactions overlap, collect what each got."""
+    barrier = threading.Barrier(n)
+    wins: list[object] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            result = attempt(i)
+        except BaseException as exc:  # every outcome is recorded and checked
+            with lock:
+                errors.append(exc)
+        else:
+            with lock:
+                wins.append(result)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return wins, errors
