@@ -159,6 +159,7 @@ class CustomersService:
         actor: Principal,
     ) -> Customer:
         address = validate.email(email)
+        admin = validate.flag(admin, "admin")
         person = validate.text(name, "name") if name is not None else address
         with self._rt.uow() as uow:
             customer = self._administered(uow, actor, customer_id, "add a user")
@@ -172,6 +173,7 @@ class CustomersService:
     def set_admin(self, customer_id: str, email: str, admin: bool, *, actor: Principal) -> Customer:
         """Grant or revoke admin rights; the last admin cannot be demoted."""
         address = validate.email(email)
+        admin = validate.flag(admin, "admin")
         with self._rt.uow() as uow:
             customer = self._administered(uow, actor, customer_id, "change who is an admin")
             self._user(customer, address)
@@ -211,6 +213,7 @@ class CustomersService:
         """Add a contact person; `primary=True` makes them the one primary contact."""
         person = validate.text(name, "name")
         address = validate.email(email)
+        primary = validate.flag(primary, "primary")
         number = validate.text(phone, "phone", max_length=40) if phone is not None else None
         with self._rt.uow() as uow:
             customer = self._administered(uow, actor, customer_id, "add a contact")
