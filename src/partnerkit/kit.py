@@ -94,7 +94,7 @@ class Kit:
         wiring: Wiring[Store] = Wiring(self._runtime, policies_by_type(policies))
         self.catalog = catalog.install(wiring)
         self.customers = customers.install(wiring)
-        program = mapping.install(wiring, customers=self.customers)
+        program = mapping.install(wiring)
         self.partners = program.partners
         self.mapping = program.mapping
         self.commissions = program.commissions
@@ -203,20 +203,19 @@ class Kit:
         Emails wait, pending, while no mailer is configured. Returns how many were delivered.
         """
         delivered = 0
-        skip: set[str] = set()
+        # Without a mailer, emails stay pending (the next run with one sends them): only
+        # events are taken from the queue, and the log says once that emails wait.
+        kind = MessageKind.EVENT if self.mailer is None else None
+        if kind is not None and not self._warned_no_mailer:
+            with self._runtime.uow(readonly=True) as uow:
+                if uow.outbox.due(self._runtime.now(), 1, kind=MessageKind.EMAIL):
+                    self._say_no_mailer()
         for _ in range(limit):
             with self._runtime.uow() as uow:
                 now = self._runtime.now()
-                message = next(
-                    (m for m in uow.outbox.due(now, len(skip) + 1) if m.id not in skip), None
-                )
+                message = next(iter(uow.outbox.due(now, 1, kind=kind)), None)
                 if message is None:
                     break
-                if message.kind is MessageKind.EMAIL and self.mailer is None:
-                    # Pending, not sent: the next run with a mailer delivers it.
-                    self._say_no_mailer()
-                    skip.add(message.id)
-                    continue
                 try:
                     self._deliver(message)
                 except Exception as exc:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
-    from partnerkit.events import Email, OutboxMessage
+    from partnerkit.events import Email, MessageKind, OutboxMessage
 
 __all__ = ["Backend", "Mailer", "Outbox", "S_co", "UnitOfWork"]
 
@@ -22,8 +22,11 @@ __all__ = ["Backend", "Mailer", "Outbox", "S_co", "UnitOfWork"]
 class Outbox(Protocol):
     def add(self, message: OutboxMessage) -> None: ...
 
-    def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        """Pending messages whose next attempt is at or before `now`, oldest first.
+    def due(
+        self, now: datetime, limit: int, *, kind: MessageKind | None = None
+    ) -> list[OutboxMessage]:
+        """Pending messages whose next attempt is at or before `now`, oldest first; only those
+        of `kind` when given (a kit without a mailer delivers events and leaves emails waiting).
 
         On PostgreSQL the rows are locked (SKIP LOCKED) so several workers share the queue.
         """

@@ -9,7 +9,6 @@ from typing import cast
 import attrs
 
 from partnerkit.access import Tie
-from partnerkit.customers.accounts import CustomersService
 from partnerkit.customers.events import PlanChanged
 from partnerkit.mapping.commissions import CommissionsService
 from partnerkit.mapping.partners import PartnersService
@@ -31,17 +30,15 @@ class PartnerProgram:
     commissions: CommissionsService
 
 
-def install(wiring: Wiring[MappingStore], *, customers: CustomersService) -> PartnerProgram:
+def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
     """Wire the partner program into a kit: its services, its `MappingPolicy`, its time-driven
     rules, its reaction to plan changes (a free customer's upgrade, 000 case 3), and the ties
     between partners and customers the guard decides with.
 
-    `customers`, the kit's accounts service, is not needed any more: the flows open accounts
-    with the step `kit.customers.create` uses (`customers.accounts.open_account`), inside their
-    own unit of work and after their own check of who may, since `create` itself is for staff.
-    The parameter stays until `Kit` stops passing it.
+    The flows open accounts with the step `kit.customers.create` uses
+    (`customers.accounts.open_account`), inside their own unit of work and after their own
+    check of who may, so the package needs no customers service.
     """
-    del customers
     policy = wiring.policy(MappingPolicy)
     runtime = wiring.runtime
     partners = PartnersService(runtime, inactivity_months=policy.inactivity_months)

@@ -6,7 +6,7 @@ from datetime import datetime
 from itertools import islice, takewhile
 
 from partnerkit.backends.memory._table import ALL, Index, Table, UndoLog
-from partnerkit.events import MessageStatus, OutboxMessage
+from partnerkit.events import MessageKind, MessageStatus, OutboxMessage
 
 __all__ = ["MemoryOutbox"]
 
@@ -35,9 +35,12 @@ class MemoryOutbox:
     def add(self, message: OutboxMessage) -> None:
         self._t.insert(message)
 
-    def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
+    def due(
+        self, now: datetime, limit: int, *, kind: MessageKind | None = None
+    ) -> list[OutboxMessage]:
         pending = takewhile(lambda m: m.next_attempt_at <= now, self._due.ascending())
-        return list(islice(pending, max(limit, 0)))
+        wanted = pending if kind is None else (m for m in pending if m.kind is kind)
+        return list(islice(wanted, max(limit, 0)))
 
     def next_due(self) -> datetime | None:
         first = self._due.first()

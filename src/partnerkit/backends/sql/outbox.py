@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository
 from partnerkit.backends.sql.codec import RowCodec
-from partnerkit.events import MessageStatus, OutboxMessage
+from partnerkit.events import MessageKind, MessageStatus, OutboxMessage
 
 __all__ = ["SqlOutbox"]
 
@@ -27,6 +27,7 @@ _DUE = (
     .limit(sa.bindparam("limit"))
     .with_for_update(skip_locked=True)
 )
+_DUE_OF_KIND = _DUE.where(_outbox.c.kind == sa.bindparam("kind"))
 _NEXT_DUE = sa.select(sa.func.min(_outbox.c.next_attempt_at, type_=t.UtcDateTime())).where(_PENDING)
 _UPDATE_MESSAGE = _outbox.update().where(_outbox.c.id == sa.bindparam("b_id"))
 _ALL = sa.select(_outbox).order_by(_outbox.c.created_at, _outbox.c.id)
@@ -45,8 +46,13 @@ class SqlOutbox(SqlRepository):
     def add(self, message: OutboxMessage) -> None:
         self._c.execute(MESSAGES.insert, MESSAGES.row(message))
 
-    def due(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        return MESSAGES.many(self._c.execute(_DUE, {"now": now, "limit": limit}))
+    def due(
+        self, now: datetime, limit: int, *, kind: MessageKind | None = None
+    ) -> list[OutboxMessage]:
+        if kind is None:
+            return MESSAGES.many(self._c.execute(_DUE, {"now": now, "limit": limit}))
+        params = {"now": now, "limit": limit, "kind": kind.value}
+        return MESSAGES.many(self._c.execute(_DUE_OF_KIND, params))
 
     def next_due(self) -> datetime | None:
         value: datetime | None = self._c.execute(_NEXT_DUE).scalar()

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import attrs
 
-from partnerkit.events import DomainEvent, Email, MessageStatus, OutboxMessage, RetryPolicy
+from partnerkit.events import (
+    DomainEvent,
+    Email,
+    MessageKind,
+    MessageStatus,
+    OutboxMessage,
+    RetryPolicy,
+)
 from partnerkit.money import Money
 from partnerkit.ports import Backend
 from partnerkit.stores import Store
@@ -141,3 +148,14 @@ class OutboxContract(ContractBase):
             assert redriven is not None and redriven.status is MessageStatus.PENDING
             assert (redriven.attempts, redriven.last_error) == (0, "down")
             assert [m.id for m in uow.outbox.due(T0 + timedelta(hours=1), 10)] == ["msg_c", "msg_a"]
+
+    def test_due_messages_of_one_kind(self, backend: Backend[Store]) -> None:
+        event = OutboxMessage.for_event("msg_2", DomainEvent("partner.registered"), T0)
+        email = OutboxMessage.for_email("msg_1", Email("a@b.example", "Hi", "Body", "hi"), T0)
+        with backend.unit_of_work() as uow:
+            uow.outbox.add(email)
+            uow.outbox.add(event)
+        with backend.unit_of_work() as uow:
+            assert [m.id for m in uow.outbox.due(T0, 10)] == ["msg_1", "msg_2"]
+            assert [m.id for m in uow.outbox.due(T0, 10, kind=MessageKind.EVENT)] == ["msg_2"]
+            assert [m.id for m in uow.outbox.due(T0, 10, kind=MessageKind.EMAIL)] == ["msg_1"]
