@@ -183,10 +183,6 @@ class PartnersService:
                         f"expertise names an unknown product {product!r}",
                         details={"field": f"expertise[{i}]", "key": product},
                     )
-            if uname is not None and uow.partners.get_by_username(uname) is not None:
-                raise UsernameTakenError(
-                    f"the username {uname!r} is taken", details={"field": "username"}
-                )
             partner = Partner(
                 id=self._rt.new_id("ptr"),
                 name=name,
@@ -355,30 +351,25 @@ class PartnersService:
             partner = load_partner(uow, partner_id)
             require_active(partner)
             uow.partners.touch(partner.id, self._rt.now())
-            existing = uow.codes.get(key)
+            existing, current = uow.codes.issuing(key, partner.id)
             if existing is not None:
-                if (
-                    existing.partner_id == partner.id
-                    and existing.status is PartnerCodeStatus.ACTIVE
-                ):
+                if existing == current:
                     return existing
                 raise CodeTakenError(
                     f"the code {display!r} is already issued or looks the same as one that is",
                     details={"field": "code", "code": display},
                 )
             now = self._rt.now()
-            for current in uow.codes.for_partner(partner.id):
-                if current.status is PartnerCodeStatus.ACTIVE:
-                    if not replace:
-                        raise CodeTakenError(
-                            f"{partner.name} already holds the code {current.code!r}",
-                            details={"field": "code", "current": current.code},
-                            remedy="Pass replace=True to retire the current code and issue "
-                            "this one.",
-                        )
-                    uow.codes.update(
-                        attrs.evolve(current, status=PartnerCodeStatus.RETIRED, retired_at=now)
+            if current is not None:
+                if not replace:
+                    raise CodeTakenError(
+                        f"{partner.name} already holds the code {current.code!r}",
+                        details={"field": "code", "current": current.code},
+                        remedy="Pass replace=True to retire the current code and issue this one.",
                     )
+                uow.codes.update(
+                    attrs.evolve(current, status=PartnerCodeStatus.RETIRED, retired_at=now)
+                )
             issued = PartnerCode(key=key, code=display, partner_id=partner.id, issued_at=now)
             uow.codes.add(issued)
             self._rt.publish(

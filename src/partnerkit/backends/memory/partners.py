@@ -107,6 +107,9 @@ class MemoryPartnerCodes:
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
         return self._t.index("by_partner").rows(partner_id)
 
+    def issuing(self, key: str, partner_id: str) -> tuple[PartnerCode | None, PartnerCode | None]:
+        return self._t.get(key), self._t.get_unique("active_of_partner", partner_id)
+
     def active(self) -> list[PartnerCode]:
         return self._t.index("active").rows()
 

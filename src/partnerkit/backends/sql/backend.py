@@ -6,6 +6,7 @@ pysqlite transaction fix so SAVEPOINTs work; driver errors leave as PartnerkitEr
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,7 +88,14 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         # A deferred BEGIN that reads and then writes fails with "database is locked" no
         # matter the timeout; writers take the lock up front instead.
         mode = conn.get_execution_options().get("partnerkit_sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: every unit of work begins here, and SQLAlchemy's statement
+        # machinery would cost more than the BEGIN itself. A busy database still leaves as
+        # SQLAlchemy's error, so the unit of work translates it like any other.
+        statement = f"BEGIN {mode}"
+        try:
+            conn.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
 class SqlBackend:

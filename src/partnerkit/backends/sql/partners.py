@@ -64,6 +64,18 @@ _CODES_OF_PARTNER = (
     .where(_codes.c.partner_id == sa.bindparam("v"))
     .order_by(_codes.c.issued_at, _codes.c.key)
 )
+# The code under a key and the partner's active code, in one statement (issue_code's reads).
+_ISSUING = sa.select(_codes).where(
+    sa.or_(
+        _codes.c.key == sa.bindparam("key"),
+        _codes.c.key
+        == (
+            sa.select(t.partner_active_codes.c.key)
+            .where(t.partner_active_codes.c.partner_id == sa.bindparam("partner_id"))
+            .scalar_subquery()
+        ),
+    )
+)
 _ACTIVE_CODES = (
     sa.select(_codes)
     .where(_codes.c.status == PartnerCodeStatus.ACTIVE.value)
@@ -141,6 +153,19 @@ class SqlPartnerCodes(SqlRepository):
 
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
         return CODES.many(self._c.execute(_CODES_OF_PARTNER, {"v": partner_id}))
+
+    def issuing(self, key: str, partner_id: str) -> tuple[PartnerCode | None, PartnerCode | None]:
+        found = CODES.many(self._c.execute(_ISSUING, {"key": key, "partner_id": partner_id}))
+        by_key = next((c for c in found if c.key == key), None)
+        active = next(
+            (
+                c
+                for c in found
+                if c.partner_id == partner_id and c.status is PartnerCodeStatus.ACTIVE
+            ),
+            None,
+        )
+        return by_key, active
 
     def active(self) -> list[PartnerCode]:
         return CODES.many(self._c.execute(_ACTIVE_CODES))
