@@ -31,7 +31,7 @@ T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 COUNTS: dict[str, tuple[int, int]] = {
     "register + issue_code": (20, 14),
     "add_customer": (21, 12),
-    "add_user": (16, 5),
+    "add_user": (16, 4),
     "customers.get": (6, 2),
     "tag_partner": (20, 11),
     "partner_of_record": (7, 3),

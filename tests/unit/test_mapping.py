@@ -78,7 +78,8 @@ def acme(kit: pk.Kit) -> pk.Customer:
     customer = kit.customers.create(
         name="Acme", admin_email=ADMIN, domain="acme.example", actor=STAFF
     )
-    return kit.customers.add_user(customer.id, "bob@acme.example", name="Bob", actor=STAFF)
+    kit.customers.add_user(customer.id, "bob@acme.example", name="Bob", actor=STAFF)
+    return kit.customers.get(customer.id, actor=STAFF)
 
 
 def token_in(kit: pk.Kit, template: str) -> str:

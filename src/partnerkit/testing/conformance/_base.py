@@ -181,4 +181,5 @@ class ContractBase:
         kit.partners.issue_code(zillium.id, "ZILLIUMCorp", actor=STAFF)
         kit.partners.issue_code(nimbus.id, "NIMBUSHQ", actor=STAFF)
         acme = kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
-        return zillium, nimbus, kit.customers.add_user(acme.id, "bob@acme.example", actor=STAFF)
+        kit.customers.add_user(acme.id, "bob@acme.example", actor=STAFF)
+        return zillium, nimbus, kit.customers.get(acme.id, actor=STAFF)
