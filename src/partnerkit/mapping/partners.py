@@ -20,6 +20,8 @@ from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.errors import InvalidInputError
 from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
 from partnerkit.mapping.errors import (
+    HOLDS_A_CODE_HINT,
+    HOLDS_A_CODE_REMEDY,
     CodeTakenError,
     PartnerDeactivatedError,
     PartnerNotFoundError,
@@ -363,7 +365,7 @@ class PartnersService:
                 ):
                     return existing
                 raise CodeTakenError(
-                    f"the code {display!r} is already issued or looks the same as one that is",
+                    f"the code {display!r} is already issued, or looks the same as one that is",
                     details={"field": "code", "code": display},
                 )
             now = self._rt.now()
@@ -373,8 +375,8 @@ class PartnersService:
                         raise CodeTakenError(
                             f"{partner.name} already holds the code {current.code!r}",
                             details={"field": "code", "current": current.code},
-                            remedy="Pass replace=True to retire the current code and issue "
-                            "this one.",
+                            remedy=HOLDS_A_CODE_REMEDY,
+                            hint=HOLDS_A_CODE_HINT,
                         )
                     uow.codes.update(
                         attrs.evolve(current, status=PartnerCodeStatus.RETIRED, retired_at=now)
