@@ -157,6 +157,7 @@ def _domain_words(reason: str) -> str:
         ("An email address cannot", "A domain name cannot"),
         ("The email address is too long after the @-sign", "The domain name is too long"),
         ("The email address is too long", "The domain name is too long"),
+        ("After the @-sign, ", "In a domain name, "),
         (" after the @-sign", ""),
     ):
         reason = reason.replace(old, new)

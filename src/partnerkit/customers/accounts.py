@@ -26,6 +26,7 @@ from partnerkit.errors import InvalidInputError
 from partnerkit.runtime import Runtime
 
 __all__ = [
+    "NAME_MAX_LENGTH",
     "ContactPerson",
     "Customer",
     "CustomerUser",
@@ -33,6 +34,7 @@ __all__ = [
     "Edition",
     "ProductPlan",
     "customer_not_found",
+    "default_name",
     "load_customer",
     "open_account",
     "refuse_taken_email",
@@ -160,7 +162,7 @@ class CustomersService:
     ) -> Customer:
         address = validate.email(email)
         admin = validate.flag(admin, "admin")
-        person = validate.text(name, "name") if name is not None else address
+        person = validate.text(name, "name") if name is not None else default_name(address)
         with self._rt.uow() as uow:
             customer = self._administered(uow, actor, customer_id, "add a user")
             refuse_taken_email(uow, address, "email")
@@ -312,7 +314,9 @@ def open_account(
     who may. Its first user is its admin and primary contact."""
     name = validate.text(name, "name")
     email = validate.email(admin_email, "admin_email")
-    person = validate.text(admin_name, "admin_name") if admin_name is not None else email
+    person = (
+        validate.text(admin_name, "admin_name") if admin_name is not None else default_name(email)
+    )
     others = validate.texts(domains, "domains", validate.domain)
     all_domains = validate.texts(
         [*([domain] if domain is not None else []), *others], "domains", validate.domain
@@ -329,6 +333,16 @@ def open_account(
     uow.customers.add(customer)
     runtime.publish(uow, CustomerCreated(customer.id, name))
     return customer
+
+
+#: The longest name a user or a contact keeps (validate.text's default, and the columns').
+NAME_MAX_LENGTH = 200
+
+
+def default_name(address: str) -> str:
+    """The name of a user who gave none: the address, or when it is longer than a name may be
+    (an address may have 254 octets), the part before the "@", which never is."""
+    return address if len(address) <= NAME_MAX_LENGTH else address.rpartition("@")[0]
 
 
 def refuse_taken_email(uow: CustomersStore, email: str, field: str) -> None:

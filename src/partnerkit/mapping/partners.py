@@ -173,7 +173,8 @@ class PartnersService:
             ) from None
         domains = validate.texts(email_domains, "email_domains", validate.domain)
         if not domains:
-            domains = (email.rsplit("@", 1)[1],)
+            # The same form as a domain given outright: one rule for emails and domains.
+            domains = (validate.domain_of(email),)
         region_codes = validate.texts(regions, "regions", validate.region)
         products = validate.texts(expertise, "expertise", validate.key)
         now = self._rt.now()
@@ -238,10 +239,10 @@ class PartnersService:
         this checks the account rules of the 000 seed: a username is mandatory, and a
         deactivated account must be reactivated by the partner team first.
         """
-        login = validate.text(login, "login", max_length=254)
+        login = validate.text(login, "login", max_length=validate.EMAIL_MAX_LENGTH)
         with self._rt.uow() as uow:
             partner = (
-                uow.partners.get_by_email(login.lower())
+                self._by_email(uow, login)
                 if "@" in login
                 else uow.partners.get_by_username(login.casefold())
             )
@@ -260,6 +261,16 @@ class PartnersService:
             # Signing in is activity: it keeps the account clear of the inactivity rule.
             uow.partners.touch(partner.id, self._rt.now())
             return attrs.evolve(partner, last_active_at=max(partner.last_active_at, self._rt.now()))
+
+    @staticmethod
+    def _by_email(uow: PartnersStore, login: str) -> Partner | None:
+        # Compared in the stored form (`It@Bücher.example` is `it@bücher.example`); a login
+        # that is no address at all names no account, like an unknown one.
+        try:
+            address = validate.email(login, "login")
+        except InvalidInputError:
+            return None
+        return uow.partners.get_by_email(address)
 
     # --- the partner team: status and the inactivity rule (000 seed) --------------------------
 
