@@ -162,3 +162,11 @@ def test_a_partner_signs_in_with_its_address_as_written(pk_kit: pk.Kit) -> None:
     assert pk_kit.partners.check_sign_in("Kontakt@XN--BCHER-KVA.example").id == partner.id
     with pytest.raises(pk.NotFoundError):
         pk_kit.partners.check_sign_in("kontakt@b\u00fccher..example")
+
+
+def test_an_accounts_user_is_found_however_the_address_is_written(pk_kit: pk.Kit) -> None:
+    acme = pk_kit.customers.create(name="Acme", admin_email="José@Bücher.example", actor=STAFF)
+    assert acme.user("JOSÉ@xn--bcher-kva.EXAMPLE") == acme.users[0]
+    assert acme.is_admin("josé@bücher.example")
+    assert acme.user("not an address") is None
+    assert acme.user("jose@bücher.example") is None  # "e" is not "é"

@@ -83,7 +83,13 @@ class Customer:
         return next((c for c in self.contacts if c.primary), None)
 
     def user(self, email: str) -> CustomerUser | None:
-        return next((u for u in self.users if u.email == email), None)
+        """The user with that address, however it is written (`It@Bücher.example` finds
+        `it@bücher.example`); None for an address no user has, or no address at all."""
+        try:
+            address = validate.email(email)
+        except InvalidInputError:
+            return None
+        return next((u for u in self.users if u.email == address), None)
 
     def is_admin(self, email: str) -> bool:
         found = self.user(email)
