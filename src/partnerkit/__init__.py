@@ -14,6 +14,7 @@ from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, Consen
 from partnerkit.customers.accounts import ContactPerson, Customer, CustomersService, CustomerUser
 from partnerkit.customers.plans import Edition, ProductPlan
 from partnerkit.errors import (
+    Audience,
     ConcurrencyError,
     ConfigurationError,
     ConflictError,
@@ -66,6 +67,7 @@ __all__ = [
     "AddCase",
     "AddDecision",
     "AddResult",
+    "Audience",
     "CatalogService",
     "Channel",
     "Clock",

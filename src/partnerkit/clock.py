@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 from dateutil.relativedelta import relativedelta
 
-from partnerkit.errors import InvalidClockMoveError, InvalidInputError
+from partnerkit.errors import InvalidClockMoveError, InvalidInputError, field_label
 
 __all__ = ["Clock", "SimulatedClock", "SystemClock", "ensure_aware_utc"]
 
@@ -26,17 +26,24 @@ class Clock(Protocol):
 def ensure_aware_utc(when: datetime, field: str = "when") -> datetime:
     """Refuse naive datetimes: a naive instant is ambiguous and money depends on it."""
     if not isinstance(when, datetime):
-        raise InvalidInputError(f"{field} must be a datetime", field=field)
+        raise InvalidInputError(
+            f"{field_label(field)} must be a moment in time",
+            field=field,
+            hint=f"{field} takes an aware datetime, not {type(when).__name__}",
+        )
     if when.tzinfo is None or when.utcoffset() is None:
         raise InvalidInputError(
-            f"{field} must be timezone-aware (got a naive datetime)", field=field
+            f"{field_label(field)} must say its time zone",
+            field=field,
+            hint=f"{field} got a naive datetime; give it a tzinfo",
         )
     try:
         return when.astimezone(UTC)
     except OverflowError:
         # Year 9999 at UTC-14:00 is a valid datetime whose UTC instant does not exist.
         raise InvalidInputError(
-            f"{field} is outside the range of instants partnerkit can store", field=field
+            f"{field_label(field)} is outside the range of instants partnerkit can store",
+            field=field,
         ) from None
 
 

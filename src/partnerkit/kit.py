@@ -297,11 +297,12 @@ class Kit:
         running it there, so rules fire in the order and at the time they would have."""
         if not isinstance(self.clock, SimulatedClock):
             raise ConfigurationError(
-                "advance_to needs a SimulatedClock; connect(..., clock=SimulatedClock())"
+                "moving time forward needs a simulated clock; this kit reads the real time",
+                hint="connect(..., clock=SimulatedClock()) gives advance_to a clock to move",
             )
         target = _instant(when)
         if target < self.clock.now():
-            raise InvalidInputError("cannot advance to the past", field="when")
+            raise InvalidInputError("time cannot move back to the past", field="when")
         reports: list[DueReport] = []
         while True:
             due = self._next_due()
@@ -333,7 +334,11 @@ def _instant(when: datetime | date) -> datetime:
         return ensure_aware_utc(when)
     if isinstance(when, date):
         return datetime(when.year, when.month, when.day, tzinfo=UTC)
-    raise InvalidInputError("when must be a datetime or a date", field="when")
+    raise InvalidInputError(
+        "when must be a day or a moment in time",
+        field="when",
+        hint=f"when takes a date or an aware datetime, not {type(when).__name__}",
+    )
 
 
 def _sql_backend() -> type[SqlBackend]:
@@ -390,7 +395,9 @@ def connect(
         backend = target
     else:
         raise InvalidInputError(
-            "connect() takes a URL, a SQLAlchemy Engine or a backend", field="target"
+            "partnerkit connects to a database URL, a SQLAlchemy engine or a backend",
+            field="target",
+            hint=f"connect() takes a URL, an Engine or a backend, not {type(target).__name__}",
         )
     return Kit(
         backend,

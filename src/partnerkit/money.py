@@ -173,7 +173,7 @@ def _currency_info(currency: str) -> tuple[int, Decimal]:
         # of minor units would have no unit to count. Such an amount is not invoiceable.
         raise NoMinorUnitError(
             f"{currency} ({get_currency_name(currency, locale='en')}) has no minor unit in "
-            "ISO 4217, so Money cannot hold an amount of it.",
+            "ISO 4217, so no amount of it can be invoiced.",
             field="currency",
             details={"value": currency},
         )
@@ -184,8 +184,9 @@ def _lookup(currency: object) -> tuple[int, Decimal]:
     # Checked before the cache: an unhashable value would otherwise escape as a TypeError.
     if not isinstance(currency, str):
         raise UnknownCurrencyError(
-            f"A currency is an ISO 4217 code string, not {type(currency).__name__}.",
+            "A currency is a 3-letter ISO 4217 code, such as 'USD'.",
             field="currency",
+            hint=f"currency takes a str, not {type(currency).__name__}",
             details={"value": _shown_text(repr(currency))},
         )
     return _currency_info(currency)
@@ -261,7 +262,7 @@ def _to_decimal(value: object, *, field: str, parse_str: bool) -> Decimal:
     """Turn an accepted input into a finite Decimal, refusing anything inexact or ambiguous."""
     if isinstance(value, float):
         raise FloatAmountError(
-            f"{value!r} is a float; binary floats cannot hold decimal money exactly.",
+            f"{value!r} is a binary floating-point number, which cannot hold money exactly.",
             field=field,
             details={"value": repr(value)},
         )
@@ -281,15 +282,16 @@ def _to_decimal(value: object, *, field: str, parse_str: bool) -> Decimal:
             ) from exc
     elif isinstance(value, str):
         raise InvalidAmountError(
-            f"{_shown_text(value)!r} is a string; parse it explicitly.",
+            f"{_shown_text(value)!r} is text; an amount is read from text only on purpose.",
             field=field,
             details={"value": _shown_text(value)},
-            remedy="Use Money.of(text, currency), which parses strings.",
+            hint="Money.of(text, currency) parses text; Money() takes a Decimal or an int.",
         )
     else:
         raise InvalidAmountError(
-            f"An amount is a Decimal or an int, not {type(value).__name__}.",
+            "An amount must be a number.",
             field=field,
+            hint=f"{field} takes a Decimal or an int, not {type(value).__name__}",
             details={"value": _shown_text(repr(value))},
         )
     if not result.is_finite():
@@ -362,7 +364,7 @@ def _check_rounding(rounding: object) -> str:
             f"{_shown_text(repr(rounding))} is not a decimal rounding mode.",
             field="rounding",
             details={"value": _shown_text(repr(rounding))},
-            remedy="Use a constant from the decimal module, such as ROUND_HALF_EVEN.",
+            hint="Use a constant from the decimal module, such as ROUND_HALF_EVEN.",
         )
     return rounding
 
@@ -424,7 +426,8 @@ class Money:
                 f"{shown} has more decimals than {currency}'s {digits} minor-unit digits.",
                 field="amount",
                 details={"value": shown, "currency": currency, "minor_unit_digits": digits},
-                remedy="Round on purpose with Money.rounded(amount, currency, rounding=...).",
+                remedy=f"Round the amount to {digits} decimals first.",
+                hint="Money.rounded(amount, currency, rounding=...) rounds on purpose.",
             )
         self.__attrs_init__(exact, currency)
 
@@ -463,8 +466,9 @@ class Money:
             raise FloatAmountError(field="units", details={"value": repr(units)})
         if not isinstance(units, int) or isinstance(units, bool):
             raise InvalidAmountError(
-                f"Minor units are an int, not {type(units).__name__}.",
+                "Minor units are a whole number.",
                 field="units",
+                hint=f"units takes an int, not {type(units).__name__}",
                 details={"value": _shown_text(repr(units))},
             )
         return cls._from_units(units, currency, field="units")
@@ -722,8 +726,9 @@ def _integer_weights(ratios: Sequence[Decimal | int]) -> list[int]:
     """The ratios scaled by one common factor to integers, after checking them."""
     if isinstance(ratios, str | bytes) or not isinstance(ratios, Sequence):
         raise InvalidRatiosError(
-            "Ratios are a sequence of Decimals or ints.",
+            "Ratios are a list of numbers.",
             field="ratios",
+            hint="ratios takes a sequence of Decimals or ints",
             details={"value": _shown_text(repr(ratios))},
         )
     fractions: list[tuple[int, int]] = []
@@ -733,8 +738,9 @@ def _integer_weights(ratios: Sequence[Decimal | int]) -> list[int]:
             raise FloatAmountError(field=field, details={"value": repr(ratio)})
         if isinstance(ratio, bool) or not isinstance(ratio, int | Decimal):
             raise InvalidRatiosError(
-                f"A ratio is a Decimal or an int, not {type(ratio).__name__}.",
+                "A ratio must be a number.",
                 field=field,
+                hint=f"{field} takes a Decimal or an int, not {type(ratio).__name__}",
                 details={"value": _shown_text(repr(ratio))},
             )
         if isinstance(ratio, Decimal) and not ratio.is_finite():
@@ -776,14 +782,16 @@ def apportion(total: Money, exact_parts: Sequence[Decimal | int]) -> list[Money]
     """
     if not isinstance(total, Money):
         raise InvalidInputError(
-            f"The total is Money, not {type(total).__name__}.",
+            "The total must be an amount of money.",
             field="total",
+            hint=f"total takes a Money, not {type(total).__name__}",
             details={"value": _shown_text(repr(total))},
         )
     if isinstance(exact_parts, str | bytes) or not isinstance(exact_parts, Sequence):
         raise InvalidInputError(
-            "The exact parts are a sequence of Decimals.",
+            "The exact parts must be a list of decimal numbers.",
             field="exact_parts",
+            hint="exact_parts takes a sequence of Decimals",
             details={"value": _shown_text(repr(exact_parts))},
         )
     currency = total.currency

@@ -118,7 +118,8 @@ def _structure_float(value: object, _: object) -> float:
 def _structure_decimal(value: object, _: object) -> Decimal:
     if isinstance(value, float):
         raise FloatAmountError(
-            f"{value!r} is a float; send exact amounts as strings, such as '12.50'",
+            f"{value!r} is a binary floating-point number; send exact amounts as text, "
+            "such as '12.50'",
             details={"value": repr(value)},
         )
     if isinstance(value, Decimal):
@@ -178,7 +179,8 @@ def _unstructure_datetime(value: datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         # structure() would refuse the result, so refuse it here where the bug is.
         raise InvalidInputError(
-            f"{value.isoformat()!r} is a naive datetime; partnerkit only writes aware instants."
+            f"{value.isoformat()!r} has no time zone; partnerkit only writes moments that do.",
+            hint="give the datetime a tzinfo before it is written",
         )
     return value.isoformat()
 
@@ -382,7 +384,8 @@ def to_dict(value: object) -> dict[str, Any]:
     data = unstructure(value)
     if not isinstance(data, dict):
         raise InvalidInputError(
-            f"to_dict takes a partnerkit value such as a Customer, not a {type(value).__name__}"
+            "only a partnerkit record, such as a customer, is written as a record",
+            hint=f"to_dict takes a partnerkit value such as a Customer, not {type(value).__name__}",
         )
     return data
 

@@ -161,7 +161,9 @@ def test_tagging_while_another_partner_is_of_record_points_to_transfer(
         kit.mapping.tag_partner(
             acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
         )
-    assert "request_transfer" in (info.value.remedy or "")
+    # The customer reads the product's words; the developer's hint names the call.
+    assert "choose Transfer partner and enter the new partner's code" in (info.value.remedy or "")
+    assert "request_transfer" in (info.value.hint or "")
     assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == zillium.id  # type: ignore[union-attr]
 
 
@@ -511,7 +513,8 @@ def test_tracking_an_unknown_email_suggests_the_signup_link(
 ) -> None:
     with pytest.raises(NotAUserError) as info:
         kit.mapping.track(zillium.id, "new@prospect.example", actor=STAFF)
-    assert "signup_link" in (info.value.remedy or "")
+    assert "Send them your sign-up link" in (info.value.remedy or "")
+    assert "signup_link" in (info.value.hint or "")
     assert kit.mapping.tracking_list(zillium.id, actor=STAFF) == []
 
 

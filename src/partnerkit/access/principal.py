@@ -82,6 +82,6 @@ def require_principal(actor: object) -> Principal:
     """The actor, or InvalidActorError: a call made for a person must say who."""
     if not isinstance(actor, Principal):
         raise InvalidActorError(
-            f"actor must be a Principal, not {type(actor).__name__}", field="actor"
+            field="actor", hint=f"actor must be a Principal, not {type(actor).__name__}"
         )
     return actor

@@ -26,6 +26,7 @@ from partnerkit.errors import InvalidInputError
 from partnerkit.runtime import Runtime
 
 __all__ = [
+    "NAME_MAX_LENGTH",
     "AccountHead",
     "ContactPerson",
     "Customer",
@@ -34,6 +35,7 @@ __all__ = [
     "Edition",
     "ProductPlan",
     "customer_not_found",
+    "default_name",
     "load_customer",
     "open_account",
     "refuse_taken_email",
@@ -82,7 +84,13 @@ class Customer:
         return next((c for c in self.contacts if c.primary), None)
 
     def user(self, email: str) -> CustomerUser | None:
-        return next((u for u in self.users if u.email == email), None)
+        """The user with that address, however it is written (`It@Bücher.example` finds
+        `it@bücher.example`); None for an address no user has, or no address at all."""
+        try:
+            address = validate.email(email)
+        except InvalidInputError:
+            return None
+        return next((u for u in self.users if u.email == address), None)
 
     def is_admin(self, email: str) -> bool:
         found = self.user(email)
@@ -182,7 +190,7 @@ class CustomersService:
         """
         address = validate.email(email)
         admin = validate.flag(admin, "admin")
-        person = validate.text(name, "name") if name is not None else address
+        person = validate.text(name, "name") if name is not None else default_name(address)
         principal = require_principal(actor)
         asking = (
             principal.name
@@ -346,7 +354,9 @@ def open_account(
     who may. Its first user is its admin and primary contact."""
     name = validate.text(name, "name")
     email = validate.email(admin_email, "admin_email")
-    person = validate.text(admin_name, "admin_name") if admin_name is not None else email
+    person = (
+        validate.text(admin_name, "admin_name") if admin_name is not None else default_name(email)
+    )
     others = validate.texts(domains, "domains", validate.domain)
     all_domains = validate.texts(
         [*([domain] if domain is not None else []), *others], "domains", validate.domain
@@ -363,6 +373,16 @@ def open_account(
     uow.customers.add(customer)
     runtime.publish(uow, CustomerCreated(customer.id, name))
     return customer
+
+
+#: The longest name a user or a contact keeps (validate.text's default, and the columns').
+NAME_MAX_LENGTH = 200
+
+
+def default_name(address: str) -> str:
+    """The name of a user who gave none: the address, or when it is longer than a name may be
+    (an address may have 254 octets), the part before the "@", which never is."""
+    return address if len(address) <= NAME_MAX_LENGTH else address.rpartition("@")[0]
 
 
 def refuse_taken_email(uow: CustomersStore, email: str, field: str) -> None:

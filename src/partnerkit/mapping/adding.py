@@ -81,7 +81,7 @@ def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> 
             commission_from=start_of_day(today),
             reasons=(
                 "the customer uses the free edition of this product",
-                "mapped at once without the customer's confirmation (000 seed, use case 3)",
+                "mapped at once without the customer's confirmation (use case 3)",
                 f"the mapping is removed unless the customer upgrades to paid by {until} "
                 f"({policy.provisional_months} months from the mapping date)",
             ),
@@ -100,7 +100,7 @@ def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> 
             commission_from=start_of_day(lookback),
             reasons=(
                 f"the customer became paid on {plan.since}, {days} days before {today}: more "
-                f"than {policy.confirmation_after_days} days (000 seed, use case 1)",
+                f"than {policy.confirmation_after_days} days (use case 1)",
                 "a confirmation email goes to the customer; the mapping takes effect when "
                 "they approve through its link",
                 f"commission covers the last {policy.commission_lookback_months} month(s) of "
@@ -118,7 +118,7 @@ def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> 
         commission_from=None,
         reasons=(
             f"the customer became paid on {plan.since}, {days} days before {today}: within "
-            f"{policy.confirmation_after_days} days (000 seed, use case 2)",
+            f"{policy.confirmation_after_days} days (use case 2)",
             "mapped at once without the customer's confirmation",
             "commission covers all of the customer's transactions",
         ),

@@ -215,7 +215,8 @@ class ChannelsService:
                     f"{address} already belongs to a user, so it cannot get a new account",
                     details={"field": "admin_email"},
                     remedy="Ask them to tag you with your partner code, or add them as a "
-                    "customer (kit.mapping.add_customer).",
+                    "customer from your partner portal.",
+                    hint="kit.mapping.add_customer() adds an existing customer.",
                 )
             customer = open_account(
                 self._rt,

@@ -96,7 +96,8 @@ class CommissionsService:
             or not 1 <= limit_months <= MAX_LIMIT_MONTHS
         ):
             raise InvalidInputError(
-                f"limit_months must be a whole number of months from 1 to {MAX_LIMIT_MONTHS}",
+                f"the commission limit must be a whole number of months from 1 to "
+                f"{MAX_LIMIT_MONTHS}",
                 field="limit_months",
             )
         with self._rt.uow() as uow:
@@ -143,15 +144,16 @@ class CommissionsService:
         money = _money(amount)
         if money.is_negative:
             raise InvalidInputError(
-                "a collected amount is never negative: book a refund with reverse()",
+                "a collected amount is never negative: book a refund as a refund",
                 field="amount",
+                hint="kit.commissions.reverse() books a refund against its transaction",
             )
         when = _instant(occurred_at)
         if when > self._rt.now():
             # Only collected money earns commission; a future date could also land in a window
             # that a later transfer hands to another partner.
             raise InvalidInputError(
-                "occurred_at is in the future: book transactions once they are collected",
+                "the transaction is dated in the future: book transactions once they are collected",
                 field="occurred_at",
             )
         with self._rt.uow() as uow:
@@ -204,7 +206,7 @@ class CommissionsService:
         when = _instant(occurred_at)
         if when > self._rt.now():
             raise InvalidInputError(
-                "occurred_at is in the future: book refunds once they are paid out",
+                "the refund is dated in the future: book refunds once they are paid out",
                 field="occurred_at",
             )
         with self._rt.uow() as uow:
@@ -337,29 +339,43 @@ def _same_or_conflict(
 
 def _rate(rate: object) -> Decimal:
     if isinstance(rate, float):
-        raise FloatAmountError("rate must be a Decimal, an int or a string", field="rate")
+        raise FloatAmountError(
+            "the commission rate must be an exact number, such as '12.5'",
+            field="rate",
+            hint="rate takes a Decimal, an int or a string, not a float",
+        )
     try:
         value = Decimal(str(rate)) if isinstance(rate, int | str) else rate
     except ArithmeticError:
-        raise InvalidInputError("rate is not a number", field="rate") from None
+        raise InvalidInputError("the commission rate is not a number", field="rate") from None
     if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= 100:
-        raise InvalidInputError("rate must be a percentage from 0 to 100", field="rate")
+        raise InvalidInputError(
+            "the commission rate must be a percentage from 0 to 100", field="rate"
+        )
     # Stored as exact text in a column of RATE_DIGITS characters on every engine: refuse here
     # what one engine would take and another would reject.
     if len(str(value)) > RATE_DIGITS:
         raise InvalidInputError(
-            f"rate has more than {RATE_DIGITS} characters; round it", field="rate"
+            f"the commission rate has more than {RATE_DIGITS} characters; round it", field="rate"
         )
     return value
 
 
 def _money(amount: object) -> Money:
     if not isinstance(amount, Money):
-        raise InvalidInputError("amount must be a Money", field="amount")
+        raise InvalidInputError(
+            "the amount must be an amount of money in a currency",
+            field="amount",
+            hint=f"amount takes a Money, not {type(amount).__name__}",
+        )
     return amount
 
 
 def _instant(value: object) -> datetime:
     if not isinstance(value, datetime):
-        raise InvalidInputError("occurred_at must be a datetime", field="occurred_at")
+        raise InvalidInputError(
+            "the transaction must be dated with a moment in time",
+            field="occurred_at",
+            hint=f"occurred_at takes an aware datetime, not {type(value).__name__}",
+        )
     return ensure_aware_utc(value, "occurred_at")

@@ -20,6 +20,8 @@ from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.errors import InvalidInputError
 from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
 from partnerkit.mapping.errors import (
+    HOLDS_A_CODE_HINT,
+    HOLDS_A_CODE_REMEDY,
     CodeTakenError,
     PartnerDeactivatedError,
     PartnerNotFoundError,
@@ -171,7 +173,8 @@ class PartnersService:
             ) from None
         domains = validate.texts(email_domains, "email_domains", validate.domain)
         if not domains:
-            domains = (email.rsplit("@", 1)[1],)
+            # The same form as a domain given outright: one rule for emails and domains.
+            domains = (validate.domain_of(email),)
         region_codes = validate.texts(regions, "regions", validate.region)
         products = validate.texts(expertise, "expertise", validate.key)
         now = self._rt.now()
@@ -232,10 +235,10 @@ class PartnersService:
         this checks the account rules of the 000 seed: a username is mandatory, and a
         deactivated account must be reactivated by the partner team first.
         """
-        login = validate.text(login, "login", max_length=254)
+        login = validate.text(login, "login", max_length=validate.EMAIL_MAX_LENGTH)
         with self._rt.uow() as uow:
             partner = (
-                uow.partners.get_by_email(login.lower())
+                self._by_email(uow, login)
                 if "@" in login
                 else uow.partners.get_by_username(login.casefold())
             )
@@ -254,6 +257,16 @@ class PartnersService:
             # Signing in is activity: it keeps the account clear of the inactivity rule.
             uow.partners.touch(partner.id, self._rt.now())
             return attrs.evolve(partner, last_active_at=max(partner.last_active_at, self._rt.now()))
+
+    @staticmethod
+    def _by_email(uow: PartnersStore, login: str) -> Partner | None:
+        # Compared in the stored form (`It@Bücher.example` is `it@bücher.example`); a login
+        # that is no address at all names no account, like an unknown one.
+        try:
+            address = validate.email(login, "login")
+        except InvalidInputError:
+            return None
+        return uow.partners.get_by_email(address)
 
     # --- the partner team: status and the inactivity rule (000 seed) --------------------------
 
@@ -356,7 +369,7 @@ class PartnersService:
                 if existing == current:
                     return existing
                 raise CodeTakenError(
-                    f"the code {display!r} is already issued or looks the same as one that is",
+                    f"the code {display!r} is already issued, or looks the same as one that is",
                     details={"field": "code", "code": display},
                 )
             now = self._rt.now()
@@ -365,7 +378,8 @@ class PartnersService:
                     raise CodeTakenError(
                         f"{partner.name} already holds the code {current.code!r}",
                         details={"field": "code", "current": current.code},
-                        remedy="Pass replace=True to retire the current code and issue this one.",
+                        remedy=HOLDS_A_CODE_REMEDY,
+                        hint=HOLDS_A_CODE_HINT,
                     )
                 uow.codes.update(
                     attrs.evolve(current, status=PartnerCodeStatus.RETIRED, retired_at=now)

@@ -182,7 +182,7 @@ def decide_transfer(
         commission_lookback_months=0,
         reasons=(
             f"{customer.name} asks to move {product} from its partner of record to "
-            f"{to_partner.name} (001 seed: a transfer with the new partner's code)",
+            f"{to_partner.name} (a transfer with the new partner's code)",
             "a confirmation email goes to the customer and a notice to the current partner "
             "before the change is implemented; nothing changes until the customer confirms",
             f"the request lapses unless confirmed within {policy.transfer_confirm_days} days, "

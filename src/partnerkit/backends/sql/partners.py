@@ -11,7 +11,12 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository, versioned_update
 from partnerkit.backends.sql.codec import Children, RowCodec
-from partnerkit.mapping.errors import CodeTakenError, UsernameTakenError
+from partnerkit.mapping.errors import (
+    HOLDS_A_CODE_HINT,
+    HOLDS_A_CODE_REMEDY,
+    CodeTakenError,
+    UsernameTakenError,
+)
 from partnerkit.mapping.partners import Partner, PartnerCode, PartnerCodeStatus, PartnerStatus
 
 __all__ = ["SqlPartnerCodes", "SqlPartners"]
@@ -182,5 +187,6 @@ def _holds_a_code(code: PartnerCode) -> CodeTakenError:
     return CodeTakenError(
         "the partner already holds an active code",
         details={"field": "code", "partner_id": code.partner_id},
-        remedy="Pass replace=True to retire the current code and issue this one.",
+        remedy=HOLDS_A_CODE_REMEDY,
+        hint=HOLDS_A_CODE_HINT,
     )
