@@ -150,9 +150,7 @@ class AddingService:
     def explain_add(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
     ) -> AddDecision:
-        """Which of the 000 seed's cases applies now, whether the customer must confirm, the
-        commission window, and why; changes nothing. Raises what `add_customer` would. By the
-        partner, staff or the system."""
+        """`kit.mapping.explain_add`, documented on `MappingService`."""
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return self._check_add(uow, partner_id, customer_id, product)[3]
@@ -160,13 +158,7 @@ class AddingService:
     def add_customer(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
     ) -> AddResult:
-        """A partner adds an existing customer for a product it works on (000 seed). By the
-        partner, staff or the system.
-
-        Paid for more than 30 days: the customer gets a confirmation email and the mapping waits
-        for their approval. Paid within 30 days: mapped at once. Free: mapped at once,
-        provisionally, and removed by `run_due` unless they upgrade within 3 months.
-        """
+        """`kit.mapping.add_customer`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow() as uow:
             principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
@@ -239,8 +231,7 @@ class AddingService:
         return None if until is None else start_of_day(until + timedelta(days=1))
 
     def expire_provisional(self, now: datetime) -> int:
-        """000 case 3: remove free customers' mappings not upgraded within 3 months; make
-        permanent those that did upgrade in time."""
+        """`kit.mapping.expire_provisional`, documented on `MappingService`."""
         handled = 0
         with self._rt.uow() as uow:
             for interval in uow.records.provisional_ending_before(now.date()):
@@ -263,9 +254,7 @@ class AddingService:
         return handled
 
     def on_plan_changed(self, event: PlanChanged) -> None:
-        """A free customer who upgrades makes a provisional mapping permanent (000 case 3).
-
-        Runs inside the transaction of the plan change (registered by `mapping.install`)."""
+        """`kit.mapping.on_plan_changed`, documented on `MappingService`."""
         if event.edition is not Edition.PAID:
             return
         plan = ProductPlan(event.product, event.edition, event.since)

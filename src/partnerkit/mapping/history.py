@@ -67,13 +67,7 @@ class HistoryService:
         as_of: date | datetime | None = None,
         actor: Principal,
     ) -> MappingInterval | None:
-        """The mapping in force for the customer and product: now, at an instant, or at the end
-        of a day. None when no partner was of record then. For whoever sees the customer.
-
-        Now means the open mapping. A change made at the very instant of a transaction already
-        booked to the previous partner takes effect 1 µs later, so that the transaction stays
-        in that partner's window; `as_of=now` shows the previous partner for that microsecond.
-        """
+        """`kit.mapping.partner_of_record`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
@@ -89,8 +83,7 @@ class HistoryService:
     def history(
         self, customer_id: str, product: str | None = None, *, actor: Principal
     ) -> list[MappingInterval]:
-        """Every interval, oldest first: mappings, transfers and unmappings, with who and why.
-        For whoever sees the customer; written-consent evidence for the partner team only."""
+        """`kit.mapping.history`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
@@ -102,7 +95,7 @@ class HistoryService:
         return [shown(guard, principal, i) for i in found]
 
     def customers_of(self, partner_id: str, *, actor: Principal) -> list[PartnerCustomer]:
-        """The partner's customer listing: every open mapping, oldest first."""
+        """`kit.mapping.customers_of`, documented on `MappingService`."""
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)

@@ -58,9 +58,7 @@ class TrackingService:
         self._rt = runtime
 
     def track(self, partner_id: str, email: str, *, actor: Principal) -> TrackedUser:
-        """Add an existing user to the partner's tag-tracking list: no email, no action toward
-        the customer. An unknown email is answered with what to do instead. By the partner,
-        staff or the system."""
+        """`kit.mapping.track`, documented on `MappingService`."""
         guard = self._rt.guard
         address = validate.email(email)
         with self._rt.uow() as uow:
@@ -77,7 +75,7 @@ class TrackingService:
         return TrackedUser.of(entry, reveal=reveal)
 
     def tracking_list(self, partner_id: str, *, actor: Principal) -> list[TrackedUser]:
-        """The partner's tracking list, oldest first."""
+        """`kit.mapping.tracking_list`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))

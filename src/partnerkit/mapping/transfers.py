@@ -209,10 +209,7 @@ class TransfersService:
     def request_transfer(
         self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> ConsentRequest:
-        """An admin of the customer moves a product to the partner with `code` (the customer's
-        own act: partners and staff are refused). A confirmation email goes to every admin of
-        the account and a notice to the current partner before anything changes; the transfer
-        takes effect when an admin confirms and lapses after 15 days."""
+        """`kit.mapping.request_transfer`, documented on `MappingService`."""
         require_principal(actor)
         with self._rt.uow() as uow:
             customer = load_customer(uow, customer_id)
@@ -278,9 +275,7 @@ class TransfersService:
     # --- consent: approvals and transfers -----------------------------------------------------
 
     def confirm(self, token: str, *, actor: Principal) -> ConsentRequest:
-        """Confirm a request through its emailed token: a case-1 approval maps the partner, a
-        transfer moves the product. A token works once, before it expires, and only for an
-        admin of the account (or staff, the system); to anyone else it is not valid."""
+        """`kit.mapping.confirm`, documented on `MappingService`."""
         require_principal(actor)
         digest = hash_token(validate.text(token, "token", max_length=200))
         now = self._rt.now()
@@ -358,11 +353,7 @@ class TransfersService:
         customer_id: str | None = None,
         actor: Principal,
     ) -> list[ConsentRequest]:
-        """Requests waiting for the customer, for a partner (either side) or a customer, within
-        what the actor may see: a customer's users see their account's, a partner's users the
-        ones their partner is a party of, staff and the system all. Naming a customer the
-        actor does not see, or a partner it does not act for, is answered as for a missing one.
-        """
+        """`kit.mapping.pending_requests`, documented on `MappingService`."""
         guard = self._rt.guard
         principal = require_principal(actor)
         with self._rt.uow(readonly=True) as uow:
@@ -382,11 +373,7 @@ class TransfersService:
             return uow.consents.pending(partner_id=partner_id, customer_id=customer_id)
 
     def cancel_request(self, request_id: str, *, actor: Principal) -> ConsentRequest:
-        """Withdraw a pending request: by a party of it (an admin of the customer, the partner
-        who would gain the customer) or staff. The request records who cancelled it and when,
-        and the other parties are told by email: the customer's admins and the partners
-        involved. The partner who would lose the customer cannot cancel a transfer away from
-        it. To anyone who may not see the request it does not exist."""
+        """`kit.mapping.cancel_request`, documented on `MappingService`."""
         principal = require_principal(actor)
         now = self._rt.now()
         with self._rt.uow() as uow:
@@ -461,10 +448,7 @@ class TransfersService:
         evidence: str,
         actor: Principal,
     ) -> MappingInterval:
-        """The way out of 'Customer mapped to another partner' (000 seed): the customer's email
-        saying they wish to work with the partner, forwarded to the partner team, who record it
-        here (staff only). The current mapping ends and the new one starts, with the evidence
-        kept."""
+        """`kit.mapping.record_written_consent`, documented on `MappingService`."""
         proof = validate.text(evidence, "evidence", max_length=10_000)
         with self._rt.uow() as uow:
             operator = self._rt.guard.require_staff(actor, "record a customer's written consent")
@@ -498,7 +482,7 @@ class TransfersService:
     def unmap(
         self, customer_id: str, product: str, *, reason: str, actor: Principal
     ) -> MappingInterval:
-        """End the current mapping (an operator action, staff only); the history keeps it."""
+        """`kit.mapping.unmap`, documented on `MappingService`."""
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
             operator = self._rt.guard.require_staff(actor, "unmap a customer")
