@@ -69,9 +69,8 @@ class Kit:
     """partnerkit wired to one backend: the services a host calls, the outbox, and time.
 
     Build one with `partnerkit.connect()`; construct it directly only to pass a backend you
-    built yourself. A kit is safe to share between threads; each service call is one unit of
-    work (it commits on return, or leaves nothing behind when it raises), and
-    `kit.transaction()` groups several.
+    built yourself. Each service call is one unit of work (it commits on return, or leaves
+    nothing behind when it raises), and `kit.transaction()` groups several.
 
     Attributes:
         catalog: The products the vendor sells (`CatalogService`).

@@ -21,7 +21,14 @@ __all__ = ["CatalogService", "Product"]
 
 @attrs.frozen
 class Product:
-    """A product of the catalog, addressed by its stable key ("crm")."""
+    """A product of the catalog.
+
+    Attributes:
+        key: The stable key every call names it by, such as `"crm"`.
+        name: The name people read.
+        created_at: When it was added.
+        version: Increases with each change.
+    """
 
     key: str
     name: str

@@ -42,7 +42,13 @@ __all__ = [
 
 @attrs.frozen
 class CustomerUser:
-    """A user of the account; admins may tag partners, confirm transfers and manage users."""
+    """A user of a customer account.
+
+    Attributes:
+        email: The sign-in email, lower-case.
+        name: The user's name.
+        is_admin: Admins tag partners, confirm transfers and manage users.
+    """
 
     email: str
     name: str
@@ -51,7 +57,14 @@ class CustomerUser:
 
 @attrs.frozen
 class ContactPerson:
-    """A person to contact at the account; one of them may be the primary contact."""
+    """A person to contact at the account.
+
+    Attributes:
+        name: The person's name.
+        email: The email.
+        phone: A phone number; None if not given.
+        primary: Whether this is the account's one primary contact.
+    """
 
     name: str
     email: str

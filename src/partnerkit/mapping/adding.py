@@ -43,6 +43,8 @@ __all__ = ["AddCase", "AddDecision", "AddResult", "AddingService", "decide_add"]
 
 class AddCase(enum.StrEnum):
     #: Use case 1: paid more than 30 days before the mapping date.
+    """Which of the 000 seed's three cases applies when a partner adds an existing customer."""
+
     PAID_NEEDS_APPROVAL = "paid_needs_approval"
     #: Use case 2: paid within 30 days of the mapping date.
     PAID_RECENTLY = "paid_recently"
@@ -52,7 +54,19 @@ class AddCase(enum.StrEnum):
 
 @attrs.frozen
 class AddDecision:
-    """What adding this customer would do, and why: the explainable form of the 000 rules."""
+    """What adding a customer would do, and why: the 000 seed's rules in explainable form.
+
+    Attributes:
+        case: Which of the three cases applies.
+        mapping_date: The day the decision is made for (the mapping date).
+        needs_confirmation: Whether the customer must approve first (case 1).
+        provisional: Whether the mapping would be provisional (case 3).
+        paid_since: The day the customer became paid for the product; None for a free customer.
+        days_paid: Days from `paid_since` to the mapping date; None for a free customer.
+        provisional_until: The last day a free customer may upgrade to keep the mapping.
+        commission_from: Start of the commission window; None means all transactions.
+        reasons: The decision in plain words, one sentence each.
+    """
 
     case: AddCase
     mapping_date: date
@@ -67,7 +81,26 @@ class AddDecision:
 
 
 def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> AddDecision:
-    """Which of the 000 seed's three cases applies on `today` to a customer with `plan`."""
+    """Which of the 000 seed's three cases applies on a day to a customer with a plan.
+
+    The rule itself, as the pure function `kit.mapping.explain_add` and `add_customer` share.
+
+    - Paid for more than `policy.confirmation_after_days` (30) days: case 1, the customer must
+      approve; commission from `commission_lookback_months` (1) before the mapping date.
+    - Paid within those days: case 2, mapped at once; commission on all transactions.
+    - Free, or no plan for the product: case 3, mapped at once, provisionally, until
+      `provisional_months` (3) after the mapping date; commission from the mapping date.
+
+    Args:
+        plan: The customer's plan for the product; None counts as free.
+        today: The mapping date.
+        policy: The numbers of the rule.
+
+    Returns:
+        The case, its dates and commission window, and the reasons in plain words.
+
+    Raises nothing: a pure function of its arguments, which it trusts (the service checks them).
+    """
     if plan is None or plan.edition is Edition.FREE:
         until = today + relativedelta(months=policy.provisional_months)
         return AddDecision(
@@ -127,7 +160,14 @@ def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> 
 
 @attrs.frozen
 class AddResult:
-    """What `add_customer` did: mapped at once (`interval`) or asked the customer (`request`)."""
+    """What `kit.mapping.add_customer` did.
+
+    Attributes:
+        decision: The case that applied, and why.
+        interval: The mapping made at once (cases 2 and 3), or the one already in force for the
+            partner; None when the customer was asked.
+        request: The approval request sent to the customer (case 1); None when mapped at once.
+    """
 
     decision: AddDecision
     interval: MappingInterval | None = None

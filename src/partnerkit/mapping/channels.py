@@ -66,8 +66,17 @@ class SignupLink:
 
 @attrs.frozen
 class SignupLinkToken:
-    """The secret a partner puts in its sign-up link; partnerkit keeps only its hash. The
-    token stays out of the repr, so a log line or a traceback never shows it."""
+    """The secret a partner puts in its sign-up link; partnerkit keeps only its hash.
+
+    The token stays out of the repr, so a log line or a traceback never shows it.
+
+    Attributes:
+        token: The secret, URL-safe; shown this once.
+        partner_id: The partner the link maps sign-ups to.
+        product: The product it maps them for; None for every product of the partner.
+        expires_at: When the link stops working (`MappingPolicy.signup_link_valid_days` after it was
+            made).
+    """
 
     token: str = attrs.field(repr=False)
     partner_id: str
@@ -76,6 +85,17 @@ class SignupLinkToken:
     expires_at: datetime | None = None
 
     def url(self, base: str) -> str:
+        """The link to put on the partner's website: `base` with the token as `partner_token`.
+
+        Args:
+            base: The page visitors sign up on, such as `"https://vendor.example/signup"`; a query
+                string it has already is kept.
+
+        Returns:
+            The URL; pass its `partner_token` to `kit.mapping.sign_up`.
+
+        Raises nothing.
+        """
         separator = "&" if "?" in base else "?"
         return f"{base}{separator}partner_token={self.token}"
 

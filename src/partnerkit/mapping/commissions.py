@@ -44,7 +44,16 @@ _HUNDRED = Decimal(100)
 
 @attrs.frozen
 class StatementLine:
-    """A statement's line: one customer and product, its base, commission and entry count."""
+    """A statement's line: one customer, product and currency.
+
+    Attributes:
+        customer_id: The customer account.
+        product: The product.
+        currency: The ISO 4217 code.
+        base: The sum of the transactions.
+        commission: The commission, apportioned from the rounded total.
+        entries: How many ledger entries it sums.
+    """
 
     customer_id: str
     product: str
@@ -56,8 +65,15 @@ class StatementLine:
 
 @attrs.frozen
 class CommissionStatement:
-    """A partner's commission from `start` to `end` (both days included), per customer and
-    product; `totals` has one figure per currency and the lines add up to it exactly."""
+    """A partner's commission from `start` to `end`, both days included, per customer and product.
+
+    Attributes:
+        partner_id: The partner.
+        start: The first day.
+        end: The last day.
+        lines: One per customer, product and currency.
+        totals: One per currency; each currency's lines add up to its total exactly.
+    """
 
     partner_id: str
     start: date

@@ -29,7 +29,16 @@ __all__ = ["HistoryService", "PartnerCustomer", "RecordKeeper", "shown"]
 
 @attrs.frozen
 class PartnerCustomer:
-    """A row of the partner's customer listing."""
+    """A row of the partner's customer listing (`kit.mapping.customers_of`).
+
+    Attributes:
+        customer_id: The customer account.
+        customer_name: Its name.
+        product: The product the partner is of record for.
+        since: When the mapping began.
+        channel: How the customer came to the partner.
+        status: Permanent, or provisional (a free customer, 000 use case 3).
+    """
 
     customer_id: str
     customer_name: str

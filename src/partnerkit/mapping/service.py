@@ -588,7 +588,6 @@ class MappingService:
         transactions before the approval and all after it. A transfer ends the current mapping and
         maps the new partner from that instant. A link works once, before it expires, and only for
         an admin of the account (or staff and the system); to anyone else it is not valid.
-        Confirming again as the same person changes nothing.
 
         Args:
             token: The token from the emailed link.

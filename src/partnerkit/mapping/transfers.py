@@ -67,8 +67,24 @@ class TransferRefusal(enum.StrEnum):
 
 @attrs.frozen
 class TransferDecision:
-    """What a transfer request would do, and why: refused (`refusal` says which rule), or a
-    consent request the customer confirms by `expires_at`, effective only then (001 seed)."""
+    """What a customer's transfer request would do, and why (001 seed).
+
+    Either refused (`refusal` says which rule) or a consent request the customer confirms by
+    `expires_at`, effective only then.
+
+    Attributes:
+        customer_id: The customer account.
+        product: The product to move.
+        to_partner_id: The partner it would move to.
+        from_partner_id: The partner of record it would move from; None when there is none.
+        refusal: Why it is refused; None when allowed.
+        pending_request_id: The transfer already waiting, when that is the refusal.
+        valid_for: How long the customer has to confirm; None when refused.
+        expires_at: When the request would lapse; None when refused.
+        commission_lookback_months: How far before the confirmation the new partner's window
+            reaches: 0, since the earlier transactions are the old partner's; None when refused.
+        reasons: The decision in plain words, one sentence each.
+    """
 
     customer_id: str
     product: str
@@ -90,11 +106,19 @@ class TransferDecision:
 
     @property
     def allowed(self) -> bool:
+        """Whether the transfer may be requested: no refusal applies."""
         return self.refusal is None
 
     def raise_refusal(self) -> None:
-        """Raise the refusal's typed error (the first reason is its message); nothing when the
-        transfer is allowed."""
+        """Raise the refusal as its typed error; when the transfer is allowed, do nothing.
+
+        Raises:
+            NoPartnerOfRecordError: No partner is of record for the product: tag instead
+                (`mapping.no_partner_of_record`).
+            SamePartnerError: The partner asked for is of record already (`mapping.same_partner`).
+            TransferPendingError: A transfer of the product already waits
+                (`mapping.transfer_pending`).
+        """
         details = {"customer_id": self.customer_id, "product": self.product}
         if self.refusal is TransferRefusal.NO_PARTNER_OF_RECORD:
             raise NoPartnerOfRecordError(self.reasons[0], details=details)
@@ -114,12 +138,28 @@ def decide_transfer(
     now: datetime,
     policy: MappingPolicy,
 ) -> TransferDecision:
-    """What the customer's request to move `product` to `to_partner` does at `now`, given the
-    partner of record (`current`) and the customer's pending requests.
+    """What a customer's request to move a product to another partner does: the 001 rule, pure.
 
-    Refused, in this order: no partner of record, the same partner, a transfer already
-    pending. Otherwise a consent request valid for `policy.transfer_confirm_days`; on
-    confirmation the current mapping ends and the new partner earns from that instant.
+    001 seed: a customer moves "from one partner to another for a Zoho Service" with "the new
+    partner's code. A confirmation email will be sent to the customer and the existing partner
+    before such change is implemented." Refused, in this order: no partner of record (tag instead),
+    the same partner, a transfer of the product already pending. Otherwise a consent request valid
+    for `policy.transfer_confirm_days` (15); on confirmation the current mapping ends and the new
+    partner earns from that instant. `kit.mapping.request_transfer` applies it.
+
+    Args:
+        customer: The customer account.
+        product: The product's catalog key.
+        current: The mapping in force for the product; None when no partner is of record.
+        to_partner: The partner the customer asks to move to.
+        pending: The customer's pending requests (others than transfers of the product are ignored).
+        now: The instant of the request.
+        policy: The numbers of the rule.
+
+    Returns:
+        The decision: refused and why, or allowed with its deadline.
+
+    Raises nothing: a refusal is returned, not raised (`raise_refusal` raises it).
     """
 
     def refused(
