@@ -1,7 +1,7 @@
 """partnerkit: the partner-channel and self-service-billing domain as a library.
 
 Start with `partnerkit.connect(url)`; docs/ holds the tutorials and the reference. The names
-below, and the modules in `partnerkit._surface.PUBLIC_MODULES`, are the public surface.
+below, and the modules the API reference lists, are the public surface.
 """
 
 from __future__ import annotations

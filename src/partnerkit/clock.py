@@ -18,9 +18,19 @@ __all__ = ["Clock", "SimulatedClock", "SystemClock", "ensure_aware_utc"]
 
 @runtime_checkable
 class Clock(Protocol):
-    """Tells the current instant as an aware UTC datetime."""
+    """Where partnerkit reads the time: anything with a `now()` that returns an aware UTC datetime.
 
-    def now(self) -> datetime: ...
+    Pass one to `connect(..., clock=...)`; `SystemClock` and `SimulatedClock` are the two shipped.
+    """
+
+    def now(self) -> datetime:
+        """The current instant.
+
+        Returns:
+            An aware datetime; partnerkit refuses a naive one.
+
+        Raises nothing.
+        """
 
 
 def ensure_aware_utc(when: datetime, field: str = "when") -> datetime:
@@ -48,9 +58,16 @@ def ensure_aware_utc(when: datetime, field: str = "when") -> datetime:
 
 
 class SystemClock:
-    """The wall clock, in UTC."""
+    """The wall clock, in UTC: the default of `connect()`."""
 
     def now(self) -> datetime:
+        """The current instant, from the operating system.
+
+        Returns:
+            An aware UTC datetime.
+
+        Raises nothing.
+        """
         return datetime.now(UTC)
 
     def __repr__(self) -> str:
@@ -58,9 +75,17 @@ class SystemClock:
 
 
 class SimulatedClock:
-    """A clock that only moves when told to: drive a year of billing in milliseconds.
+    """A clock that only moves when told to: drive a year of billing in a test, in milliseconds.
 
-    Use `kit.advance_to(when)` rather than `set` when due work should run on the way.
+    Use `kit.advance_to(when)` rather than `set` when due work should run on the way: the kit stops
+    the clock at each instant where work falls due. Time never moves backwards: history is
+    append-only.
+
+    Args:
+        start: Where time starts; a date means its 00:00 UTC; 2026-01-01 00:00 UTC when None.
+
+    Raises:
+        InvalidInputError: `start` is a naive datetime (`validation.invalid`).
     """
 
     def __init__(self, start: datetime | date | None = None) -> None:
@@ -72,13 +97,38 @@ class SimulatedClock:
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
+        """The simulated instant.
+
+        Returns:
+            An aware UTC datetime.
+
+        Raises nothing.
+        """
         return self._now
 
     def today(self) -> date:
+        """The simulated day: the UTC date of `now()`.
+
+        Returns:
+            The date.
+
+        Raises nothing.
+        """
         return self._now.date()
 
     def set(self, when: datetime) -> datetime:
-        """Move to `when`; moving backwards is refused because history is append-only."""
+        """Move the clock to an instant, without running the work due on the way.
+
+        Args:
+            when: The instant; not before the clock's now.
+
+        Returns:
+            The new now, in UTC.
+
+        Raises:
+            InvalidClockMoveError: `when` is before the clock's now (`clock.backwards`).
+            InvalidInputError: `when` is naive or not a datetime (`validation.invalid`).
+        """
         when = ensure_aware_utc(when)
         with self._lock:
             if when < self._now:
@@ -101,9 +151,25 @@ class SimulatedClock:
         minutes: int = 0,
         seconds: int = 0,
     ) -> datetime:
-        """Move forward by a timedelta, a relativedelta or units (days=30, months=3).
+        """Move the clock forward: by a timedelta, a relativedelta, or units such as `months=3`.
 
-        Months step from the calendar date, so Jan 31 + 1 month is Feb 28 (or 29).
+        Months step from the calendar date, so Jan 31 + 1 month is Feb 28 (or 29). Work due on the
+        way does not run; use `kit.advance_to` for that.
+
+        Args:
+            delta: The span; when given, the units are ignored.
+            years: Years to add.
+            months: Months to add.
+            days: Days to add.
+            hours: Hours to add.
+            minutes: Minutes to add.
+            seconds: Seconds to add.
+
+        Returns:
+            The new now, in UTC.
+
+        Raises:
+            InvalidClockMoveError: The span is negative (`clock.backwards`).
         """
         step = (
             delta

@@ -60,8 +60,17 @@ _INDEX = re.compile(r"\[(\d+)\]")
 
 
 def field_label(field: str) -> str:
-    """A field's path in words, for a message a person reads: `email_domains[1]` reads
-    "email domains (item 2)". The path itself stays in the error's `field`, for programs."""
+    """A field's path in words, for a message a person reads.
+
+    Args:
+        field: The path as a program names it, such as `email_domains[1]`.
+
+    Returns:
+        The path in words: "email domains (item 2)". The path itself stays in the error's
+        `field` detail, for programs.
+
+    Raises nothing.
+    """
     words = _INDEX.sub(lambda found: f" (item {int(found.group(1)) + 1})", field)
     return " ".join(words.removeprefix("$.").replace("_", " ").replace(".", " ").split())
 
@@ -120,12 +129,23 @@ RETIRED_CODES: frozenset[str] = frozenset(
 
 
 class PartnerkitError(Exception):
-    """Base of every error partnerkit raises on purpose.
+    """Base of every error partnerkit raises on purpose: catch it to catch them all.
 
-    `code` is stable across releases; `message` is written for the person who reads it (the
-    class's `audience`); `details` holds the facts (field, value, ids) a program may act on;
-    `remedy` says what that person can do; `hint` tells the developer which call to make, and
-    is the one place a Python name may appear.
+    Each subclass has a stable `code` ("customer.not_found"), never reused or renamed, that a
+    program may branch on; `message` is written for the person who reads it (the class's
+    `audience`: partner, customer admin, staff or developer); `details` holds the facts a program
+    may act on (the `field`, ids, values); `remedy` says what that person can do, where there is
+    something; `hint` tells the developer which call to make, and is the one place a Python name
+    may appear. `str(error)` is "[code] message — remedy". The category bases (`ValidationError`,
+    `NotFoundError`, ...) group the codes and are never raised themselves; the reference page
+    lists every code.
+
+    Args:
+        message: The message for the person; the class's summary when None. Kept to 500 characters.
+        details: Facts about the error, such as `{"field": "email"}`; text values are kept to 200
+            characters.
+        remedy: What the person can do; the class's default remedy when None.
+        hint: What the developer can do (a call to make); the class's default hint when None.
     """
 
     code: ClassVar[str] = "partnerkit"
@@ -185,11 +205,17 @@ class PartnerkitError(Exception):
         return text
 
     def as_dict(self, *, include_internal: bool = False) -> dict[str, Any]:
-        """A JSON-ready view for APIs and logs: always `json.dumps`-able.
+        """The error as JSON-ready data for an API response or a log line: always `json.dumps`-able.
 
-        Details meant for the operator, not the user (such as a database driver's own
-        message, which may quote SQL), and the developer `hint` are left out unless
-        `include_internal=True`.
+        Args:
+            include_internal: Also give what is meant for the operator and the developer only: the
+                details such as a database driver's own message (which may quote SQL), and the
+                developer `hint`.
+
+        Returns:
+            `{"code", "message", "details", "remedy"}`, and `"hint"` when `include_internal`.
+
+        Raises nothing.
         """
         details = {
             key: _json_ready(value)
@@ -211,7 +237,17 @@ class PartnerkitError(Exception):
 
 
 class ValidationError(PartnerkitError, ValueError):
-    """Input that breaks a rule; `field` names the offending field (a dotted path)."""
+    """Input that breaks a rule; `field` names the offending field as a dotted path.
+
+    Also a `ValueError`, so code that catches those catches it.
+
+    Args:
+        message: The message for the person; the class's summary when None.
+        field: The offending field, such as `"admin_email"` or `"expertise[1]"`; also put in
+            `details["field"]`.
+        details: Further facts about the error.
+        remedy: What the person can do; the class's default remedy when None.
+    """
 
     code = "validation"
     summary = "The input is not valid."
@@ -234,7 +270,10 @@ class ValidationError(PartnerkitError, ValueError):
 
 
 class NotFoundError(PartnerkitError, LookupError):
-    """A record that does not exist, or that the caller may not see (the two are not told apart)."""
+    """A record that does not exist, or that the actor may not see: the two answer alike.
+
+    Also a `LookupError`, so code that catches those catches it.
+    """
 
     code = "not_found"
     summary = "No such record."
@@ -250,30 +289,40 @@ class ConflictError(PartnerkitError):
 
 
 class PermissionDeniedError(PartnerkitError):
+    """The actor may not do this; the refusal is audited (an `access.denied` event)."""
+
     code = "permission_denied"
     summary = "The person acting may not do this."
     abstract = True
 
 
 class InvalidTransitionError(PartnerkitError):
+    """The record is not in a state that allows this (an expired link, no partner of record)."""
+
     code = "invalid_transition"
     summary = "The record is not in a state that allows this."
     abstract = True
 
 
 class FeatureDisabledError(PartnerkitError):
+    """The feature is not enabled for this installation."""
+
     code = "feature_disabled"
     summary = "The feature is not enabled."
     abstract = True
 
 
 class PaymentError(PartnerkitError):
+    """A payment could not be made."""
+
     code = "payment"
     summary = "The payment could not be made."
     abstract = True
 
 
 class StorageError(PartnerkitError):
+    """The storage failed: the database could not be reached, or its schema is behind."""
+
     code = "storage"
     summary = "The storage backend failed."
     abstract = True
@@ -300,6 +349,8 @@ class CurrencyMismatchError(ValidationError):
 
 
 class ConcurrencyError(ConflictError):
+    """The record changed since it was read (another writer got there first): read again, retry."""
+
     code = "conflict.stale_version"
     audience = (Audience.PARTNER, Audience.CUSTOMER, Audience.STAFF)
     summary = "Someone else changed this record at the same moment."
@@ -308,6 +359,8 @@ class ConcurrencyError(ConflictError):
 
 
 class ConfigurationError(PartnerkitError):
+    """partnerkit is wired or configured wrongly: a missing extra, a bad policy or secret key."""
+
     code = "configuration"
     audience = (Audience.DEVELOPER,)
     summary = "partnerkit is wired or configured wrongly."

@@ -43,6 +43,8 @@ __all__ = ["AddCase", "AddDecision", "AddResult", "AddingService", "decide_add"]
 
 class AddCase(enum.StrEnum):
     #: Use case 1: paid more than 30 days before the mapping date.
+    """Which of the 000 seed's three cases applies when a partner adds an existing customer."""
+
     PAID_NEEDS_APPROVAL = "paid_needs_approval"
     #: Use case 2: paid within 30 days of the mapping date.
     PAID_RECENTLY = "paid_recently"
@@ -52,7 +54,19 @@ class AddCase(enum.StrEnum):
 
 @attrs.frozen
 class AddDecision:
-    """What adding this customer would do, and why: the explainable form of the 000 rules."""
+    """What adding a customer would do, and why: the 000 seed's rules in explainable form.
+
+    Attributes:
+        case: Which of the three cases applies.
+        mapping_date: The day the decision is made for (the mapping date).
+        needs_confirmation: Whether the customer must approve first (case 1).
+        provisional: Whether the mapping would be provisional (case 3).
+        paid_since: The day the customer became paid for the product; None for a free customer.
+        days_paid: Days from `paid_since` to the mapping date; None for a free customer.
+        provisional_until: The last day a free customer may upgrade to keep the mapping.
+        commission_from: Start of the commission window; None means all transactions.
+        reasons: The decision in plain words, one sentence each.
+    """
 
     case: AddCase
     mapping_date: date
@@ -67,7 +81,26 @@ class AddDecision:
 
 
 def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> AddDecision:
-    """Which of the 000 seed's three cases applies on `today` to a customer with `plan`."""
+    """Which of the 000 seed's three cases applies on a day to a customer with a plan.
+
+    The rule itself, as the pure function `kit.mapping.explain_add` and `add_customer` share.
+
+    - Paid for more than `policy.confirmation_after_days` (30) days: case 1, the customer must
+      approve; commission from `commission_lookback_months` (1) before the mapping date.
+    - Paid within those days: case 2, mapped at once; commission on all transactions.
+    - Free, or no plan for the product: case 3, mapped at once, provisionally, until
+      `provisional_months` (3) after the mapping date; commission from the mapping date.
+
+    Args:
+        plan: The customer's plan for the product; None counts as free.
+        today: The mapping date.
+        policy: The numbers of the rule.
+
+    Returns:
+        The case, its dates and commission window, and the reasons in plain words.
+
+    Raises nothing: a pure function of its arguments, which it trusts (the service checks them).
+    """
     if plan is None or plan.edition is Edition.FREE:
         until = today + relativedelta(months=policy.provisional_months)
         return AddDecision(
@@ -127,7 +160,14 @@ def decide_add(plan: ProductPlan | None, today: date, policy: MappingPolicy) -> 
 
 @attrs.frozen
 class AddResult:
-    """What `add_customer` did: mapped at once (`interval`) or asked the customer (`request`)."""
+    """What `kit.mapping.add_customer` did.
+
+    Attributes:
+        decision: The case that applied, and why.
+        interval: The mapping made at once (cases 2 and 3), or the one already in force for the
+            partner; None when the customer was asked.
+        request: The approval request sent to the customer (case 1); None when mapped at once.
+    """
 
     decision: AddDecision
     interval: MappingInterval | None = None
@@ -150,9 +190,7 @@ class AddingService:
     def explain_add(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
     ) -> AddDecision:
-        """Which of the 000 seed's cases applies now, whether the customer must confirm, the
-        commission window, and why; changes nothing. Raises what `add_customer` would. By the
-        partner, staff or the system."""
+        """`kit.mapping.explain_add`, documented on `MappingService`."""
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return self._check_add(uow, partner_id, customer_id, product)[3]
@@ -160,13 +198,7 @@ class AddingService:
     def add_customer(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
     ) -> AddResult:
-        """A partner adds an existing customer for a product it works on (000 seed). By the
-        partner, staff or the system.
-
-        Paid for more than 30 days: the customer gets a confirmation email and the mapping waits
-        for their approval. Paid within 30 days: mapped at once. Free: mapped at once,
-        provisionally, and removed by `run_due` unless they upgrade within 3 months.
-        """
+        """`kit.mapping.add_customer`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow() as uow:
             principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
@@ -239,8 +271,7 @@ class AddingService:
         return None if until is None else start_of_day(until + timedelta(days=1))
 
     def expire_provisional(self, now: datetime) -> int:
-        """000 case 3: remove free customers' mappings not upgraded within 3 months; make
-        permanent those that did upgrade in time."""
+        """`kit.mapping.expire_provisional`, documented on `MappingService`."""
         handled = 0
         with self._rt.uow() as uow:
             for interval in uow.records.provisional_ending_before(now.date()):
@@ -263,9 +294,7 @@ class AddingService:
         return handled
 
     def on_plan_changed(self, event: PlanChanged) -> None:
-        """A free customer who upgrades makes a provisional mapping permanent (000 case 3).
-
-        Runs inside the transaction of the plan change (registered by `mapping.install`)."""
+        """`kit.mapping.on_plan_changed`, documented on `MappingService`."""
         if event.edition is not Edition.PAID:
             return
         plan = ProductPlan(event.product, event.edition, event.since)

@@ -66,8 +66,17 @@ class SignupLink:
 
 @attrs.frozen
 class SignupLinkToken:
-    """The secret a partner puts in its sign-up link; partnerkit keeps only its hash. The
-    token stays out of the repr, so a log line or a traceback never shows it."""
+    """The secret a partner puts in its sign-up link; partnerkit keeps only its hash.
+
+    The token stays out of the repr, so a log line or a traceback never shows it.
+
+    Attributes:
+        token: The secret, URL-safe; shown this once.
+        partner_id: The partner the link maps sign-ups to.
+        product: The product it maps them for; None for every product of the partner.
+        expires_at: When the link stops working (`MappingPolicy.signup_link_valid_days` after it was
+            made).
+    """
 
     token: str = attrs.field(repr=False)
     partner_id: str
@@ -76,6 +85,17 @@ class SignupLinkToken:
     expires_at: datetime | None = None
 
     def url(self, base: str) -> str:
+        """The link to put on the partner's website: `base` with the token as `partner_token`.
+
+        Args:
+            base: The page visitors sign up on, such as `"https://vendor.example/signup"`; a query
+                string it has already is kept.
+
+        Returns:
+            The URL; pass its `partner_token` to `kit.mapping.sign_up`.
+
+        Raises nothing.
+        """
         separator = "&" if "?" in base else "?"
         return f"{base}{separator}partner_token={self.token}"
 
@@ -102,9 +122,7 @@ class ChannelsService:
     def signup_link(
         self, partner_id: str, product: str | None = None, *, actor: Principal
     ) -> SignupLinkToken:
-        """A sign-up link token for the partner's website (001 seed), for one product or, with
-        None, for every product the partner works on. By the partner, staff or the system; it
-        works for `MappingPolicy.signup_link_valid_days` unless revoked sooner."""
+        """`kit.mapping.signup_link`, documented on `MappingService`."""
         now = self._rt.now()
         with self._rt.uow() as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
@@ -116,9 +134,7 @@ class ChannelsService:
         return SignupLinkToken(token, partner.id, product, now + self._valid_for)
 
     def revoke_signup_link(self, token_or_hash: str, *, actor: Principal) -> SignupLink:
-        """Withdraw a sign-up link (the partner who made it, staff or the system): from now on
-        it is refused. Takes the token, or its hash as stored. Revoking twice changes nothing;
-        a link the actor may not revoke is reported as not valid, like a forged one."""
+        """`kit.mapping.revoke_signup_link`, documented on `MappingService`."""
         principal = require_principal(actor)
         value = validate.text(token_or_hash, "token", max_length=200)
         digest = value if _is_hash(value) else hash_token(value)
@@ -141,10 +157,7 @@ class ChannelsService:
         admin_name: str | None = None,
         domain: str | None = None,
     ) -> Customer:
-        """Create the account of someone who signed up through a partner's link, mapped to that
-        partner from the first moment (channel `signup_link`). No actor: the visitor is nobody
-        yet, and the token is the authority. A forged token is refused, and so are an expired
-        or a revoked link, each with its own code."""
+        """`kit.mapping.sign_up`, documented on `MappingService`."""
         now = self._rt.now()
         with self._rt.uow() as uow:
             link = uow.signup_links.get_by_token_hash(hash_token(validate.text(token, "token")))
@@ -201,8 +214,7 @@ class ChannelsService:
         domain: str | None = None,
         actor: Principal,
     ) -> Customer:
-        """A partner sets up an account for someone who is not yet a user (001 seed). By the
-        partner, staff or the system."""
+        """`kit.mapping.create_account`, documented on `MappingService`."""
         address = validate.email(admin_email, "admin_email")
         with self._rt.uow() as uow:
             principal = self._rt.guard.require_partner(
@@ -258,13 +270,7 @@ class ChannelsService:
     def tag_partner(
         self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> MappingInterval:
-        """An admin of the customer enters a partner's code for a product (001 seed). It is the
-        customer's own act: partners and staff are refused (staff record written consent).
-
-        Tagging the partner already of record is a no-op (a provisional mapping becomes
-        permanent: the customer has now said so); tagging while another partner is of record is
-        refused and points to the transfer.
-        """
+        """`kit.mapping.tag_partner`, documented on `MappingService`."""
         require_principal(actor)
         guard = self._rt.guard
         with self._rt.uow() as uow:

@@ -29,7 +29,16 @@ __all__ = ["HistoryService", "PartnerCustomer", "RecordKeeper", "shown"]
 
 @attrs.frozen
 class PartnerCustomer:
-    """A row of the partner's customer listing."""
+    """A row of the partner's customer listing (`kit.mapping.customers_of`).
+
+    Attributes:
+        customer_id: The customer account.
+        customer_name: Its name.
+        product: The product the partner is of record for.
+        since: When the mapping began.
+        channel: How the customer came to the partner.
+        status: Permanent, or provisional (a free customer, 000 use case 3).
+    """
 
     customer_id: str
     customer_name: str
@@ -67,13 +76,7 @@ class HistoryService:
         as_of: date | datetime | None = None,
         actor: Principal,
     ) -> MappingInterval | None:
-        """The mapping in force for the customer and product: now, at an instant, or at the end
-        of a day. None when no partner was of record then. For whoever sees the customer.
-
-        Now means the open mapping. A change made at the very instant of a transaction already
-        booked to the previous partner takes effect 1 µs later, so that the transaction stays
-        in that partner's window; `as_of=now` shows the previous partner for that microsecond.
-        """
+        """`kit.mapping.partner_of_record`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
@@ -89,8 +92,7 @@ class HistoryService:
     def history(
         self, customer_id: str, product: str | None = None, *, actor: Principal
     ) -> list[MappingInterval]:
-        """Every interval, oldest first: mappings, transfers and unmappings, with who and why.
-        For whoever sees the customer; written-consent evidence for the partner team only."""
+        """`kit.mapping.history`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
@@ -102,7 +104,7 @@ class HistoryService:
         return [shown(guard, principal, i) for i in found]
 
     def customers_of(self, partner_id: str, *, actor: Principal) -> list[PartnerCustomer]:
-        """The partner's customer listing: every open mapping, oldest first."""
+        """`kit.mapping.customers_of`, documented on `MappingService`."""
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)

@@ -10,7 +10,11 @@ __all__ = ["MappingPolicy"]
 
 @attrs.frozen
 class MappingPolicy:
-    """The numbers behind the mapping rules; the defaults are the seeds'."""
+    """The numbers behind the partner program's rules, with the seeds' values as defaults.
+
+    Pass one to `connect(..., policies=[MappingPolicy(provisional_months=6)])`; `kit.policies` and
+    `kit.mapping.policy` show the one in force.
+    """
 
     #: 000: a customer paid for more than this many days needs to approve (case 1); within
     #: it, the mapping is immediate (case 2).

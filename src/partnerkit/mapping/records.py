@@ -24,6 +24,8 @@ __all__ = [
 
 class Channel(enum.StrEnum):
     #: 001 seed: the customer signed up through the partner's website link.
+    """How a customer came to a partner: a 001 channel, a 000 add, a transfer or consent."""
+
     SIGNUP_LINK = "signup_link"
     #: 001 seed: the partner set up a new account for a non-user.
     NEW_ACCOUNT = "new_account"
@@ -39,6 +41,8 @@ class Channel(enum.StrEnum):
 
 class MappingStatus(enum.StrEnum):
     #: 000 seed, case 3: a free customer's mapping, removed unless they upgrade in time.
+    """Whether a mapping stays (permanent) or ends unless the customer upgrades (provisional)."""
+
     PROVISIONAL = "provisional"
     PERMANENT = "permanent"
 
@@ -54,11 +58,30 @@ def end_of_day(day: date) -> datetime:
 
 @attrs.frozen
 class MappingInterval:
-    """One stretch of time during which `partner_id` was the customer's partner for `product`.
+    """One stretch of time during which a partner was the customer's partner for a product.
 
-    `commission_from` is where the partner's commission window starts: it may precede
-    `valid_from` (000 case 1: the last month's transactions) or be None (000 case 2: all
-    transactions); it never reaches back into the previous partner's interval.
+    Intervals are append-only: a change ends one (`valid_to`) and opens the next. At most one is
+    open per customer and product.
+
+    Attributes:
+        id: The interval's id.
+        customer_id: The customer account.
+        product: The product.
+        partner_id: The partner of record.
+        channel: How the customer came to the partner.
+        valid_from: When it began.
+        reason: Why, in words.
+        by: Who made it (an email, or "partnerkit" for a rule).
+        status: Permanent, or provisional (000 use case 3).
+        provisional_until: The last day a free customer may upgrade to keep it; None if permanent.
+        commission_from: Where the commission window starts: before `valid_from` for a 000
+            use-case-1 approval (the last month's transactions), None for all transactions (use case
+            2); never inside the previous partner's interval.
+        evidence: The customer's written consent, for the partner team only; None else.
+        valid_to: When it ended; None while open.
+        ended_reason: Why it ended.
+        ended_by: Who ended it.
+        version: Increases with each change (optimistic concurrency).
     """
 
     id: str
@@ -80,15 +103,36 @@ class MappingInterval:
 
     @property
     def is_open(self) -> bool:
+        """Whether the interval is still in force (it has not ended)."""
         return self.valid_to is None
 
     def covers(self, instant: datetime) -> bool:
+        """Whether the partner was of record at an instant: `valid_from <= instant < valid_to`.
+
+        Args:
+            instant: An aware instant.
+
+        Returns:
+            True when the interval covers it.
+
+        Raises nothing.
+        """
         return self.valid_from <= instant and (self.valid_to is None or instant < self.valid_to)
 
     def commission_window(
         self, limit_months: int | None = None
     ) -> tuple[datetime | None, datetime | None]:
-        """[start, end) of the transactions this interval earns commission on; None is open."""
+        """The span of transactions this interval earns commission on, as `[start, end)`.
+
+        Args:
+            limit_months: The partner's plan limit: the window ends this many months after
+                `valid_from` at the latest; None for no limit.
+
+        Returns:
+            `(start, end)`; None for an open side.
+
+        Raises nothing.
+        """
         end = self.valid_to
         if limit_months is not None:
             limit_end = self.valid_from + relativedelta(months=limit_months)
@@ -96,8 +140,31 @@ class MappingInterval:
         return self.commission_from, end
 
     def earns_on(self, instant: datetime, limit_months: int | None = None) -> bool:
+        """Whether a transaction at an instant earns commission through this interval.
+
+        Args:
+            instant: When the transaction occurred.
+            limit_months: The partner's plan limit; None for no limit.
+
+        Returns:
+            True when the instant is inside the commission window.
+
+        Raises nothing.
+        """
         start, end = self.commission_window(limit_months)
         return (start is None or start <= instant) and (end is None or instant < end)
 
     def close(self, at: datetime, reason: str, by: str) -> MappingInterval:
+        """The interval ended at an instant.
+
+        Args:
+            at: When it ends.
+            reason: Why.
+            by: Who ends it.
+
+        Returns:
+            The ended interval (to be stored).
+
+        Raises nothing.
+        """
         return attrs.evolve(self, valid_to=at, ended_reason=reason, ended_by=by)

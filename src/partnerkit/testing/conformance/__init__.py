@@ -57,4 +57,9 @@ class BackendContract(
     CommissionsContract,
     ServiceContract,
 ):
-    """Every port's contract and the service contract: run it against a whole backend."""
+    """Every port's contract and the service contract: the whole contract of a backend.
+
+    Subclass it in a test module, as `TestMyBackend(BackendContract)`, and override the `backend`
+    fixture to yield a fresh, empty backend; pytest then runs every contract test on it. A host that
+    replaces one repository subclasses that port's contract alone (such as `PartnersContract`).
+    """
