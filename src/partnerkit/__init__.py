@@ -37,9 +37,9 @@ from partnerkit.events import (
     RetryPolicy,
 )
 from partnerkit.gateways.mailer import FakeMailer, InMemoryMailer
-from partnerkit.kit import DueReport, Kit, connect
+from partnerkit.kit import DueJob, DueReport, Kit, connect
 from partnerkit.mapping.adding import AddCase, AddDecision, AddResult, decide_add
-from partnerkit.mapping.channels import SignupLinkToken
+from partnerkit.mapping.channels import SignupLink, SignupLinkToken
 from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, validate_code
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
 from partnerkit.mapping.commissions import CommissionsService, CommissionStatement, StatementLine
@@ -89,6 +89,7 @@ __all__ = [
     "CustomersService",
     "DirectoryEntry",
     "DomainEvent",
+    "DueJob",
     "DueReport",
     "Edition",
     "Email",
@@ -124,6 +125,7 @@ __all__ = [
     "ProductPlan",
     "RetryPolicy",
     "Role",
+    "SignupLink",
     "SignupLinkToken",
     "SimulatedClock",
     "StatementLine",

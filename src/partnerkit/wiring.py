@@ -26,16 +26,35 @@ E = TypeVar("E", bound=Event)
 
 
 class DueJob(Protocol):
-    """A time-driven rule: says when it is next due and does what is due at `now`."""
+    """A time-driven rule a host registers with `Kit.register_due`: says when it is next due
+    and does what is due at `now`. `Kit.run_due` and `Kit.advance_to` drive every job."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The job's name, as `DueReport` counts it."""
 
     def next_due(self) -> datetime | None:
-        """The earliest instant at which `run` has something to do, or None."""
+        """When the job next has something to do.
+
+        Returns:
+            The earliest instant at which `run` has something to do, or None for nothing.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
 
     def run(self, now: datetime) -> int:
-        """Process everything due at or before `now`; return how many items were handled."""
+        """Do everything due at or before `now`.
+
+        Args:
+            now: The kit's time, as `run_due` or `advance_to` reached it.
+
+        Returns:
+            How many items were handled.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
 
 
 @attrs.frozen

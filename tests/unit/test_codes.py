@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from partnerkit.errors import PartnerkitError
+from partnerkit.errors import InvalidInputError, PartnerkitError
 from partnerkit.mapping.codes import (
     MAX_LENGTH,
     MEMORABLE_LENGTH,
@@ -311,3 +313,19 @@ def test_advice_values_are_frozen() -> None:
     advice = advise_code("ZILLIUMCorp")
     with pytest.raises(AttributeError):
         advice.score = 0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("call", [canonical_key, advise_code])
+@pytest.mark.parametrize("value", [None, 42, b"ZILLIUM", ["ZILLIUM"]])
+def test_the_pure_code_functions_refuse_what_is_not_text_with_a_typed_error(
+    call: Callable[[object], object], value: object
+) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        call(value)
+    assert info.value.details["field"] == "code"
+
+
+def test_advise_code_refuses_a_company_that_is_not_text() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        advise_code("ZILLIUM", company=42)  # type: ignore[arg-type]
+    assert info.value.details["field"] == "company"

@@ -12,7 +12,7 @@ from typing import Final
 
 import attrs
 
-from partnerkit.errors import PartnerkitError
+from partnerkit.errors import InvalidInputError, PartnerkitError, field_label
 from partnerkit.mapping.errors import InvalidCodeError, ReservedCodeError
 
 __all__ = [
@@ -142,6 +142,17 @@ class CodeAdvice:
     suggestions: tuple[str, ...]
 
 
+def _as_text(value: object, field: str = "code") -> str:
+    # Pure functions of the public surface still answer a typed error for a non-string.
+    if not isinstance(value, str):
+        raise InvalidInputError(
+            f"{field_label(field)} must be text",
+            field=field,
+            hint=f"{field} got {type(value).__name__}",
+        )
+    return value
+
+
 def canonical_key(text: str) -> str:
     """The key under which two codes are the same code: what customers' entries are matched by.
 
@@ -156,10 +167,9 @@ def canonical_key(text: str) -> str:
         Its key.
 
     Raises:
-        TypeError: `text` is not a string: this pure function trusts its caller (the services
-            validate first).
+        InvalidInputError: `text` is not a string (`validation.invalid`).
     """
-    key = text
+    key = _as_text(text)
     for _ in range(_MAX_FOLD_ROUNDS):
         folded = unicodedata.normalize("NFKC", key).strip().casefold().translate(_LOOK_ALIKES)
         if folded == key:
@@ -266,10 +276,11 @@ def advise_code(
         The advice: validity, score, problems and suggestions.
 
     Raises:
-        TypeError: `text` is not a string: this pure function trusts its caller (the services
-            validate first).
+        InvalidInputError: `text` or `company` is not a string (`validation.invalid`).
     """
-    code = _display(text)
+    code = _display(_as_text(text))
+    if company is not None:
+        _as_text(company, "company")
     found = _problems(code)
     problems = tuple(problem for problem, _ in found)
     score = max(0, 100 - sum(weight for _, weight in found))
