@@ -52,8 +52,16 @@ from partnerkit.mapping.partners import (
     PartnersService,
     PartnerStatus,
 )
-from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.policy import MappingPolicy, PartnerActivity
 from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
+from partnerkit.mapping.rules import (
+    CommissionStart,
+    MappingAction,
+    MappingConsent,
+    MappingDecision,
+    MappingRefusal,
+    decide_mapping,
+)
 from partnerkit.mapping.service import MappingService
 from partnerkit.mapping.tracking import TrackedUser, TrackingEntry
 from partnerkit.mapping.transfers import TransferDecision, decide_transfer
@@ -72,6 +80,7 @@ __all__ = [
     "CodeAdvice",
     "CommissionEntry",
     "CommissionPlan",
+    "CommissionStart",
     "CommissionStatement",
     "CommissionsService",
     "ConcurrencyError",
@@ -97,8 +106,12 @@ __all__ = [
     "InMemoryMailer",
     "InvalidTransitionError",
     "Kit",
+    "MappingAction",
+    "MappingConsent",
+    "MappingDecision",
     "MappingInterval",
     "MappingPolicy",
+    "MappingRefusal",
     "MappingService",
     "MappingStatus",
     "MemoryBackend",
@@ -108,6 +121,7 @@ __all__ = [
     "NotFoundError",
     "OutboxMessage",
     "Partner",
+    "PartnerActivity",
     "PartnerCode",
     "PartnerCodeStatus",
     "PartnerCustomer",
@@ -136,6 +150,7 @@ __all__ = [
     "canonical_key",
     "connect",
     "decide_add",
+    "decide_mapping",
     "decide_transfer",
     "from_dict",
     "from_json",

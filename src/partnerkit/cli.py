@@ -489,18 +489,21 @@ def _mapped_row(kit: pk.Kit, interval: MappingInterval, note: str) -> None:
 
 
 def _tracking_list(kit: pk.Kit, zillium: pk.Partner, globex: pk.Customer) -> None:
-    outbox_before = len(kit.outbox())
-    kit.mapping.track(zillium.id, _GLOBEX_ADMIN, actor=_as_partner(zillium))
-    sent = len(kit.outbox()) - outbox_before
-    _row("tracks", f"{zillium.name} tracks {_GLOBEX_ADMIN}")
-    _row("emails sent", "none" if sent == 0 else str(sent))
-    _row(
-        "tracking list",
-        ", ".join(
-            e.email for e in kit.mapping.tracking_list(zillium.id, actor=_as_partner(zillium))
-        ),
-    )
     already = kit.mapping.partner_of_record(globex.id, "crm", actor=_TEAM) is not None
+    if already:  # a rerun: Globex is Zillium's customer, and a customer is not tracked
+        _row("tracks", f"{_GLOBEX_ADMIN} is a customer of {zillium.name}: not tracked")
+    else:
+        outbox_before = len(kit.outbox())
+        kit.mapping.track(zillium.id, _GLOBEX_ADMIN, actor=_as_partner(zillium))
+        sent = len(kit.outbox()) - outbox_before
+        _row("tracks", f"{zillium.name} tracks {_GLOBEX_ADMIN}")
+        _row("emails sent", "none" if sent == 0 else str(sent))
+        _row(
+            "tracking list",
+            ", ".join(
+                e.email for e in kit.mapping.tracking_list(zillium.id, actor=_as_partner(zillium))
+            ),
+        )
     kit.mapping.tag_partner(globex.id, "crm", "ZILLIUMCorp", actor=_as_user(globex, _GLOBEX_ADMIN))
     _row("tags", f"{_GLOBEX_ADMIN} tags ZILLIUMCorp for crm", _ALREADY if already else "(tagged)")
     tracked = kit.mapping.tracking_list(zillium.id, actor=_as_partner(zillium))

@@ -30,6 +30,7 @@ __all__ = [
     "InvalidClockMoveError",
     "InvalidInputError",
     "InvalidRatiosError",
+    "InvalidTimeZoneError",
     "InvalidTokenError",
     "InvalidTransitionError",
     "MissingExtraError",
@@ -233,6 +234,15 @@ class StorageError(PartnerkitError):
 class InvalidInputError(ValidationError):
     code = "validation.invalid"
     summary = "A field has a wrong type or a value outside its rules."
+
+
+class InvalidTimeZoneError(ValidationError):
+    code = "validation.time_zone"
+    summary = "The time zone is not one partnerkit knows."
+    default_remedy = (
+        "Give a time zone by its region and city, as in 'Asia/Kolkata' or 'Europe/Berlin', "
+        "or 'UTC'."
+    )
 
 
 class CurrencyMismatchError(ValidationError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -13,6 +14,7 @@ from partnerkit import validate
 from partnerkit.access import Principal
 from partnerkit.access.principal import require_principal
 from partnerkit.catalog.errors import ProductNotFoundError
+from partnerkit.clock import local_day, time_zone
 from partnerkit.customers.errors import (
     CustomerNotFoundError,
     EmailTakenError,
@@ -33,9 +35,11 @@ __all__ = [
     "Edition",
     "ProductPlan",
     "customer_not_found",
+    "customer_zone",
     "load_customer",
     "open_account",
     "refuse_taken_email",
+    "time_zone_name",
     "unseen_customer",
 ]
 
@@ -61,7 +65,10 @@ class ContactPerson:
 
 @attrs.frozen
 class Customer:
-    """A customer account: the organisation, its email domains, users, contacts and plans."""
+    """A customer account: the organisation, its email domains, users, contacts and plans.
+
+    `time_zone` is the account's own calendar ('Asia/Kolkata'), which decides on which day
+    something happened for it; None means the organisation's (`MappingPolicy.time_zone`)."""
 
     id: str
     name: str
@@ -70,6 +77,7 @@ class Customer:
     users: tuple[CustomerUser, ...] = ()
     contacts: tuple[ContactPerson, ...] = ()
     products: tuple[ProductPlan, ...] = ()
+    time_zone: str | None = None
     version: int = 1
 
     @property
@@ -99,8 +107,10 @@ class CustomersService:
     account reads it, and to anyone else it is missing.
     """
 
-    def __init__(self, runtime: Runtime[CustomersStore]) -> None:
+    def __init__(self, runtime: Runtime[CustomersStore], *, time_zone: str = "UTC") -> None:
         self._rt = runtime
+        #: The organisation's time zone: an account's calendar unless it has its own.
+        self.time_zone = time_zone
 
     def create(
         self,
@@ -110,9 +120,16 @@ class CustomersService:
         admin_name: str | None = None,
         domain: str | None = None,
         domains: Iterable[str] = (),
+        time_zone: str | None = None,
         actor: Principal,
     ) -> Customer:
-        """Create an account whose first user is its admin and primary contact (staff)."""
+        """Create an account whose first user is its admin and primary contact (staff).
+
+        `time_zone` is the account's own calendar; None keeps the organisation's.
+
+        Raises:
+            InvalidTimeZoneError: `time_zone` is not a time zone's name.
+        """
         with self._rt.uow() as uow:
             self._rt.guard.require_staff(actor, "create a customer account")
             return open_account(
@@ -123,7 +140,26 @@ class CustomersService:
                 admin_name=admin_name,
                 domain=domain,
                 domains=domains,
+                time_zone=time_zone,
             )
+
+    def set_time_zone(
+        self, customer_id: str, time_zone: str | None, *, actor: Principal
+    ) -> Customer:
+        """Give the account its own time zone ('Asia/Kolkata'), or None to follow the
+        organisation's again. It decides the account's days from then on: whether it became
+        paid "within 30 days", when 3 months end, where a commission window starts. Mappings
+        made before keep the deadlines they were given. By an admin of the account or staff.
+
+        Raises:
+            InvalidTimeZoneError: `time_zone` is not a time zone's name.
+        """
+        zone = None if time_zone is None else time_zone_name(time_zone)
+        with self._rt.uow() as uow:
+            customer = self._administered(uow, actor, customer_id, "change the time zone")
+            if customer.time_zone == zone:
+                return customer
+            return uow.customers.update(attrs.evolve(customer, time_zone=zone))
 
     def get(self, customer_id: str, *, actor: Principal) -> Customer:
         with self._rt.uow(readonly=True) as uow:
@@ -247,7 +283,8 @@ class CustomersService:
         since: date | None = None,
         actor: Principal,
     ) -> Customer:
-        """Record that the account uses `product` in `edition` from `since` (default today).
+        """Record that the account uses `product` in `edition` from `since` (default: today
+        on the account's calendar, in its time zone).
 
         Staff or the system (billing) record plans: the mapping rules count from them.
         Setting the edition it already has keeps the original date: 'paid since' must not
@@ -258,10 +295,12 @@ class CustomersService:
             edition = Edition(edition)
         except ValueError:
             raise InvalidInputError("edition must be 'free' or 'paid'", field="edition") from None
-        day = validate.as_date(since, "since") if since is not None else self._rt.today()
+        day = validate.as_date(since, "since") if since is not None else None
         with self._rt.uow() as uow:
             self._rt.guard.require_staff(actor, "change a customer's plan")
             customer = load_customer(uow, customer_id)
+            if day is None:
+                day = local_day(self._rt.now(), customer_zone(customer, self.time_zone))
             if uow.products.get(key) is None:
                 raise ProductNotFoundError(
                     f"no product with key {key!r}", details={"field": "product", "key": key}
@@ -306,11 +345,13 @@ def open_account(
     admin_name: str | None = None,
     domain: str | None = None,
     domains: Iterable[str] = (),
+    time_zone: str | None = None,
 ) -> Customer:
     """Open an account inside `uow`: the one way every flow creates one (`kit.customers.create`
     for staff, a partner's sign-up link, a partner's new account), each after its own check of
     who may. Its first user is its admin and primary contact."""
     name = validate.text(name, "name")
+    zone = None if time_zone is None else time_zone_name(time_zone)
     email = validate.email(admin_email, "admin_email")
     person = validate.text(admin_name, "admin_name") if admin_name is not None else email
     others = validate.texts(domains, "domains", validate.domain)
@@ -325,10 +366,21 @@ def open_account(
         domains=all_domains,
         users=(CustomerUser(email, person, is_admin=True),),
         contacts=(ContactPerson(person, email, primary=True),),
+        time_zone=zone,
     )
     uow.customers.add(customer)
     runtime.publish(uow, CustomerCreated(customer.id, name))
     return customer
+
+
+def time_zone_name(value: object, field: str = "time_zone") -> str:
+    """A time zone's name as the tz database spells it, or InvalidTimeZoneError."""
+    return time_zone(value, field).key
+
+
+def customer_zone(customer: Customer, default: str) -> ZoneInfo:
+    """The account's calendar: its own time zone, else the organisation's (`default`)."""
+    return time_zone(customer.time_zone or default)
 
 
 def refuse_taken_email(uow: CustomersStore, email: str, field: str) -> None:

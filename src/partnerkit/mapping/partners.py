@@ -34,6 +34,7 @@ from partnerkit.mapping.events import (
     PartnerReactivated,
     PartnerRegistered,
 )
+from partnerkit.mapping.policy import PartnerActivity
 from partnerkit.mapping.ports import PartnersStore
 from partnerkit.runtime import Runtime
 
@@ -139,9 +140,17 @@ def normalize_username(value: object, field: str = "username") -> str:
 class PartnersService:
     """`kit.partners`: the partner program's accounts and codes."""
 
-    def __init__(self, runtime: Runtime[PartnersStore], *, inactivity_months: int = 12) -> None:
+    def __init__(
+        self,
+        runtime: Runtime[PartnersStore],
+        *,
+        inactivity_months: int = 12,
+        activity: Iterable[PartnerActivity] = frozenset(PartnerActivity),
+    ) -> None:
         self._rt = runtime
         self.inactivity_months = inactivity_months
+        #: What keeps a partner active (`MappingPolicy.activity`).
+        self.activity = frozenset(activity)
 
     # --- accounts -----------------------------------------------------------------------------
 
@@ -256,6 +265,8 @@ class PartnersService:
                     details={"partner_id": partner.id},
                 )
             # Signing in is activity: it keeps the account clear of the inactivity rule.
+            if PartnerActivity.SIGN_IN not in self.activity:
+                return partner
             uow.partners.touch(partner.id, self._rt.now())
             return attrs.evolve(partner, last_active_at=max(partner.last_active_at, self._rt.now()))
 
@@ -300,7 +311,9 @@ class PartnersService:
         return None if oldest is None else oldest + relativedelta(months=self.inactivity_months)
 
     def deactivate_inactive(self, now: datetime) -> int:
-        """Deactivate partners inactive for longer than the policy's limit (12 months)."""
+        """Deactivate partners inactive for longer than the policy's limit (12 months):
+        no activity of the kinds `MappingPolicy.activity` counts (by default: signing in,
+        acting in the program, a customer of record paying)."""
         limit = relativedelta(months=self.inactivity_months)
         with self._rt.uow() as uow:
             # Month arithmetic does not invert at month ends (Feb 29 + 12 months - 12 months
@@ -354,7 +367,8 @@ class PartnersService:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = load_partner(uow, partner_id)
             require_active(partner)
-            uow.partners.touch(partner.id, self._rt.now())
+            if PartnerActivity.PARTNER_ACTION in self.activity:
+                uow.partners.touch(partner.id, self._rt.now())
             existing = uow.codes.get(key)
             if existing is not None:
                 if (
@@ -480,12 +494,15 @@ def active_partner_by_code(uow: PartnersStore, code: str) -> Partner:
     return partner
 
 
-def acting_partner(uow: PartnersStore, partner_id: str, now: datetime) -> Partner:
-    """The partner doing something: it must be active, and its activity is recorded (so that
-    acting keeps it clear of the inactivity rule)."""
+def acting_partner(
+    uow: PartnersStore, partner_id: str, now: datetime, *, touch: bool = True
+) -> Partner:
+    """The partner doing something: it must be active, and with `touch` its activity is
+    recorded (so that acting keeps it clear of the inactivity rule)."""
     partner = load_partner(uow, partner_id)
     require_active(partner)
-    uow.partners.touch(partner.id, now)
+    if touch:
+        uow.partners.touch(partner.id, now)
     return partner
 
 

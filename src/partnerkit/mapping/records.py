@@ -2,7 +2,9 @@
 `MappingInterval` value, its channel and status, and the start and end of a UTC day.
 
 Every mapping, transfer and unmapping is an interval [valid_from, valid_to) with its channel,
-reason and actor; at most one is open per customer and product (a database constraint).
+reason and actor; at most one is open per customer and product (a database constraint). A
+provisional interval (000 case 3) ends at `provisional_ends_at` unless made permanent first,
+whether or not the expiry job has recorded it yet: every read goes by `ends_at`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 __all__ = [
+    "CUSTOMER_CHANNELS",
     "Channel",
     "MappingInterval",
     "MappingStatus",
@@ -37,6 +40,10 @@ class Channel(enum.StrEnum):
     WRITTEN_CONSENT = "written_consent"
 
 
+#: The channels that are the customer's own act, and so its consent: a partner's add is not.
+CUSTOMER_CHANNELS = frozenset({Channel.TAG, Channel.SIGNUP_LINK})
+
+
 class MappingStatus(enum.StrEnum):
     #: 000 seed, case 3: a free customer's mapping, removed unless they upgrade in time.
     PROVISIONAL = "provisional"
@@ -57,8 +64,12 @@ class MappingInterval:
     """One stretch of time during which `partner_id` was the customer's partner for `product`.
 
     `commission_from` is where the partner's commission window starts: it may precede
-    `valid_from` (000 case 1: the last month's transactions) or be None (000 case 2: all
-    transactions); it never reaches back into the previous partner's interval.
+    `valid_from` (000 case 1: the last month's transactions; case 2: every transaction since
+    the customer became paid) or be None (all transactions, as intervals made before
+    partnerkit 0.2 may have); it never reaches back into the previous partner's interval.
+
+    A provisional interval's `provisional_until` is its last day on the customer's calendar
+    and `provisional_ends_at` the instant that day ends there: from then on it is over.
     """
 
     id: str
@@ -71,6 +82,7 @@ class MappingInterval:
     by: str
     status: MappingStatus = MappingStatus.PERMANENT
     provisional_until: date | None = None
+    provisional_ends_at: datetime | None = None
     commission_from: datetime | None = None
     evidence: str | None = None
     valid_to: datetime | None = None
@@ -82,14 +94,35 @@ class MappingInterval:
     def is_open(self) -> bool:
         return self.valid_to is None
 
+    @property
+    def ends_at(self) -> datetime | None:
+        """Where the interval ends: its `valid_to`, or for an open provisional one the end of
+        its 3 months (000 case 3), recorded or not; None while it lasts."""
+        if self.valid_to is not None:
+            return self.valid_to
+        if self.status is MappingStatus.PROVISIONAL:
+            return self.provisional_ends_at
+        return None
+
+    def in_force(self, at: datetime) -> bool:
+        """Open at `at`, and not a provisional mapping whose time ran out by then."""
+        end = self.ends_at
+        return self.valid_to is None and (end is None or at < end)
+
+    def lapsed(self, at: datetime) -> bool:
+        """An open provisional interval whose 3 months ended by `at`, which the expiry job
+        has not recorded yet."""
+        return self.valid_to is None and not self.in_force(at)
+
     def covers(self, instant: datetime) -> bool:
-        return self.valid_from <= instant and (self.valid_to is None or instant < self.valid_to)
+        end = self.ends_at
+        return self.valid_from <= instant and (end is None or instant < end)
 
     def commission_window(
         self, limit_months: int | None = None
     ) -> tuple[datetime | None, datetime | None]:
         """[start, end) of the transactions this interval earns commission on; None is open."""
-        end = self.valid_to
+        end = self.ends_at
         if limit_months is not None:
             limit_end = self.valid_from + relativedelta(months=limit_months)
             end = limit_end if end is None else min(end, limit_end)
@@ -101,3 +134,11 @@ class MappingInterval:
 
     def close(self, at: datetime, reason: str, by: str) -> MappingInterval:
         return attrs.evolve(self, valid_to=at, ended_reason=reason, ended_by=by)
+
+    def expired(self, reason: str) -> MappingInterval:
+        """The interval as the expiry job stores it once its 3 months ended: closed at their
+        end, by partnerkit, one version on. Reads show a lapsed interval this way, so what
+        they answer does not depend on whether the job has run."""
+        assert self.provisional_ends_at is not None
+        closed = self.close(max(self.provisional_ends_at, self.valid_from), reason, "partnerkit")
+        return attrs.evolve(closed, version=self.version + 1)

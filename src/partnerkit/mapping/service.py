@@ -8,18 +8,21 @@ transfers, consent confirmations and operator actions, `tracking` the tracking l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from partnerkit.access import Principal
 from partnerkit.consent import ConsentRequest
 from partnerkit.customers.accounts import Customer
 from partnerkit.customers.events import PlanChanged
-from partnerkit.mapping.adding import AddDecision, AddingService, AddResult
+from partnerkit.mapping.adding import AddingService, AddResult
 from partnerkit.mapping.channels import ChannelsService, SignupLink, SignupLinkToken
+from partnerkit.mapping.events import PartnerDeactivated
 from partnerkit.mapping.history import HistoryService, PartnerCustomer, RecordKeeper
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval
+from partnerkit.mapping.rules import MappingDecision
 from partnerkit.mapping.tracking import TrackedUser, TrackingService
 from partnerkit.mapping.transfers import TransfersService
 from partnerkit.runtime import Runtime
@@ -39,12 +42,12 @@ class MappingService:
         self.policy = policy
         # One keeper shared by every flow, so an interval is opened and ended the same way
         # whichever channel, case or transfer changes it.
-        records = RecordKeeper(runtime)
-        self._history = HistoryService(runtime)
+        records = RecordKeeper(runtime, policy)
+        self._history = HistoryService(runtime, policy)
         self._channels = ChannelsService(runtime, policy, records)
         self._adding = AddingService(runtime, policy, records)
         self._transfers = TransfersService(runtime, policy, records)
-        self._tracking = TrackingService(runtime)
+        self._tracking = TrackingService(runtime, policy)
 
     # --- reading the partner of record (history.HistoryService) -------------------------------
 
@@ -73,10 +76,16 @@ class MappingService:
     # --- the three channels (channels.ChannelsService) ----------------------------------------
 
     def signup_link(
-        self, partner_id: str, product: str | None = None, *, actor: Principal
+        self,
+        partner_id: str,
+        product: str | None = None,
+        *,
+        products: Iterable[str] = (),
+        actor: Principal,
     ) -> SignupLinkToken:
-        """A sign-up link token for the partner's website; see `ChannelsService.signup_link`."""
-        return self._channels.signup_link(partner_id, product, actor=actor)
+        """A sign-up link token for the partner's website, naming its products; see
+        `ChannelsService.signup_link`."""
+        return self._channels.signup_link(partner_id, product, products=products, actor=actor)
 
     def revoke_signup_link(self, token_or_hash: str, *, actor: Principal) -> SignupLink:
         """Withdraw a sign-up link; see `ChannelsService.revoke_signup_link`."""
@@ -90,11 +99,17 @@ class MappingService:
         admin_email: str,
         admin_name: str | None = None,
         domain: str | None = None,
+        products: Iterable[str] | None = None,
     ) -> Customer:
-        """An account created through a partner's sign-up link, mapped from the first moment;
-        see `ChannelsService.sign_up`."""
+        """An account created through a partner's sign-up link, mapped from the first moment
+        for the products the link offers (or those chosen); see `ChannelsService.sign_up`."""
         return self._channels.sign_up(
-            token, name=name, admin_email=admin_email, admin_name=admin_name, domain=domain
+            token,
+            name=name,
+            admin_email=admin_email,
+            admin_name=admin_name,
+            domain=domain,
+            products=products,
         )
 
     def create_account(
@@ -119,6 +134,12 @@ class MappingService:
             actor=actor,
         )
 
+    def explain_tag(
+        self, customer_id: str, product: str, code: str, *, actor: Principal
+    ) -> MappingDecision:
+        """What a tag would do and why, changing nothing; see `ChannelsService.explain_tag`."""
+        return self._channels.explain_tag(customer_id, product, code, actor=actor)
+
     def tag_partner(
         self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> MappingInterval:
@@ -129,7 +150,7 @@ class MappingService:
 
     def explain_add(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
-    ) -> AddDecision:
+    ) -> MappingDecision:
         """Which 000 case applies and why, changing nothing; see `AddingService.explain_add`."""
         return self._adding.explain_add(partner_id, customer_id, product, actor=actor)
 
@@ -204,6 +225,11 @@ class MappingService:
     ) -> MappingInterval:
         """End the current mapping (an operator action); see `TransfersService.unmap`."""
         return self._transfers.unmap(customer_id, product, reason=reason, actor=actor)
+
+    def on_partner_deactivated(self, event: PartnerDeactivated) -> None:
+        """A deactivated partner's pending requests are withdrawn; see
+        `TransfersService.on_partner_deactivated`."""
+        self._transfers.on_partner_deactivated(event)
 
     def next_consent_due(self) -> datetime | None:
         """When `expire_consents` next has work (a due job of `mapping.install`)."""
