@@ -89,22 +89,31 @@ def bench_raw(path: Path, n: int) -> float:
             conn.execute(INSERT_OUTBOX, (_sequential_id(), "partner.registered", payload, now, now))
             conn.execute("COMMIT")
 
-            # issue_code: the partner exists, the key is free, no active code yet; then insert.
+            # issue_code: the partner exists and is active, its activity is recorded, the key
+            # is free and it holds no active code; then the code and its active-code claim
+            # (the row that makes "one active code per partner" a database fact).
             code = f"PARTNER{code_for(i)}"
             key, now = code.lower(), _now()
             conn.execute("BEGIN IMMEDIATE")
-            if conn.execute("SELECT 1 FROM partners WHERE id = ?", (pid,)).fetchone() is None:
+            if conn.execute("SELECT status FROM partners WHERE id = ?", (pid,)).fetchone() != (
+                "active",
+            ):
                 raise LookupError(pid)
+            conn.execute(
+                "UPDATE partners SET last_active_at = ? WHERE id = ? AND last_active_at < ?",
+                (now, pid, now),
+            )
             if conn.execute("SELECT 1 FROM partner_codes WHERE key = ?", (key,)).fetchone():
                 raise ValueError(code)
             if conn.execute(
-                "SELECT 1 FROM partner_codes WHERE partner_id = ? AND status = 'active'", (pid,)
+                "SELECT 1 FROM partner_active_codes WHERE partner_id = ?", (pid,)
             ).fetchone():
                 raise ValueError(pid)
             conn.execute(
                 "INSERT INTO partner_codes VALUES (?, ?, ?, 'active', ?, NULL)",
                 (key, code, pid, now),
             )
+            conn.execute("INSERT INTO partner_active_codes VALUES (?, ?)", (pid, key))
             payload = json.dumps({"code": code, "partner_id": pid}, sort_keys=True)
             conn.execute(
                 INSERT_OUTBOX, (_sequential_id(), "partner_code.issued", payload, now, now)
@@ -124,7 +133,7 @@ def _counts(path: Path, n: int) -> str:
     try:
         counts = [
             f"{conn.execute(f'SELECT count(*) FROM {table}').fetchone()[0]} {table}"
-            for table in ("partners", "partner_codes", "outbox")
+            for table in ("partners", "partner_codes", "partner_active_codes", "outbox")
         ]
     finally:
         conn.close()

@@ -1,7 +1,7 @@
 """partnerkit: the partner-channel and self-service-billing domain as a library.
 
 Start with `partnerkit.connect(url)`; docs/ holds the tutorials and the reference. The names
-below, and the modules in `partnerkit._surface.PUBLIC_MODULES`, are the public surface.
+below, and the modules the API reference lists, are the public surface.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, Consen
 from partnerkit.customers.accounts import ContactPerson, Customer, CustomersService, CustomerUser
 from partnerkit.customers.plans import Edition, ProductPlan
 from partnerkit.errors import (
+    Audience,
     ConcurrencyError,
     ConfigurationError,
     ConflictError,
@@ -74,6 +75,7 @@ __all__ = [
     "AddCase",
     "AddDecision",
     "AddResult",
+    "Audience",
     "CatalogService",
     "Channel",
     "Clock",

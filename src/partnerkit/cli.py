@@ -1,6 +1,7 @@
 """The `partnerkit` command: a guided tour, schema upgrades and the run-due entry point.
 
-Every PartnerkitError leaves as "error [code]: message" on stderr with exit status 2.
+Every PartnerkitError leaves as "error [code]: message" on stderr with exit status 2, followed
+by what the person can do and the developer hint when the error has them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from partnerkit.mapping.errors import (
     SignupLinkRevokedError,
     UsernameRequiredError,
 )
-from partnerkit.mapping.records import MappingInterval
+from partnerkit.mapping.records import Channel, MappingInterval
 
 #: Who the tour acts as: the vendor's partner team for the vendor's own steps (catalog, partner
 #: accounts, customer accounts, plans), billing for payments, and each partner and customer
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         if exc.remedy:
             print(f"what you can do: {exc.remedy}", file=sys.stderr)
+        # Whoever runs the command runs the installation: the developer's hint is theirs.
+        if exc.hint:
+            print(f"developer hint: {exc.hint}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -127,16 +131,17 @@ def _host_kit(spec: str) -> pk.Kit:
     """The kit a host's `module:factory` builds, with its mailer and subscribers."""
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
-        raise InvalidInputError(
-            "--app takes MODULE:FACTORY, such as myapp.jobs:make_kit", field="app"
-        )
+        raise InvalidInputError("--app takes MODULE:FACTORY, such as myapp.tasks:kit", field="app")
     try:
         factory = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
         raise ConfigurationError(f"cannot load {spec}: {exc}") from exc
     kit = factory()
     if not isinstance(kit, pk.Kit):
-        raise ConfigurationError(f"{spec} returned {type(kit).__name__}, not a partnerkit Kit")
+        raise ConfigurationError(
+            f"{spec} did not build a partnerkit kit",
+            hint=f"{spec} returned {type(kit).__name__}, not a partnerkit.Kit",
+        )
     return kit
 
 
@@ -292,23 +297,28 @@ def _tour(url: str) -> int:
         _row("regions", ", ".join(zillium.regions))
         _row("expertise", ", ".join(zillium.expertise))
 
-        _section("Advice on a hard-to-remember code (001 seed)")
+        _section("Advice on a hard-to-remember code")
         advice = pk.advise_code("Zillium_PremiumPartner123")
         _row("code", advice.code)
         _row("valid", "yes" if advice.valid else "no")
         _row("score", f"{advice.score}/100")
         for problem in advice.problems:
-            _row(f"  {problem.rule}", problem.message)
+            _row(f"  {problem.rule.replace('_', ' ')}", problem.message)
         _row("suggestions", ", ".join(advice.suggestions))
 
         held = {c.code for c in kit.partners.codes(zillium.id, actor=_as_partner(zillium))}
         code = kit.partners.issue_code(zillium.id, "ZILLIUMCorp", actor=_as_partner(zillium))
-        _row("issued", f"{code.code}, compared as {code.key!r}", _ALREADY if held else "(issued)")
+        _row("issued", code.code, _ALREADY if held else "(issued)")
+        _row(
+            "customers type",
+            f"{code.code.lower()}, {code.code.upper()} or zi11iumc0rp all find it: case does "
+            "not matter, and 0 counts as O, 1 as l or I",
+        )
 
         _section("Finding a partner by code")
         found = kit.partners.find_by_code("zi11iumc0rp")
         _row("typed", "zi11iumc0rp")
-        _row("found", f"{found.name} (code {code.code}: case and look-alikes 0/O, 1/l/I folded)")
+        _row("found", f"{found.name}, whose code is {code.code}")
 
         _section("A colliding code is refused")
         other = _partner(
@@ -327,7 +337,7 @@ def _tour(url: str) -> int:
         else:  # pragma: no cover - the rule above makes this unreachable
             _row("unexpected", "the code was issued")
 
-        _section("Username is mandatory in the partner portal (000 seed)")
+        _section("Username is mandatory in the partner portal")
         nimbus = _sign_up_flow(kit)
 
         _section("A customer")
@@ -351,7 +361,7 @@ def _tour(url: str) -> int:
             _ALREADY if was_paid else "(marked paid)",
         )
 
-        _section("Mapping customers to partners (001 and 000 seeds)")
+        _section("Mapping customers to partners")
         _mapping_tour(kit, zillium, nimbus, other, acme)
 
         _section("Outbox (every run on this database)")
@@ -401,6 +411,16 @@ def _sign_up_flow(kit: pk.Kit) -> pk.Partner:
 _ACME_ADMIN = "it@acme.example"
 _GLOBEX_ADMIN = "it@globex.example"
 
+#: How a person names the way a mapping came about.
+_CHANNEL_WORDS: dict[Channel, str] = {
+    Channel.SIGNUP_LINK: "through the partner's sign-up link",
+    Channel.NEW_ACCOUNT: "on an account the partner set up",
+    Channel.TAG: "by Tag a Partner",
+    Channel.PARTNER_ADDED: "added by the partner",
+    Channel.TRANSFER: "by a transfer",
+    Channel.WRITTEN_CONSENT: "on the customer's written consent",
+}
+
 
 def _mapping_tour(
     kit: pk.Kit,
@@ -446,8 +466,8 @@ def _tag_a_partner(kit: pk.Kit, acme: pk.Customer) -> None:
     _row("tags", f"{_ACME_ADMIN} tags ZILLIUMCorp for crm", note)
     _row(
         "partner of record",
-        f"{_partner_name(kit, interval.partner_id)} for {interval.product}, channel "
-        f"{interval.channel.value}, since {interval.valid_from.date().isoformat()}",
+        f"{_partner_name(kit, interval.partner_id)} for {interval.product}, "
+        f"{_CHANNEL_WORDS[interval.channel]}, since {interval.valid_from.date().isoformat()}",
     )
 
 
@@ -489,14 +509,17 @@ def _mapped_row(kit: pk.Kit, interval: MappingInterval, note: str) -> None:
 
 
 def _tracking_list(kit: pk.Kit, zillium: pk.Partner, globex: pk.Customer) -> None:
-    already = kit.mapping.partner_of_record(globex.id, "crm", actor=_TEAM) is not None
-    if already:  # a rerun: Globex is Zillium's customer, and a customer is not tracked
-        _row("tracks", f"{_GLOBEX_ADMIN} is a customer of {zillium.name}: not tracked")
+    """001: a partner tracks a user who is not its customer yet; the tag moves the entry to
+    its customer listing. A customer already mapped to the partner is not tracked again."""
+    current = kit.mapping.partner_of_record(globex.id, "crm", actor=_TEAM)
+    if current is not None and current.partner_id == zillium.id:  # a rerun
+        _row("tracks", f"{zillium.name} tracked {_GLOBEX_ADMIN} on an earlier run", _ALREADY)
+        _row("tags", f"{_GLOBEX_ADMIN} tags ZILLIUMCorp for crm", _ALREADY)
     else:
         outbox_before = len(kit.outbox())
         kit.mapping.track(zillium.id, _GLOBEX_ADMIN, actor=_as_partner(zillium))
         sent = len(kit.outbox()) - outbox_before
-        _row("tracks", f"{zillium.name} tracks {_GLOBEX_ADMIN}")
+        _row("tracks", f"{zillium.name} tracks {_GLOBEX_ADMIN}, not its customer yet")
         _row("emails sent", "none" if sent == 0 else str(sent))
         _row(
             "tracking list",
@@ -504,12 +527,18 @@ def _tracking_list(kit: pk.Kit, zillium: pk.Partner, globex: pk.Customer) -> Non
                 e.email for e in kit.mapping.tracking_list(zillium.id, actor=_as_partner(zillium))
             ),
         )
-    kit.mapping.tag_partner(globex.id, "crm", "ZILLIUMCorp", actor=_as_user(globex, _GLOBEX_ADMIN))
-    _row("tags", f"{_GLOBEX_ADMIN} tags ZILLIUMCorp for crm", _ALREADY if already else "(tagged)")
+        kit.mapping.tag_partner(
+            globex.id, "crm", "ZILLIUMCorp", actor=_as_user(globex, _GLOBEX_ADMIN)
+        )
+        _row("tags", f"{_GLOBEX_ADMIN} tags ZILLIUMCorp for crm", "(tagged)")
     tracked = kit.mapping.tracking_list(zillium.id, actor=_as_partner(zillium))
     _row("tracking list", ", ".join(e.email for e in tracked) or "empty: moved to the customers")
     customers = kit.mapping.customers_of(zillium.id, actor=_as_partner(zillium))
-    _row("customers", ", ".join(f"{c.customer_name} ({c.product})" for c in customers))
+    _row(
+        "customers",
+        f"customers of {zillium.name}: "
+        + ", ".join(f"{c.customer_name} ({c.product})" for c in customers),
+    )
 
 
 def _who_sees_what(kit: pk.Kit, stranger: pk.Partner, acme: pk.Customer) -> None:
@@ -534,7 +563,8 @@ def _signup_link_revoked(kit: pk.Kit, zillium: pk.Partner) -> None:
     masked = link.url("https://zillium.example/start").replace(link.token, "…")
     _row("sign-up link", masked)
     if link.expires_at is not None:
-        _row("valid until", f"{link.expires_at.date().isoformat()} (MappingPolicy)")
+        days = round((link.expires_at - kit.clock.now()) / timedelta(days=1))
+        _row("valid until", f"{link.expires_at.date().isoformat()} (a link works for {days} days)")
     kit.mapping.revoke_signup_link(link.token, actor=_as_partner(zillium))
     _row("revoked", f"by {zillium.name}")
     _row("signs up", "a visitor opens the revoked link")

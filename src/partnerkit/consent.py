@@ -49,12 +49,16 @@ def same_hash(a: str, b: str) -> bool:
 
 class ConsentKind(enum.StrEnum):
     #: 000 seed, case 1: a paid customer approves a partner's mapping through a link.
+    """What a consent request asks: to approve a partner (000 use case 1), or a transfer."""
+
     MAPPING_APPROVAL = "mapping_approval"
     #: 001 seed: the customer confirms moving a product to another partner.
     TRANSFER = "transfer"
 
 
 class ConsentStatus(enum.StrEnum):
+    """Where a consent request is: waiting, effective, expired or cancelled."""
+
     REQUESTED = "requested"
     EFFECTIVE = "effective"
     EXPIRED = "expired"
@@ -63,7 +67,12 @@ class ConsentStatus(enum.StrEnum):
 
 @attrs.frozen
 class Confirmation:
-    """One person's confirmation of a request: who, and when."""
+    """One person's confirmation of a request.
+
+    Attributes:
+        by: Who confirmed (an admin's email, or staff).
+        at: When.
+    """
 
     by: str
     at: datetime
@@ -78,8 +87,27 @@ def _mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
 
 @attrs.frozen
 class ConsentRequest:
-    """A change waiting for the customer's word. `partner_id` is the partner who would gain
-    the customer; `from_partner_id` the one who would lose it (transfers)."""
+    """A change waiting for the customer's word: a partner's approval (000 case 1) or a transfer.
+
+    Attributes:
+        id: The request's id.
+        kind: Approval or transfer.
+        customer_id: The customer asked.
+        product: The product concerned.
+        partner_id: The partner who would gain the customer.
+        requested_by: Who asked.
+        requested_at: When it was asked.
+        expires_at: When it lapses unless confirmed.
+        token_hash: The hash of the emailed link's token (the token itself is never stored).
+        from_partner_id: The partner who would lose the customer (transfers); None else.
+        required_confirmations: How many people must confirm.
+        confirmations: Who confirmed so far, and when.
+        status: Waiting, effective, expired or cancelled.
+        effective_at: When it took effect; None until then.
+        closed_at: When it took effect, expired or was cancelled; None while waiting.
+        context: Free-form data kept with the request (who cancelled it, for one).
+        version: Increases with each change (optimistic concurrency).
+    """
 
     id: str
     kind: ConsentKind
@@ -101,13 +129,35 @@ class ConsentRequest:
 
     @property
     def is_pending(self) -> bool:
+        """Whether the request still waits for the customer's word."""
         return self.status is ConsentStatus.REQUESTED
 
     def is_expired_at(self, now: datetime) -> bool:
+        """Whether the request is waiting but past its expiry at an instant.
+
+        Args:
+            now: The instant.
+
+        Returns:
+            True when waiting and `now` is at or after `expires_at`.
+
+        Raises nothing.
+        """
         return self.is_pending and now >= self.expires_at
 
     def check_token(self, token_hash: str, now: datetime) -> None:
-        """Refuse a token that is not this request's, used already, or past its expiry."""
+        """Refuse a token that is not this request's, already used, or past its expiry.
+
+        Args:
+            token_hash: The hash of the token presented.
+            now: The instant it is presented at.
+
+        Raises:
+            InvalidTokenError: The token is not this request's (`token.invalid`).
+            ConsentNotPendingError: The request took effect or was cancelled
+                (`consent.not_pending`).
+            ConsentExpiredError: The request expired (`consent.expired`).
+        """
         if not same_hash(self.token_hash, token_hash):
             raise InvalidTokenError("the confirmation link is not valid")
         if self.status is ConsentStatus.EFFECTIVE:
@@ -130,9 +180,18 @@ class ConsentRequest:
             )
 
     def confirm(self, by: str, now: datetime) -> ConsentRequest:
-        """Record one confirmation; the request becomes effective with the last one needed.
+        """Record one person's confirmation; the request takes effect with the last one needed.
 
         Confirming twice by the same person counts once.
+
+        Args:
+            by: Who confirms.
+            now: When.
+
+        Returns:
+            The request with the confirmation, effective when enough confirmed.
+
+        Raises nothing: check the token first (`check_token`).
         """
         if any(c.by == by for c in self.confirmations):
             return self
@@ -148,8 +207,18 @@ class ConsentRequest:
         return attrs.evolve(self, confirmations=confirmations)
 
     def complete(self, by: str, now: datetime) -> ConsentRequest:
-        """Effective at once by `by`'s own act, which says more than a click would (the
-        customer's tag of the partner this request was for)."""
+        """The request effective at once by `by`'s own act, which says more than a click would
+        (the customer's admin tagged the partner this request was for).
+
+        Args:
+            by: Who acted.
+            now: When.
+
+        Returns:
+            The request, effective, with `by`'s confirmation.
+
+        Raises nothing.
+        """
         return attrs.evolve(
             self,
             confirmations=(*self.confirmations, Confirmation(by, now)),
@@ -159,13 +228,34 @@ class ConsentRequest:
         )
 
     def expire(self, now: datetime) -> ConsentRequest:
+        """The request lapsed at an instant.
+
+        Args:
+            now: When it lapsed.
+
+        Returns:
+            The request, expired.
+
+        Raises nothing.
+        """
         return attrs.evolve(self, status=ConsentStatus.EXPIRED, closed_at=now)
 
     def cancel(
         self, now: datetime, *, by: str | None = None, reason: str | None = None
     ) -> ConsentRequest:
-        """Withdrawn before it took effect; `by` (who withdrew it) and `reason` (why, in words
-        for the customer) are kept in the context."""
+        """The request withdrawn before it took effect.
+
+        Args:
+            now: When it was withdrawn.
+            by: Who withdrew it, kept in the context; None to keep no name.
+            reason: Why, in words for the customer who clicks its link afterwards (the
+                partner left the program, the customer chose another partner); None for none.
+
+        Returns:
+            The request, cancelled.
+
+        Raises nothing.
+        """
         context = dict(self.context)
         if by is not None:
             context[_CANCELLED_BY] = by
@@ -175,12 +265,12 @@ class ConsentRequest:
 
     @property
     def cancelled_by(self) -> str | None:
-        """Who cancelled the request, when it was cancelled by someone."""
+        """Who cancelled the request, when someone did; None else."""
         by = self.context.get(_CANCELLED_BY)
         return by if isinstance(by, str) else None
 
     @property
     def cancel_reason(self) -> str | None:
-        """Why the request was withdrawn, when partnerkit withdrew it."""
+        """Why the request was withdrawn, when partnerkit withdrew it; None else."""
         reason = self.context.get(_CANCEL_REASON)
         return reason if isinstance(reason, str) else None

@@ -43,19 +43,29 @@ def _json_data(value: Mapping[str, Any]) -> Mapping[str, Any]:
 
 @attrs.frozen
 class Event:
-    """Base of the typed domain events: a frozen attrs subclass per fact, named by `topic` in
-    the past tense (`partner.registered`). `Runtime.publish` runs the handlers registered for
-    its type inside the change's transaction, then writes it to the outbox."""
+    """Base of the typed domain events: one frozen subclass per fact, named by its topic.
+
+    A change publishes events in its own transaction: the handlers other packages registered for the
+    type run first, inside it, then the event is written to the outbox and delivered to subscribers
+    (`kit.subscribe`) after commit. A rolled-back change publishes nothing.
+    """
 
     #: The topic subscribers and `kit.outbox(topic=...)` know the event by.
     TOPIC: ClassVar[str] = "event"
 
     @property
     def topic(self) -> str:
+        """The topic subscribers and `kit.outbox(topic=...)` know the event by: a past tense."""
         return self.TOPIC
 
     def payload(self) -> dict[str, Any]:
-        """The event as JSON data: what the outbox stores and subscribers receive."""
+        """The event as JSON data: what the outbox stores and subscribers receive.
+
+        Returns:
+            The event's fields, JSON-ready.
+
+        Raises nothing.
+        """
         data = unstructure(self)
         assert isinstance(data, dict)
         return data
@@ -63,7 +73,13 @@ class Event:
 
 @attrs.frozen
 class AccessDenied(Event):
-    """A refused action: kept even though the change it belonged to rolled back."""
+    """A refused action (`access.denied`): kept even though the change it belonged to rolled back.
+
+    Attributes:
+        code: The refusal's error code, such as `access.staff_only`.
+        message: The refusal's message.
+        details: Its details, such as who was refused.
+    """
 
     TOPIC: ClassVar[str] = "access.denied"
     code: str
@@ -73,7 +89,12 @@ class AccessDenied(Event):
 
 @attrs.frozen
 class DomainEvent:
-    """An event as delivered to subscribers: its topic (`name`) and its JSON payload."""
+    """An event as a subscriber receives it: its topic and its JSON payload.
+
+    Attributes:
+        name: The topic, such as `"mapping.started"`.
+        payload: The event's fields as JSON data.
+    """
 
     name: str
     payload: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
@@ -81,7 +102,16 @@ class DomainEvent:
 
 @attrs.frozen
 class Email:
-    """An email to send; `template` names what it is so hosts can render their own."""
+    """An email partnerkit sends through the outbox and the kit's mailer.
+
+    Attributes:
+        to: The recipient.
+        subject: The subject line.
+        body: A plain-text body.
+        template: What the email is (`"mapping.transfer_requested"`), for a host that renders its
+            own.
+        context: The data a host's template needs (ids, names, the link when delivered).
+    """
 
     to: str
     subject: str
@@ -91,11 +121,15 @@ class Email:
 
 
 class MessageKind(enum.StrEnum):
+    """What an outbox message carries: an event or an email."""
+
     EVENT = "event"
     EMAIL = "email"
 
 
 class MessageStatus(enum.StrEnum):
+    """Where an outbox message is: waiting, delivered, or dead after its retries."""
+
     PENDING = "pending"
     DELIVERED = "delivered"
     #: Gave up after the retry policy's attempts; kept for an operator to inspect.
@@ -104,7 +138,20 @@ class MessageStatus(enum.StrEnum):
 
 @attrs.frozen
 class OutboxMessage:
-    """An email or an event waiting for delivery, delivered, or dead after its retries."""
+    """An email or an event in the outbox: waiting for delivery, delivered, or dead.
+
+    Attributes:
+        id: The message's id; messages are delivered in id order within an instant.
+        kind: Event or email.
+        topic: The event's topic, or the email's template.
+        payload: The event's fields, or the email's address, subject, body and context.
+        created_at: When it was queued.
+        next_attempt_at: When it is next due.
+        status: Pending, delivered or dead.
+        attempts: Delivery attempts so far.
+        delivered_at: When it was delivered; None until then.
+        last_error: Why the last attempt failed; None if none did.
+    """
 
     id: str
     kind: MessageKind
@@ -119,12 +166,36 @@ class OutboxMessage:
 
     @classmethod
     def for_event(cls, id: str, event: Event | DomainEvent, now: datetime) -> OutboxMessage:
+        """A pending message for an event, due now.
+
+        Args:
+            id: The message's id.
+            event: A typed event, or an event as delivered.
+            now: When it is queued.
+
+        Returns:
+            The message.
+
+        Raises nothing.
+        """
         if isinstance(event, Event):
             return cls(id, MessageKind.EVENT, event.topic, event.payload(), now, now)
         return cls(id, MessageKind.EVENT, event.name, _json_data(event.payload), now, now)
 
     @classmethod
     def for_email(cls, id: str, email: Email, now: datetime) -> OutboxMessage:
+        """A pending message for an email, due now.
+
+        Args:
+            id: The message's id.
+            email: The email.
+            now: When it is queued.
+
+        Returns:
+            The message.
+
+        Raises nothing.
+        """
         payload = {
             "to": email.to,
             "subject": email.subject,
@@ -134,23 +205,70 @@ class OutboxMessage:
         return cls(id, MessageKind.EMAIL, email.template, payload, now, now)
 
     def email(self) -> Email:
+        """The email an email message carries.
+
+        Returns:
+            The email.
+
+        Raises:
+            KeyError: The message is not an email (check `kind` first).
+        """
         p = self.payload
         return Email(p["to"], p["subject"], p["body"], self.topic, p.get("context", {}))
 
     def event(self) -> DomainEvent:
+        """The event an event message carries, as subscribers receive it.
+
+        Returns:
+            The event.
+
+        Raises nothing.
+        """
         return DomainEvent(self.topic, self.payload)
 
     def delivered(self, now: datetime) -> OutboxMessage:
+        """The message delivered at an instant.
+
+        Args:
+            now: When.
+
+        Returns:
+            The message, delivered, its attempts counted.
+
+        Raises nothing.
+        """
         return attrs.evolve(
             self, status=MessageStatus.DELIVERED, delivered_at=now, attempts=self.attempts + 1
         )
 
     def redriven(self, now: datetime) -> OutboxMessage:
-        """A dead message given a new start: pending now, its retries counted afresh; the last
-        error is kept until the next attempt replaces it."""
+        """A dead message given a new start: pending now, its retries counted afresh.
+
+        The last error is kept until the next attempt replaces it.
+
+        Args:
+            now: When it is re-driven.
+
+        Returns:
+            The message, pending.
+
+        Raises nothing.
+        """
         return attrs.evolve(self, status=MessageStatus.PENDING, attempts=0, next_attempt_at=now)
 
     def failed(self, error: str, now: datetime, policy: RetryPolicy) -> OutboxMessage:
+        """The message after a failed attempt: due again after the policy's delay, or dead.
+
+        Args:
+            error: Why it failed.
+            now: When.
+            policy: The retry policy.
+
+        Returns:
+            The message, pending with a later `next_attempt_at`, or dead after the last attempt.
+
+        Raises nothing.
+        """
         attempts = self.attempts + 1
         if attempts >= policy.max_attempts:
             return attrs.evolve(
@@ -166,12 +284,31 @@ class OutboxMessage:
 
 @attrs.frozen
 class RetryPolicy:
-    """Exponential back-off: 1 min, 2 min, 4 min … capped, then the message is dead."""
+    """How often a failing delivery is retried: exponential back-off, capped, then dead.
+
+    With the defaults: after 1 min, 2 min, 4 min, ... up to 6 hours between attempts, and dead after
+    8 attempts. Pass one to `connect(..., retry_policy=...)`.
+
+    Attributes:
+        max_attempts: Attempts before a message is dead.
+        first_delay: The wait after the first failure.
+        max_delay: The longest wait between attempts.
+    """
 
     max_attempts: int = 8
     first_delay: timedelta = timedelta(minutes=1)
     max_delay: timedelta = timedelta(hours=6)
 
     def delay(self, attempts: int) -> timedelta:
+        """The wait after a number of failed attempts.
+
+        Args:
+            attempts: Failed attempts so far, 1 or more.
+
+        Returns:
+            `first_delay * 2 ** (attempts - 1)`, at most `max_delay`.
+
+        Raises nothing.
+        """
         delay: timedelta = self.first_delay * (2 ** (attempts - 1))
         return min(delay, self.max_delay)

@@ -49,18 +49,64 @@ DEFAULT_URL = "sqlite:///partnerkit.db"
 
 @attrs.frozen
 class DueReport:
-    """What one `run_due()` did: items handled per job, at which instant."""
+    """What one `kit.run_due()` did: how many items each time-driven rule handled, and when.
+
+    Attributes:
+        at: The instant the run processed (the clock's now when it started).
+        handled: Items handled per job name, in the order the jobs ran: `consent_expiry`,
+            `provisional_mappings`, `partner_inactivity`, then `outbox` (messages delivered).
+    """
 
     at: datetime
     handled: dict[str, int]
 
     @property
     def total(self) -> int:
+        """Items handled by all jobs together; 0 means nothing was due."""
         return sum(self.handled.values())
 
 
 class Kit:
-    """partnerkit, wired: `kit.catalog`, `kit.partners`, `kit.customers`, and time."""
+    """partnerkit wired to one backend: the services a host calls, the outbox, and time.
+
+    Build one with `partnerkit.connect()`; construct it directly only to pass a backend you
+    built yourself. Each service call is one unit of work (it commits on return, or leaves
+    nothing behind when it raises), and `kit.transaction()` groups several.
+
+    Attributes:
+        catalog: The products the vendor sells (`CatalogService`).
+        customers: Customer accounts, their users, contacts and plans (`CustomersService`).
+        partners: Partner accounts, sign-in checks and partner codes (`PartnersService`).
+        mapping: Which partner each customer works with per product, and every way that
+            changes (`MappingService`).
+        commissions: Commission plans, the commission ledger and statements
+            (`CommissionsService`).
+        clock: The clock every rule reads the time from.
+        mailer: Where emails go when the outbox delivers them; None keeps them pending.
+        policies: The policies in force by type, such as `MappingPolicy`: the host's, or
+            each package's defaults.
+        backend: The storage the kit runs on (`MemoryBackend`, `SqlBackend` or the host's).
+
+    Args:
+        backend: The storage to run on.
+        clock: The time source; `SystemClock()` when None. Pass a `SimulatedClock` to drive
+            time with `advance_to`.
+        mailer: Sends the emails the outbox delivers. None means an `InMemoryMailer` on the
+            memory backend and, on SQL, no mailer: emails wait in the outbox, pending.
+        retry_policy: How often and how long a failing delivery is retried before the message
+            goes dead; `RetryPolicy()` when None.
+        deliver_on_commit: Deliver the outbox right after each change that wrote to it. False
+            leaves delivery to `run_due`/`deliver_outbox` (a separate worker).
+        policies: Policy values, at most one of each kind (`[MappingPolicy(...)]`); a kind
+            not given keeps its defaults.
+        secret_key: 32 bytes or more; derives the links in emails. Give every process that
+            queues or delivers emails the same key. None: a random key for this kit's life.
+
+    Raises:
+        ConfigurationError: `policies` names a kind twice, holds something that is not a
+            policy value, or a policy no installed package uses; or `secret_key` is shorter
+            than 32 bytes (`configuration`).
+    """
 
     def __init__(
         self,
@@ -118,10 +164,29 @@ class Kit:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def migrate(self) -> None:
-        """Create or upgrade the schema (Alembic on SQL; nothing in memory)."""
+        """Create the partnerkit tables, or upgrade them to this release's schema.
+
+        Run it once after `connect()` on a new database and after each upgrade of partnerkit
+        (or run `partnerkit db upgrade URL` from a deploy step). On SQL it applies the Alembic
+        migrations shipped in the package; in memory there is nothing to do. Running it again
+        on an up-to-date schema changes nothing.
+
+        Raises:
+            StorageError: The database could not be reached or failed while migrating
+                (`storage.unavailable`).
+        """
         self.backend.migrate()
 
     def close(self) -> None:
+        """Release the backend's connections (a `with connect(...) as kit:` block does it).
+
+        On SQL the connection pool is disposed; on memory every table is emptied. Use the kit
+        no more afterwards.
+
+        Raises:
+            StorageError: The database failed while its connections were closed
+                (`storage.unavailable`).
+        """
         self.backend.close()
 
     def __enter__(self) -> Kit:
@@ -135,26 +200,63 @@ class Kit:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several service calls into one unit of work: all of them or none.
+        """Group several service calls into one unit of work: all of them happen, or none.
 
-        Each call inside runs in a savepoint, so an error you catch inside the block undoes
-        only that call; an exception leaving the block undoes everything, outbox included.
+        Use it as `with kit.transaction():`. Each call inside runs in a savepoint, so an error
+        you catch inside the block undoes only that call; an exception leaving the block undoes
+        everything, outbox included, and sends nothing. Emails and events are delivered after
+        the block commits.
+
+        Returns:
+            A context manager; the block runs inside one database transaction.
+
+        Raises:
+            StorageError: The database could not be reached, failed, or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`); nothing is kept.
         """
         with self._runtime.uow():
             yield
 
     def now(self) -> datetime:
+        """The current instant as every rule of this kit sees it (the kit's clock).
+
+        Returns:
+            An aware UTC datetime.
+
+        Raises:
+            InvalidInputError: The clock returned a naive datetime (`validation.invalid`).
+        """
         return self._runtime.now()
 
     def today(self) -> date:
+        """The current business day: the UTC date of `now()`.
+
+        Returns:
+            The date in UTC.
+
+        Raises:
+            InvalidInputError: The clock returned a naive datetime (`validation.invalid`).
+        """
         return self._runtime.today()
 
     # --- events and the outbox ----------------------------------------------------------------
 
     def subscribe(self, event_name: str, handler: EventHandler) -> None:
-        """Call `handler` for each delivered event named `event_name` ('*' for all).
+        """Have your code called for each event partnerkit publishes under a topic.
 
-        Delivery is at least once: a handler that raises is retried with the whole message.
+        Events are delivered after the change that published them commits, each message in its
+        own transaction. Delivery is at least once: a handler that raises fails the whole
+        message, which is retried by the kit's `RetryPolicy` (every handler of that topic runs
+        again), so make handlers idempotent.
+
+        Args:
+            event_name: The event's topic, such as `"mapping.started"` or
+                `"partner.registered"`; `"*"` for every event.
+            handler: Called with a `DomainEvent` (the topic as `name`, the JSON `payload`).
+
+        Raises:
+            InvalidInputError: `event_name` is empty or longer than 100 characters, or
+                `handler` is not callable (`validation.invalid`).
         """
         name = validate.text(event_name, "event_name", max_length=100)
         if not callable(handler):
@@ -162,21 +264,73 @@ class Kit:
         self._subscribers[name].append(handler)
 
     def outbox(self, *, topic: str | None = None) -> list[OutboxMessage]:
-        """Every outbox message, oldest first: what was (or will be) sent and published."""
+        """Every message in the outbox: the emails and events partnerkit sent or will send.
+
+        For tests and operators: what a change queued, whether it was delivered, and why a
+        delivery failed. Links in queued emails are references, never the tokens themselves.
+
+        Args:
+            topic: Only the messages of this topic: an event's (`"mapping.started"`) or an
+                email's template (`"mapping.transfer_requested"`). None for all.
+
+        Returns:
+            The messages, oldest first, pending, delivered and dead alike.
+
+        Raises:
+            InvalidInputError: `topic` is empty or longer than 100 characters
+                (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         wanted = None if topic is None else validate.text(topic, "topic", max_length=100)
         with self._runtime.uow(readonly=True) as uow:
             return uow.outbox.all(topic=wanted)
 
     def dead_letters(self, *, actor: Principal, limit: int = 100) -> list[OutboxMessage]:
-        """Messages that gave up after their retries, oldest first (staff and the system)."""
+        """The messages that could not be delivered after all their retries, for an operator.
+
+        Each keeps its `last_error`; fix the cause, then `redrive` them.
+
+        Args:
+            limit: At most this many messages.
+            actor: Who asks: staff or the system only.
+
+        Returns:
+            The dead messages, oldest first.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         with self._runtime.uow(readonly=True) as uow:
             self._runtime.guard.require_staff(actor, "read the outbox's dead letters")
             return uow.outbox.dead(limit)
 
     def redrive(self, message_ids: Iterable[str] | None = None, *, actor: Principal) -> int:
-        """Give dead messages a new start (all of them, or those named): pending now, retries
-        counted afresh, delivered by the next `run_due` (or right away, on commit). Returns how
-        many were re-driven; an id that is not a dead message is refused, and nothing changes."""
+        """Give dead messages a new start once their cause is fixed (an operator action).
+
+        Each message becomes pending now with its retries counted afresh, and is delivered
+        right after this call commits (or by the next `run_due` when the kit does not deliver
+        on commit). Its last error is kept until the next attempt replaces it.
+
+        Args:
+            message_ids: The ids of the dead messages to re-drive; None for every dead message
+                (up to 10,000).
+            actor: Who re-drives: staff or the system only.
+
+        Returns:
+            How many messages were re-driven.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            InvalidInputError: An id is not that of a dead message; nothing is re-driven
+                (`validation.invalid`, field `message_ids`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         with self._runtime.uow() as uow:
             self._runtime.guard.require_staff(actor, "re-drive dead outbox messages")
             if message_ids is None:
@@ -199,11 +353,24 @@ class Kit:
         return len(chosen)
 
     def deliver_outbox(self, *, limit: int = 500) -> int:
-        """Send due emails and publish due events, each message in its own transaction (a
-        crash re-sends at most the one in flight); failures are retried by the policy, and a
-        message that keeps failing goes dead without holding up the others.
+        """Send the due emails and hand the due events to their subscribers.
 
-        Emails wait, pending, while no mailer is configured. Returns how many were delivered.
+        Each message is delivered in its own transaction, so a crash re-sends at most the one
+        in flight. A failure (the mailer or a handler raised) is not raised here: the message
+        is retried later by the kit's `RetryPolicy`, and one that keeps failing goes dead
+        (see `dead_letters`) without holding up the others. While the kit has no mailer,
+        emails stay pending and only events are delivered. `run_due` calls this last, and
+        a kit that delivers on commit calls it after every change that queued a message.
+
+        Args:
+            limit: At most this many messages in this call.
+
+        Returns:
+            How many messages were delivered.
+
+        Raises:
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
         """
         delivered = 0
         # Without a mailer, emails stay pending (the next run with one sends them): only
@@ -286,25 +453,74 @@ class Kit:
     # --- time ---------------------------------------------------------------------------------
 
     def register_due(self, job: DueJob) -> None:
-        """Add a time-driven rule to `run_due`, before the outbox delivery."""
+        """Have `run_due` and `advance_to` run a time-driven rule of your own.
+
+        The job runs after partnerkit's own rules and before the outbox delivery, so what it
+        writes to the outbox goes out in the same run.
+
+        Args:
+            job: An object with a `name`, a `next_due()` method that returns the earliest
+                instant it has work (or None) and a `run(now)` method that does the work due
+                at `now` and returns how many items it handled.
+
+        Raises nothing: the job is not checked until it runs, so its own errors surface from
+        `run_due`.
+        """
         self._jobs.insert(len(self._jobs) - 1, job)
 
     def run_due(self) -> DueReport:
-        """Process everything due at the clock's now, job by job, in registration order."""
+        """Apply every time-driven rule that is due at the clock's now; run it from cron or a
+        worker (`partnerkit run-due URL`).
+
+        In order: transfer and approval requests not confirmed in time lapse; free customers'
+        provisional mappings end when they were not upgraded to paid within 3 months of the
+        mapping date, or become permanent when they were (000 seed, use case 3); partners
+        inactive for 12 months are deactivated (000 seed); then the outbox is delivered.
+        The numbers come from `MappingPolicy`. Each rule runs in its own transaction.
+
+        Returns:
+            How many items each rule handled, and the instant processed.
+
+        Raises:
+            ConcurrencyError: Another worker changed a record a rule was handling at the same
+                moment (`conflict.stale_version`); that rule's work is undone, the rules
+                before it stay done, and the next run picks it up.
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         now = self._runtime.now()
         handled = {job.name: job.run(now) for job in self._jobs}
         return DueReport(at=now, handled=handled)
 
     def advance_to(self, when: datetime | date) -> list[DueReport]:
-        """Move a SimulatedClock to `when`, stopping at each instant where work is due and
-        running it there, so rules fire in the order and at the time they would have."""
+        """Move simulated time forward, running every rule at the instant it falls due.
+
+        For tests and demos: the kit stops its `SimulatedClock` at each instant where a
+        time-driven rule has work, runs `run_due` there, and goes on, so three months pass in
+        milliseconds and rules fire in the order and at the time they would have in
+        production. It ends with a run at `when` itself.
+
+        Args:
+            when: Where to move the clock; a date means its start (00:00 UTC).
+
+        Returns:
+            One report per stop, the last one at `when`.
+
+        Raises:
+            ConfigurationError: The kit's clock is not a `SimulatedClock` (`configuration`).
+            InvalidInputError: `when` is before the clock's now, naive, or neither a date nor
+                a datetime (`validation.invalid`, field `when`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         if not isinstance(self.clock, SimulatedClock):
             raise ConfigurationError(
-                "advance_to needs a SimulatedClock; connect(..., clock=SimulatedClock())"
+                "moving time forward needs a simulated clock; this kit reads the real time",
+                hint="connect(..., clock=SimulatedClock()) gives advance_to a clock to move",
             )
         target = _instant(when)
         if target < self.clock.now():
-            raise InvalidInputError("cannot advance to the past", field="when")
+            raise InvalidInputError("time cannot move back to the past", field="when")
         reports: list[DueReport] = []
         while True:
             due = self._next_due()
@@ -336,7 +552,11 @@ def _instant(when: datetime | date) -> datetime:
         return ensure_aware_utc(when)
     if isinstance(when, date):
         return datetime(when.year, when.month, when.day, tzinfo=UTC)
-    raise InvalidInputError("when must be a datetime or a date", field="when")
+    raise InvalidInputError(
+        "when must be a day or a moment in time",
+        field="when",
+        hint=f"when takes a date or an aware datetime, not {type(when).__name__}",
+    )
 
 
 def _sql_backend() -> type[SqlBackend]:
@@ -361,21 +581,46 @@ def connect(
     policies: Iterable[object] = (),
     secret_key: bytes | str | None = None,
 ) -> Kit:
-    """A Kit over `target`: a URL, a SQLAlchemy Engine, or a backend instance.
+    """Open partnerkit on a database and get the `Kit` your application calls.
 
-    - ``"memory://"``: the in-memory backend (tests, prototypes);
-    - ``"sqlite:///path.db"``, ``"postgresql+psycopg://…"``, ``"mysql+pymysql://…"``: SQL
-      (install ``partnerkit[sql]``); call ``kit.migrate()`` once to create the schema;
-    - ``None``: a SQLite file ``partnerkit.db`` in the working directory.
+    Nothing connects until the first call that reads or writes; on a new SQL database run
+    `kit.migrate()` once to create the tables.
 
-    `policies` takes policy values, one of each kind, such as
-    ``[pk.MappingPolicy(provisional_months=6)]``; a kind not given keeps its defaults.
+    Args:
+        target: Where the data lives.
 
-    `secret_key` (32 bytes or more) derives the links in emails, which are never stored; give
-    every process that queues or delivers emails the same key. Without one, a random key lasts
-    as long as this kit.
+            - `"memory://"`: the in-memory backend (tests, prototypes);
+            - `"sqlite:///path.db"`, `"postgresql+psycopg://…"`, `"mysql+pymysql://…"`: SQL
+              (install `partnerkit[sql]`, plus `[postgres]` or `[mysql]` for their drivers);
+            - a SQLAlchemy `Engine`, or a backend object you built (`SqlBackend`, your own);
+            - None: a SQLite file `partnerkit.db` in the working directory.
+        clock: The time source; `SystemClock()` when None. Pass a `SimulatedClock` to drive
+            time in tests with `kit.advance_to`.
+        mailer: Sends the emails the outbox delivers (an object with `send(email)`). None
+            means an `InMemoryMailer` on memory and, on SQL, no mailer: emails wait in the
+            outbox, pending, until a kit with a mailer delivers them.
+        retry_policy: How often and how long a failing delivery is retried before the message
+            goes dead; `RetryPolicy()` when None.
+        deliver_on_commit: Deliver the outbox right after each change that wrote to it. Pass
+            False when a separate worker delivers (`kit.run_due()`).
+        policies: Policy values, at most one of each kind, such as
+            `[pk.MappingPolicy(provisional_months=6)]`; a kind not given keeps its defaults
+            (the seeds' numbers).
+        secret_key: 32 bytes or more; derives the links in emails, which are never stored.
+            Give every process that queues or delivers emails the same key. None: a random key
+            that lasts as long as this kit.
 
-    Nothing connects until the first unit of work.
+    Returns:
+        A kit over the backend, its services wired and its policies in force.
+
+    Raises:
+        InvalidInputError: `target` is neither a URL, an Engine nor a backend, or is not a
+            database URL (`validation.invalid`, field `target` or `url`).
+        MissingExtraError: A SQL URL without the `sql` extra installed, or without the
+            database's driver (`configuration.missing_extra`); the remedy names the extra.
+        ConfigurationError: `policies` names a kind twice, holds something that is not a
+            policy value, or a policy no installed package uses; or `secret_key` is shorter
+            than 32 bytes (`configuration`).
     """
     backend: Backend[Store]
     if target is None:
@@ -393,7 +638,9 @@ def connect(
         backend = target
     else:
         raise InvalidInputError(
-            "connect() takes a URL, a SQLAlchemy Engine or a backend", field="target"
+            "partnerkit connects to a database URL, a SQLAlchemy engine or a backend",
+            field="target",
+            hint=f"connect() takes a URL, an Engine or a backend, not {type(target).__name__}",
         )
     return Kit(
         backend,

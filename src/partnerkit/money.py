@@ -173,7 +173,7 @@ def _currency_info(currency: str) -> tuple[int, Decimal]:
         # of minor units would have no unit to count. Such an amount is not invoiceable.
         raise NoMinorUnitError(
             f"{currency} ({get_currency_name(currency, locale='en')}) has no minor unit in "
-            "ISO 4217, so Money cannot hold an amount of it.",
+            "ISO 4217, so no amount of it can be invoiced.",
             field="currency",
             details={"value": currency},
         )
@@ -184,8 +184,9 @@ def _lookup(currency: object) -> tuple[int, Decimal]:
     # Checked before the cache: an unhashable value would otherwise escape as a TypeError.
     if not isinstance(currency, str):
         raise UnknownCurrencyError(
-            f"A currency is an ISO 4217 code string, not {type(currency).__name__}.",
+            "A currency is a 3-letter ISO 4217 code, such as 'USD'.",
             field="currency",
+            hint=f"currency takes a str, not {type(currency).__name__}",
             details={"value": _shown_text(repr(currency))},
         )
     return _currency_info(currency)
@@ -261,7 +262,7 @@ def _to_decimal(value: object, *, field: str, parse_str: bool) -> Decimal:
     """Turn an accepted input into a finite Decimal, refusing anything inexact or ambiguous."""
     if isinstance(value, float):
         raise FloatAmountError(
-            f"{value!r} is a float; binary floats cannot hold decimal money exactly.",
+            f"{value!r} is a binary floating-point number, which cannot hold money exactly.",
             field=field,
             details={"value": repr(value)},
         )
@@ -281,15 +282,16 @@ def _to_decimal(value: object, *, field: str, parse_str: bool) -> Decimal:
             ) from exc
     elif isinstance(value, str):
         raise InvalidAmountError(
-            f"{_shown_text(value)!r} is a string; parse it explicitly.",
+            f"{_shown_text(value)!r} is text; an amount is read from text only on purpose.",
             field=field,
             details={"value": _shown_text(value)},
-            remedy="Use Money.of(text, currency), which parses strings.",
+            hint="Money.of(text, currency) parses text; Money() takes a Decimal or an int.",
         )
     else:
         raise InvalidAmountError(
-            f"An amount is a Decimal or an int, not {type(value).__name__}.",
+            "An amount must be a number.",
             field=field,
+            hint=f"{field} takes a Decimal or an int, not {type(value).__name__}",
             details={"value": _shown_text(repr(value))},
         )
     if not result.is_finite():
@@ -362,7 +364,7 @@ def _check_rounding(rounding: object) -> str:
             f"{_shown_text(repr(rounding))} is not a decimal rounding mode.",
             field="rounding",
             details={"value": _shown_text(repr(rounding))},
-            remedy="Use a constant from the decimal module, such as ROUND_HALF_EVEN.",
+            hint="Use a constant from the decimal module, such as ROUND_HALF_EVEN.",
         )
     return rounding
 
@@ -404,11 +406,30 @@ def _divide_rounded(numerator: int, denominator: int, rounding: str) -> int:
 @final
 @attrs.frozen(init=False, repr=False)
 class Money:
-    """An amount of one currency, exact to and normalised at the currency's minor unit.
+    """An exact amount of one currency, held to that currency's minor unit (USD cents, JPY yen).
 
     `Money(Decimal("1.5"), "USD").amount == Decimal("1.50")`. A float is refused, a string must go
     through `Money.of`, and an amount finer than the minor unit must be rounded on purpose with
-    `Money.rounded`. Amounts in different currencies never combine or compare. Zero is falsy.
+    `Money.rounded`. Values are frozen and compare by amount and currency.
+
+    Arithmetic: `+` and `-` take Money of the same currency; `*` takes an int or a Decimal and
+    rounds the product half-even to the minor unit; `<`, `<=`, `>`, `>=` compare amounts of one
+    currency; `-m` and `abs(m)` work as for numbers, `sum()` of Money works, and zero is falsy.
+    Combining or comparing two currencies raises `CurrencyMismatchError`
+    (`money.currency_mismatch`); a float factor raises `FloatAmountError`, and a factor with more
+    than 60 digits or an exponent beyond ±100 raises `FactorOutOfRangeError`
+    (`money.factor_out_of_range`).
+
+    Args:
+        amount: A Decimal or an int, with no more decimals than the currency's minor unit.
+        currency: An upper-case ISO 4217 code, such as `"USD"`.
+
+    Raises:
+        FloatAmountError: `amount` is a float (`money.float_amount`).
+        InvalidAmountError: `amount` is a string, not finite, has more decimals than the minor unit,
+            or more than 60 digits (`money.invalid_amount`).
+        UnknownCurrencyError: `currency` is not a current ISO 4217 code (`money.unknown_currency`).
+        NoMinorUnitError: The currency has no minor unit, such as XAU (`money.no_minor_unit`).
     """
 
     amount: Decimal
@@ -424,7 +445,8 @@ class Money:
                 f"{shown} has more decimals than {currency}'s {digits} minor-unit digits.",
                 field="amount",
                 details={"value": shown, "currency": currency, "minor_unit_digits": digits},
-                remedy="Round on purpose with Money.rounded(amount, currency, rounding=...).",
+                remedy=f"Round the amount to {digits} decimals first.",
+                hint="Money.rounded(amount, currency, rounding=...) rounds on purpose.",
             )
         self.__attrs_init__(exact, currency)
 
@@ -448,23 +470,70 @@ class Money:
 
     @classmethod
     def of(cls, amount: Decimal | int | str, currency: str) -> Money:
-        """Like `Money(...)`, but also parses a decimal string such as "12.50"."""
+        """Money from a Decimal, an int or a decimal string such as `"12.50"`: the way in from text.
+
+        Args:
+            amount: The amount; a string is parsed exactly, never through a float.
+            currency: An upper-case ISO 4217 code.
+
+        Returns:
+            The amount, normalised to the currency's minor unit.
+
+        Raises:
+            FloatAmountError: `amount` is a float (`money.float_amount`).
+            InvalidAmountError: `amount` is not a decimal number, not finite, or has more decimals
+                than the minor unit (`money.invalid_amount`).
+            UnknownCurrencyError: `currency` is not a current ISO 4217 code
+                (`money.unknown_currency`).
+            NoMinorUnitError: The currency has no minor unit, such as XAU (`money.no_minor_unit`).
+        """
         return cls(_to_decimal(amount, field="amount", parse_str=True), currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
+        """Zero in a currency, with its minor-unit decimals (`0.00 USD`).
+
+        Args:
+            currency: An upper-case ISO 4217 code.
+
+        Returns:
+            The zero amount.
+
+        Raises:
+            UnknownCurrencyError: `currency` is not a current ISO 4217 code
+                (`money.unknown_currency`).
+            NoMinorUnitError: The currency has no minor unit, such as XAU (`money.no_minor_unit`).
+        """
         digits, _ = _lookup(currency)
         return cls._trusted(Decimal((0, (0,), -digits)), currency)
 
     @classmethod
     def from_minor(cls, units: int, currency: str) -> Money:
-        """The amount of `units` minor units: `from_minor(1250, "USD")` is 12.50 USD."""
+        """The amount of a count of minor units: `Money.from_minor(1250, "USD")` is 12.50 USD.
+
+        The inverse of `minor_units`; this is how SQL stores amounts, so sums are exact.
+
+        Args:
+            units: The count of minor units (cents), an int.
+            currency: An upper-case ISO 4217 code.
+
+        Returns:
+            The amount.
+
+        Raises:
+            FloatAmountError: `units` is a float (`money.float_amount`).
+            InvalidAmountError: `units` is not an int, or is too large (`money.invalid_amount`).
+            UnknownCurrencyError: `currency` is not a current ISO 4217 code
+                (`money.unknown_currency`).
+            NoMinorUnitError: The currency has no minor unit, such as XAU (`money.no_minor_unit`).
+        """
         if isinstance(units, float):
             raise FloatAmountError(field="units", details={"value": repr(units)})
         if not isinstance(units, int) or isinstance(units, bool):
             raise InvalidAmountError(
-                f"Minor units are an int, not {type(units).__name__}.",
+                "Minor units are a whole number.",
                 field="units",
+                hint=f"units takes an int, not {type(units).__name__}",
                 details={"value": _shown_text(repr(units))},
             )
         return cls._from_units(units, currency, field="units")
@@ -476,7 +545,27 @@ class Money:
         currency: str,
         rounding: str = ROUND_HALF_EVEN,
     ) -> Money:
-        """`value` rounded to the currency's minor unit: `rounded("2.345", "USD")` is 2.34 USD."""
+        """A number rounded to the currency's minor unit, on purpose: `rounded("2.345", "USD")`.
+
+        Half-even by default, so 2.345 USD is 2.34 and 2.355 is 2.36.
+
+        Args:
+            value: A Decimal, an int or a decimal string, with any number of decimals.
+            currency: An upper-case ISO 4217 code.
+            rounding: A rounding mode of the `decimal` module, such as `ROUND_HALF_UP`.
+
+        Returns:
+            The rounded amount.
+
+        Raises:
+            InvalidInputError: `rounding` is not a `decimal` rounding mode (`validation.invalid`).
+            FloatAmountError: `value` is a float (`money.float_amount`).
+            InvalidAmountError: `value` is not a finite decimal number, or too large
+                (`money.invalid_amount`).
+            UnknownCurrencyError: `currency` is not a current ISO 4217 code
+                (`money.unknown_currency`).
+            NoMinorUnitError: The currency has no minor unit, such as XAU (`money.no_minor_unit`).
+        """
         mode = _check_rounding(rounding)
         _, exponent = _lookup(currency)
         number = _to_decimal(value, field="amount", parse_str=True)
@@ -484,7 +573,22 @@ class Money:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Money:
-        """The inverse of `to_dict`."""
+        """Read Money back from its `to_dict` form: `{"amount": "12.50", "currency": "USD"}`.
+
+        Args:
+            data: A mapping with the keys `amount` (a string or an int) and `currency`.
+
+        Returns:
+            The amount.
+
+        Raises:
+            InvalidInputError: `data` is not a mapping, or lacks a key (`validation.invalid`).
+            InvalidAmountError: The amount is not a decimal number that fits the currency
+                (`money.invalid_amount`).
+            UnknownCurrencyError: `currency` is not a current ISO 4217 code
+                (`money.unknown_currency`).
+            NoMinorUnitError: The currency has no minor unit, such as XAU (`money.no_minor_unit`).
+        """
         if not isinstance(data, Mapping):
             raise InvalidInputError(
                 "Money is read from a mapping with 'amount' and 'currency'.",
@@ -500,20 +604,23 @@ class Money:
 
     @property
     def minor_units(self) -> int:
-        """The amount as an integer count of minor units; SQL stores this, so SUM is exact."""
+        """The amount as a count of minor units (cents); SQL stores this, so sums are exact."""
         digits, _ = _currency_info(self.currency)
         return int(self.amount.scaleb(digits, context=_EXACT))
 
     @property
     def is_zero(self) -> bool:
+        """Whether the amount is zero."""
         return not self.amount
 
     @property
     def is_negative(self) -> bool:
+        """Whether the amount is below zero (a refund or a credit, say)."""
         return self.amount < 0
 
     @property
     def is_positive(self) -> bool:
+        """Whether the amount is above zero."""
         return self.amount > 0
 
     def __bool__(self) -> bool:
@@ -521,14 +628,29 @@ class Money:
         return bool(self.amount)
 
     def to_dict(self) -> dict[str, str]:
-        """A JSON-ready form; the amount is a string so no float ever touches it."""
+        """A JSON-ready form: the amount as a string, so no float ever touches it.
+
+        Returns:
+            `{"amount": "12.50", "currency": "USD"}`; `Money.from_dict` reads it back.
+
+        Raises nothing.
+        """
         return {"amount": _text(self.amount), "currency": self.currency}
 
     def format(self, locale: str = "en_US") -> str:
-        """The amount as a person in `locale` reads it: "$1,234.50", "1.234,50 $".
+        """The amount as a person in `locale` reads it: `"$1,234.50"`, `"1.234,50 $"`.
 
-        Every minor-unit digit is shown, never rounded away: CLDR would print HUF and IDR
-        without decimals, but "1,50 Ft" must not read as "2 Ft".
+        Every minor-unit digit is shown, never rounded away: CLDR would print HUF and IDR without
+        decimals, but "1,50 Ft" must not read as "2 Ft".
+
+        Args:
+            locale: A POSIX (`"de_DE"`) or BCP 47 (`"de-DE"`) locale name.
+
+        Returns:
+            The formatted amount with the locale's symbol, grouping and sign.
+
+        Raises:
+            InvalidInputError: `locale` is not a known locale (`validation.invalid`).
         """
         try:
             # BCP 47 tags ("de-DE") are at least as common in callers' hands as POSIX ones.
@@ -664,13 +786,22 @@ class Money:
     # --- cash ---------------------------------------------------------------------------------
 
     def round_to_cash(self, rounding: str = ROUND_HALF_UP) -> Money:
-        """The amount a cash payment settles, rounded to `cash_unit(currency)`: CHF 10.03 is
-        10.05, DKK 10.24 is 10.00, HUF 1 002.50 is 1 005.
+        """The amount a cash payment settles: rounded to the currency's smallest coin.
 
-        Ties go up (away from zero) by default, as the published rules of the currencies where
-        a tie can happen say: Danmarks Nationalbank rounds .25 to .50 and .75 to 1, Sweden and
-        Norway round 50 öre/øre up. Pass another decimal rounding mode where a rule differs.
-        The result is still Money in minor units; ledgers keep the unrounded amount.
+        The coin is CLDR's cash unit: CHF 10.03 is 10.05, DKK 10.24 is 10.00, HUF 1 002.50 is 1 005.
+        Ties go up (away from zero) by default, as the published rules of the currencies where a tie
+        can happen say: Danmarks Nationalbank rounds .25 to .50 and .75 to 1, Sweden and Norway
+        round 50 öre/øre up. Invoices and ledgers keep the unrounded amount; only a cash payment
+        rounds.
+
+        Args:
+            rounding: A rounding mode of the `decimal` module, where a currency's rule differs.
+
+        Returns:
+            The cash amount, still in minor units.
+
+        Raises:
+            InvalidInputError: `rounding` is not a `decimal` rounding mode (`validation.invalid`).
         """
         mode = _check_rounding(rounding)
         step = _cash_units(self.currency)
@@ -683,11 +814,25 @@ class Money:
     # --- allocation ---------------------------------------------------------------------------
 
     def allocate(self, ratios: Sequence[Decimal | int]) -> tuple[Money, ...]:
-        """Split in proportion to `ratios`; the parts always add up to exactly this amount.
+        """Split the amount in proportion to ratios; the parts always add up to exactly the amount.
 
-        Each part is its exact share rounded down to a minor unit; the units left over go one
-        each to the parts with the largest remainders (the earlier part on a tie), so no part is
-        ever a whole minor unit away from its exact share. Ratios are bounded like factors.
+        Each part is its exact share rounded down to a minor unit; the units left over go one each
+        to the parts with the largest remainders (the earlier part on a tie), so no part is ever a
+        whole minor unit away from its exact share: 100.00 USD in `[1, 1, 1]` is 33.34, 33.33,
+        33.33.
+
+        Args:
+            ratios: Non-negative Decimals or ints, at least one above zero.
+
+        Returns:
+            One part per ratio, in order.
+
+        Raises:
+            InvalidRatiosError: A ratio is negative, not a number, or all are zero
+                (`money.invalid_ratios`).
+            FloatAmountError: A ratio is a float (`money.float_amount`).
+            FactorOutOfRangeError: A ratio has more than 60 digits or an exponent beyond ±100
+                (`money.factor_out_of_range`).
         """
         weights = _integer_weights(ratios)
         total_weight = sum(weights)
@@ -708,7 +853,17 @@ class Money:
         return tuple(Money._from_units(sign * part, self.currency) for part in floors)
 
     def split(self, n: int) -> tuple[Money, ...]:
-        """`n` parts as equal as minor units allow, the larger ones first."""
+        """Split the amount into `n` parts as equal as minor units allow, the larger ones first.
+
+        Args:
+            n: How many parts, 1 or more.
+
+        Returns:
+            The parts, adding up to the amount exactly.
+
+        Raises:
+            InvalidInputError: `n` is not a positive int (`validation.invalid`).
+        """
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise InvalidInputError(
                 f"Money splits into a positive whole number of parts, not {n!r}.",
@@ -722,8 +877,9 @@ def _integer_weights(ratios: Sequence[Decimal | int]) -> list[int]:
     """The ratios scaled by one common factor to integers, after checking them."""
     if isinstance(ratios, str | bytes) or not isinstance(ratios, Sequence):
         raise InvalidRatiosError(
-            "Ratios are a sequence of Decimals or ints.",
+            "Ratios are a list of numbers.",
             field="ratios",
+            hint="ratios takes a sequence of Decimals or ints",
             details={"value": _shown_text(repr(ratios))},
         )
     fractions: list[tuple[int, int]] = []
@@ -733,8 +889,9 @@ def _integer_weights(ratios: Sequence[Decimal | int]) -> list[int]:
             raise FloatAmountError(field=field, details={"value": repr(ratio)})
         if isinstance(ratio, bool) or not isinstance(ratio, int | Decimal):
             raise InvalidRatiosError(
-                f"A ratio is a Decimal or an int, not {type(ratio).__name__}.",
+                "A ratio must be a number.",
                 field=field,
+                hint=f"{field} takes a Decimal or an int, not {type(ratio).__name__}",
                 details={"value": _shown_text(repr(ratio))},
             )
         if isinstance(ratio, Decimal) and not ratio.is_finite():
@@ -776,14 +933,16 @@ def apportion(total: Money, exact_parts: Sequence[Decimal | int]) -> list[Money]
     """
     if not isinstance(total, Money):
         raise InvalidInputError(
-            f"The total is Money, not {type(total).__name__}.",
+            "The total must be an amount of money.",
             field="total",
+            hint=f"total takes a Money, not {type(total).__name__}",
             details={"value": _shown_text(repr(total))},
         )
     if isinstance(exact_parts, str | bytes) or not isinstance(exact_parts, Sequence):
         raise InvalidInputError(
-            "The exact parts are a sequence of Decimals.",
+            "The exact parts must be a list of decimal numbers.",
             field="exact_parts",
+            hint="exact_parts takes a sequence of Decimals",
             details={"value": _shown_text(repr(exact_parts))},
         )
     currency = total.currency

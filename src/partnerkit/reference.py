@@ -13,9 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from partnerkit import errors
-from partnerkit.errors import ERRORS, PartnerkitError
+from partnerkit.errors import ERRORS, Audience, PartnerkitError
 
-__all__ = ["CATEGORIES", "ERROR_MODULES", "category_of", "error_reference_markdown", "main"]
+__all__ = [
+    "AUDIENCE_WORDS",
+    "CATEGORIES",
+    "ERROR_MODULES",
+    "category_of",
+    "error_reference_markdown",
+    "main",
+]
 
 #: Where errors are defined: the kernel's tree, then each domain package's own `errors.py`.
 ERROR_MODULES: tuple[str, ...] = (
@@ -38,6 +45,14 @@ CATEGORIES: tuple[type[PartnerkitError], ...] = (
     errors.StorageError,
 )
 
+#: How the page names each reader, in the "Who reads it" column.
+AUDIENCE_WORDS: dict[Audience, str] = {
+    Audience.PARTNER: "partner",
+    Audience.CUSTOMER: "customer admin or user",
+    Audience.STAFF: "partner team",
+    Audience.DEVELOPER: "developer",
+}
+
 _REGENERATE = "python -m partnerkit.reference docs/reference/errors.md"
 
 _INTRO = f"""\
@@ -50,13 +65,25 @@ Every error partnerkit raises on purpose is a `PartnerkitError` with:
 
 - `code`: a stable identifier such as `partner_code.taken`. Codes never change meaning and are
   never reused, so a program (or a support team) can rely on them across releases;
-- `message`: what went wrong, written for a person;
+- `message`: what went wrong, written for the person who reads it;
 - `details`: the facts a program may act on (the offending `field`, values, ids);
-- `remedy`: what the person can do about it, when there is something to do
-  (the "What can you do?" column below is each code's default remedy).
+- `remedy`: what that person can do about it, when there is something to do
+  (the "What they can do" column below is each code's default remedy);
+- `hint`: for the developer, the call that does what the remedy says, or what the program did
+  wrong. It is never meant for the person's screen.
 
-`str(err)` gives `[code] message — remedy`, and `err.as_dict()` a JSON-ready view for APIs and
-logs. Codes are grouped by category; catch a whole category with its base class (every base
+Each code says who reads its message and remedy (its `audience`, the "Who reads it" column):
+a **partner** in the partner portal, a **customer admin or user** (Tag a Partner, approvals,
+sign-up links), the **partner team** acting for them, or the **developer** who runs the
+application, for errors no partner or customer could cause. Messages and remedies are written
+in that person's words, the product's, and never name a Python call; that is what the
+developer hints under each table are for.
+
+`str(err)` gives `[code] message — remedy`, `err.as_dict()` a JSON-ready view for APIs, and
+`err.as_dict(include_internal=True)` adds the hint and the operator-only details for logs; a
+traceback shows the hint as a note.
+
+Codes are grouped by category; catch a whole category with its base class (every base
 lives in `partnerkit.errors`, the common ones are also exported from `partnerkit`).
 `ValidationError` is also a `ValueError` and `NotFoundError` a `LookupError`, so code written
 against the built-ins keeps working. A record the caller may not see raises the same
@@ -99,13 +126,26 @@ def _table(classes: Sequence[type[PartnerkitError]]) -> list[str]:
     if not classes:
         return ["No codes in this category yet."]
     lines = [
-        "| Code | Exception class | When | What you can do |",
-        "| --- | --- | --- | --- |",
+        "| Code | Exception class | Who reads it | When | What they can do |",
+        "| --- | --- | --- | --- | --- |",
     ]
-    for cls in sorted(classes, key=lambda c: c.code):
+    ordered = sorted(classes, key=lambda c: c.code)
+    for cls in ordered:
         remedy = _cell(cls.default_remedy) if cls.default_remedy else "—"
-        lines.append(f"| `{cls.code}` | `{cls.__name__}` | {_cell(cls.summary)} | {remedy} |")
+        readers = ", ".join(AUDIENCE_WORDS[reader] for reader in cls.audience)
+        lines.append(
+            f"| `{cls.code}` | `{cls.__name__}` | {readers} | {_cell(cls.summary)} | {remedy} |"
+        )
+    hinted = [cls for cls in ordered if cls.default_hint]
+    if hinted:
+        lines += ["", "Developer hints:", ""]
+        lines += [f"- `{cls.code}`: {_hint(cls.default_hint or '')}" for cls in hinted]
     return lines
+
+
+def _hint(text: str) -> str:
+    # A hint names calls: show it as code, so that Markdown leaves its underscores alone.
+    return f"`{' '.join(text.split())}`"
 
 
 def error_reference_markdown() -> str:

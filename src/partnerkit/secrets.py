@@ -65,8 +65,11 @@ class SecretKey:
         raw = key.encode("utf-8") if isinstance(key, str) else key
         if not isinstance(raw, bytes) or len(raw) < MIN_KEY_BYTES:
             raise ConfigurationError(
-                f"secret_key must be at least {MIN_KEY_BYTES} bytes",
-                remedy="Generate one: python -c 'import secrets; print(secrets.token_hex(32))'",
+                f"the secret key must be at least {MIN_KEY_BYTES} bytes long",
+                remedy="Generate a key of 32 random bytes or more, and keep it with the other "
+                "secrets of the installation.",
+                hint="python -c 'import secrets; print(secrets.token_hex(32))' makes one for "
+                "connect(..., secret_key=...).",
             )
         self._key = raw
         self.ephemeral = False
@@ -90,7 +93,8 @@ class SecretKey:
         if not hmac.compare_digest(hash_token(token), spec["hash"]):
             raise ConfigurationError(
                 "this secret key did not issue the link in this email",
-                remedy="Give every process that queues or delivers emails the same secret_key.",
+                remedy="Give every process that queues or delivers emails the same secret key.",
+                hint="connect(..., secret_key=...) with one key everywhere",
             )
         return token
 

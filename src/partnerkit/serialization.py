@@ -118,7 +118,8 @@ def _structure_float(value: object, _: object) -> float:
 def _structure_decimal(value: object, _: object) -> Decimal:
     if isinstance(value, float):
         raise FloatAmountError(
-            f"{value!r} is a float; send exact amounts as strings, such as '12.50'",
+            f"{value!r} is a binary floating-point number; send exact amounts as text, "
+            "such as '12.50'",
             details={"value": repr(value)},
         )
     if isinstance(value, Decimal):
@@ -178,7 +179,8 @@ def _unstructure_datetime(value: datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         # structure() would refuse the result, so refuse it here where the bug is.
         raise InvalidInputError(
-            f"{value.isoformat()!r} is a naive datetime; partnerkit only writes aware instants."
+            f"{value.isoformat()!r} has no time zone; partnerkit only writes moments that do.",
+            hint="give the datetime a tzinfo before it is written",
         )
     return value.isoformat()
 
@@ -356,15 +358,38 @@ _configure(converter)
 
 
 def unstructure(value: object) -> Any:
-    """`value` as JSON-ready data: dicts, lists, strings, ints, booleans and None."""
+    """A partnerkit value as JSON-ready data: dicts, lists, strings, ints, booleans and None.
+
+    Decimals and Money amounts become strings, dates and instants ISO 8601 text, enums their values,
+    tuples lists. A value of a type the converter has no hook for comes back as it is.
+
+    Args:
+        value: A partnerkit value, or a list, dict or tuple of them.
+
+    Returns:
+        The data; `structure(data, type(value))` reads it back equal.
+
+    Raises nothing.
+    """
     return converter.unstructure(value)
 
 
 def structure(data: object, cls: type[T]) -> T:
-    """Read `data` (as `unstructure` or `json.loads` gives it) as a `cls`.
+    """Read data (as `unstructure` or `json.loads` gives it) as a partnerkit type, checking it all.
 
-    Raises StructureError naming the path of the first bad field, such as "$.users[0].is_admin",
-    with every problem found in `details["errors"]`.
+    Unknown keys are refused, and so are values of the wrong type: nothing is coerced quietly.
+
+    Args:
+        data: JSON-ready data.
+        cls: The type to read, such as `Customer` or `list[MappingInterval]`.
+
+    Returns:
+        The value, equal to the one the data was made from.
+
+    Raises:
+        StructureError: The data does not fit `cls`; `field` is the path of the first bad field,
+            such as `"$.users[0].is_admin"`, and `details["errors"]` lists every problem found
+            (`serialization.invalid`).
     """
     try:
         return converter.structure(data, cls)
@@ -374,26 +399,58 @@ def structure(data: object, cls: type[T]) -> T:
 
 
 def to_dict(value: object) -> dict[str, Any]:
-    """A partnerkit value (an attrs class: `Customer`, `MappingInterval`, an event…) as a
-    JSON-ready dict; `from_dict(data, type(value))` reads it back equal.
+    """A partnerkit value (`Customer`, `MappingInterval`, an event, ...) as a JSON-ready dict.
 
-    Raises InvalidInputError when `value` is not a record (a list or a string, say).
+    For APIs and queues: `from_dict(data, type(value))` reads it back equal.
+
+    Args:
+        value: A partnerkit value: an attrs class, not a list or a string.
+
+    Returns:
+        The dict, as `unstructure` makes it.
+
+    Raises:
+        InvalidInputError: `value` is not a record, such as a list or a string
+            (`validation.invalid`).
     """
     data = unstructure(value)
     if not isinstance(data, dict):
         raise InvalidInputError(
-            f"to_dict takes a partnerkit value such as a Customer, not a {type(value).__name__}"
+            "only a partnerkit record, such as a customer, is written as a record",
+            hint=f"to_dict takes a partnerkit value such as a Customer, not {type(value).__name__}",
         )
     return data
 
 
 def from_dict(data: Mapping[str, Any], cls: type[T]) -> T:
-    """Read a dict (as `to_dict` or `json.loads` gives it) as a `cls`; see `structure`."""
+    """Read a dict (as `to_dict` or `json.loads` gives it) back as a partnerkit value.
+
+    Args:
+        data: The dict.
+        cls: The type to read, such as `Customer`.
+
+    Returns:
+        The value.
+
+    Raises:
+        StructureError: The data does not fit `cls`; `field` is the path of the first bad field
+            (`serialization.invalid`).
+    """
     return structure(data, cls)
 
 
 def to_json(value: object) -> str:
-    """`value` as a JSON document (see `unstructure`)."""
+    """A partnerkit value as a compact JSON document (UTF-8 text, no NaN).
+
+    Args:
+        value: A partnerkit value, or a list or dict of them.
+
+    Returns:
+        The JSON text; `from_json(text, type(value))` reads it back equal.
+
+    Raises:
+        InvalidInputError: `value` holds something JSON cannot write (`validation.invalid`).
+    """
     data = unstructure(value)
     try:
         return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -404,7 +461,22 @@ def to_json(value: object) -> str:
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
-    """Parse a JSON document and read it as a `cls` (see `structure`)."""
+    """Parse a JSON document and read it as a partnerkit type.
+
+    Stricter than `json.loads`: NaN and Infinity are refused, and so is a key given twice in one
+    object (readers disagree on which one wins).
+
+    Args:
+        text: The JSON document.
+        cls: The type to read, such as `Customer`.
+
+    Returns:
+        The value.
+
+    Raises:
+        StructureError: The text is not valid JSON (`field` is `"$"`), or the data does not fit
+            `cls` (`field` is the path of the first bad field) (`serialization.invalid`).
+    """
     try:
         data = json.loads(
             text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys

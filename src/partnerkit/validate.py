@@ -11,13 +11,17 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
+from email_validator import EmailNotValidError, validate_email
+
 from partnerkit.clock import ensure_aware_utc
-from partnerkit.errors import InvalidInputError
+from partnerkit.errors import InvalidInputError, field_label
 
 __all__ = [
+    "EMAIL_MAX_LENGTH",
     "as_date",
     "as_instant_or_day",
     "domain",
+    "domain_of",
     "email",
     "flag",
     "is_ref",
@@ -27,10 +31,10 @@ __all__ = [
     "texts",
 ]
 
-# Deliberately simple: one @, a dotted domain with a TLD, no spaces. Deliverability is the
-# mailer's job; this catches typos and injection of several addresses.
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$")
-_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+#: The longest address SMTP carries (RFC 5321, in UTF-8 octets) and the email columns' width.
+EMAIL_MAX_LENGTH = 254
+#: The longest domain name DNS holds, and the domain columns' width.
+_DOMAIN_MAX_LENGTH = 253
 _KEY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _REGION = re.compile(r"^[A-Z]{2}$")
 #: Unicode categories that are not text a person typed: controls and lone surrogates.
@@ -39,13 +43,17 @@ _NOT_TEXT = frozenset({"Cc", "Cs"})
 
 def text(value: object, field: str, *, max_length: int = 200, required: bool = True) -> str:
     if not isinstance(value, str):
-        raise InvalidInputError(f"{field} must be text", field=field)
+        raise InvalidInputError(
+            f"{field_label(field)} must be text",
+            field=field,
+            hint=f"{field} got {type(value).__name__}",
+        )
     cleaned = unicodedata.normalize("NFC", value).strip()
     if required and not cleaned:
-        raise InvalidInputError(f"{field} must not be empty", field=field)
+        raise InvalidInputError(f"{field_label(field)} must not be empty", field=field)
     if len(cleaned) > max_length:
         raise InvalidInputError(
-            f"{field} is longer than {max_length} characters",
+            f"{field_label(field)} is longer than {max_length} characters",
             field=field,
             details={"max_length": max_length},
         )
@@ -53,7 +61,8 @@ def text(value: object, field: str, *, max_length: int = 200, required: bool = T
         # A lone surrogate is no character at all: no database can store it, and a name that
         # only memory could hold would be refused elsewhere.
         raise InvalidInputError(
-            f"{field} must not contain control characters or broken characters", field=field
+            f"{field_label(field)} must not contain control characters or broken characters",
+            field=field,
         )
     return cleaned
 
@@ -69,22 +78,96 @@ def is_ref(value: object, *, max_length: int = 100) -> bool:
 
 
 def email(value: object, field: str = "email") -> str:
-    """Lower-cased address; the local part is case-insensitive in practice everywhere we send."""
-    cleaned = text(value, field, max_length=254)
-    if not _EMAIL.match(cleaned) or ".." in cleaned:
-        raise InvalidInputError(f"{field} {cleaned!r} is not a valid email address", field=field)
-    return cleaned.lower()
+    """An email address as the world writes it (`José@bücher.example`), in the one form
+    partnerkit stores and compares.
+
+    The rule is email-validator's syntax check (no DNS look-up: deliverability is the mailer's
+    job), with internationalised local parts and domains allowed and quoted local parts,
+    IP-address domains and display names refused. The stored form is the local part as typed,
+    NFC-normalised and lower-cased (mailboxes are case-insensitive everywhere partnerkit sends
+    and every address stored so far was lower-cased), then "@", then the domain as `domain()`
+    gives it. So `JOSÉ@Example.COM` is the same user as `josé@example.com`, and
+    `it@xn--bcher-kva.example` the same as `it@bücher.example`.
+    """
+    cleaned = text(value, field, max_length=EMAIL_MAX_LENGTH)
+    try:
+        found = validate_email(
+            cleaned,
+            check_deliverability=False,
+            allow_smtputf8=True,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+            strict=True,
+        )
+    except EmailNotValidError as exc:
+        raise _not_an_address(field, cleaned, str(exc)) from None
+    address = f"{found.local_part.lower()}@{found.domain}"
+    # Lower-casing may lengthen a few letters (İ): the column holds EMAIL_MAX_LENGTH, no more.
+    if len(address.encode("utf-8")) > EMAIL_MAX_LENGTH:
+        raise _not_an_address(field, cleaned, "The email address is too long.")
+    return address
+
+
+def _not_an_address(field: str, value: str, reason: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"{field_label(field)} {value!r} is not a valid email address: {reason}",
+        field=field,
+        details={"reason": reason},
+    )
 
 
 def domain(value: object, field: str = "domain") -> str:
-    cleaned = text(value, field, max_length=253).lower().rstrip(".")
+    """A domain name in the form partnerkit stores and compares, the form `email()` gives an
+    address's domain: IDNA-normalised (UTS 46), lower-cased, in its Unicode form.
+
+    One rule for both: a domain is valid when an address at it is (its postmaster), so a
+    partner's or a customer's email domain and the domain of a user's email always compare
+    equal when they are the same name. `XN--BCHER-KVA.example` and `Bücher.example` are both
+    `bücher.example`; a look-alike stays itself: `аcme.example` with a Cyrillic "а" is
+    `xn--cme-5cd.example` in ASCII and never `acme.example`.
+    """
+    cleaned = text(value, field, max_length=_DOMAIN_MAX_LENGTH).rstrip(".")
     try:
-        cleaned = cleaned.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise InvalidInputError(f"{field} {cleaned!r} is not a domain name", field=field) from None
-    if not _DOMAIN.match(cleaned):
-        raise InvalidInputError(f"{field} {cleaned!r} is not a domain name", field=field)
-    return cleaned
+        found = validate_email(
+            f"postmaster@{cleaned}",
+            check_deliverability=False,
+            allow_smtputf8=True,
+            allow_domain_literal=False,
+            strict=True,
+        )
+    except EmailNotValidError as exc:
+        reason = _domain_words(str(exc))
+        raise InvalidInputError(
+            f"{field_label(field)} {cleaned!r} is not a domain name: {reason}",
+            field=field,
+            details={"reason": reason},
+        ) from None
+    return found.domain
+
+
+def _domain_words(reason: str) -> str:
+    # email-validator explains the domain as the part of an address after its "@".
+    for old, new in (
+        (
+            "An email address cannot have a hyphen immediately after the @-sign",
+            "It cannot start with a hyphen",
+        ),
+        ("The part after the @-sign", "The domain"),
+        ("An email address cannot", "A domain name cannot"),
+        ("The email address is too long after the @-sign", "The domain name is too long"),
+        ("The email address is too long", "The domain name is too long"),
+        ("After the @-sign, ", "In a domain name, "),
+        (" after the @-sign", ""),
+    ):
+        reason = reason.replace(old, new)
+    return reason
+
+
+def domain_of(address: str) -> str:
+    """The domain of an address `email()` returned, in the form `domain()` returns: compare it
+    with a partner's or a customer's domains as it is."""
+    return address.rpartition("@")[2]
 
 
 def key(value: object, field: str) -> str:
@@ -92,7 +175,7 @@ def key(value: object, field: str) -> str:
     cleaned = text(value, field, max_length=40)
     if not _KEY.match(cleaned):
         raise InvalidInputError(
-            f"{field} {cleaned!r} must start with a lower-case letter and hold only "
+            f"{field_label(field)} {cleaned!r} must start with a lower-case letter and hold only "
             "lower-case letters, digits, '-' or '_' (at most 40)",
             field=field,
         )
@@ -103,7 +186,9 @@ def region(value: object, field: str = "regions") -> str:
     """An ISO 3166-1 alpha-2 country code, upper-cased."""
     cleaned = text(value, field, max_length=2).upper()
     if not _REGION.match(cleaned):
-        raise InvalidInputError(f"{field} {cleaned!r} is not a 2-letter country code", field=field)
+        raise InvalidInputError(
+            f"{field_label(field)} {cleaned!r} is not a 2-letter country code", field=field
+        )
     return cleaned
 
 
@@ -113,13 +198,17 @@ def as_instant_or_day(value: object, field: str) -> datetime | date:
         return ensure_aware_utc(value, field)
     if isinstance(value, date):
         return as_date(value, field)
-    raise InvalidInputError(f"{field} must be a date or a datetime", field=field)
+    raise InvalidInputError(
+        f"{field_label(field)} must be a day or a moment in time",
+        field=field,
+        hint=f"{field} takes a date or an aware datetime",
+    )
 
 
 def texts(values: object, field: str, check: Callable[[object, str], str]) -> tuple[str, ...]:
     """Apply `check` to each item of a list, naming the item's index in the field path."""
     if isinstance(values, str) or not isinstance(values, Iterable):
-        raise InvalidInputError(f"{field} must be a list", field=field)
+        raise InvalidInputError(f"{field_label(field)} must be a list", field=field)
     out: list[str] = []
     for i, item in enumerate(values):
         cleaned = check(item, f"{field}[{i}]")
@@ -130,12 +219,14 @@ def texts(values: object, field: str, check: Callable[[object, str], str]) -> tu
 
 def as_date(value: object, field: str) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvalidInputError(f"{field} must be a date", field=field)
+        raise InvalidInputError(
+            f"{field_label(field)} must be a day", field=field, hint=f"{field} takes a date"
+        )
     # The last and first days have no day after or before: every rule that counts days or
     # ends a day at midnight would overflow on them.
     if value in (date.max, date.min):
         raise InvalidInputError(
-            f"{field} is outside the range of days partnerkit handles", field=field
+            f"{field_label(field)} is outside the range of days partnerkit handles", field=field
         )
     return value
 
@@ -143,5 +234,9 @@ def as_date(value: object, field: str) -> date:
 def flag(value: object, field: str) -> bool:
     """A yes/no argument: True or False, nothing that merely looks like one."""
     if not isinstance(value, bool):
-        raise InvalidInputError(f"{field} must be True or False", field=field)
+        raise InvalidInputError(
+            f"{field_label(field)} must be yes or no",
+            field=field,
+            hint=f"{field} takes True or False",
+        )
     return value

@@ -60,10 +60,14 @@ def policies_by_type(policies: Iterable[object]) -> dict[type[Any], object]:
         kind = type(policy)
         if not attrs.has(kind):
             raise ConfigurationError(
-                f"policies= takes policy values such as MappingPolicy(...), not {kind.__name__}"
+                f"the policies given to partnerkit include a {kind.__name__}, which is no policy",
+                hint="policies= takes policy values such as MappingPolicy(...)",
             )
         if kind in found:
-            raise ConfigurationError(f"policies= names {kind.__name__} twice")
+            raise ConfigurationError(
+                f"the policies given to partnerkit name the {kind.__name__} twice",
+                hint="policies= takes one value of each policy type",
+            )
         found[kind] = policy
     return found
 

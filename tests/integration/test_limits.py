@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 import partnerkit as pk
+from partnerkit import validate
 from partnerkit.backends.memory import MemoryBackend
 from partnerkit.backends.sql import SqlBackend
 from partnerkit.backends.sql import schema as t
+from partnerkit.customers.accounts import NAME_MAX_LENGTH
 from partnerkit.mapping.commissions import RATE_DIGITS
 from partnerkit.testing.databases import require_server, wipe
 
@@ -81,3 +83,33 @@ def test_the_longest_rate_that_fits_is_stored_exactly(kit: pk.Kit) -> None:
     kit.commissions.set_plan(partner.id, rate=rate, actor=STAFF)
     plan = kit.commissions.plan(partner.id, actor=STAFF)
     assert plan is not None and plan.rate == rate
+
+
+def test_the_email_and_domain_limits_are_the_columns_widths() -> None:
+    assert t.customer_users.c.email.type.length == validate.EMAIL_MAX_LENGTH  # type: ignore[attr-defined]
+    assert t.partners.c.email.type.length == validate.EMAIL_MAX_LENGTH  # type: ignore[attr-defined]
+    assert t.customer_domains.c.domain.type.length == 253  # type: ignore[attr-defined]
+    assert t.customer_users.c.name.type.length == NAME_MAX_LENGTH  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        # 254 octets, the most SMTP carries; longer than a name, so the user's name is its
+        # local part (it used to be the address: 'storage.unavailable' on PostgreSQL/MariaDB).
+        "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 53 + ".example",
+        # 254 octets in 167 characters: an internationalised address at the limit.
+        "ü" * 32 + "@" + "bücher" * 9 + "." + "bücher" * 9 + "." + "a" * 53 + ".example",
+    ],
+)
+def test_the_longest_address_is_stored_the_same_on_every_backend(kit: pk.Kit, address: str) -> None:
+    customer = kit.customers.create(name="Acme", admin_email=address, actor=STAFF)
+    stored = kit.customers.get(customer.id, actor=STAFF).users[0]
+    assert stored.email == address
+    assert len(stored.name) <= NAME_MAX_LENGTH
+    with pytest.raises(pk.ValidationError) as info:
+        kit.customers.add_user(
+            customer.id, "a" + address, actor=pk.Principal.customer_user(customer.id, address)
+        )
+    assert info.value.details["field"] == "email"
+    assert len(kit.customers.get(customer.id, actor=STAFF).users) == 1

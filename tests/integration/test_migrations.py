@@ -278,12 +278,101 @@ def test_data_carried_over_one_active_code_and_minor_units_keep_their_value(
         }
 
 
+def test_stored_a_label_domains_read_in_unicode_after_0007(engine: sa.Engine) -> None:
+    """0007 (issue 8, item 10): a domain was stored as its A-label and an address only in
+    ASCII; both now read in the one stored form, so `it@bücher.example` typed today finds the
+    user an older release stored as `it@xn--bcher-kva.example`. ASCII values do not change."""
+    _migrate(engine, "upgrade", "0006")
+    at = datetime(2026, 1, 5, 9)  # noqa: DTZ001
+
+    def table(name: str, *columns: str) -> sa.TableClause:
+        return sa.table(name, *(sa.column(c) for c in columns))
+
+    partners = table(
+        "partners", "id", "name", "email", "username", "kind", "status", "created_at",
+        "last_active_at", "version",
+    )  # fmt: skip
+    partner_domains = table("partner_domains", "partner_id", "position", "domain")
+    customers = table("customers", "id", "name", "created_at", "version")
+    customer_domains = table("customer_domains", "customer_id", "position", "domain")
+    users = table("customer_users", "email", "customer_id", "position", "name", "is_admin")
+    with engine.begin() as conn:
+        conn.execute(
+            partners.insert(),
+            [
+                {
+                    "id": "ptr_1",
+                    "name": "Bücherwurm",
+                    "email": "kontakt@xn--bcher-kva.example",
+                    "username": None,
+                    "kind": "reseller",
+                    "status": "active",
+                    "created_at": at,
+                    "last_active_at": at,
+                    "version": 1,
+                }
+            ],
+        )
+        conn.execute(
+            partner_domains.insert(),
+            [
+                {"partner_id": "ptr_1", "position": 0, "domain": "xn--bcher-kva.example"},
+                {"partner_id": "ptr_1", "position": 1, "domain": "acme.example"},
+            ],
+        )
+        conn.execute(
+            customers.insert(), [{"id": "cus_1", "name": "Acme", "created_at": at, "version": 1}]
+        )
+        conn.execute(
+            customer_domains.insert(),
+            [{"customer_id": "cus_1", "position": 0, "domain": "xn--cme-5cd.example"}],
+        )
+        conn.execute(
+            users.insert(),
+            [
+                {
+                    "email": email,
+                    "customer_id": "cus_1",
+                    "position": i,
+                    "name": email,
+                    "is_admin": i == 0,
+                }
+                for i, email in enumerate(["it@xn--bcher-kva.example", "bob@acme.example"])
+            ],
+        )
+    _migrate(engine, "upgrade", "head")
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(partners.c.email)).scalar_one() == "kontakt@bücher.example"
+        assert sorted(conn.execute(sa.select(partner_domains.c.domain)).scalars()) == [
+            "acme.example",
+            "bücher.example",
+        ]
+        # The look-alike stays itself: "\u0430cme", never "acme".
+        assert (
+            conn.execute(sa.select(customer_domains.c.domain)).scalar_one() == "\u0430cme.example"
+        )
+        assert sorted(conn.execute(sa.select(users.c.email)).scalars()) == [
+            "bob@acme.example",
+            "it@bücher.example",
+        ]
+    _migrate(engine, "downgrade", "0006")
+    with engine.connect() as conn:
+        assert sorted(conn.execute(sa.select(partner_domains.c.domain)).scalars()) == [
+            "acme.example",
+            "xn--bcher-kva.example",
+        ]
+        assert sorted(conn.execute(sa.select(users.c.email)).scalars()) == [
+            "bob@acme.example",
+            "it@xn--bcher-kva.example",
+        ]
+
+
 def test_data_carried_over_to_the_second_pass_of_the_partner_program(engine: sa.Engine) -> None:
-    """0006: a provisional mapping ends where it did (the end of its last day in UTC, the one
+    """0008: a provisional mapping ends where it did (the end of its last day in UTC, the one
     calendar there was); a link for one product offers that product, a link for "every
     product" offers none (the person signing up chooses); going down, a link keeps its first
     product."""
-    _migrate(engine, "upgrade", "0005")
+    _migrate(engine, "upgrade", "0007")
     at = datetime(2026, 1, 5, 9)  # noqa: DTZ001 - raw rows are naive UTC
     rows: dict[str, list[dict[str, object]]] = {
         "products": [{"key": "crm", "name": "CRM", "created_at": at, "version": 1}],
@@ -342,7 +431,7 @@ def test_data_carried_over_to_the_second_pass_of_the_partner_program(engine: sa.
     assert ends_at.replace(tzinfo=None) == datetime(2026, 4, 6)  # noqa: DTZ001
     assert [tuple(r) for r in offered] == [("a" * 64, 0, "crm")]
     assert zones == [None]
-    _migrate(engine, "downgrade", "0005")
+    _migrate(engine, "downgrade", "0007")
     links = sa.table("signup_links", sa.column("token_hash"), sa.column("product"))
     with engine.connect() as conn:
         kept = dict(conn.execute(sa.select(links.c.token_hash, links.c.product)).all())

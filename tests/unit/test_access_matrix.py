@@ -114,7 +114,8 @@ def build_world(url: str) -> World:
     kit.commissions.set_plan(alpha.id, rate=Decimal("20"), actor=STAFF)
     acme = kit.customers.create(name="Acme", admin_email=ACME_ADMIN, actor=STAFF)
     admin = pk.Principal.customer_user(acme.id, ACME_ADMIN)
-    acme = kit.customers.add_user(acme.id, ACME_USER, actor=admin)
+    kit.customers.add_user(acme.id, ACME_USER, actor=admin)
+    acme = kit.customers.get(acme.id, actor=admin)
     globex = kit.customers.create(name="Globex", admin_email=GLOBEX_ADMIN, actor=STAFF)
     kit.mapping.tag_partner(acme.id, "crm", "ALPHAPRO", actor=admin)
     kit.mapping.record_written_consent(

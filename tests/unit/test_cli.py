@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from words import pythonisms
 
 import partnerkit as pk
 from partnerkit.cli import _safe_url, main
@@ -36,13 +37,18 @@ def test_tour_runs_twice_on_the_same_file(
     assert "partner_code.taken" in second.out
     assert second.err == ""
 
-    # The mapping section on a rerun: nothing mapped, tracked or booked twice.
+    # The mapping section on a rerun: nothing mapped, tracked or booked twice. Globex is
+    # Zillium's customer by now, so the tour does not track it again.
     assert "mapping.admin_only" in second.out
+    assert _rows(second.out, "tracks")[0] == (
+        "Zillium tracked it@globex.example on an earlier run (already there)"
+    )
+    assert "emails sent" not in second.out
     assert _rows(second.out, "tags") == [
         "it@acme.example tags ZILLIUMCorp for crm (already there)",
         "it@globex.example tags ZILLIUMCorp for crm (already there)",
     ]
-    assert _rows(second.out, "partner of record")[0].startswith("Zillium for crm, channel tag")
+    assert _rows(second.out, "partner of record")[0].startswith("Zillium for crm, by Tag a Partner")
     assert _rows(second.out, "mapped")[0].endswith("(already there)")
     assert _rows(second.out, "payment") == ["Acme pays 100.00 USD for crm (already there)"]
     assert _rows(second.out, "  line") == ["Acme crm: 20.00 USD on 100.00 USD (1 entry)"]
@@ -80,27 +86,62 @@ def test_tour_runs_in_memory_and_maps_customers(capsys: pytest.CaptureFixture[st
     # Acme's admin tags Zillium; a user who is not an admin is refused first (001 seed).
     assert "mapping.admin_only" in mapping
     assert _rows(mapping, "tags")[0] == "it@acme.example tags ZILLIUMCorp for crm (tagged)"
-    assert _rows(mapping, "partner of record")[0].startswith("Zillium for crm, channel tag")
+    assert _rows(mapping, "partner of record")[0].startswith("Zillium for crm, by Tag a Partner")
     # Nimbus explains, then adds a free customer: case 3 of the 000 seed, provisional.
     assert _rows(mapping, "partner adds") == ["Nimbus Consulting adds Globex for books"]
     assert _rows(mapping, "case") == ["free"]
     assert _rows(mapping, "confirmation") == ["not needed"]
-    assert any("use case 3" in reason for reason in _rows(mapping, "  why"))
+    assert "mapped at once without the customer's confirmation (use case 3)" in _rows(
+        mapping, "  why"
+    )
     [mapped] = _rows(mapping, "mapped")
     assert mapped.startswith("Nimbus Consulting for books, provisional until ")
     assert mapped.endswith("(added)")
     # Tracking sends nothing; tagging moves the record to the customer listing.
+    # Globex is not Zillium's customer when Zillium tracks it.
+    assert _rows(mapping, "tracks")[0] == "Zillium tracks it@globex.example, not its customer yet"
     assert _rows(mapping, "emails sent") == ["none"]
     assert _rows(mapping, "tracking list") == [
         "it@globex.example",
         "empty: moved to the customers",
     ]
-    assert _rows(mapping, "customers") == ["Acme (crm), Globex (crm)"]
+    assert _rows(mapping, "customers") == ["customers of Zillium: Acme (crm), Globex (crm)"]
     # Commission follows the partner of record.
     assert _rows(mapping, "commission plan") == ["Zillium earns 20% of collected payments (set)"]
     assert _rows(mapping, "  line") == ["Acme crm: 20.00 USD on 100.00 USD (1 entry)"]
     assert _rows(mapping, "  total") == ["20.00 USD"]
     assert "commission.booked" in out[out.index("Outbox") :]
+
+
+def test_the_tour_speaks_to_partners_and_customers(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 8, item 9: the tour is read as a partner or a customer would read the product."""
+    assert main(["tour", "--url", "memory://"]) == 0
+    out = capsys.readouterr().out
+    people = out[: out.index("Outbox")]
+    # No seed files, no internal key, no policy class: what the product says instead.
+    assert "seed" not in people
+    assert "compared as" not in people and "zllllumcorp" not in people
+    assert "MappingPolicy" not in people
+    [typed] = _rows(people, "customers type")
+    assert typed.startswith("zilliumcorp, ZILLIUMCORP or zi11iumc0rp all find it")
+    assert _rows(people, "partner of record")[0].startswith("Zillium for crm, by Tag a Partner,")
+    assert _rows(people, "valid until")[0].endswith("(a link works for 365 days)")
+    # Every message, remedy, reason and title a person reads passes the words scan.
+    titles = [
+        line
+        for line, under in zip(people.splitlines(), people.splitlines()[1:], strict=False)
+        if under.startswith("---")
+    ]
+    said = [
+        *titles,
+        *(
+            text
+            for label in ("message", "what you can do", "  why")
+            for text in _rows(people, label)
+        ),
+    ]
+    assert len(said) >= 12
+    assert [text for text in said if pythonisms(text)] == []
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -213,7 +254,10 @@ def test_run_due_refuses_an_app_that_is_not_a_kit(
     (tmp_path / "notakit.py").write_text("def make():\n    return 42\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert main(["run-due", "--app", "notakit:make"]) == 2
-    assert "not a partnerkit Kit" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "notakit:make did not build a partnerkit kit" in err
+    # The command's reader runs the installation: the hint says what the factory returned.
+    assert "developer hint: notakit:make returned int, not a partnerkit.Kit" in err
 
 
 def test_outbox_lists_dead_messages_and_redrives_them(

@@ -54,7 +54,9 @@ def test_an_email_belongs_to_one_user(kit: pk.Kit, acme: pk.Customer) -> None:
 
 
 def test_admins_can_be_granted_but_the_last_one_stays(kit: pk.Kit, acme: pk.Customer) -> None:
-    acme = kit.customers.add_user(acme.id, "bob@acme.example", name="Bob", actor=STAFF)
+    bob = kit.customers.add_user(acme.id, "bob@acme.example", name="Bob", actor=STAFF)
+    assert bob == pk.CustomerUser("bob@acme.example", "Bob", is_admin=False)
+    acme = kit.customers.get(acme.id, actor=STAFF)
     assert not acme.is_admin("bob@acme.example")
     with pytest.raises(LastAdminError):
         kit.customers.set_admin(acme.id, "it@acme.example", False, actor=STAFF)

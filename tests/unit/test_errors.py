@@ -40,3 +40,29 @@ def test_driver_messages_stay_out_of_as_dict_unless_asked() -> None:
     )
     assert "driver_message" not in err.as_dict()["details"]
     assert err.as_dict(include_internal=True)["details"]["driver_message"].startswith("syntax")
+
+
+def test_the_developer_hint_stays_off_the_persons_screen() -> None:
+    # Issue 8, item 9: the remedy is the person's; the call that carries it out is the
+    # developer's, and a host that shows str(err) or as_dict() shows no Python.
+    err = pk.ValidationError(
+        "admin email 'a@' is not a valid email address",
+        field="admin_email",
+        remedy="Check the address and try again.",
+        hint="validate.email() returned the reason",
+    )
+    assert err.hint == "validate.email() returned the reason"
+    assert "validate.email" not in str(err)
+    assert "hint" not in err.as_dict()
+    assert err.as_dict(include_internal=True)["hint"] == "validate.email() returned the reason"
+    # A traceback shows it, as a note.
+    assert err.__notes__ == ["developer hint: validate.email() returned the reason"]
+
+
+def test_a_class_hint_is_the_default_and_an_instance_may_replace_it() -> None:
+    from partnerkit.mapping.errors import UsernameRequiredError
+
+    assert "set_username" in (UsernameRequiredError().hint or "")
+    assert UsernameRequiredError(hint="another call").hint == "another call"
+    assert pk.ConflictError().hint is None
+    assert not hasattr(pk.ConflictError(), "__notes__")

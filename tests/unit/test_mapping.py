@@ -79,7 +79,8 @@ def acme(kit: pk.Kit) -> pk.Customer:
     customer = kit.customers.create(
         name="Acme", admin_email=ADMIN, domain="acme.example", actor=STAFF
     )
-    return kit.customers.add_user(customer.id, "bob@acme.example", name="Bob", actor=STAFF)
+    kit.customers.add_user(customer.id, "bob@acme.example", name="Bob", actor=STAFF)
+    return kit.customers.get(customer.id, actor=STAFF)
 
 
 def token_in(kit: pk.Kit, template: str) -> str:
@@ -161,7 +162,9 @@ def test_tagging_while_another_partner_is_of_record_points_to_transfer(
         kit.mapping.tag_partner(
             acme.id, "crm", "NIMBUSHQ", actor=pk.Principal.customer_user(acme.id, ADMIN)
         )
-    assert "request_transfer" in (info.value.remedy or "")
+    # The customer reads the product's words; the developer's hint names the call.
+    assert "choose Transfer partner and enter the new partner's code" in (info.value.remedy or "")
+    assert "request_transfer" in (info.value.hint or "")
     assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == zillium.id  # type: ignore[union-attr]
 
 
@@ -516,7 +519,8 @@ def test_tracking_an_unknown_email_suggests_the_signup_link(
 ) -> None:
     with pytest.raises(NotAUserError) as info:
         kit.mapping.track(zillium.id, "new@prospect.example", actor=STAFF)
-    assert "signup_link" in (info.value.remedy or "")
+    assert "Send them your sign-up link" in (info.value.remedy or "")
+    assert "signup_link" in (info.value.hint or "")
     assert kit.mapping.tracking_list(zillium.id, actor=STAFF) == []
 
 

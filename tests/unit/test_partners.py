@@ -104,7 +104,8 @@ def test_username_is_mandatory_for_the_partner_portal(kit: pk.Kit) -> None:
     with pytest.raises(UsernameRequiredError) as info:
         kit.partners.check_sign_in("ops@zillium.example")
     assert info.value.code == "partner.username_required"
-    assert "set_username" in (info.value.remedy or "")
+    assert info.value.remedy == "Choose a username for your partner account, then sign in with it."
+    assert "kit.partners.set_username" in (info.value.hint or "")
     kit.partners.set_username(partner.id, "zillium", actor=STAFF)
     assert kit.partners.check_sign_in("zillium").username == "zillium"
 
@@ -121,7 +122,8 @@ def test_a_partner_holds_one_active_code(kit: pk.Kit) -> None:
     kit.partners.issue_code(partner.id, "ZILLIUMCorp", actor=STAFF)
     with pytest.raises(CodeTakenError) as info:
         kit.partners.issue_code(partner.id, "ZILLIUMHQ", actor=STAFF)
-    assert "replace=True" in (info.value.remedy or "")
+    assert "Replace your current code with this one" in (info.value.remedy or "")
+    assert "replace=True" in (info.value.hint or "")
     kit.partners.issue_code(partner.id, "ZILLIUMHQ", replace=True, actor=STAFF)
     with pytest.raises(UnknownCodeError):
         kit.partners.find_by_code("ZILLIUMCorp")

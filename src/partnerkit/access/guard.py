@@ -24,7 +24,11 @@ __all__ = ["Account", "Association", "Guard", "NotFound", "Tie"]
 
 
 class Association(Protocol):
-    """(unit of work, partner id, customer id) -> whether they are associated."""
+    """How a partner comes to be tied to a customer: `(uow, partner_id, customer_id) -> bool`.
+
+    A package registers its associations (partner of record, a pending request, a tracking entry)
+    with `Guard.add_association`; the guard asks them whether a partner may see an account.
+    """
 
     def __call__(self, uow: UnitOfWork, partner_id: str, customer_id: str, /) -> bool: ...
 
@@ -38,9 +42,16 @@ NotFound = Callable[[], PartnerkitError]
 class Tie:
     """An association with what the guard may do with it beyond the yes-or-no question.
 
-    A plain callable is a `Tie` that grants sight and cannot list; a package registers a `Tie`
-    when its association can list a partner's customers (so a partner's listing costs what its
-    own customers cost, not a scan of every account), or when it is evidence only.
+    A plain callable is a `Tie` that grants sight and cannot list; a package registers a `Tie` when
+    its association can list a partner's customers (so a partner's listing costs what its own
+    customers cost, not a scan of every account), or when it is evidence only.
+
+    Attributes:
+        holds: The association itself.
+        customers_of: Lists the ids of the customers tied to a partner; None when it cannot.
+        grants_sight: Whether the tie lets the partner see the account. A tie the partner makes on
+            its own, without the customer (a tracking entry), is evidence only: if it granted sight,
+            typing an email would open that account to any partner.
     """
 
     holds: Association
@@ -56,36 +67,87 @@ class Tie:
 
 
 class Account(Protocol):
-    """What the guard reads of a customer account (a `customers.Customer` is one)."""
+    """What the guard reads of a customer account; a `Customer` is one."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The account's id."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The account's name, for messages."""
 
-    def is_admin(self, email: str) -> bool: ...
+    def is_admin(self, email: str) -> bool:
+        """Whether the user with this email is an admin of the account.
+
+        Args:
+            email: The user's email.
+
+        Returns:
+            True for an admin.
+
+        Raises nothing.
+        """
 
 
 class Guard:
-    """Decides what a principal may see and change; the checks every package calls."""
+    """The one place that decides what a principal may see and change; every package asks it.
+
+    002 seed: "We should never divulge the account information to partners that isn't related to
+    them." So staff and the system see every account, a customer's user sees their own, and a
+    partner's user sees the accounts its partner is associated with (of record for a product, or a
+    party of a pending request); to anyone else an account is missing, exactly like one that does
+    not exist. Every `require_*` check takes the `not_found` error the service raises for a missing
+    id, and raises that very error. Refusals are audited as `access.denied` events.
+    """
 
     def __init__(self) -> None:
         self._associations: list[tuple[str, Tie]] = []
 
     def add_association(self, name: str, association: Association | Tie) -> None:
-        """Count `association` as a tie between a partner and a customer (by `install()`)."""
+        """Count an association as a tie between a partner and a customer (a package's `install`).
+
+        Args:
+            name: The tie's name, as `associations` reports it.
+            association: The association, or a `Tie` that also lists or is evidence only.
+
+        Raises nothing.
+        """
         tie = association if isinstance(association, Tie) else Tie(association)
         self._associations.append((name, tie))
 
     def associations(self, uow: UnitOfWork, partner_id: str, customer_id: str) -> list[str]:
-        """The names of the ties between the partner and the customer, in registration order
-        (evidence ties included)."""
+        """The names of the ties between a partner and a customer, evidence-only ties included.
+
+        Args:
+            uow: The unit of work to read in.
+            partner_id: The partner.
+            customer_id: The customer account.
+
+        Returns:
+            The names, in registration order.
+
+        Raises nothing of its own; an association's storage error passes through.
+        """
         return [name for name, tie in self._associations if tie(uow, partner_id, customer_id)]
 
     def sees_customer(self, uow: UnitOfWork, actor: object, customer_id: str) -> bool:
-        """Staff and the system see every account; a customer user sees their own; a partner
-        user sees the accounts its partner is associated with; nobody else sees any."""
+        """Whether the actor may see an account.
+
+        Staff and the system see every account, a user their own, a partner the accounts it is
+        associated with (by a tie that grants sight).
+
+        Args:
+            uow: The unit of work to read in.
+            actor: Who asks.
+            customer_id: The account.
+
+        Returns:
+            True when the actor sees the account.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+        """
         principal = require_principal(actor)
         if principal.is_staff_or_system:
             return True
@@ -102,10 +164,19 @@ class Guard:
     def visible_customers(
         self, uow: UnitOfWork, actor: object, every: Callable[[], Iterable[str]]
     ) -> list[str] | None:
-        """The ids of the accounts the actor sees, or None for all of them (staff, system).
+        """The ids of the accounts the actor sees, for listings.
 
-        `every` lists every account id; it is called only for a partner when one of the ties
-        granting sight cannot list its customers, so that the answer stays exact.
+        Args:
+            uow: The unit of work to read in.
+            actor: Who asks.
+            every: Lists every account id; called only for a partner when a tie granting sight
+                cannot list its customers, so that the answer stays exact.
+
+        Returns:
+            The ids, or None for all of them (staff, the system).
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
         """
         principal = require_principal(actor)
         if principal.is_staff_or_system:
@@ -126,7 +197,18 @@ class Guard:
 
     @staticmethod
     def acts_for_partner(actor: object, partner_id: str) -> bool:
-        """Staff and the system act for any partner; a partner user only for its own."""
+        """Whether the actor acts for a partner: staff and the system for any, its users for it.
+
+        Args:
+            actor: Who acts.
+            partner_id: The partner.
+
+        Returns:
+            True when the actor acts for it.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+        """
         principal = require_principal(actor)
         if principal.is_staff_or_system:
             return True
@@ -134,7 +216,18 @@ class Guard:
 
     @staticmethod
     def is_customer_user(actor: object, customer_id: str) -> Principal | None:
-        """The actor when it is a user of this customer (admin or not), else None."""
+        """The actor, when it is a user of this account (admin or not); None else.
+
+        Args:
+            actor: Who acts.
+            customer_id: The account.
+
+        Returns:
+            The principal, or None.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+        """
         principal = require_principal(actor)
         if principal.role is Role.CUSTOMER_USER and principal.customer_id == customer_id:
             return principal
@@ -142,15 +235,36 @@ class Guard:
 
     @staticmethod
     def may_see_evidence(actor: object) -> bool:
-        """Written-consent evidence (a customer's forwarded email) is for the partner team."""
+        """Whether the actor may read written-consent evidence: staff and the system only.
+
+        Args:
+            actor: Who asks.
+
+        Returns:
+            True for staff and the system.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+        """
         return require_principal(actor).is_staff_or_system
 
     # --- the checks services make: each returns the principal or raises -----------------------
 
     @staticmethod
     def require_staff(actor: object, action: str) -> Principal:
-        """Operator actions (deactivate, reactivate, record written consent, unmap), and the
-        vendor's own bookkeeping (catalog, accounts, plans, commissions)."""
+        """Let staff and the system through: the operator actions and the vendor's own bookkeeping.
+
+        Args:
+            actor: Who acts.
+            action: What is refused, for the message ("deactivate a partner account").
+
+        Returns:
+            The principal.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+        """
         principal = require_principal(actor)
         if not principal.is_staff_or_system:
             raise StaffOnlyError(
@@ -160,7 +274,21 @@ class Guard:
         return principal
 
     def require_partner(self, actor: object, partner_id: str, not_found: NotFound) -> Principal:
-        """The partner's own user, staff or the system; to anyone else the partner is missing."""
+        """Let the partner's own users, staff and the system through; to anyone else it is missing.
+
+        Args:
+            actor: Who acts.
+            partner_id: The partner acted for.
+            not_found: Builds the error a missing partner gets.
+
+        Returns:
+            The principal.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PartnerkitError: The error `not_found` builds: the one a missing record gets, so a
+                foreign id tells nothing.
+        """
         principal = require_principal(actor)
         # An id nothing could have been stored under is missing for everyone, staff included.
         if not validate.is_ref(partner_id) or not self.acts_for_partner(principal, partner_id):
@@ -170,7 +298,22 @@ class Guard:
     def require_sight(
         self, uow: UnitOfWork, actor: object, customer_id: str, not_found: NotFound
     ) -> Principal:
-        """Reading an account or its records: whoever `sees_customer`, else it is missing."""
+        """Let whoever sees the account through (`sees_customer`); to anyone else it is missing.
+
+        Args:
+            uow: The unit of work to read in.
+            actor: Who acts.
+            customer_id: The account read.
+            not_found: Builds the error a missing account gets.
+
+        Returns:
+            The principal.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PartnerkitError: The error `not_found` builds: the one a missing record gets, so a
+                foreign id tells nothing.
+        """
         principal = require_principal(actor)
         if not validate.is_ref(customer_id) or not self.sees_customer(uow, principal, customer_id):
             raise not_found()
@@ -186,13 +329,29 @@ class Guard:
         not_found: NotFound,
         staff: bool = True,
     ) -> Principal:
-        """Changing an account: an admin of it, checked against the stored account's users by
-        the principal's email (a principal never carries admin rights of its own), or, when
-        `staff`, staff and the system.
+        """Let an admin of the account through (and staff and the system, when `staff`).
 
-        A user of the account who is not an admin, an associated partner, and staff when the
-        action is the customer's own (`staff=False`: tagging, transfers) are refused with
-        `NotCustomerAdminError`; to anyone else the account is missing.
+        Admin rights are read from the stored account's users by the principal's email: a principal
+        never carries admin rights of its own. A user of the account who is not an admin, an
+        associated partner, and staff when the act is the customer's own (`staff=False`: tagging,
+        transfers) are refused; to anyone else the account is missing.
+
+        Args:
+            uow: The unit of work to read in.
+            actor: Who acts.
+            account: The stored account.
+            action: What is refused, for the message ("tag a partner").
+            not_found: Builds the error a missing account gets.
+            staff: Whether staff and the system may act too.
+
+        Returns:
+            The principal.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            NotCustomerAdminError: Refused as above (`mapping.admin_only`).
+            PartnerkitError: The error `not_found` builds: the one a missing record gets, so a
+                foreign id tells nothing.
         """
         principal = require_principal(actor)
         if principal.is_staff_or_system:
@@ -226,9 +385,29 @@ class Guard:
         action: str,
         not_found: NotFound,
     ) -> Principal:
-        """Acting on a request between a customer and partners: an admin of the customer, a
-        user of one of `partner_ids`, staff or the system. A non-admin user of the customer and
-        an associated partner who is not a party are refused; to anyone else it is missing."""
+        """Let a request's parties through: the customer's admins, its partners, staff.
+
+        A user of the account who is not an admin and an associated partner who is not a party are
+        refused; to anyone else the request is missing.
+
+        Args:
+            uow: The unit of work to read in.
+            actor: Who acts.
+            account: The customer's stored account.
+            partner_ids: The partners who are parties.
+            action: What is refused, for the message ("cancel it").
+            not_found: Builds the error a missing request gets.
+
+        Returns:
+            The principal.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            NotCustomerAdminError: A user of the account who is not an admin (`mapping.admin_only`).
+            NotAPartyError: An associated partner who is not a party (`access.not_a_party`).
+            PartnerkitError: The error `not_found` builds: the one a missing record gets, so a
+                foreign id tells nothing.
+        """
         principal = require_principal(actor)
         if principal.is_staff_or_system:
             return principal

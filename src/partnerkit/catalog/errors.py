@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from partnerkit.errors import ConflictError, NotFoundError
+from partnerkit.errors import Audience, ConflictError, NotFoundError
 
 __all__ = [
     "ProductNotFoundError",
@@ -15,9 +15,12 @@ __all__ = [
 
 class ProductNotFoundError(NotFoundError):
     code = "catalog.product_not_found"
-    summary = "No product with that key."
+    audience = (Audience.PARTNER, Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such product."
 
 
 class ProductTakenError(ConflictError):
     code = "catalog.product_taken"
+    audience = (Audience.STAFF,)
     summary = "A product with that key already exists."
+    default_remedy = "Choose another key for the new product."

@@ -21,7 +21,14 @@ __all__ = ["CatalogService", "Product"]
 
 @attrs.frozen
 class Product:
-    """A product of the catalog, addressed by its stable key ("crm")."""
+    """A product of the catalog.
+
+    Attributes:
+        key: The stable key every call names it by, such as `"crm"`.
+        name: The name people read.
+        created_at: When it was added.
+        version: Increases with each change.
+    """
 
     key: str
     name: str
@@ -30,14 +37,35 @@ class Product:
 
 
 class CatalogService:
-    """`kit.catalog`: add and read products."""
+    """`kit.catalog`: the products the vendor sells and partners work on, each under a stable key.
+
+    Products are what mappings, plans and partners' expertise refer to (`"crm"`, `"books"`). Adding
+    one is the partner team's act; reading the catalog takes no actor: what is sold is public.
+    """
 
     def __init__(self, runtime: Runtime[CatalogStore]) -> None:
         self._rt = runtime
 
     def add_product(self, key: str, *, name: str, actor: Principal) -> Product:
-        """Add a product to the catalog (staff or the system). Reading the catalog takes no
-        actor: what is sold is public."""
+        """Add a product to the catalog, under the key every other call will name it by.
+
+        Args:
+            key: The stable key: a lower-case letter, then lower-case letters, digits, `-` or `_`
+                (at most 40), such as `"crm"`.
+            name: The name people read, such as `"CRM"`.
+            actor: Who acts: staff or the system only.
+
+        Returns:
+            The new product.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            ProductTakenError: A product with that key exists (`catalog.product_taken`).
+            InvalidInputError: `key` or `name` is empty or malformed (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         key = validate.key(key, "key")
         name = validate.text(name, "name")
         with self._rt.uow() as uow:
@@ -52,6 +80,20 @@ class CatalogService:
         return product
 
     def get_product(self, key: str) -> Product:
+        """The product with this key.
+
+        Args:
+            key: The product's key, such as `"crm"`.
+
+        Returns:
+            The product.
+
+        Raises:
+            ProductNotFoundError: No product with that key (`catalog.product_not_found`).
+            InvalidInputError: `key` is empty or too long (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         key = validate.text(key, "key")
         with self._rt.uow(readonly=True) as uow:
             product = uow.products.get(key)
@@ -60,5 +102,14 @@ class CatalogService:
         return product
 
     def products(self) -> list[Product]:
+        """Every product of the catalog.
+
+        Returns:
+            The products, ordered by key.
+
+        Raises:
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         with self._rt.uow(readonly=True) as uow:
             return uow.products.all()

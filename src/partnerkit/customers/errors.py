@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from partnerkit.errors import ConflictError, InvalidTransitionError, NotFoundError
+from partnerkit.errors import Audience, ConflictError, InvalidTransitionError, NotFoundError
 
 __all__ = [
     "CustomerNotFoundError",
@@ -17,19 +17,25 @@ __all__ = [
 
 class CustomerNotFoundError(NotFoundError):
     code = "customer.not_found"
+    audience = (Audience.PARTNER, Audience.CUSTOMER, Audience.STAFF)
     summary = "No such customer."
 
 
 class EmailTakenError(ConflictError):
     code = "customer.email_taken"
-    summary = "That email already belongs to a user."
+    audience = (Audience.PARTNER, Audience.CUSTOMER, Audience.STAFF)
+    summary = "That email address already belongs to a user."
+    default_remedy = "Use another email address, or ask that user's admin to add them."
 
 
 class UserNotFoundError(NotFoundError):
     code = "customer.user_not_found"
-    summary = "No user with that email in this customer account."
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No user with that email address in this customer account."
 
 
 class LastAdminError(InvalidTransitionError):
     code = "customer.last_admin"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
     summary = "A customer account keeps at least one admin user."
+    default_remedy = "Make another user an admin first."

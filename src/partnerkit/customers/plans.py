@@ -12,14 +12,23 @@ __all__ = ["Edition", "ProductPlan"]
 
 
 class Edition(enum.StrEnum):
+    """Which edition of a product an account uses: free or paid."""
+
     FREE = "free"
     PAID = "paid"
 
 
 @attrs.frozen
 class ProductPlan:
-    """Which edition of a product the account uses, and since which day (the mapping rules
-    of the 000 seed count from the day it became paid)."""
+    """Which edition of a product the account uses, and since which day.
+
+    The 000 seed's rules count from the day it became paid.
+
+    Attributes:
+        product: The product's catalog key.
+        edition: Free or paid.
+        since: The first day of that edition.
+    """
 
     product: str
     edition: Edition

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from partnerkit.catalog.ports import CatalogStore
 
 if TYPE_CHECKING:
-    from partnerkit.customers.accounts import Customer
+    from partnerkit.customers.accounts import AccountHead, Customer, CustomerUser
 
 __all__ = ["Customers", "CustomersStore"]
 
@@ -25,6 +25,18 @@ class Customers(Protocol):
     def names(self, customer_ids: Sequence[str]) -> dict[str, str]:
         """The names of the accounts with these ids that exist, without loading their users,
         contacts or plans (a partner's listing prints names only)."""
+
+    def head(self, customer_id: str, *, user: str | None = None) -> AccountHead | None:
+        """The account's id, name and version, and the user with email `user` if it is one of
+        the account's: one read that does not load the account's lists."""
+
+    def add_user(self, customer_id: str, user: CustomerUser, *, version: int) -> None:
+        """Append `user` to the account's users if the stored version is `version`, moving the
+        account to version + 1, without rewriting (or reading) its other users.
+
+        Raises ConcurrencyError on a stale version, EmailTakenError (details `field: email`)
+        when the email belongs to a user of any account.
+        """
 
     def get_by_user_email(self, email: str) -> Customer | None:
         """The account one of whose users has this email."""

@@ -43,8 +43,15 @@ __all__ = ["AddCase", "AddDecision", "AddResult", "AddingService", "decide_add"]
 
 @attrs.frozen
 class AddResult:
-    """What `add_customer` did: mapped at once (`interval`) or asked the customer (`request`).
-    `decision` says which rule applied and why (it reads like an `AddDecision`)."""
+    """What `kit.mapping.add_customer` did.
+
+    Attributes:
+        decision: The rule that applied, and why (`decide_mapping`'s answer; it reads like an
+            `AddDecision`).
+        interval: The mapping made at once (cases 2 and 3), or the one already in force for the
+            partner; None when the customer was asked.
+        request: The approval request sent to the customer (case 1); None when mapped at once.
+    """
 
     decision: MappingDecision
     interval: MappingInterval | None = None
@@ -67,9 +74,7 @@ class AddingService:
     def explain_add(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
     ) -> MappingDecision:
-        """Which of the 000 seed's cases applies now, whether the customer must confirm, the
-        commission window, and why; changes nothing. Raises what `add_customer` would. By the
-        partner, staff or the system."""
+        """`kit.mapping.explain_add`, documented on `MappingService`."""
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return self._decide(uow, partner_id, customer_id, product, record=False)[2]
@@ -77,15 +82,7 @@ class AddingService:
     def add_customer(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
     ) -> AddResult:
-        """A partner adds an existing customer for a product it works on (000 seed). By the
-        partner, staff or the system.
-
-        Paid for more than 30 days: the customer gets a confirmation email and the mapping waits
-        for their approval. Paid within 30 days: mapped at once. Free: mapped at once,
-        provisionally, and over unless they upgrade within 3 months of the first mapping date
-        (adding a customer again does not restart them). Days are the customer's: its time
-        zone, else the organisation's.
-        """
+        """`kit.mapping.add_customer`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow() as uow:
             principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
@@ -167,9 +164,7 @@ class AddingService:
             return uow.records.next_provisional_end()
 
     def expire_provisional(self, now: datetime) -> int:
-        """000 case 3: record the end of free customers' mappings whose 3 months are over.
-        They ended at that instant whether or not this has run (reads already say so);
-        an upgrade in time made the mapping permanent when it was recorded."""
+        """`kit.mapping.expire_provisional`, documented on `MappingService`."""
         with self._rt.uow() as uow:
             ended = uow.records.provisional_ended_by(now)
             for interval in ended:
@@ -177,10 +172,7 @@ class AddingService:
         return len(ended)
 
     def on_plan_changed(self, event: PlanChanged) -> None:
-        """A free customer who upgrades in time makes a provisional mapping permanent (000 case
-        3); one whose 3 months are over by now stays over.
-
-        Runs inside the transaction of the plan change (registered by `mapping.install`)."""
+        """`kit.mapping.on_plan_changed`, documented on `MappingService`."""
         if event.edition is not Edition.PAID:
             return
         plan = ProductPlan(event.product, event.edition, event.since)

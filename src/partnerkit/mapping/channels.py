@@ -80,8 +80,17 @@ class SignupLink:
 
 @attrs.frozen
 class SignupLinkToken:
-    """The secret a partner puts in its sign-up link; partnerkit keeps only its hash. The
-    token stays out of the repr, so a log line or a traceback never shows it."""
+    """The secret a partner puts in its sign-up link; partnerkit keeps only its hash.
+
+    The token stays out of the repr, so a log line or a traceback never shows it.
+
+    Attributes:
+        token: The secret, URL-safe; shown this once.
+        partner_id: The partner the link maps sign-ups to.
+        product: The product it maps them for; None for every product of the partner.
+        expires_at: When the link stops working (`MappingPolicy.signup_link_valid_days` after it was
+            made).
+    """
 
     token: str = attrs.field(repr=False)
     partner_id: str
@@ -96,6 +105,17 @@ class SignupLinkToken:
         return self.products[0] if len(self.products) == 1 else None
 
     def url(self, base: str) -> str:
+        """The link to put on the partner's website: `base` with the token as `partner_token`.
+
+        Args:
+            base: The page visitors sign up on, such as `"https://vendor.example/signup"`; a query
+                string it has already is kept.
+
+        Returns:
+            The URL; pass its `partner_token` to `kit.mapping.sign_up`.
+
+        Raises nothing.
+        """
         separator = "&" if "?" in base else "?"
         return f"{base}{separator}partner_token={self.token}"
 
@@ -132,14 +152,7 @@ class ChannelsService:
         products: Iterable[str] = (),
         actor: Principal,
     ) -> SignupLinkToken:
-        """A sign-up link token for the partner's website (001 seed), for the products it names
-        (`product`, `products` or both), each one the partner works on. By the partner, staff
-        or the system; it works for `MappingPolicy.signup_link_valid_days` unless revoked sooner.
-
-        Raises:
-            SignupLinkProductsRequiredError: the link names no product: a link never maps a
-                customer to everything the partner works on.
-        """
+        """`kit.mapping.signup_link`, documented on `MappingService`."""
         named = validate.texts(products, "products", validate.text)
         wanted = ([] if product is None else [validate.text(product, "product")]) + [
             p for p in named if p != product
@@ -160,9 +173,7 @@ class ChannelsService:
         return SignupLinkToken(token, partner.id, keys, now + self._valid_for)
 
     def revoke_signup_link(self, token_or_hash: str, *, actor: Principal) -> SignupLink:
-        """Withdraw a sign-up link (the partner who made it, staff or the system): from now on
-        it is refused. Takes the token, or its hash as stored. Revoking twice changes nothing;
-        a link the actor may not revoke is reported as not valid, like a forged one."""
+        """`kit.mapping.revoke_signup_link`, documented on `MappingService`."""
         principal = require_principal(actor)
         value = validate.text(token_or_hash, "token", max_length=200)
         digest = value if _is_hash(value) else hash_token(value)
@@ -186,17 +197,7 @@ class ChannelsService:
         domain: str | None = None,
         products: Iterable[str] | None = None,
     ) -> Customer:
-        """Create the account of someone who signed up through a partner's link, mapped to that
-        partner from the first moment (channel `signup_link`) for the products the link offers,
-        or those of them the person chose (`products`). Signing up is the customer's own act:
-        its consent. No actor: the visitor is nobody yet, and the token is the authority. A
-        forged token is refused, and so are an expired or a revoked link, each with its own
-        code.
-
-        Raises:
-            SignupProductNotOfferedError: a chosen product the link does not offer, or none
-                chosen from a link that names no product.
-        """
+        """`kit.mapping.sign_up`, documented on `MappingService`."""
         chosen = None if products is None else validate.texts(products, "products", validate.text)
         now = self._rt.now()
         with self._rt.uow() as uow:
@@ -253,18 +254,9 @@ class ChannelsService:
         domain: str | None = None,
         actor: Principal,
     ) -> Customer:
-        """A partner sets up an account for someone who is not yet a user (001 seed), and is
-        mapped for `product` as a partner's add of a free customer is (000 case 3): for 3 months
-        unless the customer upgrades. By the partner, staff or the system.
-
-        Raises:
-            EmailTakenError: the address belongs to a user already.
-            OrganisationExistsError: the address's domain (or `domain`) belongs to an
-                organisation that has an account: its admin adds the person and tags the
-                partner instead.
-        """
+        """`kit.mapping.create_account`, documented on `MappingService`."""
         address = validate.email(admin_email, "admin_email")
-        domains = [address.rsplit("@", 1)[1]]
+        domains = [validate.domain_of(address)]
         if domain is not None:
             domains.append(validate.domain(domain))
         with self._rt.uow() as uow:
@@ -278,7 +270,8 @@ class ChannelsService:
                     f"{address} already belongs to a user, so it cannot get a new account",
                     details={"field": "admin_email"},
                     remedy="Ask them to tag you with your partner code, or add them as a "
-                    "customer (kit.mapping.add_customer).",
+                    "customer from your partner portal.",
+                    hint="kit.mapping.add_customer() adds an existing customer.",
                 )
             for owned in dict.fromkeys(domains):
                 if uow.customers.get_by_domain(owned) is not None:
@@ -311,10 +304,7 @@ class ChannelsService:
     def explain_tag(
         self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> MappingDecision:
-        """What tagging the partner with `code` for `product` would do now, and why: the 000
-        case that applies, the commission window, what becomes of requests waiting for
-        approval. Changes nothing; raises what `tag_partner` would. By an admin of the
-        customer, staff or the system."""
+        """`kit.mapping.explain_tag`, documented on `MappingService`."""
         require_principal(actor)
         with self._rt.uow(readonly=True) as uow:
             customer = load_customer(uow, customer_id)
@@ -334,17 +324,7 @@ class ChannelsService:
     def tag_partner(
         self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> MappingInterval:
-        """An admin of the customer enters a partner's code for a product (001 seed). It is the
-        customer's own act, and so its consent: partners and staff are refused (staff record
-        written consent). The 000 case table sets the commission window: paid for more than
-        30 days, the last month's transactions and all after; within 30 days, every one since
-        the customer became paid; free, from the day of the tag.
-
-        Tagging the partner already of record is a no-op (a provisional mapping becomes
-        permanent: the customer has now said so); tagging while another partner is of record is
-        refused and points to the transfer. A request of the same partner waiting for approval
-        is complete; other partners' are withdrawn, and those partners told.
-        """
+        """`kit.mapping.tag_partner`, documented on `MappingService`."""
         require_principal(actor)
         guard = self._rt.guard
         with self._rt.uow() as uow:

@@ -113,8 +113,10 @@ _ASCII_DIGIT_RUNS: Final = re.compile(r"[0-9]+")
 class CodeProblem:
     """One thing that makes a code refused or hard to remember.
 
-    `rule` is a stable id, one of the keys of PROBLEM_WEIGHTS; `message` tells a person what
-    to change.
+    Attributes:
+        rule: A stable id, one of the keys of `PROBLEM_WEIGHTS` (`"too_long"`, `"punctuation"`,
+            `"look_alike"`, ...).
+        message: What to change, written for the partner.
     """
 
     rule: str
@@ -123,10 +125,14 @@ class CodeProblem:
 
 @attrs.frozen
 class CodeAdvice:
-    """What advise_code() found: `code` is the display form of the text that was checked.
+    """What `advise_code` found about a code, and better codes to use instead.
 
-    `score` is 0-100 (100: nothing to improve); `suggestions` are valid, distinct codes, best
-    first, and empty when the code has no problems.
+    Attributes:
+        code: The display form of the text that was checked.
+        valid: Whether `kit.partners.issue_code` would accept it (if free).
+        score: 0 to 100; 100 means nothing to improve.
+        problems: What makes it refused or hard to remember, worst first.
+        suggestions: Valid, distinct codes, best first; empty when the code has no problems.
     """
 
     code: str
@@ -137,11 +143,21 @@ class CodeAdvice:
 
 
 def canonical_key(text: str) -> str:
-    """The key under which two codes are the same code.
+    """The key under which two codes are the same code: what customers' entries are matched by.
 
-    NFKC, casefold, then look-alike folding (0->o; 1, I and l -> l), surrounding whitespace
-    removed, repeated until stable. So "ZILLIUMCorp", "zilliumcorp" and "ZI11IUMC0RP" share a
-    key, and a customer who misreads a code still finds the partner.
+    NFKC, casefold, then look-alike folding (0 to o; 1, I and l to l), surrounding whitespace
+    removed, repeated until stable. So "ZILLIUMCorp", "zilliumcorp" and "ZI11IUMC0RP" share a key,
+    and a customer who misreads a code still finds the partner. Codes are unique by this key.
+
+    Args:
+        text: A code as typed.
+
+    Returns:
+        Its key.
+
+    Raises:
+        TypeError: `text` is not a string: this pure function trusts its caller (the services
+            validate first).
     """
     key = text
     for _ in range(_MAX_FOLD_ROUNDS):
@@ -159,11 +175,23 @@ _RESERVED_BY_KEY: Final[Mapping[str, str]] = MappingProxyType(
 
 
 def validate_code(text: str) -> str:
-    """Return the display form of `text` (NFKC, stripped, case kept) or raise.
+    """Check a partner code against the rules `kit.partners.issue_code` applies, and return it.
 
-    Raises InvalidCodeError when the code is empty, holds anything but ASCII letters and digits,
-    falls outside [MIN_LENGTH, MAX_LENGTH] or has no letter; ReservedCodeError when its
-    canonical key is a reserved word. Both name the field "code".
+    A code is 4 to 20 ASCII letters and digits (after NFKC normalisation and stripping), holds at
+    least one letter, and is not a reserved word such as "admin" or "support", compared by
+    `canonical_key` so "ADM1N" is refused too. Case is kept for display.
+
+    Args:
+        text: The code as typed.
+
+    Returns:
+        The code's display form: normalised and stripped, case kept.
+
+    Raises:
+        InvalidCodeError: The code is empty, not text, holds anything but letters and digits, falls
+            outside 4 to 20 characters, or has no letter (`partner_code.invalid`, field `code`).
+        ReservedCodeError: The code reads as a reserved word (`partner_code.reserved`, field
+            `code`).
     """
     if not isinstance(text, str):
         raise InvalidCodeError("A partner code must be text.", field="code")
@@ -218,12 +246,28 @@ def advise_code(
     company: str | None = None,
     taken: Callable[[str], bool] | None = None,
 ) -> CodeAdvice:
-    """Explain what makes `text` refused or hard to remember, and suggest better codes.
+    """Explain what makes a code refused or hard to remember, and suggest better ones.
 
-    Suggestions are built from the first word of `company` (or of `text` when no company is
-    given or it has no usable word): that word in capitals, alone or with a suffix from
-    SUGGESTION_SUFFIXES. Each one validates, no two share a canonical key, none is one for which
-    `taken` returns True, and the ones with fewer problems come first.
+    001 seed: "Partner Codes should be simple and easy to remember. For example, for a partner
+    company called Zillium, Code: "ZILLIUMCorp" is preferred over "Zillium_PremiumPartner123"
+    because it's easier to remember and presents less chance for error." Each problem (too short or
+    long, punctuation, digits, look-alike characters, several words run together, a reserved word)
+    costs points from a score of 100. Suggestions are built from the first word of `company` (or of
+    `text`): that word in capitals, alone or with a suffix such as "Corp". Each validates, no two
+    share a `canonical_key`, none is `taken`, and those with fewer problems come first.
+    `kit.partners.advise_code` calls this with `taken` checked against every issued code.
+
+    Args:
+        text: The code the partner has in mind.
+        company: The company's name, the source of suggestions.
+        taken: Tells whether a suggested code is already issued; None suggests without checking.
+
+    Returns:
+        The advice: validity, score, problems and suggestions.
+
+    Raises:
+        TypeError: `text` is not a string: this pure function trusts its caller (the services
+            validate first).
     """
     code = _display(text)
     found = _problems(code)

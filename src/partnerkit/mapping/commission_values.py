@@ -16,8 +16,16 @@ __all__ = ["CommissionEntry", "CommissionPlan", "EntryKind"]
 
 @attrs.frozen
 class CommissionPlan:
-    """`rate` is a percentage (Decimal('20') is 20 %); `limit_months` caps how long after the
-    mapping starts a partner earns on a customer (None: as long as it is of record)."""
+    """A partner's commission plan.
+
+    Attributes:
+        partner_id: The partner.
+        rate: A percentage: `Decimal("20")` is 20 %.
+        updated_at: When it was last set.
+        limit_months: How long after a mapping starts the partner earns on that customer; None for
+            as long as it is of record.
+        version: Increases each time the plan is set.
+    """
 
     partner_id: str
     rate: Decimal
@@ -27,6 +35,8 @@ class CommissionPlan:
 
 
 class EntryKind(enum.StrEnum):
+    """An accrual on a collected transaction, or a reversal of one (a refund)."""
+
     ACCRUAL = "accrual"
     #: A refund or chargeback: a negative entry, never a deletion of the original.
     REVERSAL = "reversal"
@@ -34,8 +44,23 @@ class EntryKind(enum.StrEnum):
 
 @attrs.frozen
 class CommissionEntry:
-    """One booked line of the commission ledger. `commission_exact` keeps every decimal so a
-    statement can round once and apportion without losing a cent."""
+    """One booked line of the commission ledger.
+
+    Attributes:
+        id: The entry's id.
+        partner_id: The partner who earns (or gives back).
+        customer_id: The customer account.
+        product: The product.
+        transaction_id: The host's transaction id: one entry per id.
+        kind: Accrual or reversal.
+        base: The transaction's amount; negative for a reversal.
+        rate: The percentage applied.
+        commission_exact: The commission with every decimal, so a statement rounds once.
+        occurred_at: When the transaction was collected (or refunded).
+        booked_at: When the entry was booked.
+        interval_id: The mapping interval it was earned through.
+        reverses: For a reversal, the transaction id it refunds; None else.
+    """
 
     id: str
     partner_id: str
@@ -53,4 +78,5 @@ class CommissionEntry:
 
     @property
     def commission(self) -> Money:
+        """The commission rounded to the currency's minor unit."""
         return Money.rounded(self.commission_exact, self.base.currency)

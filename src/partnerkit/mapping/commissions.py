@@ -46,7 +46,16 @@ _HUNDRED = Decimal(100)
 
 @attrs.frozen
 class StatementLine:
-    """A statement's line: one customer and product, its base, commission and entry count."""
+    """A statement's line: one customer, product and currency.
+
+    Attributes:
+        customer_id: The customer account.
+        product: The product.
+        currency: The ISO 4217 code.
+        base: The sum of the transactions.
+        commission: The commission, apportioned from the rounded total.
+        entries: How many ledger entries it sums.
+    """
 
     customer_id: str
     product: str
@@ -58,8 +67,15 @@ class StatementLine:
 
 @attrs.frozen
 class CommissionStatement:
-    """A partner's commission from `start` to `end` (both days included), per customer and
-    product; `totals` has one figure per currency and the lines add up to it exactly."""
+    """A partner's commission from `start` to `end`, both days included, per customer and product.
+
+    Attributes:
+        partner_id: The partner.
+        start: The first day.
+        end: The last day.
+        lines: One per customer, product and currency.
+        totals: One per currency; each currency's lines add up to its total exactly.
+    """
 
     partner_id: str
     start: date
@@ -75,8 +91,14 @@ MAX_LIMIT_MONTHS = 1200
 
 
 class CommissionsService:
-    """`kit.commissions`: commission plans per partner, the ledger of accruals and reversals,
-    and statements that add up to the cent."""
+    """`kit.commissions`: commission plans, the commission ledger, and partners' statements.
+
+    A collected transaction earns commission for the partner whose commission window covers it:
+    the window comes from the mapping history (a 000 use-case-1 mapping reaches back a month, a
+    use-case-2 one covers all transactions, a transfer starts at its confirmation) and the partner's
+    plan may cap it. The ledger is append-only: a refund is a negative entry, never a deletion.
+    Statements round once per currency and apportion the total, so their lines add up to the cent.
+    """
 
     def __init__(
         self,
@@ -96,8 +118,32 @@ class CommissionsService:
         limit_months: int | None = None,
         actor: Principal,
     ) -> CommissionPlan:
-        """Give a partner its commission plan (staff): `rate` percent of each collected
-        transaction, for at most `limit_months` after a mapping starts (None: while of record)."""
+        """Give a partner its commission plan: the percentage it earns, and for how long.
+
+        The plan replaces the partner's current one; transactions booked from now on earn at the new
+        rate, and entries already booked keep theirs.
+
+        Args:
+            partner_id: The partner's id.
+            rate: The percentage of each collected transaction, 0 to 100, as a Decimal, an int or a
+                string (`Decimal("20")` is 20 %); never a float.
+            limit_months: How many months after a mapping starts the partner earns on that customer
+                (1 to 1200); None for as long as it is of record.
+            actor: Who acts: staff or the system only.
+
+        Returns:
+            The partner's plan now.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            PartnerNotFoundError: No such partner (`partner.not_found`).
+            FloatAmountError: `rate` is a float (`money.float_amount`).
+            InvalidInputError: `rate` is not a number from 0 to 100 (or has more than 40
+                characters), or `limit_months` is out of range (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         percent = _rate(rate)
         if limit_months is not None and (
             isinstance(limit_months, bool)
@@ -105,7 +151,8 @@ class CommissionsService:
             or not 1 <= limit_months <= MAX_LIMIT_MONTHS
         ):
             raise InvalidInputError(
-                f"limit_months must be a whole number of months from 1 to {MAX_LIMIT_MONTHS}",
+                f"the commission limit must be a whole number of months from 1 to "
+                f"{MAX_LIMIT_MONTHS}",
                 field="limit_months",
             )
         with self._rt.uow() as uow:
@@ -123,7 +170,22 @@ class CommissionsService:
         return plan
 
     def plan(self, partner_id: str, *, actor: Principal) -> CommissionPlan | None:
-        """The partner's plan, for the partner itself, staff and the system."""
+        """A partner's commission plan.
+
+        Args:
+            partner_id: The partner's id.
+            actor: Who asks: the partner's own users, staff or the system.
+
+        Returns:
+            The plan, or None when the partner has none (it earns nothing).
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PartnerNotFoundError: No such partner, or one the actor does not act for: both answer
+                alike (`partner.not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return uow.commission_plans.get(partner_id)
@@ -138,16 +200,42 @@ class CommissionsService:
         occurred_at: datetime,
         actor: Principal,
     ) -> CommissionEntry | None:
-        """Book commission on a collected transaction for the partner whose window covers it
-        (the system, from a payment, or staff).
+        """Book commission on a collected transaction, for the partner whose window covers it.
 
-        Returns None when no partner earns on it (no mapping then, or no plan). Booking the
-        same transaction again returns the first entry, also when two bookings race; with other
-        figures, or for another customer or product, it is refused. A refund is not a negative
-        accrual: book it with `reverse`, which never takes back more than was booked.
+        The earner is the partner of record whose commission window covers `occurred_at`: a
+        use-case-1 mapping earns on the month before its approval, a use-case-2 one on all the
+        customer's transactions since it became paid, a free customer's provisional one until its
+        3 months end, a transfer's new partner from the confirmation on (000, 001 seeds);
+        the plan's `limit_months` may end the window sooner. The commission is `rate` percent of the
+        amount, kept exact until a statement rounds it. Booking the same transaction again returns
+        the first entry, also when two bookings race; with other figures, or for another customer or
+        product, it is refused. A refund is not a negative accrual: book it with `reverse`.
 
-        The payment is the activity of the partner whose window covers it, at `occurred_at`
-        (`MappingPolicy.activity`), plan or no plan.
+        A payment is the activity of the partner whose window covers it, at `occurred_at`
+        (`MappingPolicy.activity`), plan or no plan: "whose customers pay through it" is not
+        "inactive for a long time".
+
+        Args:
+            customer_id: The account the transaction belongs to.
+            product: The product's catalog key.
+            transaction_id: Your id of the transaction: one booking per id, forever.
+            amount: The collected amount, zero or more.
+            occurred_at: When it was collected (aware); not in the future.
+            actor: Who acts: the system (from a payment) or staff.
+
+        Returns:
+            The booked entry, or None when no partner earns on the transaction (no mapping then, or
+                no plan).
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            CommissionConflictError: The transaction was booked already with other figures
+                (`commission.transaction_conflict`).
+            InvalidInputError: `amount` is not Money or is negative, `occurred_at` is naive, not a
+                datetime or in the future, or an id is empty (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
         """
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         customer_id = validate.text(customer_id, "customer_id", max_length=40)
@@ -155,15 +243,16 @@ class CommissionsService:
         money = _money(amount)
         if money.is_negative:
             raise InvalidInputError(
-                "a collected amount is never negative: book a refund with reverse()",
+                "a collected amount is never negative: book a refund as a refund",
                 field="amount",
+                hint="kit.commissions.reverse() books a refund against its transaction",
             )
         when = _instant(occurred_at)
         if when > self._rt.now():
             # Only collected money earns commission; a future date could also land in a window
             # that a later transfer hands to another partner.
             raise InvalidInputError(
-                "occurred_at is in the future: book transactions once they are collected",
+                "the transaction is dated in the future: book transactions once they are collected",
                 field="occurred_at",
             )
         with self._rt.uow() as uow:
@@ -211,14 +300,40 @@ class CommissionsService:
         amount: Money | None = None,
         actor: Principal,
     ) -> CommissionEntry:
-        """A refund of a booked transaction (the system or staff): a negative entry for the
-        partner who earned the original, at the original rate (all of it, or `amount` of it).
-        Nothing is deleted."""
+        """Book a refund of a booked transaction: a negative entry for the partner who earned it.
+
+        The entry takes back the commission at the original rate, for all of the original amount or
+        `amount` of it; nothing is deleted. All refunds of one transaction together never exceed it,
+        under any number of concurrent callers. Booking the same refund again returns the first one.
+
+        Args:
+            original_transaction_id: The id the original transaction was accrued under.
+            transaction_id: Your id of the refund: one booking per id, forever.
+            occurred_at: When the refund was paid out (aware); not in the future.
+            amount: How much was refunded, positive, in the original currency; None for all of it.
+            actor: Who acts: the system or staff.
+
+        Returns:
+            The reversal entry.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            CommissionNotFoundError: No commission was booked for the original transaction
+                (`commission.not_found`).
+            CommissionConflictError: `transaction_id` is booked already for something else, or with
+                other figures (`commission.transaction_conflict`).
+            InvalidInputError: `amount` is not positive, in another currency, or would take the
+                refunds past the original; or `occurred_at` is naive or in the future
+                (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         txn = validate.text(transaction_id, "transaction_id", max_length=100)
         when = _instant(occurred_at)
         if when > self._rt.now():
             raise InvalidInputError(
-                "occurred_at is in the future: book refunds once they are paid out",
+                "the refund is dated in the future: book refunds once they are paid out",
                 field="occurred_at",
             )
         with self._rt.uow() as uow:
@@ -278,7 +393,22 @@ class CommissionsService:
         return entry
 
     def entries(self, partner_id: str, *, actor: Principal) -> list[CommissionEntry]:
-        """The partner's ledger, for the partner itself, staff and the system."""
+        """A partner's commission ledger: every accrual and reversal booked for it.
+
+        Args:
+            partner_id: The partner's id.
+            actor: Who asks: the partner's own users, staff or the system.
+
+        Returns:
+            The entries, by the time the transaction occurred.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PartnerNotFoundError: No such partner, or one the actor does not act for: both answer
+                alike (`partner.not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             return uow.commissions.for_partner(partner_id)
@@ -286,8 +416,30 @@ class CommissionsService:
     def statement(
         self, partner_id: str, start: date, end: date, *, actor: Principal
     ) -> CommissionStatement:
-        """Totals by customer and product for transactions from `start` to `end` inclusive,
-        for the partner itself, staff and the system."""
+        """A partner's commission statement for a period, per customer and product, to the cent.
+
+        Covers the transactions that occurred from `start` to `end`, both days included (UTC). Each
+        currency's total is rounded once, then apportioned over the lines, so the lines add up to
+        the total exactly.
+
+        Args:
+            partner_id: The partner's id.
+            start: The first day.
+            end: The last day, not before `start`.
+            actor: Who asks: the partner's own users, staff or the system.
+
+        Returns:
+            The statement: one line per customer, product and currency, and one total per currency.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PartnerNotFoundError: No such partner, or one the actor does not act for: both answer
+                alike (`partner.not_found`).
+            InvalidInputError: `start` or `end` is not a date, or `end` is before `start`
+                (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
         first = validate.as_date(start, "start")
         last = validate.as_date(end, "end")
         if last < first:
@@ -353,29 +505,43 @@ def _same_or_conflict(
 
 def _rate(rate: object) -> Decimal:
     if isinstance(rate, float):
-        raise FloatAmountError("rate must be a Decimal, an int or a string", field="rate")
+        raise FloatAmountError(
+            "the commission rate must be an exact number, such as '12.5'",
+            field="rate",
+            hint="rate takes a Decimal, an int or a string, not a float",
+        )
     try:
         value = Decimal(str(rate)) if isinstance(rate, int | str) else rate
     except ArithmeticError:
-        raise InvalidInputError("rate is not a number", field="rate") from None
+        raise InvalidInputError("the commission rate is not a number", field="rate") from None
     if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= 100:
-        raise InvalidInputError("rate must be a percentage from 0 to 100", field="rate")
+        raise InvalidInputError(
+            "the commission rate must be a percentage from 0 to 100", field="rate"
+        )
     # Stored as exact text in a column of RATE_DIGITS characters on every engine: refuse here
     # what one engine would take and another would reject.
     if len(str(value)) > RATE_DIGITS:
         raise InvalidInputError(
-            f"rate has more than {RATE_DIGITS} characters; round it", field="rate"
+            f"the commission rate has more than {RATE_DIGITS} characters; round it", field="rate"
         )
     return value
 
 
 def _money(amount: object) -> Money:
     if not isinstance(amount, Money):
-        raise InvalidInputError("amount must be a Money", field="amount")
+        raise InvalidInputError(
+            "the amount must be an amount of money in a currency",
+            field="amount",
+            hint=f"amount takes a Money, not {type(amount).__name__}",
+        )
     return amount
 
 
 def _instant(value: object) -> datetime:
     if not isinstance(value, datetime):
-        raise InvalidInputError("occurred_at must be a datetime", field="occurred_at")
+        raise InvalidInputError(
+            "the transaction must be dated with a moment in time",
+            field="occurred_at",
+            hint=f"occurred_at takes an aware datetime, not {type(value).__name__}",
+        )
     return ensure_aware_utc(value, "occurred_at")

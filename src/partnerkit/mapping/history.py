@@ -57,7 +57,16 @@ _TICK = timedelta(microseconds=1)
 
 @attrs.frozen
 class PartnerCustomer:
-    """A row of the partner's customer listing."""
+    """A row of the partner's customer listing (`kit.mapping.customers_of`).
+
+    Attributes:
+        customer_id: The customer account.
+        customer_name: Its name.
+        product: The product the partner is of record for.
+        since: When the mapping began.
+        channel: How the customer came to the partner.
+        status: Permanent, or provisional (a free customer, 000 use case 3).
+    """
 
     customer_id: str
     customer_name: str
@@ -101,16 +110,7 @@ class HistoryService:
         as_of: date | datetime | None = None,
         actor: Principal,
     ) -> MappingInterval | None:
-        """The mapping in force for the customer and product: now, at an instant, or at the end
-        of a day on the customer's calendar. None when no partner was of record then. For
-        whoever sees the customer.
-
-        Now means the open mapping, unless it is a free customer's whose 3 months are over:
-        then none, at once (the expiry job only records it). A change made at the very instant
-        of a transaction already booked to the previous partner takes effect 1 µs later, so
-        that the transaction stays in that partner's window; `as_of=now` shows the previous
-        partner for that microsecond.
-        """
+        """`kit.mapping.partner_of_record`, documented on `MappingService`."""
         guard = self._rt.guard
         now = self._rt.now()
         with self._rt.uow(readonly=True) as uow:
@@ -136,8 +136,7 @@ class HistoryService:
     def history(
         self, customer_id: str, product: str | None = None, *, actor: Principal
     ) -> list[MappingInterval]:
-        """Every interval, oldest first: mappings, transfers and unmappings, with who and why.
-        For whoever sees the customer; written-consent evidence for the partner team only."""
+        """`kit.mapping.history`, documented on `MappingService`."""
         guard = self._rt.guard
         now = self._rt.now()
         with self._rt.uow(readonly=True) as uow:
@@ -150,7 +149,7 @@ class HistoryService:
         return [shown(guard, principal, as_of_now(i, now, self._policy)) for i in found]
 
     def customers_of(self, partner_id: str, *, actor: Principal) -> list[PartnerCustomer]:
-        """The partner's customer listing: every mapping in force, oldest first."""
+        """`kit.mapping.customers_of`, documented on `MappingService`."""
         now = self._rt.now()
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))

@@ -34,7 +34,11 @@ def _time_zone(instance: Any, attribute: Any, value: object) -> None:
 
 def _activity(value: object) -> frozenset[PartnerActivity]:
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidInputError("activity must be a set of PartnerActivity", field="activity")
+        raise InvalidInputError(
+            "activity must be a set of kinds of activity",
+            field="activity",
+            hint="activity takes PartnerActivity values, such as {PartnerActivity.SIGN_IN}",
+        )
     try:
         return frozenset(PartnerActivity(v) for v in value)
     except ValueError:
@@ -44,9 +48,17 @@ def _activity(value: object) -> frozenset[PartnerActivity]:
 
 @attrs.frozen
 class MappingPolicy:
-    """The numbers and choices behind the mapping rules; the defaults are the seeds'.
+    """The numbers and choices behind the partner program's rules, with the seeds' values as
+    defaults.
 
-    The docs' rule table (docs/reference/mapping-rules.md) is generated from these values.
+    Pass one to `connect(..., policies=[MappingPolicy(provisional_months=6)])`; `kit.policies` and
+    `kit.mapping.policy` show the one in force. The docs' rule table
+    (docs/reference/mapping-rules.md) is generated from these values.
+
+    Raises:
+        InvalidTimeZoneError: `time_zone` is not a time zone's name (`validation.time_zone`).
+        InvalidInputError: `activity` holds something that is not a `PartnerActivity`
+            (`validation.invalid`).
     """
 
     #: 000: a customer paid for more than this many days needs to approve (case 1); within
@@ -83,5 +95,14 @@ class MappingPolicy:
     )
 
     def counts(self, activity: PartnerActivity) -> bool:
-        """Whether `activity` keeps a partner active under this policy."""
+        """Whether an activity keeps a partner active under this policy.
+
+        Args:
+            activity: The kind of activity.
+
+        Returns:
+            True when it counts.
+
+        Raises nothing.
+        """
         return activity in self.activity

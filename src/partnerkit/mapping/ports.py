@@ -73,6 +73,11 @@ class PartnerCodes(Protocol):
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
         """Every code the partner was issued, oldest first."""
 
+    def issuing(self, key: str, partner_id: str) -> tuple[PartnerCode | None, PartnerCode | None]:
+        """What issuing `key` to the partner must know, read together: the code stored under
+        `key` (active or retired, anyone's) and the partner's active code. Either may be None;
+        both are the same code when the partner already holds `key`."""
+
     def active(self) -> list[PartnerCode]:
         """Every active code, ordered by partner id (the directory reads them in one query)."""
 

@@ -27,6 +27,8 @@ __all__ = [
 
 class Channel(enum.StrEnum):
     #: 001 seed: the customer signed up through the partner's website link.
+    """How a customer came to a partner: a 001 channel, a 000 add, a transfer or consent."""
+
     SIGNUP_LINK = "signup_link"
     #: 001 seed: the partner set up a new account for a non-user.
     NEW_ACCOUNT = "new_account"
@@ -46,6 +48,8 @@ CUSTOMER_CHANNELS = frozenset({Channel.TAG, Channel.SIGNUP_LINK})
 
 class MappingStatus(enum.StrEnum):
     #: 000 seed, case 3: a free customer's mapping, removed unless they upgrade in time.
+    """Whether a mapping stays (permanent) or ends unless the customer upgrades (provisional)."""
+
     PROVISIONAL = "provisional"
     PERMANENT = "permanent"
 
@@ -61,15 +65,37 @@ def end_of_day(day: date) -> datetime:
 
 @attrs.frozen
 class MappingInterval:
-    """One stretch of time during which `partner_id` was the customer's partner for `product`.
+    """One stretch of time during which a partner was the customer's partner for a product.
 
-    `commission_from` is where the partner's commission window starts: it may precede
-    `valid_from` (000 case 1: the last month's transactions; case 2: every transaction since
-    the customer became paid) or be None (all transactions, as intervals made before
-    partnerkit 0.2 may have); it never reaches back into the previous partner's interval.
+    Intervals are append-only: a change ends one (`valid_to`) and opens the next. At most one is
+    open per customer and product. A provisional interval (000 use case 3) is over at
+    `provisional_ends_at` unless made permanent first, whether or not the expiry job has
+    recorded it yet: `ends_at`, `covers` and `in_force` say so.
 
-    A provisional interval's `provisional_until` is its last day on the customer's calendar
-    and `provisional_ends_at` the instant that day ends there: from then on it is over.
+    Attributes:
+        id: The interval's id.
+        customer_id: The customer account.
+        product: The product.
+        partner_id: The partner of record.
+        channel: How the customer came to the partner.
+        valid_from: When it began.
+        reason: Why, in words.
+        by: Who made it (an email, or "partnerkit" for a rule).
+        status: Permanent, or provisional (000 use case 3).
+        provisional_until: The last day, on the customer's calendar, a free customer may
+            upgrade to keep it; None if permanent.
+        provisional_ends_at: The instant that last day ends there: from then on the mapping is
+            over; None if permanent.
+        commission_from: Where the commission window starts: a month before the mapping day
+            for 000 use case 1 (the last month's transactions), the day the customer became
+            paid for use case 2 (all transactions since), the mapping day for a free
+            customer; None for all transactions (as intervals stored before issue 8 may
+            say); never inside the previous partner's interval.
+        evidence: The customer's written consent, for the partner team only; None else.
+        valid_to: When it ended; None while open.
+        ended_reason: Why it ended.
+        ended_by: Who ended it.
+        version: Increases with each change (optimistic concurrency).
     """
 
     id: str
@@ -92,6 +118,7 @@ class MappingInterval:
 
     @property
     def is_open(self) -> bool:
+        """Whether the interval is still in force (it has not ended)."""
         return self.valid_to is None
 
     @property
@@ -105,23 +132,63 @@ class MappingInterval:
         return None
 
     def in_force(self, at: datetime) -> bool:
-        """Open at `at`, and not a provisional mapping whose time ran out by then."""
+        """Whether the interval is the mapping in force at an instant: open, and not a
+        provisional one whose 3 months ran out by then.
+
+        Args:
+            at: An aware instant.
+
+        Returns:
+            True when in force.
+
+        Raises nothing.
+        """
         end = self.ends_at
         return self.valid_to is None and (end is None or at < end)
 
     def lapsed(self, at: datetime) -> bool:
-        """An open provisional interval whose 3 months ended by `at`, which the expiry job
-        has not recorded yet."""
+        """Whether this is an open provisional interval whose 3 months ended by an instant, an
+        end the expiry job has not recorded yet.
+
+        Args:
+            at: An aware instant.
+
+        Returns:
+            True when lapsed.
+
+        Raises nothing.
+        """
         return self.valid_to is None and not self.in_force(at)
 
     def covers(self, instant: datetime) -> bool:
+        """Whether the partner was of record at an instant: `valid_from <= instant < ends_at`.
+
+        Args:
+            instant: An aware instant.
+
+        Returns:
+            True when the interval covers it (a provisional one not past its 3 months).
+
+        Raises nothing.
+        """
         end = self.ends_at
         return self.valid_from <= instant and (end is None or instant < end)
 
     def commission_window(
         self, limit_months: int | None = None
     ) -> tuple[datetime | None, datetime | None]:
-        """[start, end) of the transactions this interval earns commission on; None is open."""
+        """The span of transactions this interval earns commission on, as `[start, end)`.
+
+        Args:
+            limit_months: The partner's plan limit: the window ends this many months after
+                `valid_from` at the latest; None for no limit.
+
+        Returns:
+            `(start, end)`; None for an open side. A provisional interval's window ends with
+            its 3 months.
+
+        Raises nothing.
+        """
         end = self.ends_at
         if limit_months is not None:
             limit_end = self.valid_from + relativedelta(months=limit_months)
@@ -129,16 +196,48 @@ class MappingInterval:
         return self.commission_from, end
 
     def earns_on(self, instant: datetime, limit_months: int | None = None) -> bool:
+        """Whether a transaction at an instant earns commission through this interval.
+
+        Args:
+            instant: When the transaction occurred.
+            limit_months: The partner's plan limit; None for no limit.
+
+        Returns:
+            True when the instant is inside the commission window.
+
+        Raises nothing.
+        """
         start, end = self.commission_window(limit_months)
         return (start is None or start <= instant) and (end is None or instant < end)
 
     def close(self, at: datetime, reason: str, by: str) -> MappingInterval:
+        """The interval ended at an instant.
+
+        Args:
+            at: When it ends.
+            reason: Why.
+            by: Who ends it.
+
+        Returns:
+            The ended interval (to be stored).
+
+        Raises nothing.
+        """
         return attrs.evolve(self, valid_to=at, ended_reason=reason, ended_by=by)
 
     def expired(self, reason: str) -> MappingInterval:
         """The interval as the expiry job stores it once its 3 months ended: closed at their
         end, by partnerkit, one version on. Reads show a lapsed interval this way, so what
-        they answer does not depend on whether the job has run."""
+        they answer does not depend on whether the job has run.
+
+        Args:
+            reason: Why it ended, as the job records it.
+
+        Returns:
+            The ended interval.
+
+        Raises nothing.
+        """
         assert self.provisional_ends_at is not None
         closed = self.close(max(self.provisional_ends_at, self.valid_from), reason, "partnerkit")
         return attrs.evolve(closed, version=self.version + 1)

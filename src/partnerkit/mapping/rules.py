@@ -49,6 +49,8 @@ __all__ = [
 
 
 class AddCase(enum.StrEnum):
+    """Which of the 000 seed's three cases applies when a customer is mapped to a partner."""
+
     #: Use case 1: paid more than 30 days before the mapping date.
     PAID_NEEDS_APPROVAL = "paid_needs_approval"
     #: Use case 2: paid within 30 days of the mapping date.
@@ -70,10 +72,27 @@ class CommissionStart(enum.StrEnum):
 
 @attrs.frozen
 class AddDecision:
-    """What adding this customer would do, and why: the explainable form of the 000 rules.
+    """What adding a customer would do, and why: the 000 seed's rules in explainable form.
 
-    Days are the customer's: `mapping_date` is the day on its calendar (its time zone, else
-    the organisation's), and so are `paid_since` and `provisional_until`."""
+    Days are the customer's: `mapping_date` is the day on its calendar (its time zone, else the
+    organisation's), and so are `paid_since` and `provisional_until`.
+
+    Attributes:
+        case: Which of the three cases applies.
+        mapping_date: The day the decision is made for (the mapping date).
+        needs_confirmation: Whether the customer must approve first (case 1).
+        provisional: Whether the mapping would be provisional (case 3).
+        paid_since: The day the customer became paid for the product; None for a free customer.
+        days_paid: Days from `paid_since` to the mapping date; None for a free customer.
+        provisional_until: The last day a free customer may upgrade to keep the mapping.
+        commission_from: Start of the commission window: a month before the mapping day (case
+            1), the day the customer became paid (case 2), the mapping day (case 3).
+        reasons: The decision in plain words, one sentence each.
+        provisional_ends_at: The instant the 3 months end: the end of `provisional_until` on
+            the customer's calendar; None when not provisional.
+        time_zone: The time zone the days were counted in.
+        commission_start: Which of the three starts `commission_from` is.
+    """
 
     case: AddCase
     mapping_date: date
@@ -82,12 +101,9 @@ class AddDecision:
     paid_since: date | None
     days_paid: int | None
     provisional_until: date | None
-    #: Start of the commission window; None means all transactions.
     commission_from: datetime | None
     reasons: tuple[str, ...]
-    #: The instant the 3 months end: the end of `provisional_until` on the customer's calendar.
     provisional_ends_at: datetime | None = None
-    #: The time zone the days were counted in.
     time_zone: str = "UTC"
     commission_start: CommissionStart = CommissionStart.MAPPING_DAY
 
@@ -99,23 +115,30 @@ def decide_add(
     *,
     time_zone: str | None = None,
 ) -> AddDecision:
-    """Which of the 000 seed's three cases applies on `today` (a day on the customer's
-    calendar, in `time_zone`, by default the policy's) to a customer with `plan`.
+    """Which of the 000 seed's three cases applies on a day to a customer with a plan.
 
-    Case 1, paid more than `policy.confirmation_after_days` days: the customer approves, and
-    commission reaches back `policy.commission_lookback_months` month(s), never before the
-    customer became paid. Case 2, paid within them: mapped at once, commission on every
-    transaction since the customer became paid. Case 3, free: mapped at once, provisionally,
-    for `policy.provisional_months` months.
+    The case table itself, which `decide_mapping` applies for every channel.
+
+    - Paid for more than `policy.confirmation_after_days` (30) days: case 1, the customer must
+      approve; commission from `commission_lookback_months` (1) before the mapping date, never
+      before the customer became paid.
+    - Paid within those days: case 2, mapped at once; commission on every transaction since the
+      customer became paid.
+    - Free, or no plan for the product: case 3, mapped at once, provisionally, until
+      `provisional_months` (3) after the mapping date; commission from the mapping date.
 
     Args:
-        plan: the customer's plan for the product, or None when it has none (free).
-        today: the mapping day, on the customer's calendar.
-        policy: the numbers.
-        time_zone: the customer's time zone; None for the policy's.
+        plan: The customer's plan for the product; None counts as free.
+        today: The mapping date, on the customer's calendar.
+        policy: The numbers of the rule.
+        time_zone: The customer's time zone, which days start and end in; None for the
+            policy's (the organisation's).
 
     Returns:
-        The case, its terms and the reasons, in words for the partner and the customer.
+        The case, its dates and commission window, and the reasons in plain words.
+
+    Raises:
+        InvalidTimeZoneError: `time_zone` is not a time zone's name (`validation.time_zone`).
     """
     zone = _zone(time_zone or policy.time_zone)
     if plan is None or plan.edition is Edition.FREE:
@@ -131,7 +154,7 @@ def decide_add(
             commission_from=start_of_local_day(today, zone),
             reasons=(
                 "the customer uses the free edition of this product",
-                "mapped at once without the customer's confirmation (000 seed, use case 3)",
+                "mapped at once without the customer's confirmation (use case 3)",
                 f"the mapping is removed unless the customer upgrades to paid by {until} "
                 f"({policy.provisional_months} months from the mapping date)",
             ),
@@ -155,7 +178,7 @@ def decide_add(
             commission_from=max(start_of_local_day(lookback, zone), paid_from),
             reasons=(
                 f"the customer became paid on {plan.since}, {days} days before {today}: more "
-                f"than {policy.confirmation_after_days} days (000 seed, use case 1)",
+                f"than {policy.confirmation_after_days} days (use case 1)",
                 "a confirmation email goes to the customer; the mapping takes effect when "
                 "they approve through its link",
                 f"commission covers the last {policy.commission_lookback_months} month(s) of "
@@ -175,7 +198,7 @@ def decide_add(
         commission_from=paid_from,
         reasons=(
             f"the customer became paid on {plan.since}, {days} days before {today}: within "
-            f"{policy.confirmation_after_days} days (000 seed, use case 2)",
+            f"{policy.confirmation_after_days} days (use case 2)",
             "mapped at once without the customer's confirmation",
             f"commission covers every transaction since the customer became paid on {plan.since}",
         ),
@@ -273,26 +296,32 @@ class MappingDecision:
 
     @property
     def case(self) -> AddCase:
+        """The 000 seed's case that applies."""
         return self.terms.case
 
     @property
     def mapping_date(self) -> date:
+        """The mapping day, on the customer's calendar."""
         return self.terms.mapping_date
 
     @property
     def paid_since(self) -> date | None:
+        """The day the customer became paid for the product; None when free."""
         return self.terms.paid_since
 
     @property
     def days_paid(self) -> int | None:
+        """Days from `paid_since` to the mapping day; None when free."""
         return self.terms.days_paid
 
     @property
     def time_zone(self) -> str:
+        """The time zone the days were counted in."""
         return self.terms.time_zone
 
     @property
     def commission_start(self) -> CommissionStart:
+        """Which of the three starts `commission_from` is."""
         return self.terms.commission_start
 
     @property
@@ -302,15 +331,28 @@ class MappingDecision:
 
     @property
     def allowed(self) -> bool:
+        """Whether the mapping is allowed (no `refusal`)."""
         return self.refusal is None
 
     @property
     def status(self) -> MappingStatus:
+        """The status the mapping starts (or would start) with."""
         return MappingStatus.PROVISIONAL if self.provisional else MappingStatus.PERMANENT
 
     def raise_refusal(self) -> None:
-        """Raise the refusal's typed error (the first reason is its message); nothing when
-        the mapping is allowed."""
+        """Raise the refusal's typed error, the first reason its message; nothing when the
+        mapping is allowed.
+
+        Raises:
+            CustomerMappedToAnotherPartnerError: A partner's add while another partner is of
+                record (`mapping.mapped_to_another_partner`).
+            TransferRequiredError: The customer's own act while another partner is of record
+                (`mapping.transfer_required`).
+            ProductHasPartnerError: An approval after another partner became of record
+                (`mapping.product_has_partner`).
+            FreePeriodOverError: The partner's 3 months with the free customer are over
+                (`mapping.free_period_over`).
+        """
         details = {"customer_id": self.customer_id, "product": self.product}
         if self.refusal is MappingRefusal.MAPPED_TO_ANOTHER_PARTNER:
             # The seed's own words, as partners know them.
@@ -369,7 +411,13 @@ def decide_mapping(
         approved: the customer approved this partner's request.
 
     Returns:
-        The decision: what it does, the consent and terms, and the reasons.
+        The decision: what it does, the consent and terms, and the reasons. A refusal is
+        part of the decision: `raise_refusal` raises it.
+
+    Raises:
+        InvalidTimeZoneError: The customer's or the policy's time zone is not a time zone's
+            name (`validation.time_zone`); both are checked when stored, so only a value built
+            by hand can be.
     """
     policy = policy if policy is not None else MappingPolicy()
     zone = customer_zone(customer, policy.time_zone)
@@ -429,7 +477,7 @@ def decide_mapping(
     if consent is MappingConsent.NEEDED:
         return base.done(
             MappingAction.ASK_APPROVAL,
-            "000 seed, use case 1: a customer paid for more than "
+            "Use case 1: a customer paid for more than "
             f"{policy.confirmation_after_days} days approves first",
             terms.reasons,
         )
@@ -445,7 +493,7 @@ def decide_mapping(
             if ends_at <= at:
                 return base.refused(
                     MappingRefusal.FREE_PERIOD_OVER,
-                    f"000 seed, use case 3: {partner.name}'s {policy.provisional_months} "
+                    f"Use case 3: {partner.name}'s {policy.provisional_months} "
                     "months with this free customer are over",
                     (
                         f"You mapped {customer.name} for {product} on {started} while it used "
@@ -586,7 +634,7 @@ def _taken(
     if channel in CUSTOMER_CHANNELS:
         return (
             MappingRefusal.TRANSFER_REQUIRED,
-            "one partner per product: moving to another partner is a transfer (001 seed)",
+            "one partner per product: moving to another partner is a transfer",
             (
                 f"{customer.name} already works with another partner for {product}",
                 "choose to transfer and enter the new partner's code; the current partner is "
@@ -595,7 +643,7 @@ def _taken(
         )
     return (
         MappingRefusal.MAPPED_TO_ANOTHER_PARTNER,
-        "000 seed: Customer mapped to another partner",
+        "Customer mapped to another partner",
         (
             "Customer mapped to another partner",
             "the customer already works with another partner for this product; the partner "
@@ -661,7 +709,7 @@ def _rule(case: AddCase, provisional: bool, policy: MappingPolicy) -> str:
         what = f"a free customer: mapped for {policy.provisional_months} months unless it upgrades"
     else:
         what = "a free customer who said so itself: mapped for good"
-    return f"000 seed, use case {number}: {what}"
+    return f"Use case {number}: {what}"
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -26,7 +26,14 @@ __all__ = ["TrackedUser", "TrackingEntry", "TrackingService", "untrack"]
 
 @attrs.frozen
 class TrackingEntry:
-    """A tracking entry as stored: which partner waits on which user, of which account."""
+    """A tracking entry as stored: which partner waits on which user, of which account.
+
+    Attributes:
+        partner_id: The partner waiting.
+        email: The user it waits on to tag it.
+        customer_id: The user's account.
+        added_at: When the partner added the user.
+    """
 
     partner_id: str
     email: str
@@ -36,9 +43,19 @@ class TrackingEntry:
 
 @attrs.frozen
 class TrackedUser:
-    """A row of the tracking list as the caller sees it. A partner typed an email, and the
-    list must not turn that into a way of looking accounts up: the account's id is shown only
-    to whoever the guard lets see that account (a tracking entry itself grants no sight)."""
+    """A row of a partner's tracking list as the caller sees it.
+
+    A partner typed an email, and the list must not turn that into a way of looking accounts up: the
+    account's id is shown only to whoever may see that account anyway (a tracking entry itself
+    grants no sight).
+
+    Attributes:
+        partner_id: The partner waiting.
+        email: The user it waits on to tag it.
+        added_at: When the partner added the user.
+        customer_id: The account's id when the caller sees that account anyway (staff, the system, a
+            partner associated with it otherwise); None else.
+    """
 
     partner_id: str
     email: str
@@ -49,6 +66,17 @@ class TrackedUser:
 
     @classmethod
     def of(cls, entry: TrackingEntry, *, reveal: bool) -> TrackedUser:
+        """The row for a stored entry, with or without the account's id.
+
+        Args:
+            entry: The stored entry.
+            reveal: Whether the caller may see the entry's account.
+
+        Returns:
+            The row; `customer_id` is None unless `reveal`.
+
+        Raises nothing.
+        """
         customer_id = entry.customer_id if reveal else None
         return cls(entry.partner_id, entry.email, entry.added_at, customer_id)
 
@@ -61,15 +89,7 @@ class TrackingService:
         self._policy = policy if policy is not None else MappingPolicy()
 
     def track(self, partner_id: str, email: str, *, actor: Principal) -> TrackedUser:
-        """Add an existing user to the partner's tag-tracking list: no email, no action toward
-        the customer. An unknown email is answered with what to do instead. By the partner,
-        staff or the system.
-
-        Raises:
-            NotAUserError: the email is no user's.
-            AlreadyYourCustomerError: the user's account is the partner's customer already
-                (for any product): there is nothing to wait for.
-        """
+        """`kit.mapping.track`, documented on `MappingService`."""
         guard = self._rt.guard
         address = validate.email(email)
         now = self._rt.now()
@@ -99,7 +119,7 @@ class TrackingService:
         return TrackedUser.of(entry, reveal=reveal)
 
     def tracking_list(self, partner_id: str, *, actor: Principal) -> list[TrackedUser]:
-        """The partner's tracking list, oldest first."""
+        """`kit.mapping.tracking_list`, documented on `MappingService`."""
         guard = self._rt.guard
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))

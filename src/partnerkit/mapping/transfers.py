@@ -66,8 +66,24 @@ class TransferRefusal(enum.StrEnum):
 
 @attrs.frozen
 class TransferDecision:
-    """What a transfer request would do, and why: refused (`refusal` says which rule), or a
-    consent request the customer confirms by `expires_at`, effective only then (001 seed)."""
+    """What a customer's transfer request would do, and why (001 seed).
+
+    Either refused (`refusal` says which rule) or a consent request the customer confirms by
+    `expires_at`, effective only then.
+
+    Attributes:
+        customer_id: The customer account.
+        product: The product to move.
+        to_partner_id: The partner it would move to.
+        from_partner_id: The partner of record it would move from; None when there is none.
+        refusal: Why it is refused; None when allowed.
+        pending_request_id: The transfer already waiting, when that is the refusal.
+        valid_for: How long the customer has to confirm; None when refused.
+        expires_at: When the request would lapse; None when refused.
+        commission_lookback_months: How far before the confirmation the new partner's window
+            reaches: 0, since the earlier transactions are the old partner's; None when refused.
+        reasons: The decision in plain words, one sentence each.
+    """
 
     customer_id: str
     product: str
@@ -89,11 +105,19 @@ class TransferDecision:
 
     @property
     def allowed(self) -> bool:
+        """Whether the transfer may be requested: no refusal applies."""
         return self.refusal is None
 
     def raise_refusal(self) -> None:
-        """Raise the refusal's typed error (the first reason is its message); nothing when the
-        transfer is allowed."""
+        """Raise the refusal as its typed error; when the transfer is allowed, do nothing.
+
+        Raises:
+            NoPartnerOfRecordError: No partner is of record for the product: tag instead
+                (`mapping.no_partner_of_record`).
+            SamePartnerError: The partner asked for is of record already (`mapping.same_partner`).
+            TransferPendingError: A transfer of the product already waits
+                (`mapping.transfer_pending`).
+        """
         details = {"customer_id": self.customer_id, "product": self.product}
         if self.refusal is TransferRefusal.NO_PARTNER_OF_RECORD:
             raise NoPartnerOfRecordError(self.reasons[0], details=details)
@@ -113,12 +137,28 @@ def decide_transfer(
     now: datetime,
     policy: MappingPolicy,
 ) -> TransferDecision:
-    """What the customer's request to move `product` to `to_partner` does at `now`, given the
-    partner of record (`current`) and the customer's pending requests.
+    """What a customer's request to move a product to another partner does: the 001 rule, pure.
 
-    Refused, in this order: no partner of record, the same partner, a transfer already
-    pending. Otherwise a consent request valid for `policy.transfer_confirm_days`; on
-    confirmation the current mapping ends and the new partner earns from that instant.
+    001 seed: a customer moves "from one partner to another for a Zoho Service" with "the new
+    partner's code. A confirmation email will be sent to the customer and the existing partner
+    before such change is implemented." Refused, in this order: no partner of record (tag instead),
+    the same partner, a transfer of the product already pending. Otherwise a consent request valid
+    for `policy.transfer_confirm_days` (15); on confirmation the current mapping ends and the new
+    partner earns from that instant. `kit.mapping.request_transfer` applies it.
+
+    Args:
+        customer: The customer account.
+        product: The product's catalog key.
+        current: The mapping in force for the product; None when no partner is of record.
+        to_partner: The partner the customer asks to move to.
+        pending: The customer's pending requests (others than transfers of the product are ignored).
+        now: The instant of the request.
+        policy: The numbers of the rule.
+
+    Returns:
+        The decision: refused and why, or allowed with its deadline.
+
+    Raises nothing: a refusal is returned, not raised (`raise_refusal` raises it).
     """
 
     def refused(
@@ -181,7 +221,7 @@ def decide_transfer(
         commission_lookback_months=0,
         reasons=(
             f"{customer.name} asks to move {product} from its partner of record to "
-            f"{to_partner.name} (001 seed: a transfer with the new partner's code)",
+            f"{to_partner.name} (a transfer with the new partner's code)",
             "a confirmation email goes to the customer and a notice to the current partner "
             "before the change is implemented; nothing changes until the customer confirms",
             f"the request lapses unless confirmed within {policy.transfer_confirm_days} days, "
@@ -208,10 +248,7 @@ class TransfersService:
     def request_transfer(
         self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> ConsentRequest:
-        """An admin of the customer moves a product to the partner with `code` (the customer's
-        own act: partners and staff are refused). A confirmation email goes to every admin of
-        the account and a notice to the current partner before anything changes; the transfer
-        takes effect when an admin confirms and lapses after 15 days."""
+        """`kit.mapping.request_transfer`, documented on `MappingService`."""
         require_principal(actor)
         with self._rt.uow() as uow:
             customer = load_customer(uow, customer_id)
@@ -277,9 +314,7 @@ class TransfersService:
     # --- consent: approvals and transfers -----------------------------------------------------
 
     def confirm(self, token: str, *, actor: Principal) -> ConsentRequest:
-        """Confirm a request through its emailed token: a case-1 approval maps the partner, a
-        transfer moves the product. A token works once, before it expires, and only for an
-        admin of the account (or staff, the system); to anyone else it is not valid."""
+        """`kit.mapping.confirm`, documented on `MappingService`."""
         require_principal(actor)
         digest = hash_token(validate.text(token, "token", max_length=200))
         now = self._rt.now()
@@ -364,11 +399,7 @@ class TransfersService:
         customer_id: str | None = None,
         actor: Principal,
     ) -> list[ConsentRequest]:
-        """Requests waiting for the customer, for a partner (either side) or a customer, within
-        what the actor may see: a customer's users see their account's, a partner's users the
-        ones their partner is a party of, staff and the system all. Naming a customer the
-        actor does not see, or a partner it does not act for, is answered as for a missing one.
-        """
+        """`kit.mapping.pending_requests`, documented on `MappingService`."""
         guard = self._rt.guard
         principal = require_principal(actor)
         with self._rt.uow(readonly=True) as uow:
@@ -388,11 +419,7 @@ class TransfersService:
             return uow.consents.pending(partner_id=partner_id, customer_id=customer_id)
 
     def cancel_request(self, request_id: str, *, actor: Principal) -> ConsentRequest:
-        """Withdraw a pending request: by a party of it (an admin of the customer, the partner
-        who would gain the customer) or staff. The request records who cancelled it and when,
-        and the other parties are told by email: the customer's admins and the partners
-        involved. The partner who would lose the customer cannot cancel a transfer away from
-        it. To anyone who may not see the request it does not exist."""
+        """`kit.mapping.cancel_request`, documented on `MappingService`."""
         principal = require_principal(actor)
         now = self._rt.now()
         with self._rt.uow() as uow:
@@ -524,10 +551,7 @@ class TransfersService:
         evidence: str,
         actor: Principal,
     ) -> MappingInterval:
-        """The way out of 'Customer mapped to another partner' (000 seed): the customer's email
-        saying they wish to work with the partner, forwarded to the partner team, who record it
-        here (staff only). The current mapping ends and the new one starts, with the evidence
-        kept."""
+        """`kit.mapping.record_written_consent`, documented on `MappingService`."""
         proof = validate.text(evidence, "evidence", max_length=10_000)
         with self._rt.uow() as uow:
             operator = self._rt.guard.require_staff(actor, "record a customer's written consent")
@@ -561,7 +585,7 @@ class TransfersService:
     def unmap(
         self, customer_id: str, product: str, *, reason: str, actor: Principal
     ) -> MappingInterval:
-        """End the current mapping (an operator action, staff only); the history keeps it."""
+        """`kit.mapping.unmap`, documented on `MappingService`."""
         why = validate.text(reason, "reason", max_length=500)
         with self._rt.uow() as uow:
             operator = self._rt.guard.require_staff(actor, "unmap a customer")

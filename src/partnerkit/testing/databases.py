@@ -16,10 +16,23 @@ __all__ = ["require_server", "wipe"]
 
 
 def require_server(env_var: str) -> SqlBackend:
-    """A migrated SqlBackend for the URL in `env_var`.
+    """A migrated `SqlBackend` for the database URL in an environment variable, for a test suite.
 
-    Without the variable, or with the server down, the test is skipped on a laptop but
-    fails when `CI` is set: a CI run that silently skips its database tests proves nothing.
+    Without the variable, or with the server down, the test is skipped on a laptop but fails when
+    `CI` is set: a CI run that silently skips its database tests proves nothing.
+
+    Args:
+        env_var: The variable holding the URL, such as `"PARTNERKIT_TEST_POSTGRES_URL"`.
+
+    Returns:
+        The backend, its schema at the newest revision.
+
+    Raises:
+        pytest.skip.Exception: The database is unavailable, outside CI.
+        pytest.fail.Exception: The database is unavailable, in CI.
+        InvalidInputError: The variable holds no database URL (`validation.invalid`).
+        MissingExtraError: The database's driver is not installed (`configuration.missing_extra`).
+        StorageError: The migration failed (`storage.unavailable`).
     """
     url = os.environ.get(env_var)
     if not url:
@@ -42,7 +55,15 @@ def _unavailable(reason: str) -> NoReturn:
 
 
 def wipe(backend: SqlBackend) -> None:
-    """Delete every row partnerkit wrote, children first, keeping the schema."""
+    """Delete every row partnerkit wrote, children first, keeping the schema: a fresh start.
+
+    Args:
+        backend: The backend to empty.
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: The database failed (a test helper: the driver's error is
+            left as it is).
+    """
     with backend.engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())

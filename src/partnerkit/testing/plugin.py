@@ -24,25 +24,57 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def pk_clock() -> SimulatedClock:
-    """A SimulatedClock at 2026-01-05 09:00 UTC."""
+    """A `SimulatedClock` at 2026-01-05 09:00 UTC: a fixed start keeps tests repeatable.
+
+    Returns:
+        The clock; `pk_kit` runs on it.
+
+    Raises nothing.
+    """
     return SimulatedClock(START)
 
 
 @pytest.fixture
 def pk_mailer() -> InMemoryMailer:
+    """An `InMemoryMailer`: the emails `pk_kit` delivers, for a test to read.
+
+    Returns:
+        The mailer; assert on `pk_mailer.sent` or `pk_mailer.to(address)`.
+
+    Raises nothing.
+    """
     return InMemoryMailer()
 
 
 @pytest.fixture
 def pk_staff() -> Principal:
-    """The vendor's partner team, the actor of a test's set-up steps (products, partners,
-    accounts, plans)."""
+    """A staff principal (the vendor's partner team), the actor of a test's set-up steps.
+
+    Products, partners, accounts and plans are set up by staff.
+
+    Returns:
+        `Principal.staff("partner-team@vendor.example")`.
+
+    Raises nothing.
+    """
     return Principal.staff("partner-team@vendor.example")
 
 
 @pytest.fixture
 def pk_kit(pk_clock: SimulatedClock, pk_mailer: InMemoryMailer) -> Iterator[Kit]:
-    """A Kit on a fresh in-memory backend, driven by `pk_clock`, mailing to `pk_mailer`."""
+    """A `Kit` on a fresh in-memory backend, driven by `pk_clock`, mailing to `pk_mailer`.
+
+    Closed after the test.
+
+    Args:
+        pk_clock: The clock fixture; move time with `pk_kit.advance_to(...)`.
+        pk_mailer: The mailer fixture.
+
+    Yields:
+        The kit.
+
+    Raises nothing.
+    """
     kit = Kit(MemoryBackend(), clock=pk_clock, mailer=pk_mailer)
     yield kit
     kit.close()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 from partnerkit.backends.memory._table import Index, Table, UndoLog, Unique
-from partnerkit.customers.accounts import Customer, CustomerUser
+from partnerkit.customers.accounts import AccountHead, Customer, CustomerUser
 from partnerkit.customers.errors import EmailTakenError
+from partnerkit.errors import ConcurrencyError
 
 __all__ = ["MemoryCustomers"]
 
@@ -50,6 +53,29 @@ class MemoryCustomers:
     def names(self, customer_ids: Sequence[str]) -> dict[str, str]:
         found = (self._t.get(cid) for cid in customer_ids)
         return {c.id: c.name for c in found if c is not None}
+
+    def head(self, customer_id: str, *, user: str | None = None) -> AccountHead | None:
+        customer = self._t.get(customer_id)
+        if customer is None:
+            return None
+        found = None
+        if user is not None and self._t.get_unique("user_email", user) is customer:
+            found = customer.user(user)
+        return AccountHead(customer.id, customer.name, customer.version, found)
+
+    def add_user(self, customer_id: str, user: CustomerUser, *, version: int) -> None:
+        if self._t.get_unique("user_email", user.email) is not None:
+            raise EmailTakenError(
+                f"{user.email} already belongs to a user",
+                details={"field": "email", "email": user.email},
+            )
+        customer = self._t.get(customer_id)
+        if customer is None:
+            raise ConcurrencyError(
+                "the customer changed since it was read",
+                details={"id": customer_id, "version": version},
+            )
+        self._t.update(attrs.evolve(customer, users=(*customer.users, user), version=version))
 
     def get_by_user_email(self, email: str) -> Customer | None:
         return self._t.get_unique("user_email", email)

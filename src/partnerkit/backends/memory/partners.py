@@ -8,7 +8,12 @@ from datetime import datetime
 import attrs
 
 from partnerkit.backends.memory._table import ALL, Index, Table, UndoLog, Unique
-from partnerkit.mapping.errors import CodeTakenError, UsernameTakenError
+from partnerkit.mapping.errors import (
+    HOLDS_A_CODE_HINT,
+    HOLDS_A_CODE_REMEDY,
+    CodeTakenError,
+    UsernameTakenError,
+)
 from partnerkit.mapping.partners import Partner, PartnerCode, PartnerCodeStatus, PartnerStatus
 
 __all__ = ["MemoryPartnerCodes", "MemoryPartners"]
@@ -107,6 +112,9 @@ class MemoryPartnerCodes:
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
         return self._t.index("by_partner").rows(partner_id)
 
+    def issuing(self, key: str, partner_id: str) -> tuple[PartnerCode | None, PartnerCode | None]:
+        return self._t.get(key), self._t.get_unique("active_of_partner", partner_id)
+
     def active(self) -> list[PartnerCode]:
         return self._t.index("active").rows()
 
@@ -118,5 +126,6 @@ def _holds_a_code(code: PartnerCode, partner_id: object) -> CodeTakenError:
     return CodeTakenError(
         "the partner already holds an active code",
         details={"field": "code", "partner_id": partner_id},
-        remedy="Pass replace=True to retire the current code and issue this one.",
+        remedy=HOLDS_A_CODE_REMEDY,
+        hint=HOLDS_A_CODE_HINT,
     )

@@ -96,7 +96,11 @@ class MemoryUnitOfWork:
 
 
 class MemoryBackend:
-    """Tables in this process: for tests, prototypes and the docs' examples."""
+    """partnerkit's tables in this process: for tests, prototypes and the docs' examples.
+
+    Transactional like SQL (an undo log): a call that raises leaves nothing behind, and savepoints
+    work. Nothing is kept once the process ends. `connect("memory://")` builds one.
+    """
 
     def __init__(self) -> None:
         self._log = UndoLog()
@@ -107,10 +111,24 @@ class MemoryBackend:
 
     @property
     def name(self) -> str:
+        """`"memory"`."""
         return "memory"
 
     @contextmanager
     def unit_of_work(self, *, readonly: bool = False) -> Iterator[MemoryUnitOfWork]:
+        """Open one unit of work over every table (the kit does this for each service call).
+
+        Units of work take turns; one opened inside another in the same thread joins it, and is
+        undone with it.
+
+        Args:
+            readonly: A promise that the unit of work writes nothing (no effect in memory).
+
+        Returns:
+            A context manager giving the repositories; leaving it by an exception undoes the writes.
+
+        Raises nothing of its own; an exception from the block is raised again after the undo.
+        """
         with self._lock:
             # A unit of work opened inside another in the same thread joins it: its writes
             # are undone with the outer one's, which keeps every index in step with the rows.
@@ -127,9 +145,16 @@ class MemoryBackend:
                 self._log.forget()
 
     def migrate(self) -> None:
-        """Nothing to do: tables need no schema."""
+        """Nothing to do: memory tables need no schema.
+
+        Raises nothing.
+        """
 
     def close(self) -> None:
+        """Empty every table: the data is gone.
+
+        Raises nothing.
+        """
         with self._lock:
             self._log = UndoLog()
             self._store = MemoryUnitOfWork(self._log)

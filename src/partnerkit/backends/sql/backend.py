@@ -6,6 +6,7 @@ pysqlite transaction fix so SAVEPOINTs work; driver errors leave as PartnerkitEr
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,11 +88,28 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         # A deferred BEGIN that reads and then writes fails with "database is locked" no
         # matter the timeout; writers take the lock up front instead.
         mode = conn.get_execution_options().get("partnerkit_sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: every unit of work begins here, and SQLAlchemy's statement
+        # machinery would cost more than the BEGIN itself. A busy database still leaves as
+        # SQLAlchemy's error, so the unit of work translates it like any other.
+        statement = f"BEGIN {mode}"
+        try:
+            conn.connection.dbapi_connection.execute(statement)  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
 
 
 class SqlBackend:
-    """partnerkit's storage on a SQLAlchemy Engine."""
+    """partnerkit's storage on a SQLAlchemy Engine: SQLite, PostgreSQL or MariaDB/MySQL.
+
+    Build one with `from_url` (which sets the options each database needs) or give it your own
+    engine. Every database error leaves as a `PartnerkitError`: a missing or old schema as
+    `SchemaOutdatedError`, a broken constraint as `IntegrityViolationError`, anything else as
+    `BackendUnavailableError`.
+
+    Args:
+        engine: A SQLAlchemy 2 engine; on SQLite, the backend installs WAL, a busy timeout,
+            `synchronous=FULL` and `BEGIN IMMEDIATE` for writers on it.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -101,7 +119,24 @@ class SqlBackend:
 
     @classmethod
     def from_url(cls, url: str, **engine_options: Any) -> SqlBackend:
-        """An engine for `url` with the options partnerkit needs on each database."""
+        """A backend for a database URL, with the engine options partnerkit needs on each database.
+
+        SQLite: WAL, a 30 s busy timeout, and the file's folder created; PostgreSQL: pre-ping;
+        MariaDB/MySQL: utf8mb4, pre-ping and READ COMMITTED.
+
+        Args:
+            url: A SQLAlchemy URL: `"sqlite:///partnerkit.db"`, `"postgresql+psycopg://…"`,
+                `"mysql+pymysql://…"`.
+            **engine_options: More `create_engine` options; they win over partnerkit's.
+
+        Returns:
+            The backend. Nothing connects yet.
+
+        Raises:
+            InvalidInputError: `url` is not a database URL (`validation.invalid`, field `url`).
+            MissingExtraError: The database's driver is not installed; the remedy names the extra
+                (`configuration.missing_extra`).
+        """
         try:
             parsed = sa.engine.make_url(url)
         except sa.exc.ArgumentError as exc:
@@ -138,10 +173,28 @@ class SqlBackend:
 
     @property
     def name(self) -> str:
+        """The database's name: `"sqlite"`, `"postgresql"` or `"mysql"` (MariaDB too)."""
         return "mysql" if self._dialect == "mariadb" else self._dialect
 
     @contextmanager
     def unit_of_work(self, *, readonly: bool = False) -> Iterator[SqlUnitOfWork]:
+        """Open one unit of work: a database transaction (the kit does this for each service call).
+
+        Args:
+            readonly: A promise that the unit of work writes nothing; on SQLite it takes no write
+                lock.
+
+        Returns:
+            A context manager giving the repositories; it commits when the block ends and rolls back
+                when it raises.
+
+        Raises:
+            StorageError: The database could not be reached or failed (`storage.unavailable`), or
+                its schema is behind (`storage.schema_outdated`).
+            IntegrityViolationError: A change broke a database constraint (`storage.integrity`).
+            InvalidInputError: A value does not fit the column it is stored in
+                (`validation.invalid`).
+        """
         try:
             conn = self.engine.connect()
         except SQLAlchemyError as exc:
@@ -171,7 +224,12 @@ class SqlBackend:
             conn.close()
 
     def migrate(self) -> None:
-        """Upgrade the schema to the newest revision shipped in the package (Alembic)."""
+        """Upgrade the schema to the newest revision shipped in the package (Alembic).
+
+        Raises:
+            StorageError: The database could not be reached or failed while migrating
+                (`storage.unavailable`).
+        """
         from partnerkit.backends.sql.migrate import upgrade
 
         try:
@@ -180,6 +238,10 @@ class SqlBackend:
             raise _translate(exc) from exc
 
     def close(self) -> None:
+        """Dispose of the engine's connection pool; the data stays in the database.
+
+        Raises nothing.
+        """
         self.engine.dispose()
 
     def __repr__(self) -> str:

@@ -10,8 +10,15 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import Guard, SqlRepository, versioned_update
 from partnerkit.backends.sql.codec import Children, RowCodec
-from partnerkit.customers.accounts import ContactPerson, Customer, CustomerUser, ProductPlan
+from partnerkit.customers.accounts import (
+    AccountHead,
+    ContactPerson,
+    Customer,
+    CustomerUser,
+    ProductPlan,
+)
 from partnerkit.customers.errors import EmailTakenError
+from partnerkit.errors import ConcurrencyError
 
 __all__ = ["SqlCustomers"]
 
@@ -66,6 +73,46 @@ _NAMES = sa.select(_customers.c.id, _customers.c.name).where(
 )
 _UPDATE_CUSTOMER = versioned_update(_customers)
 
+_users = t.customer_users
+# The account and, when asked, one of its users: an outer join on the user's primary key.
+_HEAD = (
+    sa.select(
+        _customers.c.id,
+        _customers.c.name,
+        _customers.c.version,
+        _users.c.email,
+        _users.c.name.label("user_name"),
+        _users.c.is_admin,
+    )
+    .select_from(
+        _customers.outerjoin(
+            _users,
+            sa.and_(
+                _users.c.customer_id == _customers.c.id, _users.c.email == sa.bindparam("email")
+            ),
+        )
+    )
+    .where(_customers.c.id == sa.bindparam("id"))
+)
+# Appending a user moves the account's version (so a writer holding the account as it was
+# before fails, and does not write its users back without this one) and locks its row.
+_BUMP_CUSTOMER = (
+    _customers.update()
+    .where(
+        _customers.c.id == sa.bindparam("b_id"), _customers.c.version == sa.bindparam("b_version")
+    )
+    .values(version=_customers.c.version + 1)
+)
+_APPEND_USER = _users.insert().values(
+    email=sa.bindparam("email"),
+    customer_id=sa.bindparam("customer_id"),
+    name=sa.bindparam("name"),
+    is_admin=sa.bindparam("is_admin"),
+    position=sa.select(sa.func.coalesce(sa.func.max(_users.c.position), -1) + 1)
+    .where(_users.c.customer_id == sa.bindparam("customer_id"))
+    .scalar_subquery(),
+)
+
 
 class SqlCustomers(SqlRepository):
     def add(self, customer: Customer) -> None:
@@ -85,6 +132,33 @@ class SqlCustomers(SqlRepository):
         if not customer_ids:
             return {}
         return {r.id: r.name for r in self._c.execute(_NAMES, {"ids": list(customer_ids)})}
+
+    def head(self, customer_id: str, *, user: str | None = None) -> AccountHead | None:
+        row = self._c.execute(_HEAD, {"id": customer_id, "email": user}).first()
+        if row is None:
+            return None
+        found = None if row.email is None else CustomerUser(row.email, row.user_name, row.is_admin)
+        return AccountHead(row.id, row.name, row.version, found)
+
+    def add_user(self, customer_id: str, user: CustomerUser, *, version: int) -> None:
+        bumped = self._c.execute(_BUMP_CUSTOMER, {"b_id": customer_id, "b_version": version})
+        if bumped.rowcount != 1:
+            raise ConcurrencyError(
+                "the customer changed since it was read",
+                details={"id": customer_id, "version": version},
+            )
+        with self._unique(lambda: _email_taken(user.email), single=True):
+            self._c.execute(
+                _APPEND_USER,
+                {
+                    "email": user.email,
+                    "customer_id": customer_id,
+                    "name": user.name,
+                    "is_admin": user.is_admin,
+                },
+            )
+        # What this unit of work read of the account is now behind: the next update re-reads.
+        self._tx.loaded.pop((_customers.name, customer_id), None)
 
     def get_by_user_email(self, email: str) -> Customer | None:
         found = self._load(CUSTOMERS, _CUSTOMER_BY_USER_EMAIL, {"v": email})
@@ -113,3 +187,9 @@ class SqlCustomers(SqlRepository):
                 details={"customer_id": customer.id},
             )
         )
+
+
+def _email_taken(email: str) -> EmailTakenError:
+    return EmailTakenError(
+        f"{email} already belongs to a user", details={"field": "email", "email": email}
+    )

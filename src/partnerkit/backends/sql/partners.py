@@ -11,7 +11,12 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository, versioned_update
 from partnerkit.backends.sql.codec import Children, RowCodec
-from partnerkit.mapping.errors import CodeTakenError, UsernameTakenError
+from partnerkit.mapping.errors import (
+    HOLDS_A_CODE_HINT,
+    HOLDS_A_CODE_REMEDY,
+    CodeTakenError,
+    UsernameTakenError,
+)
 from partnerkit.mapping.partners import Partner, PartnerCode, PartnerCodeStatus, PartnerStatus
 
 __all__ = ["SqlPartnerCodes", "SqlPartners"]
@@ -63,6 +68,18 @@ _CODES_OF_PARTNER = (
     sa.select(_codes)
     .where(_codes.c.partner_id == sa.bindparam("v"))
     .order_by(_codes.c.issued_at, _codes.c.key)
+)
+# The code under a key and the partner's active code, in one statement (issue_code's reads).
+_ISSUING = sa.select(_codes).where(
+    sa.or_(
+        _codes.c.key == sa.bindparam("key"),
+        _codes.c.key
+        == (
+            sa.select(t.partner_active_codes.c.key)
+            .where(t.partner_active_codes.c.partner_id == sa.bindparam("partner_id"))
+            .scalar_subquery()
+        ),
+    )
 )
 _ACTIVE_CODES = (
     sa.select(_codes)
@@ -142,6 +159,19 @@ class SqlPartnerCodes(SqlRepository):
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
         return CODES.many(self._c.execute(_CODES_OF_PARTNER, {"v": partner_id}))
 
+    def issuing(self, key: str, partner_id: str) -> tuple[PartnerCode | None, PartnerCode | None]:
+        found = CODES.many(self._c.execute(_ISSUING, {"key": key, "partner_id": partner_id}))
+        by_key = next((c for c in found if c.key == key), None)
+        active = next(
+            (
+                c
+                for c in found
+                if c.partner_id == partner_id and c.status is PartnerCodeStatus.ACTIVE
+            ),
+            None,
+        )
+        return by_key, active
+
     def active(self) -> list[PartnerCode]:
         return CODES.many(self._c.execute(_ACTIVE_CODES))
 
@@ -157,5 +187,6 @@ def _holds_a_code(code: PartnerCode) -> CodeTakenError:
     return CodeTakenError(
         "the partner already holds an active code",
         details={"field": "code", "partner_id": code.partner_id},
-        remedy="Pass replace=True to retire the current code and issue this one.",
+        remedy=HOLDS_A_CODE_REMEDY,
+        hint=HOLDS_A_CODE_HINT,
     )

@@ -27,7 +27,6 @@ _of_product = (
     _records.c.product == sa.bindparam("product"),
 )
 _in_order = (_records.c.valid_from, _records.c.id)
-_open_at = sa.or_(_records.c.valid_to.is_(None), _records.c.valid_to > sa.bindparam("at"))
 _OPEN_PROVISIONAL = (
     _records.c.valid_to.is_(None),
     _records.c.status == MappingStatus.PROVISIONAL.value,
@@ -60,10 +59,27 @@ _OF_CUSTOMER = (
     .order_by(*_in_order)
 )
 _LAST_END = sa.select(sa.func.max(_records.c.valid_to, type_=t.UtcDateTime())).where(*_of_product)
-_COVERING = _HISTORY.where(_records.c.valid_from <= sa.bindparam("at"), _open_at)
-_EARNING = _HISTORY.where(
-    sa.or_(_records.c.commission_from.is_(None), _records.c.commission_from <= sa.bindparam("at")),
-    _open_at,
+# Intervals of one product never overlap, so the one covering an instant is the last to start
+# at or before it, if it is still open then: one index step, not a scan of the history. An
+# interval that ended the instant it began covers nothing and is stepped over.
+_COVERING = (
+    sa.select(_records)
+    .where(
+        *_of_product,
+        _records.c.valid_from <= sa.bindparam("at"),
+        sa.or_(_records.c.valid_to.is_(None), _records.c.valid_to > _records.c.valid_from),
+    )
+    .order_by(_records.c.valid_from.desc(), _records.c.id.desc())
+    .limit(1)
+)
+# Still earning at an instant: open, or ended after it. Two index ranges on the end (the
+# ended-before part of a long history is never read), in one statement.
+_earns_from = sa.or_(
+    _records.c.commission_from.is_(None), _records.c.commission_from <= sa.bindparam("at")
+)
+_EARNING = sa.union_all(
+    sa.select(_records).where(*_of_product, _records.c.valid_to.is_(None), _earns_from),
+    sa.select(_records).where(*_of_product, _records.c.valid_to > sa.bindparam("at"), _earns_from),
 )
 _OPEN_FOR_PARTNER = (
     sa.select(_records)
@@ -145,12 +161,15 @@ class SqlPartnerRecords(SqlRepository):
 
     def covering(self, customer_id: str, product: str, instant: datetime) -> MappingInterval | None:
         found = self._many(_COVERING, customer_id=customer_id, product=product, at=instant)
-        return found[0] if found else None
+        if not found or (found[0].valid_to is not None and found[0].valid_to <= instant):
+            return None
+        return found[0]
 
     def earning_at(
         self, customer_id: str, product: str, instant: datetime
     ) -> list[MappingInterval]:
-        return self._many(_EARNING, customer_id=customer_id, product=product, at=instant)
+        found = self._many(_EARNING, customer_id=customer_id, product=product, at=instant)
+        return sorted(found, key=lambda i: (i.valid_from, i.id))
 
     def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
         return self._many(_OPEN_FOR_PARTNER, partner_id=partner_id)
@@ -162,5 +181,7 @@ class SqlPartnerRecords(SqlRepository):
         value: datetime | None = self._c.execute(_NEXT_PROVISIONAL).scalar()
         return value
 
-    def _many(self, query: sa.Select[Any], **params: object) -> list[MappingInterval]:
+    def _many(
+        self, query: sa.Select[Any] | sa.CompoundSelect[Any], **params: object
+    ) -> list[MappingInterval]:
         return INTERVALS.many(self._c.execute(query, params))

@@ -212,7 +212,18 @@ partner_records = sa.Table(
     sa.Column("ended_reason", sa.String(500), nullable=True),
     sa.Column("ended_by", sa.String(254), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Index("ix_partner_records_customer_id_product", "customer_id", "product"),
+    # A customer's product history read at an instant: what covers it (by start), what still
+    # earns then and the last end (by end), each without reading the whole history.
+    sa.Index(
+        "ix_partner_records_customer_id_product_valid_from",
+        "customer_id",
+        "product",
+        "valid_from",
+        "id",
+    ),
+    sa.Index(
+        "ix_partner_records_customer_id_product_valid_to", "customer_id", "product", "valid_to"
+    ),
     # A partner's customer listing reads its open intervals only.
     sa.Index("ix_partner_records_partner_id_valid_to", "partner_id", "valid_to"),
     # The expiry job asks for the provisional mappings whose 3 months are over by now.

@@ -9,6 +9,7 @@ override the `backend` fixture to yield a fresh, empty backend.
 from __future__ import annotations
 
 from partnerkit.testing.conformance._base import ContractBase
+from partnerkit.testing.conformance.addresses import AddressContract
 from partnerkit.testing.conformance.codes import PartnerCodesContract
 from partnerkit.testing.conformance.commissions import CommissionsContract
 from partnerkit.testing.conformance.consents import ConsentRequestsContract
@@ -23,6 +24,7 @@ from partnerkit.testing.conformance.tracking import TrackingEntriesContract
 from partnerkit.testing.conformance.unit_of_work import UnitOfWorkContract
 
 __all__ = [
+    "AddressContract",
     "BackendContract",
     "CommissionsContract",
     "ConsentRequestsContract",
@@ -41,6 +43,7 @@ __all__ = [
 
 
 class BackendContract(
+    AddressContract,
     ProductsContract,
     PartnersContract,
     PartnerCodesContract,
@@ -54,4 +57,9 @@ class BackendContract(
     CommissionsContract,
     ServiceContract,
 ):
-    """Every port's contract and the service contract: run it against a whole backend."""
+    """Every port's contract and the service contract: the whole contract of a backend.
+
+    Subclass it in a test module, as `TestMyBackend(BackendContract)`, and override the `backend`
+    fixture to yield a fresh, empty backend; pytest then runs every contract test on it. A host that
+    replaces one repository subclasses that port's contract alone (such as `PartnersContract`).
+    """

@@ -126,22 +126,61 @@ def _entry(eid: str, transaction_id: str, base: Money, **kw: object) -> Commissi
 
 
 class ContractBase:
-    """Override `backend` to yield a fresh, empty backend; the other fixtures build on it."""
+    """What every contract class shares: the fixtures its tests use, built on `backend`.
+
+    Override `backend` to yield a fresh, empty backend of yours; `kit` is a kit on it with the
+    products `crm` and `books`, `clock` a `SimulatedClock` and `mailer` a `FakeMailer`.
+    """
 
     @pytest.fixture
     def backend(self) -> Iterator[Backend[Store]]:
+        """The backend under test: override it to yield a fresh, empty one.
+
+        Yields:
+            The backend.
+
+        Raises:
+            NotImplementedError: Not overridden.
+        """
         raise NotImplementedError("override the `backend` fixture to yield a fresh backend")
 
     @pytest.fixture
     def clock(self) -> SimulatedClock:
+        """The kit's clock: a `SimulatedClock` at 2026-01-05 09:30:15.123456 UTC.
+
+        Returns:
+            The clock.
+
+        Raises nothing.
+        """
         return SimulatedClock(T0)
 
     @pytest.fixture
     def mailer(self) -> FakeMailer:
+        """The kit's mailer: a `FakeMailer` that succeeds until told to fail.
+
+        Returns:
+            The mailer.
+
+        Raises nothing.
+        """
         return FakeMailer()
 
     @pytest.fixture
     def kit(self, backend: Backend[Store], clock: SimulatedClock, mailer: FakeMailer) -> Kit:
+        """A kit on the backend under test, with the products `crm` and `books`.
+
+        Args:
+            backend: The backend fixture.
+            clock: The clock fixture.
+            mailer: The mailer fixture.
+
+        Returns:
+            The kit.
+
+        Raises:
+            PartnerkitError: The backend failed to store the products.
+        """
         kit = Kit(backend, clock=clock, mailer=mailer)
         kit.catalog.add_product("crm", name="CRM", actor=STAFF)
         kit.catalog.add_product("books", name="Books", actor=STAFF)
@@ -181,4 +220,5 @@ class ContractBase:
         kit.partners.issue_code(zillium.id, "ZILLIUMCorp", actor=STAFF)
         kit.partners.issue_code(nimbus.id, "NIMBUSHQ", actor=STAFF)
         acme = kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
-        return zillium, nimbus, kit.customers.add_user(acme.id, "bob@acme.example", actor=STAFF)
+        kit.customers.add_user(acme.id, "bob@acme.example", actor=STAFF)
+        return zillium, nimbus, kit.customers.get(acme.id, actor=STAFF)

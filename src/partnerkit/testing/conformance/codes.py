@@ -58,6 +58,27 @@ class PartnerCodesContract(ContractBase):
         with backend.unit_of_work(readonly=True) as uow:
             assert uow.codes.for_partner("ptr_1") == [earlier, later]
 
+    def test_issuing_reads_the_code_under_a_key_and_the_partners_active_code(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._with_products(backend)
+        mine = PartnerCode("aaaa", "AAAA", "ptr_a", T0)
+        retired = PartnerCode("old1", "OLD1", "ptr_a", T0, PartnerCodeStatus.RETIRED, T0)
+        theirs = PartnerCode("bbbb", "BBBB", "ptr_b", T0)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_a", "Alpha"))
+            uow.partners.add(_partner("ptr_b", "Beta"))
+            uow.partners.add(_partner("ptr_c", "Gamma"))
+            for code in (mine, retired, theirs):
+                uow.codes.add(code)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.codes.issuing("aaaa", "ptr_a") == (mine, mine)
+            assert uow.codes.issuing("cccc", "ptr_a") == (None, mine)
+            assert uow.codes.issuing("bbbb", "ptr_a") == (theirs, mine)
+            assert uow.codes.issuing("old1", "ptr_a") == (retired, mine)
+            assert uow.codes.issuing("old1", "ptr_c") == (retired, None)
+            assert uow.codes.issuing("cccc", "ptr_c") == (None, None)
+
     def test_active_codes_of_every_partner(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         with backend.unit_of_work() as uow:

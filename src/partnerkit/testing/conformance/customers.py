@@ -9,6 +9,7 @@ import attrs
 import pytest
 
 from partnerkit.customers.accounts import (
+    AccountHead,
     ContactPerson,
     Customer,
     CustomerUser,
@@ -65,6 +66,72 @@ class CustomersContract(ContractBase):
             assert uow.customers.get_by_user_email("eve@acme.example") == saved
         with pytest.raises(ConcurrencyError), backend.unit_of_work() as uow:
             uow.customers.update(changed)
+
+    def test_head_reads_the_account_and_one_user_without_its_lists(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(_customer("cus_1", "it@acme.example", "bob@acme.example"))
+            uow.customers.add(_customer("cus_2", "eve@globex.example"))
+        it = CustomerUser("it@acme.example", "it", is_admin=True)
+        bob = CustomerUser("bob@acme.example", "bob", is_admin=False)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.head("cus_1") == AccountHead("cus_1", "Customer cus_1", 1)
+            assert uow.customers.head("cus_1", user="it@acme.example") == AccountHead(
+                "cus_1", "Customer cus_1", 1, it
+            )
+            head = uow.customers.head("cus_1", user="bob@acme.example")
+            assert head is not None and head.user == bob and not head.is_admin(bob.email)
+            # Another account's user, or nobody's, is not this account's.
+            assert uow.customers.head("cus_1", user="eve@globex.example") == AccountHead(
+                "cus_1", "Customer cus_1", 1
+            )
+            assert uow.customers.head("cus_9", user="it@acme.example") is None
+
+    def test_add_user_appends_one_user_and_moves_the_version(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.customers.add(_customer("cus_1", "it@acme.example", "bob@acme.example"))
+            uow.customers.add(_customer("cus_2", "eve@globex.example"))
+        dev = CustomerUser("dev@acme.example", "Dev", is_admin=True)
+        with backend.unit_of_work() as uow:
+            # Read in the same unit of work first: the append must not be lost to what was read.
+            before = uow.customers.get("cus_1")
+            assert before is not None
+            uow.customers.add_user("cus_1", dev, version=1)
+            after = uow.customers.get("cus_1")
+            assert after is not None and after.version == 2
+            assert after.users == (*before.users, dev)
+        with backend.unit_of_work(readonly=True) as uow:
+            stored = uow.customers.get("cus_1")
+            assert stored is not None and stored.users[-1] == dev and stored.version == 2
+            assert stored.contacts == before.contacts and stored.products == before.products
+            found = uow.customers.get_by_user_email("dev@acme.example")
+            assert found is not None and found.id == "cus_1"
+        with pytest.raises(ConcurrencyError), backend.unit_of_work() as uow:
+            uow.customers.add_user("cus_1", CustomerUser("x@acme.example", "X"), version=1)
+        for taken in ("eve@globex.example", "dev@acme.example"):
+            with pytest.raises(EmailTakenError) as info, backend.unit_of_work() as uow:
+                uow.customers.add_user("cus_1", CustomerUser(taken, "Taken"), version=2)
+            assert info.value.details == {"field": "email", "email": taken}
+        with backend.unit_of_work(readonly=True) as uow:
+            stored = uow.customers.get("cus_1")
+            assert stored is not None and stored.version == 2
+            assert [u.email for u in stored.users] == [
+                "it@acme.example",
+                "bob@acme.example",
+                "dev@acme.example",
+            ]
+        with backend.unit_of_work() as uow:
+            # Then an update by difference keeps the appended user in its place.
+            current = uow.customers.get("cus_1")
+            assert current is not None
+            uow.customers.update(attrs.evolve(current, users=current.users[1:]))
+        with backend.unit_of_work(readonly=True) as uow:
+            stored = uow.customers.get("cus_1")
+            assert stored is not None
+            assert [u.email for u in stored.users] == ["bob@acme.example", "dev@acme.example"]
 
     def test_customers_get_many_in_name_order(self, backend: Backend[Store]) -> None:
         self._with_products(backend)

@@ -9,8 +9,8 @@ offers that product, and a link for "every product" offers none, so that the per
 chooses (it no longer maps every product the partner works on). Going down, a link keeps the
 first of its products.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from alembic import op
 
 from partnerkit.backends.sql.types import UtcDateTime
 
-revision = "0006"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
