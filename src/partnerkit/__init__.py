@@ -53,8 +53,16 @@ from partnerkit.mapping.partners import (
     PartnersService,
     PartnerStatus,
 )
-from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.policy import MappingPolicy, PartnerActivity
 from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
+from partnerkit.mapping.rules import (
+    CommissionStart,
+    MappingAction,
+    MappingConsent,
+    MappingDecision,
+    MappingRefusal,
+    decide_mapping,
+)
 from partnerkit.mapping.service import MappingService
 from partnerkit.mapping.tracking import TrackedUser, TrackingEntry
 from partnerkit.mapping.transfers import TransferDecision, decide_transfer
@@ -74,6 +82,7 @@ __all__ = [
     "CodeAdvice",
     "CommissionEntry",
     "CommissionPlan",
+    "CommissionStart",
     "CommissionStatement",
     "CommissionsService",
     "ConcurrencyError",
@@ -100,8 +109,12 @@ __all__ = [
     "InMemoryMailer",
     "InvalidTransitionError",
     "Kit",
+    "MappingAction",
+    "MappingConsent",
+    "MappingDecision",
     "MappingInterval",
     "MappingPolicy",
+    "MappingRefusal",
     "MappingService",
     "MappingStatus",
     "MemoryBackend",
@@ -111,6 +124,7 @@ __all__ = [
     "NotFoundError",
     "OutboxMessage",
     "Partner",
+    "PartnerActivity",
     "PartnerCode",
     "PartnerCodeStatus",
     "PartnerCustomer",
@@ -140,6 +154,7 @@ __all__ = [
     "canonical_key",
     "connect",
     "decide_add",
+    "decide_mapping",
     "decide_transfer",
     "from_dict",
     "from_json",

@@ -1,4 +1,5 @@
-"""Time as a port: the Clock protocol, the real SystemClock and a SimulatedClock tests drive.
+"""Time as a port: the Clock protocol, the real SystemClock and a SimulatedClock tests drive,
+and the calendar of a time zone (which day an instant falls on there, and when a day starts).
 
 Domain rules never read the time themselves; services ask the kit's clock once per call.
 """
@@ -6,14 +7,32 @@ Domain rules never read the time themselves; services ask the kit's clock once p
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
 
 from dateutil.relativedelta import relativedelta
 
-from partnerkit.errors import InvalidClockMoveError, InvalidInputError, field_label
+from partnerkit.errors import (
+    InvalidClockMoveError,
+    InvalidInputError,
+    InvalidTimeZoneError,
+    field_label,
+)
 
-__all__ = ["Clock", "SimulatedClock", "SystemClock", "ensure_aware_utc"]
+__all__ = [
+    "MAX_ZONE_LENGTH",
+    "Clock",
+    "SimulatedClock",
+    "SystemClock",
+    "ensure_aware_utc",
+    "local_day",
+    "start_of_local_day",
+    "time_zone",
+]
+
+#: The longest time zone name accepted (the longest in the tz database has 32 characters).
+MAX_ZONE_LENGTH = 64
 
 
 @runtime_checkable
@@ -55,6 +74,70 @@ def ensure_aware_utc(when: datetime, field: str = "when") -> datetime:
             f"{field_label(field)} is outside the range of instants partnerkit can store",
             field=field,
         ) from None
+
+
+def time_zone(name: object, field: str = "time_zone") -> zoneinfo.ZoneInfo:
+    """The time zone called `name` in the tz database.
+
+    Args:
+        name: Its name as the tz database spells it: 'Asia/Kolkata', 'Europe/Berlin', 'UTC'.
+            Names are exact: 'asia/kolkata' is not one.
+        field: The field the name came in, for the error.
+
+    Returns:
+        The zone.
+
+    Raises:
+        InvalidTimeZoneError: `name` is not a time zone's name (naming `field`).
+    """
+    label = field_label(field)
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_ZONE_LENGTH:
+        raise InvalidTimeZoneError(
+            f"{label} must be the name of a time zone",
+            field=field,
+            hint=f"{field} takes a tz database name (a str of at most {MAX_ZONE_LENGTH})",
+        )
+    if name != name.strip() or any(not ch.isprintable() for ch in name):
+        raise InvalidTimeZoneError(f"{name!r} is not a time zone", field=field)
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # ZoneInfoNotFoundError for an unknown name, ValueError for a path-like one.
+        raise InvalidTimeZoneError(
+            f"{name!r} is not a time zone", field=field, details={"value": name}
+        ) from None
+
+
+def local_day(instant: datetime, zone: zoneinfo.ZoneInfo) -> date:
+    """The day `instant` falls on in `zone`: what a calendar on the wall there says.
+
+    Args:
+        instant: An aware instant.
+        zone: The time zone.
+
+    Returns:
+        The day there.
+
+    Raises:
+        InvalidInputError: `instant` is naive or not a datetime.
+    """
+    return ensure_aware_utc(instant, "instant").astimezone(zone).date()
+
+
+def start_of_local_day(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The first instant of `day` in `zone`. Where clocks skip midnight (a few zones change
+    to summer time at 00:00) the day starts when it does there, at 01:00.
+
+    Args:
+        day: The day.
+        zone: The time zone.
+
+    Returns:
+        The instant, in UTC.
+
+    Raises nothing.
+    """
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 class SystemClock:

@@ -32,6 +32,9 @@ TOKEN_BYTES = 32
 #: Where a cancelled request records who cancelled it (the request's context is free-form data,
 #: stored by every backend, so the record needs no column of its own).
 _CANCELLED_BY = "cancelled_by"
+#: And why, when partnerkit withdrew it (the partner left the program, the customer chose
+#: another partner): the words the customer reads when the link is clicked after all.
+_CANCEL_REASON = "cancel_reason"
 
 
 def new_token() -> tuple[str, str]:
@@ -168,8 +171,11 @@ class ConsentRequest:
                 details={"request_id": self.id, "expired_at": self.expires_at.isoformat()},
             )
         if self.status is not ConsentStatus.REQUESTED:
+            reason = self.cancel_reason
             raise ConsentNotPendingError(
-                f"this request is {self.status.value}",
+                f"this request is {self.status.value}"
+                if reason is None
+                else f"this request was withdrawn: {reason}",
                 details={"request_id": self.id, "status": self.status.value},
             )
 
@@ -200,6 +206,27 @@ class ConsentRequest:
             )
         return attrs.evolve(self, confirmations=confirmations)
 
+    def complete(self, by: str, now: datetime) -> ConsentRequest:
+        """The request effective at once by `by`'s own act, which says more than a click would
+        (the customer's admin tagged the partner this request was for).
+
+        Args:
+            by: Who acted.
+            now: When.
+
+        Returns:
+            The request, effective, with `by`'s confirmation.
+
+        Raises nothing.
+        """
+        return attrs.evolve(
+            self,
+            confirmations=(*self.confirmations, Confirmation(by, now)),
+            status=ConsentStatus.EFFECTIVE,
+            effective_at=now,
+            closed_at=now,
+        )
+
     def expire(self, now: datetime) -> ConsentRequest:
         """The request lapsed at an instant.
 
@@ -213,19 +240,27 @@ class ConsentRequest:
         """
         return attrs.evolve(self, status=ConsentStatus.EXPIRED, closed_at=now)
 
-    def cancel(self, now: datetime, *, by: str | None = None) -> ConsentRequest:
+    def cancel(
+        self, now: datetime, *, by: str | None = None, reason: str | None = None
+    ) -> ConsentRequest:
         """The request withdrawn before it took effect.
 
         Args:
             now: When it was withdrawn.
             by: Who withdrew it, kept in the context; None to keep no name.
+            reason: Why, in words for the customer who clicks its link afterwards (the
+                partner left the program, the customer chose another partner); None for none.
 
         Returns:
             The request, cancelled.
 
         Raises nothing.
         """
-        context = self.context if by is None else {**self.context, _CANCELLED_BY: by}
+        context = dict(self.context)
+        if by is not None:
+            context[_CANCELLED_BY] = by
+        if reason is not None:
+            context[_CANCEL_REASON] = reason
         return attrs.evolve(self, status=ConsentStatus.CANCELLED, closed_at=now, context=context)
 
     @property
@@ -233,3 +268,9 @@ class ConsentRequest:
         """Who cancelled the request, when someone did; None else."""
         by = self.context.get(_CANCELLED_BY)
         return by if isinstance(by, str) else None
+
+    @property
+    def cancel_reason(self) -> str | None:
+        """Why the request was withdrawn, when partnerkit withdrew it; None else."""
+        reason = self.context.get(_CANCEL_REASON)
+        return reason if isinstance(reason, str) else None

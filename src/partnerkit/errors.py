@@ -33,6 +33,7 @@ __all__ = [
     "InvalidClockMoveError",
     "InvalidInputError",
     "InvalidRatiosError",
+    "InvalidTimeZoneError",
     "InvalidTokenError",
     "InvalidTransitionError",
     "MissingExtraError",
@@ -340,6 +341,16 @@ class InvalidInputError(ValidationError):
         Audience.DEVELOPER,
     )
     summary = "A value is missing, of the wrong kind, or outside its rules."
+
+
+class InvalidTimeZoneError(ValidationError):
+    code = "validation.time_zone"
+    audience = (Audience.CUSTOMER, Audience.STAFF, Audience.DEVELOPER)
+    summary = "The time zone is not one partnerkit knows."
+    default_remedy = (
+        "Give a time zone by its region and city, as in 'Asia/Kolkata' or 'Europe/Berlin', "
+        "or 'UTC'."
+    )
 
 
 class CurrencyMismatchError(ValidationError):

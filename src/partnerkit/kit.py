@@ -22,6 +22,7 @@ from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_ut
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
 from partnerkit.events import DomainEvent, MessageKind, MessageStatus, OutboxMessage, RetryPolicy
 from partnerkit.gateways.mailer import InMemoryMailer
+from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.ports import Backend, Mailer
 from partnerkit.runtime import Runtime
 from partnerkit.secrets import SecretKey, render_secrets
@@ -139,7 +140,9 @@ class Kit:
         # Each package wires itself: its services, policy, due jobs and event handlers.
         wiring: Wiring[Store] = Wiring(self._runtime, policies_by_type(policies))
         self.catalog = catalog.install(wiring)
-        self.customers = customers.install(wiring)
+        # An account without a time zone of its own follows the organisation's, which the
+        # partner program's policy names (its rules are the ones that count days).
+        self.customers = customers.install(wiring, time_zone=wiring.policy(MappingPolicy).time_zone)
         program = mapping.install(wiring)
         self.partners = program.partners
         self.mapping = program.mapping

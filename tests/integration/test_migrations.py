@@ -8,7 +8,7 @@ appended, so that downgrading never touches the tables other tests are using.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -365,3 +365,76 @@ def test_stored_a_label_domains_read_in_unicode_after_0007(engine: sa.Engine) ->
             "bob@acme.example",
             "it@xn--bcher-kva.example",
         ]
+
+
+def test_data_carried_over_to_the_second_pass_of_the_partner_program(engine: sa.Engine) -> None:
+    """0008: a provisional mapping ends where it did (the end of its last day in UTC, the one
+    calendar there was); a link for one product offers that product, a link for "every
+    product" offers none (the person signing up chooses); going down, a link keeps its first
+    product."""
+    _migrate(engine, "upgrade", "0007")
+    at = datetime(2026, 1, 5, 9)  # noqa: DTZ001 - raw rows are naive UTC
+    rows: dict[str, list[dict[str, object]]] = {
+        "products": [{"key": "crm", "name": "CRM", "created_at": at, "version": 1}],
+        "partners": [
+            {
+                "id": "ptr_1",
+                "name": "Zillium",
+                "email": "z@z.example",
+                "username": "zillium",
+                "kind": "reseller",
+                "status": "active",
+                "created_at": at,
+                "last_active_at": at,
+                "version": 1,
+            }
+        ],
+        "customers": [{"id": "cus_1", "name": "Acme", "created_at": at, "version": 1}],
+        "partner_records": [
+            {
+                "id": "map_1",
+                "customer_id": "cus_1",
+                "product": "crm",
+                "partner_id": "ptr_1",
+                "channel": "partner_added",
+                "valid_from": at,
+                "reason": "free",
+                "by": "z@z.example",
+                "status": "provisional",
+                "provisional_until": date(2026, 4, 5),
+                "version": 1,
+            }
+        ],
+        "signup_links": [
+            {"token_hash": "a" * 64, "partner_id": "ptr_1", "product": "crm", "created_at": at},
+            {"token_hash": "b" * 64, "partner_id": "ptr_1", "product": None, "created_at": at},
+        ],
+    }
+    with engine.begin() as conn:
+        for name, table_rows in rows.items():
+            table = sa.table(name, *(sa.column(c) for c in table_rows[0]))
+            conn.execute(table.insert(), table_rows)
+    _migrate(engine, "upgrade", "head")
+    records = sa.table("partner_records", sa.column("id"), sa.column("provisional_ends_at"))
+    products = sa.table(
+        "signup_link_products", sa.column("token_hash"), sa.column("position"), sa.column("product")
+    )
+    customers = sa.table("customers", sa.column("id"), sa.column("time_zone"))
+    with engine.connect() as conn:
+        [(ends_at,)] = conn.execute(sa.select(records.c.provisional_ends_at)).all()
+        offered = conn.execute(
+            sa.select(products.c.token_hash, products.c.position, products.c.product)
+        ).all()
+        zones = conn.execute(sa.select(customers.c.time_zone)).scalars().all()
+    if isinstance(ends_at, str):  # SQLite hands raw instants back as text
+        ends_at = datetime.fromisoformat(ends_at)
+    assert ends_at.replace(tzinfo=None) == datetime(2026, 4, 6)  # noqa: DTZ001
+    assert [tuple(r) for r in offered] == [("a" * 64, 0, "crm")]
+    assert zones == [None]
+    _migrate(engine, "downgrade", "0007")
+    links = sa.table("signup_links", sa.column("token_hash"), sa.column("product"))
+    with engine.connect() as conn:
+        kept = dict(conn.execute(sa.select(links.c.token_hash, links.c.product)).all())
+    assert kept == {"a" * 64: "crm", "b" * 64: None}
+    _migrate(engine, "upgrade", "head")
+    assert _drift(engine) == []

@@ -109,9 +109,11 @@ EXCLUDED = {
     "mapping.expire_consents",
     "mapping.next_provisional_due",
     "mapping.expire_provisional",
-    # An in-transaction handler mapping.install() registers for PlanChanged; partnerkit builds
-    # its argument (fuzzed through customers.set_plan).
+    # In-transaction handlers mapping.install() registers for PlanChanged and
+    # PartnerDeactivated; partnerkit builds their arguments (fuzzed through customers.set_plan
+    # and partners.deactivate).
     "mapping.on_plan_changed",
+    "mapping.on_partner_deactivated",
 }
 
 
@@ -475,6 +477,8 @@ PLAUSIBLE: dict[str, Callable[[World, str], st.SearchStrategy[Any]]] = {
         st.lists(PRODUCT_KEYS, max_size=2) if "Iterable" in a else PRODUCT_KEYS
     ),
     "phone": lambda w, a: st.sampled_from(["+91 98765 43210", "555-0100"]),
+    "time_zone": lambda w, a: st.sampled_from(["UTC", "Asia/Kolkata", "America/New_York"]),
+    "products": lambda w, a: st.lists(PRODUCT_KEYS, max_size=3),
     "topic": lambda w, a: st.sampled_from(["partner.registered", "mapping.started", "nothing"]),
     "event_name": lambda w, a: st.sampled_from(["*", "partner.registered", "mapping.started"]),
     "handler": lambda w, a: st.just(lambda event: None),

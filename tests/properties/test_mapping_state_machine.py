@@ -2,13 +2,18 @@
 001_e5546b4aab26b4b3.txt): random sequences of tagging, partners adding customers, transfers,
 confirmations, plan changes, written consent, unmapping, commission accruals and the passing of
 time, with the history's invariants checked after every step.
+
+Issue 8's moves too: a tag while an approval waits (for the same partner or another), a
+customer dropping to free before it approves, a partner re-adding a free customer whose
+mapping was removed, and sign-ups through links that name their products; and the invariant
+that no read depends on whether `run_due` has run.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -17,9 +22,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import partnerkit as pk
-from partnerkit.consent import ConsentKind
+from partnerkit.consent import ConsentKind, ConsentStatus
 from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
 from partnerkit.mapping.commission_values import CommissionEntry
+from partnerkit.mapping.errors import FreePeriodOverError
 from partnerkit.mapping.records import MappingInterval, MappingStatus, end_of_day
 from partnerkit.testing.plugin import START
 
@@ -39,6 +45,11 @@ CUSTOMERS = ("acme", "globex", "initech")
 OPERATOR = "partner-team"
 TOKEN_TEMPLATES = ("mapping.approval_requested", "mapping.transfer_requested")
 MICROSECOND = timedelta(microseconds=1)
+
+
+class _Rollback(Exception):
+    """Raised to undo a look at what `run_due` would record."""
+
 
 customer_index = st.integers(0, len(CUSTOMERS) - 1)
 partner_index = st.integers(0, len(PARTNERS) - 1)
@@ -90,6 +101,7 @@ class MappingMachine(RuleBasedStateMachine):
         #: Past instants to ask `partner_of_record` about (accrual times, plan dates).
         self.probes: list[datetime | date] = []
         self.txn = 0
+        self.signups = 0
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -135,6 +147,26 @@ class MappingMachine(RuleBasedStateMachine):
                     token, pk.Principal.customer_user(email.context["customer_id"], email.to)
                 )
         self.mails_seen = len(sent)
+
+    def request_status(self, request_id: str) -> ConsentStatus | None:
+        """The stored status of a request (a tag may have completed or withdrawn it)."""
+        with self.kit._runtime.uow(readonly=True) as uow:
+            found = uow.consents.get(request_id)
+        return None if found is None else found.status
+
+    def pending_approval(self, data: st.DataObject) -> pk.ConsentRequest | None:
+        waiting = [
+            r
+            for r in self.kit.mapping.pending_requests(actor=STAFF)
+            if r.kind is ConsentKind.MAPPING_APPROVAL and r.expires_at > self.now()
+        ]
+        return data.draw(st.sampled_from(waiting)) if waiting else None
+
+    def token_of(self, request_id: str) -> str | None:
+        return next((t for t, (rid, _) in self.tokens.items() if rid == request_id), None)
+
+    def customer_of(self, customer_id: str) -> tuple[int, pk.Customer]:
+        return next((i, c) for i, c in enumerate(self.customers) if c.id == customer_id)
 
     def confirmer(self, token: str) -> pk.Principal:
         """Who clicks `token`: the admin it was emailed to (a forged one, the first account's)."""
@@ -244,6 +276,7 @@ class MappingMachine(RuleBasedStateMachine):
 
     def confirm_token(self, token: str) -> None:
         known = self.tokens.get(token)
+        status_before = None if known is None else self.request_status(known[0])
         result = self.attempt(
             "confirm", lambda: self.kit.mapping.confirm(token, actor=self.confirmer(token))
         )
@@ -251,7 +284,12 @@ class MappingMachine(RuleBasedStateMachine):
             assert isinstance(result, InvalidTokenError), result
             return
         _, expires_at = known
-        if token in self.used:
+        if token in self.used or status_before in (
+            ConsentStatus.EFFECTIVE,
+            ConsentStatus.CANCELLED,
+        ):
+            # Used, completed by the customer's tag, or withdrawn (another partner tagged, the
+            # partner left the program): not pending, whenever it is clicked.
             assert isinstance(result, ConsentNotPendingError), result
         elif self.now() >= expires_at:
             assert isinstance(result, ConsentExpiredError), result
@@ -360,6 +398,115 @@ class MappingMachine(RuleBasedStateMachine):
         else:
             assert result is not None, f"nothing booked although {expected} earns on {when}"
             assert (result.interval_id, result.partner_id) == (expected.id, expected.partner_id)
+
+    # --- issue 8's moves ------------------------------------------------------------------------
+
+    @rule(data=st.data(), same=st.booleans())
+    def tag_while_an_approval_waits(self, data: st.DataObject, same: bool) -> None:
+        """The customer's admin tags a partner while a partner's approval waits: the same
+        partner completes the request, another one withdraws it."""
+        request = self.pending_approval(data)
+        if request is None:
+            return
+        c, customer = self.customer_of(request.customer_id)
+        p = next(i for i, q in enumerate(self.partners) if q.id == request.partner_id)
+        if not same:
+            p = data.draw(st.sampled_from([i for i in range(len(PARTNERS)) if i != p]))
+        result = self.attempt(
+            "tag_while_approval_waits",
+            lambda: self.kit.mapping.tag_partner(
+                customer.id,
+                request.product,
+                PARTNERS[p][2],
+                actor=pk.Principal.customer_user(customer.id, admin_of(CUSTOMERS[c])),
+            ),
+        )
+        if isinstance(result, pk.PartnerkitError):
+            return
+        assert result.partner_id == self.partners[p].id
+        status = self.request_status(request.id)
+        event(f"tag_while_approval_waits: request {status}")
+        assert status is (ConsentStatus.EFFECTIVE if same else ConsentStatus.CANCELLED)
+
+    @rule(data=st.data())
+    def downgrade_before_approving(self, data: st.DataObject) -> None:
+        """A customer asked to approve a partner drops to free, then approves: decided with
+        the facts of the approval (000 case 3), so no month of look-back."""
+        request = self.pending_approval(data)
+        token = None if request is None else self.token_of(request.id)
+        if request is None or token is None:
+            return
+        self.attempt(
+            "downgrade",
+            lambda: self.kit.customers.set_plan(
+                request.customer_id, request.product, "free", actor=STAFF
+            ),
+        )
+        self.advance(timedelta(days=1), sign_in=[True] * len(PARTNERS))
+        if request.expires_at <= self.now():
+            return
+        self.confirm_token(token)
+        current = self.kit.mapping.partner_of_record(
+            request.customer_id, request.product, actor=STAFF
+        )
+        if current is not None and current.partner_id == request.partner_id and token in self.used:
+            event("downgrade_before_approving: mapped as a free customer")
+            day = datetime.combine(self.now().date(), time(0), tzinfo=UTC)
+            assert current.commission_from is not None and current.commission_from >= day
+
+    @rule(c=customer_index, product=products, p=partner_index)
+    def re_add_after_removal(self, c: int, product: str, p: int) -> None:
+        """A partner adds again a free customer whose provisional mapping of its was removed:
+        the first mapping date counts (000 case 3 does not restart)."""
+        customer, partner = self.customers[c], self.partners[p]
+        history = self.kit.mapping.history(customer.id, product, actor=STAFF)
+        plan = self.kit.customers.get(customer.id, actor=STAFF).plan(product)
+        if any(i.is_open for i in history) or (
+            plan is not None and plan.edition is pk.Edition.PAID
+        ):
+            return
+        # The free period began with the current free plan (all of history without one).
+        began = None if plan is None else datetime.combine(plan.since, time(0), tzinfo=UTC)
+        earlier = [
+            i
+            for i in history
+            if i.partner_id == partner.id
+            and i.status is MappingStatus.PROVISIONAL
+            and i.provisional_ends_at is not None
+            and (began is None or i.valid_from >= began)
+        ]
+        if not earlier:
+            return
+        first = min(earlier, key=lambda i: (i.valid_from, i.id))
+        assert first.provisional_ends_at is not None
+        result = self.attempt(
+            "re_add",
+            lambda: self.kit.mapping.add_customer(partner.id, customer.id, product, actor=STAFF),
+        )
+        if first.provisional_ends_at <= self.now():
+            assert isinstance(result, FreePeriodOverError), result
+        elif not isinstance(result, pk.PartnerkitError):
+            event("re_add: what is left of the first 3 months")
+            assert result.interval is not None
+            assert result.interval.provisional_until == first.provisional_until
+
+    @rule(p=partner_index, both=st.booleans(), choose=st.booleans())
+    def sign_up(self, p: int, both: bool, choose: bool) -> None:
+        """Someone signs up through a partner's link, which names its products; it may choose
+        fewer. (A sign-up is always a new account, so no approval can be waiting for it.)"""
+        partner = self.partners[p]
+        offered = list(PRODUCTS) if both else [PRODUCTS[0]]
+        link = self.kit.mapping.signup_link(partner.id, products=offered, actor=STAFF)
+        self.signups += 1
+        name = f"signup{self.signups}"
+        chosen = offered[-1:] if choose else None
+        customer = self.kit.mapping.sign_up(
+            link.token, name=name.title(), admin_email=admin_of(name), products=chosen
+        )
+        self.customers.append(customer)
+        mapped = {i.product for i in self.kit.mapping.history(customer.id, actor=STAFF)}
+        assert mapped == set(chosen or offered)
+        event(f"sign_up: {len(mapped)} product(s)")
 
     def advance(self, step: timedelta, sign_in: list[bool]) -> None:
         for (_, username, *_rest), go in zip(PARTNERS, sign_in, strict=True):
@@ -489,12 +636,26 @@ class MappingMachine(RuleBasedStateMachine):
 
     @invariant()
     def open_provisional_mappings_are_not_overdue(self) -> None:
-        today = self.kit.today()
+        now = self.now()
         for history in self.histories().values():
             for interval in history:
                 if interval.is_open and interval.status is MappingStatus.PROVISIONAL:
-                    assert interval.provisional_until is not None
-                    assert interval.provisional_until >= today, interval
+                    assert interval.provisional_ends_at is not None
+                    assert interval.provisional_ends_at > now, interval
+
+    @invariant()
+    def reads_do_not_wait_for_run_due(self) -> None:
+        """Issue 8: what the expiry job would record now, every read already says."""
+        before = self.histories()
+        after: object = None
+        try:
+            with self.kit.transaction():
+                self.kit.mapping.expire_provisional(self.now())
+                after = self.histories()
+                raise _Rollback
+        except _Rollback:
+            pass
+        assert after == before
 
     def teardown(self) -> None:
         self.kit.close()

@@ -1,10 +1,11 @@
 """Who may do what, over the whole public API: every read and write made for a person, tried by
 every kind of actor, on memory and SQLite.
 
-The world: partner Alpha is of record for Acme (crm by tag, books on written consent), tracks an
-Acme user and has a sign-up link; Acme has asked to move crm to Gamma (pending); Beta has no tie
-to Acme at all; Globex is another customer. Each cell runs inside a transaction that is rolled
-back, so every cell starts from the same world.
+The world: partner Alpha is of record for Acme (crm by tag, books on written consent), tracks
+Globex's admin (a customer of its own is not tracked) and has a sign-up link; Acme has asked
+to move crm to Gamma (pending); Beta has no tie to Acme at all; Globex is another customer.
+Each cell runs inside a transaction that is rolled back, so every cell starts from the same
+world.
 
 For each cell: the outcome is the expected one (allowed, not found, permission denied); a
 refusal writes nothing but, for a denial, its audit; and a not-found for a foreign record is
@@ -122,7 +123,7 @@ def build_world(url: str) -> World:
     )
     request = kit.mapping.request_transfer(acme.id, "crm", "GAMMAPRO", actor=admin)
     token = mailer.to(ACME_ADMIN)[-1].context["token"]
-    kit.mapping.track(alpha.id, ACME_USER, actor=alpha_user)
+    kit.mapping.track(alpha.id, GLOBEX_ADMIN, actor=alpha_user)
     link = kit.mapping.signup_link(alpha.id, "crm", actor=alpha_user)
     clock.advance(minutes=5)
     kit.commissions.accrue(
@@ -272,6 +273,12 @@ OPS: tuple[Op, ...] = (
         **ACME_KEY,
     ),
     Op(
+        "customers.set_time_zone",
+        lambda w, a, m: w.kit.customers.set_time_zone(_acme(w, m), "Asia/Kolkata", actor=a),
+        ADMINS_OR_STAFF,
+        **ACME_KEY,
+    ),
+    Op(
         "customers.set_plan",
         lambda w, a, m: w.kit.customers.set_plan(_acme(w, m), "crm", "paid", actor=a),
         STAFF_ONLY,
@@ -359,6 +366,12 @@ OPS: tuple[Op, ...] = (
         **ACME_KEY,
     ),
     # mapping: a partner adding a customer
+    Op(
+        "mapping.explain_tag",
+        lambda w, a, m: w.kit.mapping.explain_tag(_acme(w, m), "books", "ALPHAPRO", actor=a),
+        ADMINS_OR_STAFF,
+        **ACME_KEY,
+    ),
     Op(
         "mapping.explain_add",
         lambda w, a, m: w.kit.mapping.explain_add(_alpha(w, m), w.globex.id, "crm", actor=a),
@@ -520,6 +533,7 @@ ACTOR_FREE = {
     "mapping.next_provisional_due",
     "mapping.expire_provisional",
     "mapping.on_plan_changed",
+    "mapping.on_partner_deactivated",
     "mapping.next_consent_due",
     "mapping.expire_consents",
 }

@@ -269,6 +269,44 @@ def _errors_people_meet(kit: pk.Kit) -> Iterator[PartnerkitError]:
     yield from refused(
         lambda: kit.mapping.sign_up("made-up", name="Hooli", admin_email="it@hooli.example")
     )
+    # The second pass of the partner program (issue 8): one rule, no loopholes.
+    yield from refused(lambda: kit.mapping.track(zillium.id, "dev@acme.example", actor=as_zillium))
+    yield from refused(lambda: kit.mapping.signup_link(zillium.id, actor=as_zillium))
+    offer = kit.mapping.signup_link(zillium.id, "crm", actor=as_zillium)
+    yield from refused(
+        lambda: kit.mapping.sign_up(
+            offer.token, name="Hooli", admin_email="it@hooli.example", products=["books"]
+        )
+    )
+    yield from refused(
+        lambda: kit.mapping.create_account(
+            zillium.id,
+            name="Acme again",
+            admin_email="new.hire@acme.example",
+            product="crm",
+            actor=as_zillium,
+        )
+    )
+    yield from refused(lambda: kit.customers.set_time_zone(acme.id, "Mars/Olympus", actor=admin))
+    umbrella = kit.customers.create(name="Umbrella", admin_email="it@umbrella.example", actor=STAFF)
+    umbrella_admin = pk.Principal.customer_user(umbrella.id, "it@umbrella.example")
+    kit.customers.set_plan(
+        umbrella.id, "crm", "paid", since=kit.today() - timedelta(days=60), actor=STAFF
+    )
+    kit.mapping.add_customer(zillium.id, umbrella.id, "crm", actor=as_zillium)
+    kit.mapping.add_customer(kestrel.id, umbrella.id, "crm", actor=as_kestrel)
+    assert isinstance(kit.mailer, pk.InMemoryMailer)
+    first, second = [e.context["token"] for e in kit.mailer.to("it@umbrella.example")]
+    kit.mapping.confirm(str(first), actor=umbrella_admin)
+    yield from refused(lambda: kit.mapping.confirm(str(second), actor=umbrella_admin))
+    globex = kit.customers.create(name="Globex", admin_email="it@globex.example", actor=STAFF)
+    kit.customers.set_plan(globex.id, "crm", "free", actor=STAFF)
+    kit.mapping.add_customer(zillium.id, globex.id, "crm", actor=as_zillium)
+    kit.advance_to(kit.clock.now() + timedelta(days=100))
+    kit.partners.check_sign_in("zillium")
+    yield from refused(
+        lambda: kit.mapping.add_customer(zillium.id, globex.id, "crm", actor=as_zillium)
+    )
     # A partner deactivated by the partner team; a link past its time.
     kit.partners.deactivate(nimbus.id, reason="inactive for a long time", actor=STAFF)
     yield from refused(lambda: kit.partners.issue_code(nimbus.id, "NIMBUSHQ", actor=as_nimbus))

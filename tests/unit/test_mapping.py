@@ -9,7 +9,7 @@ transfers with confirmation, and the tag-tracking list.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -28,6 +28,7 @@ from partnerkit.mapping.errors import (
     ProductNotAuthorisedError,
     SamePartnerError,
     SignupLinkExpiredError,
+    SignupLinkProductsRequiredError,
     SignupLinkRevokedError,
     TransferPendingError,
     TransferRequiredError,
@@ -216,10 +217,13 @@ def test_signing_up_through_a_partner_link_maps_the_new_customer(
     assert (interval.partner_id, interval.channel) == (zillium.id, Channel.SIGNUP_LINK)
 
 
-def test_a_link_without_product_maps_every_product_the_partner_works_on(
-    kit: pk.Kit, zillium: pk.Partner
-) -> None:
-    link = kit.mapping.signup_link(zillium.id, actor=STAFF)
+def test_a_link_names_its_products_and_maps_those(kit: pk.Kit, zillium: pk.Partner) -> None:
+    # Issue 8: a link never maps a new customer to everything the partner works on.
+    with pytest.raises(SignupLinkProductsRequiredError) as info:
+        kit.mapping.signup_link(zillium.id, actor=STAFF)
+    assert info.value.code == "mapping.signup_link_products_required"
+    link = kit.mapping.signup_link(zillium.id, products=["crm", "books"], actor=STAFF)
+    assert link.products == ("crm", "books")
     customer = kit.mapping.sign_up(link.token, name="Globex", admin_email="it@globex.example")
     assert {i.product for i in kit.mapping.history(customer.id, actor=STAFF)} == {"crm", "books"}
 
@@ -270,7 +274,9 @@ def test_paid_within_30_days_maps_at_once_with_all_commission(
     assert result.request is None
     assert result.interval is not None
     assert result.interval.status is MappingStatus.PERMANENT
-    assert result.interval.commission_from is None  # "commission for all transactions"
+    # "commission for all transactions": every one since the customer became paid.
+    since = kit.today() - timedelta(days=days)
+    assert result.interval.commission_from == datetime.combine(since, time(0), tzinfo=UTC)
 
 
 def test_paid_more_than_30_days_needs_the_customers_approval(

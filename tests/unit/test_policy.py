@@ -5,19 +5,30 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import attrs
 import pytest
 
 from partnerkit.consent import ConsentKind, ConsentRequest, ConsentStatus
 from partnerkit.customers.accounts import Customer, Edition, ProductPlan
 from partnerkit.mapping.adding import AddCase, decide_add
 from partnerkit.mapping.errors import (
+    CustomerMappedToAnotherPartnerError,
     NoPartnerOfRecordError,
+    ProductHasPartnerError,
     SamePartnerError,
     TransferPendingError,
+    TransferRequiredError,
 )
 from partnerkit.mapping.partners import Partner, PartnerKind
 from partnerkit.mapping.policy import MappingPolicy
-from partnerkit.mapping.records import Channel, MappingInterval
+from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
+from partnerkit.mapping.rules import (
+    CommissionStart,
+    MappingAction,
+    MappingConsent,
+    MappingRefusal,
+    decide_mapping,
+)
 from partnerkit.mapping.transfers import TransferRefusal, decide_transfer
 
 TODAY = date(2026, 3, 31)
@@ -50,8 +61,11 @@ def test_case_1_looks_back_one_calendar_month() -> None:
     assert decision.commission_from == datetime(2026, 2, 28, tzinfo=UTC)
 
 
-def test_case_2_earns_on_all_transactions() -> None:
-    assert decide_add(paid(3), TODAY, POLICY).commission_from is None
+def test_case_2_earns_on_all_transactions_since_the_customer_became_paid() -> None:
+    # Issue 8: "all transactions" are the paid customer's, not those since the beginning of
+    # time (a payment of 2020 is no commission for a customer paid 3 days ago).
+    decision = decide_add(paid(3), TODAY, POLICY)
+    assert decision.commission_from == datetime(2026, 3, 28, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -203,3 +217,123 @@ def test_the_confirmation_window_is_policy() -> None:
         ACME, "crm", MAPPED_TO_NIMBUS, ZILLIUM, [], NOW, MappingPolicy(transfer_confirm_days=3)
     )
     assert decision.expires_at == datetime(2026, 4, 3, 9, 0, tzinfo=UTC)
+
+
+# --- decide_mapping: one rule for every channel (issue 8) -------------------------------------
+# 001: "all the mapping methods lead to the same outcome": the 000 case table decides the
+# commission window and the 3 months; the channel, only whether consent is still needed.
+
+
+def paid_acme(days_ago: int) -> Customer:
+    plan = ProductPlan("crm", Edition.PAID, NOW.date() - timedelta(days=days_ago))
+    return attrs.evolve(ACME, products=(plan,))
+
+
+def test_a_case_1_customer_through_each_channel() -> None:
+    acme = paid_acme(200)
+    asked = decide_mapping(Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, NOW)
+    assert (asked.action, asked.consent) == (MappingAction.ASK_APPROVAL, MappingConsent.NEEDED)
+    assert asked.needs_confirmation
+    for channel, consent in (
+        (Channel.TAG, MappingConsent.CUSTOMER_ACT),
+        (Channel.PARTNER_ADDED, MappingConsent.APPROVAL),
+    ):
+        mapped = decide_mapping(
+            channel, acme, "crm", ZILLIUM, NOW, approved=channel is Channel.PARTNER_ADDED
+        )
+        assert (mapped.action, mapped.consent) == (MappingAction.MAP, consent)
+        # March 31 minus one month is February 28.
+        assert mapped.commission_from == datetime(2026, 2, 28, tzinfo=UTC)
+        assert mapped.commission_start is CommissionStart.LOOKBACK
+        assert not mapped.provisional
+
+
+def test_another_partner_of_record_is_refused_in_the_words_of_each_channel() -> None:
+    acme = paid_acme(10)
+    cases = (
+        (Channel.PARTNER_ADDED, False, MappingRefusal.MAPPED_TO_ANOTHER_PARTNER),
+        (Channel.TAG, False, MappingRefusal.TRANSFER_REQUIRED),
+        (Channel.PARTNER_ADDED, True, MappingRefusal.PRODUCT_HAS_PARTNER),
+    )
+    errors = (
+        CustomerMappedToAnotherPartnerError,
+        TransferRequiredError,
+        ProductHasPartnerError,
+    )
+    for (channel, approved, refusal), error in zip(cases, errors, strict=True):
+        decision = decide_mapping(
+            channel, acme, "crm", ZILLIUM, NOW, current=MAPPED_TO_NIMBUS, approved=approved
+        )
+        assert (decision.action, decision.refusal) == (MappingAction.REFUSE, refusal)
+        with pytest.raises(error):
+            decision.raise_refusal()
+
+
+def test_waiting_approvals_the_partner_waits_on_and_the_customer_settles() -> None:
+    acme = paid_acme(200)
+    mine = request(ConsentKind.MAPPING_APPROVAL)
+    theirs = attrs.evolve(mine, id="cns_other", partner_id=NIMBUS.id)
+    waits = decide_mapping(Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, NOW, pending=[mine, theirs])
+    assert (waits.action, waits.pending_request_id) == (MappingAction.AWAIT_APPROVAL, mine.id)
+    tag = decide_mapping(Channel.TAG, acme, "crm", ZILLIUM, NOW, pending=[mine, theirs])
+    assert tag.action is MappingAction.MAP
+    assert (tag.pending_request_id, tag.superseded_request_ids) == (mine.id, (theirs.id,))
+    # A partner's add is no choice of the customer's: it supersedes nothing.
+    free = decide_mapping(Channel.PARTNER_ADDED, ACME, "crm", NIMBUS, NOW, pending=[mine])
+    assert free.superseded_request_ids == ()
+
+
+def test_the_3_months_of_a_free_customer_do_not_start_again() -> None:
+    first = attrs.evolve(
+        MAPPED_TO_NIMBUS,
+        partner_id=ZILLIUM.id,
+        valid_from=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        status=MappingStatus.PROVISIONAL,
+        provisional_until=date(2026, 4, 5),
+        provisional_ends_at=datetime(2026, 4, 6, tzinfo=UTC),
+    ).close(datetime(2026, 2, 1, tzinfo=UTC), "unmapped", "partner team")
+    again = decide_mapping(Channel.PARTNER_ADDED, ACME, "crm", ZILLIUM, NOW, history=[first])
+    assert again.action is MappingAction.MAP
+    assert (again.provisional_until, again.free_period_started) == (
+        date(2026, 4, 5),
+        date(2026, 1, 5),
+    )
+    late = decide_mapping(
+        Channel.PARTNER_ADDED,
+        ACME,
+        "crm",
+        ZILLIUM,
+        datetime(2026, 5, 1, tzinfo=UTC),
+        history=[first],
+    )
+    assert late.refusal is MappingRefusal.FREE_PERIOD_OVER
+    # Another partner, the customer's own tag, or a free plan that began after (an upgrade
+    # and a downgrade since) start afresh.
+    assert decide_mapping(Channel.PARTNER_ADDED, ACME, "crm", NIMBUS, NOW, history=[first]).allowed
+    assert decide_mapping(Channel.TAG, ACME, "crm", ZILLIUM, NOW, history=[first]).allowed
+    downgraded = attrs.evolve(ACME, products=(ProductPlan("crm", Edition.FREE, date(2026, 3, 1)),))
+    fresh = decide_mapping(Channel.PARTNER_ADDED, downgraded, "crm", ZILLIUM, NOW, history=[first])
+    assert fresh.provisional_until == date(2026, 6, 30)
+
+
+def test_the_customers_calendar_decides_the_day() -> None:
+    # 01:00 on April 1 in Kolkata is still March 31 in UTC.
+    late_evening = datetime(2026, 3, 31, 19, 30, tzinfo=UTC)
+    acme = attrs.evolve(paid_acme(30), time_zone="Asia/Kolkata")
+    local = decide_mapping(Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, late_evening)
+    assert (local.mapping_date, local.days_paid, local.case) == (
+        date(2026, 4, 1),
+        31,
+        AddCase.PAID_NEEDS_APPROVAL,
+    )
+    utc = decide_mapping(Channel.PARTNER_ADDED, paid_acme(30), "crm", ZILLIUM, late_evening)
+    assert (utc.days_paid, utc.case) == (30, AddCase.PAID_RECENTLY)
+    by_policy = decide_mapping(
+        Channel.PARTNER_ADDED,
+        paid_acme(30),
+        "crm",
+        ZILLIUM,
+        late_evening,
+        MappingPolicy(time_zone="Asia/Kolkata"),
+    )
+    assert by_policy.days_paid == 31

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -13,6 +14,7 @@ from partnerkit import validate
 from partnerkit.access import Principal, Role
 from partnerkit.access.principal import require_principal
 from partnerkit.catalog.errors import ProductNotFoundError
+from partnerkit.clock import local_day, time_zone
 from partnerkit.customers.errors import (
     CustomerNotFoundError,
     EmailTakenError,
@@ -35,10 +37,12 @@ __all__ = [
     "Edition",
     "ProductPlan",
     "customer_not_found",
+    "customer_zone",
     "default_name",
     "load_customer",
     "open_account",
     "refuse_taken_email",
+    "time_zone_name",
     "unseen_customer",
 ]
 
@@ -87,6 +91,9 @@ class Customer:
         users: Everyone who signs in to the account; admins among them.
         contacts: The contact persons, at most one of them primary.
         products: Per product, the edition in use and since when.
+        time_zone: The account's own calendar ('Asia/Kolkata'), which decides on which day
+            something happened for it; None follows the organisation's
+            (`MappingPolicy.time_zone`).
         version: Increases with each change (optimistic concurrency).
     """
 
@@ -97,6 +104,7 @@ class Customer:
     users: tuple[CustomerUser, ...] = ()
     contacts: tuple[ContactPerson, ...] = ()
     products: tuple[ProductPlan, ...] = ()
+    time_zone: str | None = None
     version: int = 1
 
     @property
@@ -196,8 +204,10 @@ class CustomersService:
     add themselves to the customer's account as an admin, then we should deny the request").
     """
 
-    def __init__(self, runtime: Runtime[CustomersStore]) -> None:
+    def __init__(self, runtime: Runtime[CustomersStore], *, time_zone: str = "UTC") -> None:
         self._rt = runtime
+        #: The organisation's time zone: an account's calendar unless it has its own.
+        self.time_zone = time_zone
 
     def create(
         self,
@@ -207,6 +217,7 @@ class CustomersService:
         admin_name: str | None = None,
         domain: str | None = None,
         domains: Iterable[str] = (),
+        time_zone: str | None = None,
         actor: Principal,
     ) -> Customer:
         """Open a customer account whose first user is its admin and primary contact.
@@ -221,6 +232,8 @@ class CustomersService:
             admin_name: The first user's name; the email when None.
             domain: The organisation's main email domain, if it has one.
             domains: More email domains of the organisation.
+            time_zone: The account's own time zone ('Asia/Kolkata'); None follows the
+                organisation's.
             actor: Who acts: staff or the system only.
 
         Returns:
@@ -230,6 +243,8 @@ class CustomersService:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
             StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
             EmailTakenError: `admin_email` already belongs to a user (`customer.email_taken`).
+            InvalidTimeZoneError: `time_zone` is not a time zone's name
+                (`validation.time_zone`).
             InvalidInputError: A field is empty, too long or malformed; `field` names it
                 (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
@@ -245,7 +260,47 @@ class CustomersService:
                 admin_name=admin_name,
                 domain=domain,
                 domains=domains,
+                time_zone=time_zone,
             )
+
+    def set_time_zone(
+        self, customer_id: str, time_zone: str | None, *, actor: Principal
+    ) -> Customer:
+        """Give the account its own time zone, or make it follow the organisation's again.
+
+        The account's calendar decides its days from then on: whether it became paid "within
+        30 days" of a mapping, the day a free customer's 3 months end, the day a commission
+        window starts, and the day a plan set without a date starts. Mappings made before keep
+        the deadlines they were given.
+
+        Args:
+            customer_id: The account's id.
+            time_zone: Its name in the tz database ('Asia/Kolkata', 'America/New_York',
+                'UTC'); None to follow the organisation's (`MappingPolicy.time_zone`).
+            actor: Who acts: an admin of the account, staff or the system.
+
+        Returns:
+            The account as changed.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            InvalidTimeZoneError: `time_zone` is not a time zone's name
+                (`validation.time_zone`).
+            CustomerNotFoundError: No such account, or one the actor may not see: both answer alike
+                (`customer.not_found`).
+            NotCustomerAdminError: The actor is a user of the account who is not an admin, or a
+                partner associated with it (`mapping.admin_only`).
+            ConcurrencyError: Another writer changed the record at the same moment
+                (`conflict.stale_version`); nothing is kept, read again and retry.
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        zone = None if time_zone is None else time_zone_name(time_zone)
+        with self._rt.uow() as uow:
+            customer = self._administered(uow, actor, customer_id, "change the time zone")
+            if customer.time_zone == zone:
+                return customer
+            return uow.customers.update(attrs.evolve(customer, time_zone=zone))
 
     def get(self, customer_id: str, *, actor: Principal) -> Customer:
         """A customer account, as the actor may see it.
@@ -563,7 +618,8 @@ class CustomersService:
         The partner program's rules read it: a partner adding a customer paid for more than 30 days
         needs the customer's approval, within 30 days it does not, and a free customer's mapping is
         removed unless they upgrade to paid within 3 months of it (000 seed). An upgrade to paid in
-        time makes such a provisional mapping permanent, in this same transaction. Setting the
+        time makes such a provisional mapping permanent, in this same transaction; one recorded
+        after the 3 months ended does not bring the mapping back. Setting the
         edition the account already has changes nothing and keeps the original date: "paid since"
         must not move when a paid customer is saved again.
 
@@ -571,7 +627,8 @@ class CustomersService:
             customer_id: The account's id.
             product: The product's catalog key.
             edition: `Edition.FREE` or `Edition.PAID` (or `"free"`, `"paid"`).
-            since: The first day of that edition; today when None.
+            since: The first day of that edition; when None, today on the account's calendar
+                (its time zone, else the organisation's).
             actor: Who acts: staff or the system (billing) only.
 
         Returns:
@@ -594,10 +651,12 @@ class CustomersService:
             edition = Edition(edition)
         except ValueError:
             raise InvalidInputError("edition must be 'free' or 'paid'", field="edition") from None
-        day = validate.as_date(since, "since") if since is not None else self._rt.today()
+        day = validate.as_date(since, "since") if since is not None else None
         with self._rt.uow() as uow:
             self._rt.guard.require_staff(actor, "change a customer's plan")
             customer = load_customer(uow, customer_id)
+            if day is None:
+                day = local_day(self._rt.now(), customer_zone(customer, self.time_zone))
             if uow.products.get(key) is None:
                 raise ProductNotFoundError(
                     f"no product with key {key!r}", details={"field": "product", "key": key}
@@ -642,11 +701,13 @@ def open_account(
     admin_name: str | None = None,
     domain: str | None = None,
     domains: Iterable[str] = (),
+    time_zone: str | None = None,
 ) -> Customer:
     """Open an account inside `uow`: the one way every flow creates one (`kit.customers.create`
     for staff, a partner's sign-up link, a partner's new account), each after its own check of
     who may. Its first user is its admin and primary contact."""
     name = validate.text(name, "name")
+    zone = None if time_zone is None else time_zone_name(time_zone)
     email = validate.email(admin_email, "admin_email")
     person = (
         validate.text(admin_name, "admin_name") if admin_name is not None else default_name(email)
@@ -663,10 +724,21 @@ def open_account(
         domains=all_domains,
         users=(CustomerUser(email, person, is_admin=True),),
         contacts=(ContactPerson(person, email, primary=True),),
+        time_zone=zone,
     )
     uow.customers.add(customer)
     runtime.publish(uow, CustomerCreated(customer.id, name))
     return customer
+
+
+def time_zone_name(value: object, field: str = "time_zone") -> str:
+    """A time zone's name as the tz database spells it, or InvalidTimeZoneError."""
+    return time_zone(value, field).key
+
+
+def customer_zone(customer: Customer, default: str) -> ZoneInfo:
+    """The account's calendar: its own time zone, else the organisation's (`default`)."""
+    return time_zone(customer.time_zone or default)
 
 
 #: The longest name a user or a contact keeps (validate.text's default, and the columns').

@@ -41,6 +41,9 @@ class Customers(Protocol):
     def get_by_user_email(self, email: str) -> Customer | None:
         """The account one of whose users has this email."""
 
+    def get_by_domain(self, domain: str) -> Customer | None:
+        """The oldest account (by created_at, then id) that holds this email domain."""
+
     def update(self, customer: Customer) -> Customer:
         """Store the account if the stored version is `customer.version`; return it at + 1.
 

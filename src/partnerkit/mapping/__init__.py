@@ -11,6 +11,7 @@ import attrs
 from partnerkit.access import Tie
 from partnerkit.customers.events import PlanChanged
 from partnerkit.mapping.commissions import CommissionsService
+from partnerkit.mapping.events import PartnerDeactivated
 from partnerkit.mapping.partners import PartnersService
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
@@ -41,14 +42,34 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
     """
     policy = wiring.policy(MappingPolicy)
     runtime = wiring.runtime
-    partners = PartnersService(runtime, inactivity_months=policy.inactivity_months)
+    partners = PartnersService(
+        runtime, inactivity_months=policy.inactivity_months, activity=policy.activity
+    )
     mapping = MappingService(runtime, policy)
-    commissions = CommissionsService(runtime)
+    commissions = CommissionsService(runtime, activity=policy.activity)
     wiring.on(PlanChanged, mapping.on_plan_changed)
-    # A partner sees a customer it is of record for (any product) or that has a request
-    # pending with it on either side; a tracking entry is the partner's own note, made without
-    # the customer, so it is evidence only.
-    wiring.add_association("partner_of_record", Tie(_of_record, customers_of=_customers_of_record))
+    wiring.on(PartnerDeactivated, mapping.on_partner_deactivated)
+
+    # A partner sees a customer it is of record for (any product; a free customer's mapping
+    # whose 3 months are over no longer counts) or that has a request pending with it on
+    # either side; a tracking entry is the partner's own note, made without the customer, so
+    # it is evidence only.
+    def of_record(uow: UnitOfWork, partner_id: str, customer_id: str) -> bool:
+        now = runtime.now()
+        return any(
+            i.partner_id == partner_id and i.in_force(now)
+            for i in _store(uow).records.for_customer(customer_id)
+        )
+
+    def customers_of_record(uow: UnitOfWork, partner_id: str) -> Iterable[str]:
+        now = runtime.now()
+        return {
+            i.customer_id
+            for i in _store(uow).records.open_for_partner(partner_id)
+            if i.in_force(now)
+        }
+
+    wiring.add_association("partner_of_record", Tie(of_record, customers_of=customers_of_record))
     wiring.add_association(
         "pending_request", Tie(_pending_request, customers_of=_customers_pending)
     )
@@ -77,17 +98,6 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
 
 def _store(uow: UnitOfWork) -> MappingStore:
     return cast(MappingStore, uow)
-
-
-def _of_record(uow: UnitOfWork, partner_id: str, customer_id: str) -> bool:
-    return any(
-        i.is_open and i.partner_id == partner_id
-        for i in _store(uow).records.for_customer(customer_id)
-    )
-
-
-def _customers_of_record(uow: UnitOfWork, partner_id: str) -> Iterable[str]:
-    return {i.customer_id for i in _store(uow).records.open_for_partner(partner_id)}
 
 
 def _pending_request(uow: UnitOfWork, partner_id: str, customer_id: str) -> bool:

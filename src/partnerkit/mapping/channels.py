@@ -1,8 +1,14 @@
 """The three ways a customer comes to a partner (001 seed): the partner's sign-up link, a new
-account the partner sets up for a non-user, and Tag a Partner by an admin of the customer."""
+account the partner sets up for a non-user, and Tag a Partner by an admin of the customer.
+
+Each applies the one mapping rule (`rules.decide_mapping`): the 000 case table sets the
+commission window and whether the mapping is provisional, and the channel only whether the
+customer has consented (its own tag or sign-up has; an account the partner sets up has not).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import attrs
@@ -10,7 +16,7 @@ import attrs
 from partnerkit import validate
 from partnerkit.access import Principal
 from partnerkit.access.principal import require_principal
-from partnerkit.consent import hash_token, new_token
+from partnerkit.consent import ConsentKind, hash_token, new_token
 from partnerkit.customers.accounts import (
     Customer,
     load_customer,
@@ -20,10 +26,12 @@ from partnerkit.customers.accounts import (
 from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import InvalidTokenError
 from partnerkit.mapping.errors import (
+    OrganisationExistsError,
     PartnerOfRecordTakenError,
     SignupLinkExpiredError,
+    SignupLinkProductsRequiredError,
     SignupLinkRevokedError,
-    TransferRequiredError,
+    SignupProductNotOfferedError,
 )
 from partnerkit.mapping.history import RecordKeeper, shown
 from partnerkit.mapping.partners import (
@@ -35,14 +43,14 @@ from partnerkit.mapping.partners import (
     require_active,
     unseen_partner,
 )
-from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.policy import MappingPolicy, PartnerActivity
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
     MappingInterval,
     MappingStatus,
 )
-from partnerkit.mapping.tracking import untrack
+from partnerkit.mapping.rules import MappingAction, MappingDecision, decide_mapping
 from partnerkit.runtime import Runtime
 
 __all__ = ["ChannelsService", "SignupLink", "SignupLinkToken"]
@@ -55,13 +63,19 @@ _HASH_LENGTH = 64
 @attrs.frozen
 class SignupLink:
     """A partner's sign-up link as stored: the token's hash only, never the token itself.
-    `product` None means: map the new customer for every product the partner works on."""
+    `products` are the products it offers; a link stored before links named them offers
+    none, and the person signing up chooses among the partner's products."""
 
     token_hash: str
     partner_id: str
     created_at: datetime
-    product: str | None = None
+    products: tuple[str, ...] = ()
     revoked_at: datetime | None = None
+
+    @property
+    def product(self) -> str | None:
+        """The link's product when it offers exactly one."""
+        return self.products[0] if len(self.products) == 1 else None
 
 
 @attrs.frozen
@@ -80,9 +94,15 @@ class SignupLinkToken:
 
     token: str = attrs.field(repr=False)
     partner_id: str
-    product: str | None
+    #: The products the link offers; the person signing up may choose fewer.
+    products: tuple[str, ...]
     #: The link stops working then (`MappingPolicy.signup_link_valid_days` after it was made).
     expires_at: datetime | None = None
+
+    @property
+    def product(self) -> str | None:
+        """The link's product when it offers exactly one."""
+        return self.products[0] if len(self.products) == 1 else None
 
     def url(self, base: str) -> str:
         """The link to put on the partner's website: `base` with the token as `partner_token`.
@@ -117,21 +137,40 @@ class ChannelsService:
         self._policy = policy
         self._records = records
 
+    @property
+    def _acts(self) -> bool:
+        """Whether a partner's own action counts as activity (`MappingPolicy.activity`)."""
+        return self._policy.counts(PartnerActivity.PARTNER_ACTION)
+
     # --- channel 1: sign-up link --------------------------------------------------------------
 
     def signup_link(
-        self, partner_id: str, product: str | None = None, *, actor: Principal
+        self,
+        partner_id: str,
+        product: str | None = None,
+        *,
+        products: Iterable[str] = (),
+        actor: Principal,
     ) -> SignupLinkToken:
         """`kit.mapping.signup_link`, documented on `MappingService`."""
+        named = validate.texts(products, "products", validate.text)
+        wanted = ([] if product is None else [validate.text(product, "product")]) + [
+            p for p in named if p != product
+        ]
         now = self._rt.now()
         with self._rt.uow() as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
-            partner = acting_partner(uow, partner_id, now)
-            if product is not None:
-                product = authorised_product(uow, partner, product)
+            partner = acting_partner(uow, partner_id, now, touch=self._acts)
+            if not wanted:
+                raise SignupLinkProductsRequiredError(
+                    f"Choose the products this link is for among those {partner.name} works on",
+                    field="products",
+                    details={"offered": list(partner.expertise)},
+                )
+            keys = tuple(dict.fromkeys(authorised_product(uow, partner, p) for p in wanted))
             token, digest = new_token()
-            uow.signup_links.add(SignupLink(digest, partner.id, now, product))
-        return SignupLinkToken(token, partner.id, product, now + self._valid_for)
+            uow.signup_links.add(SignupLink(digest, partner.id, now, keys))
+        return SignupLinkToken(token, partner.id, keys, now + self._valid_for)
 
     def revoke_signup_link(self, token_or_hash: str, *, actor: Principal) -> SignupLink:
         """`kit.mapping.revoke_signup_link`, documented on `MappingService`."""
@@ -156,8 +195,10 @@ class ChannelsService:
         admin_email: str,
         admin_name: str | None = None,
         domain: str | None = None,
+        products: Iterable[str] | None = None,
     ) -> Customer:
         """`kit.mapping.sign_up`, documented on `MappingService`."""
+        chosen = None if products is None else validate.texts(products, "products", validate.text)
         now = self._rt.now()
         with self._rt.uow() as uow:
             link = uow.signup_links.get_by_token_hash(hash_token(validate.text(token, "token")))
@@ -175,6 +216,7 @@ class ChannelsService:
                 )
             partner = load_partner(uow, link.partner_id)
             require_active(partner)
+            keys = _chosen(partner, link, chosen)
             customer = open_account(
                 self._rt,
                 uow,
@@ -183,17 +225,15 @@ class ChannelsService:
                 admin_name=admin_name,
                 domain=domain,
             )
-            products = [link.product] if link.product is not None else list(partner.expertise)
-            for product in products:
-                self._records.open(
+            for key in keys:
+                decision = self._decide(uow, Channel.SIGNUP_LINK, customer, key, partner)
+                self._apply(
                     uow,
-                    customer.id,
-                    product,
+                    decision,
+                    customer,
                     partner,
-                    Channel.SIGNUP_LINK,
                     reason="signed up through the partner's sign-up link",
                     by=customer.users[0].email,
-                    commission_from=now,
                 )
         return customer
 
@@ -216,11 +256,14 @@ class ChannelsService:
     ) -> Customer:
         """`kit.mapping.create_account`, documented on `MappingService`."""
         address = validate.email(admin_email, "admin_email")
+        domains = [validate.domain_of(address)]
+        if domain is not None:
+            domains.append(validate.domain(domain))
         with self._rt.uow() as uow:
             principal = self._rt.guard.require_partner(
                 actor, partner_id, unseen_partner(partner_id)
             )
-            partner = acting_partner(uow, partner_id, self._rt.now())
+            partner = acting_partner(uow, partner_id, self._rt.now(), touch=self._acts)
             key = authorised_product(uow, partner, product)
             if uow.customers.get_by_user_email(address) is not None:
                 raise EmailTakenError(
@@ -230,6 +273,13 @@ class ChannelsService:
                     "customer from your partner portal.",
                     hint="kit.mapping.add_customer() adds an existing customer.",
                 )
+            for owned in dict.fromkeys(domains):
+                if uow.customers.get_by_domain(owned) is not None:
+                    raise OrganisationExistsError(
+                        f"{owned} belongs to an organisation that already has an account, so "
+                        f"a new one cannot be set up for {address}",
+                        details={"field": "admin_email", "domain": owned},
+                    )
             customer = open_account(
                 self._rt,
                 uow,
@@ -238,34 +288,38 @@ class ChannelsService:
                 admin_name=admin_name,
                 domain=domain,
             )
-            self._records.open(
+            decision = self._decide(uow, Channel.NEW_ACCOUNT, customer, key, partner)
+            self._apply(
                 uow,
-                customer.id,
-                key,
+                decision,
+                customer,
                 partner,
-                Channel.NEW_ACCOUNT,
                 reason="account set up by the partner",
                 by=principal.label,
-                commission_from=self._rt.now(),
             )
         return customer
 
     # --- channel 3: Tag a Partner -------------------------------------------------------------
 
-    def _tagged_again(
-        self, uow: MappingStore, customer: Customer, partner: Partner, current: MappingInterval
-    ) -> MappingInterval:
-        """A tag while `current` is of record: a no-op for the same partner (a provisional
-        mapping becomes permanent: the customer has now said so), else refused."""
-        if current.partner_id != partner.id:
-            raise TransferRequiredError(
-                f"{customer.name} already works with another partner for {current.product}",
-                details={"customer_id": customer.id, "product": current.product},
+    def explain_tag(
+        self, customer_id: str, product: str, code: str, *, actor: Principal
+    ) -> MappingDecision:
+        """`kit.mapping.explain_tag`, documented on `MappingService`."""
+        require_principal(actor)
+        with self._rt.uow(readonly=True) as uow:
+            customer = load_customer(uow, customer_id)
+            self._rt.guard.require_customer_admin(
+                uow,
+                actor,
+                customer,
+                action="tag a partner",
+                not_found=unseen_customer(customer_id),
             )
-        if current.status is MappingStatus.PROVISIONAL:
-            current = uow.records.update(attrs.evolve(current, status=MappingStatus.PERMANENT))
-        untrack(uow, partner.id, customer)
-        return current
+            partner = active_partner_by_code(uow, code)
+            key = authorised_product(uow, partner, product)
+            decision = self._decide(uow, Channel.TAG, customer, key, partner, record=False)
+            decision.raise_refusal()
+            return decision
 
     def tag_partner(
         self, customer_id: str, product: str, code: str, *, actor: Principal
@@ -285,19 +339,15 @@ class ChannelsService:
             )
             partner = active_partner_by_code(uow, code)
             key = authorised_product(uow, partner, product)
-            current = uow.records.current(customer.id, key)
-            if current is not None:
-                return shown(guard, admin, self._tagged_again(uow, customer, partner, current))
+            decision = self._decide(uow, Channel.TAG, customer, key, partner)
             try:
-                interval = self._records.open(
+                interval = self._apply(
                     uow,
-                    customer.id,
-                    key,
+                    decision,
+                    customer,
                     partner,
-                    Channel.TAG,
                     reason=f"tagged by the customer's admin with code {code.strip()}",
                     by=admin.label,
-                    commission_from=self._rt.now(),
                 )
             except PartnerOfRecordTakenError:
                 # Another writer opened the slot between our read and our insert (the
@@ -306,9 +356,99 @@ class ChannelsService:
                 winner = uow.records.current(customer.id, key)
                 if winner is None:
                     raise
-                return shown(guard, admin, self._tagged_again(uow, customer, partner, winner))
-            untrack(uow, partner.id, customer)
+                decision = self._decide(uow, Channel.TAG, customer, key, partner)
+                # Now ALREADY_MAPPED (the same partner won) or refused: nothing is opened.
+                interval = self._apply(uow, decision, customer, partner, reason="", by=admin.label)
+        return shown(guard, admin, interval)
+
+    # --- the one rule, applied ----------------------------------------------------------------
+
+    def _decide(
+        self,
+        uow: MappingStore,
+        channel: Channel,
+        customer: Customer,
+        product: str,
+        partner: Partner,
+        *,
+        record: bool = True,
+    ) -> MappingDecision:
+        # An account opened by this very call (sign-up, new account) has no mapping and
+        # nothing waiting: nothing to read.
+        fresh = channel is not Channel.TAG
+        current = (
+            None if fresh else self._records.in_force(uow, customer.id, product, record=record)
+        )
+        pending = (
+            ()
+            if fresh
+            else uow.consents.pending(
+                customer_id=customer.id, product=product, kind=ConsentKind.MAPPING_APPROVAL
+            )
+        )
+        return decide_mapping(
+            channel,
+            customer,
+            product,
+            partner,
+            self._rt.now(),
+            self._policy,
+            current=current,
+            pending=pending,
+        )
+
+    def _apply(
+        self,
+        uow: MappingStore,
+        decision: MappingDecision,
+        customer: Customer,
+        partner: Partner,
+        *,
+        reason: str,
+        by: str,
+    ) -> MappingInterval:
+        """Do what a decision of the customer's channels says: refuse, keep the mapping of
+        record (permanent now, when the customer said so), or open it."""
+        decision.raise_refusal()
+        if decision.action is MappingAction.ALREADY_MAPPED:
+            current = uow.records.current(customer.id, decision.product)
+            assert current is not None
+            if decision.make_permanent:
+                current = uow.records.update(attrs.evolve(current, status=MappingStatus.PERMANENT))
+            uow.tracking.remove_customer(partner.id, customer.id)
+            return current
+        assert decision.action is MappingAction.MAP, decision.action
+        # A fresh account has no earlier intervals to read the last end from.
+        history: list[MappingInterval] | None = [] if decision.channel is not Channel.TAG else None
+        interval = self._records.open_decided(
+            uow, decision, partner, reason=reason, by=by, history=history
+        )
+        self._records.settle_approvals(uow, decision, customer, partner, by=by)
         return interval
+
+
+def _chosen(partner: Partner, link: SignupLink, chosen: tuple[str, ...] | None) -> list[str]:
+    """The products a sign-up maps: those the link offers, or the ones chosen among them (a
+    link stored before links named products offers what the partner works on, and the person
+    signing up must choose)."""
+    offered = link.products or partner.expertise
+    if chosen is None and link.products:
+        return list(link.products)
+    if not chosen:
+        raise SignupProductNotOfferedError(
+            f"Choose the products you want {partner.name} to help you with: " + ", ".join(offered),
+            field="products",
+            details={"offered": list(offered)},
+        )
+    for i, product in enumerate(chosen):
+        if product not in offered:
+            raise SignupProductNotOfferedError(
+                f"{partner.name}'s sign-up link does not offer {product}; it offers "
+                + ", ".join(offered),
+                field=f"products[{i}]",
+                details={"offered": list(offered)},
+            )
+    return list(chosen)
 
 
 def _is_hash(value: str) -> bool:

@@ -8,6 +8,7 @@ comes from the mapping history); refunds are negative entries; statements round 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from partnerkit.mapping.errors import (
 )
 from partnerkit.mapping.events import CommissionBooked
 from partnerkit.mapping.partners import load_partner, unseen_partner
+from partnerkit.mapping.policy import PartnerActivity
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval, start_of_day
 from partnerkit.money import Money, apportion
@@ -98,8 +100,15 @@ class CommissionsService:
     Statements round once per currency and apportion the total, so their lines add up to the cent.
     """
 
-    def __init__(self, runtime: Runtime[MappingStore]) -> None:
+    def __init__(
+        self,
+        runtime: Runtime[MappingStore],
+        *,
+        activity: Iterable[PartnerActivity] = frozenset(PartnerActivity),
+    ) -> None:
         self._rt = runtime
+        # 000: a partner whose customers pay through it is not "inactive for a long time".
+        self._payments_count = PartnerActivity.CUSTOMER_PAYMENT in frozenset(activity)
 
     def set_plan(
         self,
@@ -195,11 +204,16 @@ class CommissionsService:
 
         The earner is the partner of record whose commission window covers `occurred_at`: a
         use-case-1 mapping earns on the month before its approval, a use-case-2 one on all the
-        customer's transactions, a transfer's new partner from the confirmation on (000, 001 seeds);
+        customer's transactions since it became paid, a free customer's provisional one until its
+        3 months end, a transfer's new partner from the confirmation on (000, 001 seeds);
         the plan's `limit_months` may end the window sooner. The commission is `rate` percent of the
         amount, kept exact until a statement rounds it. Booking the same transaction again returns
         the first entry, also when two bookings race; with other figures, or for another customer or
         product, it is refused. A refund is not a negative accrual: book it with `reverse`.
+
+        A payment is the activity of the partner whose window covers it, at `occurred_at`
+        (`MappingPolicy.activity`), plan or no plan: "whose customers pay through it" is not
+        "inactive for a long time".
 
         Args:
             customer_id: The account the transaction belongs to.
@@ -247,6 +261,8 @@ class CommissionsService:
             if booked is not None:
                 return _same_or_conflict(booked, customer_id, product, money, when)
             interval, plan = self._earner(uow, customer_id, product, when)
+            if interval is not None and self._payments_count:
+                uow.partners.touch(interval.partner_id, when)
             if interval is None or plan is None:
                 return None
             entry = CommissionEntry(
@@ -457,6 +473,8 @@ class CommissionsService:
     def _earner(
         uow: MappingStore, customer_id: str, product: str, when: datetime
     ) -> tuple[MappingInterval | None, CommissionPlan | None]:
+        """The interval whose window holds `when` (under its partner's plan's limit), and the
+        plan; the interval without a plan when its partner has none."""
         for interval in uow.records.earning_at(customer_id, product, when):
             plan = uow.commission_plans.get(interval.partner_id)
             limit = None if plan is None else plan.limit_months

@@ -17,22 +17,28 @@ from partnerkit.errors import (
 __all__ = [
     "HOLDS_A_CODE_HINT",
     "HOLDS_A_CODE_REMEDY",
+    "AlreadyYourCustomerError",
     "CodeTakenError",
     "CommissionConflictError",
     "CommissionNotFoundError",
     "CustomerMappedToAnotherPartnerError",
+    "FreePeriodOverError",
     "InvalidCodeError",
     "NoPartnerOfRecordError",
     "NotAUserError",
     "NotCustomerAdminError",
+    "OrganisationExistsError",
     "PartnerDeactivatedError",
     "PartnerNotFoundError",
     "PartnerOfRecordTakenError",
+    "ProductHasPartnerError",
     "ProductNotAuthorisedError",
     "ReservedCodeError",
     "SamePartnerError",
     "SignupLinkExpiredError",
+    "SignupLinkProductsRequiredError",
     "SignupLinkRevokedError",
+    "SignupProductNotOfferedError",
     "TransferPendingError",
     "TransferRequiredError",
     "UnknownCodeError",
@@ -185,6 +191,76 @@ class NotAUserError(NotFoundError):
     default_hint = (
         "kit.mapping.signup_link() makes the link, kit.mapping.create_account() the account."
     )
+
+
+class ProductHasPartnerError(ConflictError):
+    """Read by the customer's admin who clicked a partner's approval link after another
+    partner became of record for the product."""
+
+    code = "mapping.product_has_partner"
+    audience = (Audience.CUSTOMER,)
+    summary = "Another partner became your partner for this product first."
+    default_remedy = (
+        "To work with this partner instead, use Tag a Partner with its partner code and choose "
+        "to transfer; otherwise you can ignore the request."
+    )
+
+
+class FreePeriodOverError(InvalidTransitionError):
+    """Read by the partner re-adding a free customer whose provisional mapping ended."""
+
+    code = "mapping.free_period_over"
+    audience = (Audience.PARTNER, Audience.STAFF)
+    summary = (
+        "Your 3 months with this free customer are over; adding it again does not restart them."
+    )
+    default_remedy = (
+        "Add the customer again once it upgrades to the paid edition, or ask an admin of the "
+        "customer to tag you with your partner code."
+    )
+
+
+class AlreadyYourCustomerError(ConflictError):
+    """Read by the partner tracking an email of one of its own customers."""
+
+    code = "mapping.already_your_customer"
+    audience = (Audience.PARTNER,)
+    summary = "That email belongs to one of your customers already."
+    default_remedy = "Find them in your customer listing; there is nothing to track."
+    default_hint = "kit.mapping.customers_of(partner_id) lists the partner's customers."
+
+
+class SignupLinkProductsRequiredError(ValidationError):
+    """Read by the partner asking for a sign-up link without naming what it is for."""
+
+    code = "mapping.signup_link_products_required"
+    audience = (Audience.PARTNER,)
+    summary = "A sign-up link names the products you work on with the customers it brings."
+    default_remedy = "Choose one or more of the products you work on for the link."
+    default_hint = "signup_link(partner_id, product) or signup_link(partner_id, products=[...])."
+
+
+class SignupProductNotOfferedError(ValidationError):
+    """Read by the person signing up, who chose a product the partner's link does not offer
+    (or none at all)."""
+
+    code = "mapping.signup_product_not_offered"
+    audience = (Audience.CUSTOMER,)
+    summary = "The partner's sign-up link does not offer that product."
+    default_remedy = "Choose among the products the sign-up page offers."
+
+
+class OrganisationExistsError(ConflictError):
+    """Read by the partner setting up an account in a domain that has one already."""
+
+    code = "mapping.organisation_exists"
+    audience = (Audience.PARTNER,)
+    summary = "That email's domain belongs to an organisation that already has an account."
+    default_remedy = (
+        "Ask that organisation's admin to add the person as a user, and to tag you with your "
+        "partner code (Tag a Partner) for the products you work on with them."
+    )
+    default_hint = "kit.customers.add_user() adds a user; kit.mapping.tag_partner() tags."
 
 
 # --- commissions ------------------------------------------------------------------------------

@@ -1,5 +1,10 @@
 """The partner-of-record history: `HistoryService` reads it (now, as of a date, per partner), and
-`RecordKeeper` holds the steps every flow writes it with (open, end, announce, ask consent)."""
+`RecordKeeper` holds the steps every flow writes it with (open, end, announce, ask consent).
+
+A provisional mapping whose 3 months ran out is over from that instant: reads show it ended
+(as the expiry job will record it) and writes record it first, so no answer depends on
+whether `run_due` has run.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +15,44 @@ import attrs
 
 from partnerkit import validate
 from partnerkit.access import Guard, Principal
+from partnerkit.clock import start_of_local_day
 from partnerkit.consent import ConsentKind, ConsentRequest
-from partnerkit.customers.accounts import Customer, load_customer, unseen_customer
+from partnerkit.customers.accounts import (
+    Customer,
+    customer_zone,
+    load_customer,
+    unseen_customer,
+)
 from partnerkit.events import Email
-from partnerkit.mapping.events import ConsentRequested, MappingStarted, _MappingChange
+from partnerkit.mapping.events import (
+    ConsentCancelled,
+    ConsentEffective,
+    ConsentRequested,
+    MappingExpired,
+    MappingStarted,
+    _MappingChange,
+)
 from partnerkit.mapping.partners import Partner, load_partner, unseen_partner
+from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
     MappingInterval,
     MappingStatus,
-    end_of_day,
 )
+from partnerkit.mapping.rules import MappingDecision
 from partnerkit.runtime import Runtime
 
-__all__ = ["HistoryService", "PartnerCustomer", "RecordKeeper", "shown"]
+__all__ = [
+    "HistoryService",
+    "PartnerCustomer",
+    "RecordKeeper",
+    "as_of_now",
+    "expiry_reason",
+    "shown",
+]
+
+_TICK = timedelta(microseconds=1)
 
 
 @attrs.frozen
@@ -48,10 +76,15 @@ class PartnerCustomer:
     status: MappingStatus
 
 
-def _as_instant(as_of: date | datetime) -> datetime:
-    if isinstance(as_of, datetime):
-        return as_of
-    return end_of_day(as_of)
+def expiry_reason(policy: MappingPolicy) -> str:
+    """Why a provisional mapping ended (000 case 3), as its interval records it."""
+    return f"not upgraded to paid within {policy.provisional_months} months of the mapping date"
+
+
+def as_of_now(interval: MappingInterval, now: datetime, policy: MappingPolicy) -> MappingInterval:
+    """The interval as it stands at `now`: a provisional one whose time ran out is shown
+    ended, exactly as the expiry job records it."""
+    return interval.expired(expiry_reason(policy)) if interval.lapsed(now) else interval
 
 
 def shown(guard: Guard, actor: Principal, interval: MappingInterval) -> MappingInterval:
@@ -65,8 +98,9 @@ def shown(guard: Guard, actor: Principal, interval: MappingInterval) -> MappingI
 class HistoryService:
     """Reading the partner of record: who it is now or then, every interval, a partner's list."""
 
-    def __init__(self, runtime: Runtime[MappingStore]) -> None:
+    def __init__(self, runtime: Runtime[MappingStore], policy: MappingPolicy) -> None:
         self._rt = runtime
+        self._policy = policy
 
     def partner_of_record(
         self,
@@ -78,15 +112,25 @@ class HistoryService:
     ) -> MappingInterval | None:
         """`kit.mapping.partner_of_record`, documented on `MappingService`."""
         guard = self._rt.guard
+        now = self._rt.now()
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
-            load_customer(uow, customer_id)
+            customer = load_customer(uow, customer_id)
             key = validate.text(product, "product")
             if as_of is None:
                 found = uow.records.current(customer_id, key)
+                if found is not None and not found.in_force(now):
+                    found = None
             else:
                 when = validate.as_instant_or_day(as_of, "as_of")
-                found = uow.records.covering(customer_id, key, _as_instant(when))
+                if not isinstance(when, datetime):
+                    zone = customer_zone(customer, self._policy.time_zone)
+                    when = start_of_local_day(when + timedelta(days=1), zone) - _TICK
+                found = uow.records.covering(customer_id, key, when)
+                if found is not None:
+                    found = as_of_now(found, now, self._policy)
+                    if not found.covers(when):
+                        found = None
         return None if found is None else shown(guard, principal, found)
 
     def history(
@@ -94,6 +138,7 @@ class HistoryService:
     ) -> list[MappingInterval]:
         """`kit.mapping.history`, documented on `MappingService`."""
         guard = self._rt.guard
+        now = self._rt.now()
         with self._rt.uow(readonly=True) as uow:
             principal = guard.require_sight(uow, actor, customer_id, unseen_customer(customer_id))
             load_customer(uow, customer_id)
@@ -101,14 +146,15 @@ class HistoryService:
                 found = uow.records.for_customer(customer_id)
             else:
                 found = uow.records.history(customer_id, validate.text(product, "product"))
-        return [shown(guard, principal, i) for i in found]
+        return [shown(guard, principal, as_of_now(i, now, self._policy)) for i in found]
 
     def customers_of(self, partner_id: str, *, actor: Principal) -> list[PartnerCustomer]:
         """`kit.mapping.customers_of`, documented on `MappingService`."""
+        now = self._rt.now()
         with self._rt.uow(readonly=True) as uow:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             load_partner(uow, partner_id)
-            intervals = uow.records.open_for_partner(partner_id)
+            intervals = [i for i in uow.records.open_for_partner(partner_id) if i.in_force(now)]
             names = uow.customers.names(sorted({i.customer_id for i in intervals}))
             return [
                 PartnerCustomer(
@@ -127,8 +173,57 @@ class RecordKeeper:
     """The one way every flow writes the partner of record, inside the caller's unit of work:
     so that the rules on windows and the events they announce are stated once, here."""
 
-    def __init__(self, runtime: Runtime[MappingStore]) -> None:
+    def __init__(self, runtime: Runtime[MappingStore], policy: MappingPolicy) -> None:
         self._rt = runtime
+        self._policy = policy
+
+    def in_force(
+        self, uow: MappingStore, customer_id: str, product: str, *, record: bool = True
+    ) -> MappingInterval | None:
+        """The mapping in force for the product, locked where the engine can. A provisional
+        one whose 3 months are over is not: with `record`, its end is recorded here and now,
+        as the expiry job would (a read-only caller passes False)."""
+        current = uow.records.current(customer_id, product)
+        if current is None or current.in_force(self._rt.now()):
+            return current
+        if record:
+            self.expire(uow, current)
+        return None
+
+    def expire(self, uow: MappingStore, interval: MappingInterval) -> MappingInterval:
+        """Record that a provisional mapping's 3 months ended (000 case 3), and announce it."""
+        assert interval.provisional_ends_at is not None
+        closed = self.end(
+            uow, interval, interval.provisional_ends_at, expiry_reason(self._policy), "partnerkit"
+        )
+        self.publish_change(uow, closed, MappingExpired)
+        return closed
+
+    def open_decided(
+        self,
+        uow: MappingStore,
+        decision: MappingDecision,
+        partner: Partner,
+        *,
+        reason: str,
+        by: str,
+        history: list[MappingInterval] | None = None,
+    ) -> MappingInterval:
+        """Open the interval `decision` (a MAP) says, with its terms."""
+        return self.open(
+            uow,
+            decision.customer_id,
+            decision.product,
+            partner,
+            decision.channel,
+            reason=reason,
+            by=by,
+            status=decision.status,
+            provisional_until=decision.provisional_until,
+            provisional_ends_at=decision.provisional_ends_at,
+            commission_from=decision.commission_from,
+            history=history,
+        )
 
     def open(
         self,
@@ -142,12 +237,22 @@ class RecordKeeper:
         by: str,
         status: MappingStatus | None = None,
         provisional_until: date | None = None,
+        provisional_ends_at: datetime | None = None,
         commission_from: datetime | None,
         evidence: str | None = None,
+        history: list[MappingInterval] | None = None,
     ) -> MappingInterval:
-        """Open an interval; `commission_from` None means all transactions (000 case 2)."""
+        """Open an interval; `commission_from` None means all transactions. `history`, when
+        the caller read the product's intervals already, saves asking for the last end.
+
+        001: "the record will move from the Tracking List to your customer listing": whatever
+        the channel, the partner's tracking entries for the customer go.
+        """
         now = self._rt.now()
-        last_end = uow.records.last_end(customer_id, product)
+        if history is None:
+            last_end = uow.records.last_end(customer_id, product)
+        else:
+            last_end = max((i.valid_to for i in history if i.valid_to is not None), default=None)
         start = commission_from
         # A commission window never reaches back into the previous partner's interval.
         if last_end is not None and (start is None or start < last_end):
@@ -163,12 +268,64 @@ class RecordKeeper:
             by=by,
             status=status or MappingStatus.PERMANENT,
             provisional_until=provisional_until,
+            provisional_ends_at=provisional_ends_at,
             commission_from=start,
             evidence=evidence,
         )
         uow.records.add(interval)
+        uow.tracking.remove_customer(partner.id, customer_id)
         self.publish_change(uow, interval, MappingStarted)
         return interval
+
+    def settle_approvals(
+        self,
+        uow: MappingStore,
+        decision: MappingDecision,
+        customer: Customer,
+        partner: Partner,
+        *,
+        by: str,
+    ) -> None:
+        """What a customer's own act does to the approval requests waiting for the product
+        (issue 8): the one of the partner it chose is complete, the others are withdrawn and
+        their partners told."""
+        now = self._rt.now()
+        if decision.pending_request_id is not None:
+            mine = uow.consents.get(decision.pending_request_id)
+            if mine is not None and mine.is_pending:
+                uow.consents.update(mine.complete(by, now))
+                self._rt.publish(uow, ConsentEffective(mine.kind, mine.id, customer.id))
+        for request_id in decision.superseded_request_ids:
+            other = uow.consents.get(request_id)
+            if other is None or not other.is_pending:
+                continue
+            loser = load_partner(uow, other.partner_id)
+            uow.consents.update(
+                other.cancel(
+                    now,
+                    by="partnerkit",
+                    reason=f"{customer.name} chose another partner for {other.product}",
+                )
+            )
+            self._rt.send(
+                uow,
+                Email(
+                    to=loser.email,
+                    subject=f"{customer.name} chose another partner for {other.product}",
+                    body=(
+                        f"An admin of {customer.name} tagged another partner for "
+                        f"{other.product}, so your request to be its partner for it was "
+                        "withdrawn."
+                    ),
+                    template="mapping.request_superseded",
+                    context={
+                        "request_id": other.id,
+                        "customer_id": customer.id,
+                        "product": other.product,
+                    },
+                ),
+            )
+            self._rt.publish(uow, ConsentCancelled(other.kind, other.id, customer.id))
 
     def end(
         self, uow: MappingStore, interval: MappingInterval, at: datetime, reason: str, by: str

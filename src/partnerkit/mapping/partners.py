@@ -36,6 +36,7 @@ from partnerkit.mapping.events import (
     PartnerReactivated,
     PartnerRegistered,
 )
+from partnerkit.mapping.policy import PartnerActivity
 from partnerkit.mapping.ports import PartnersStore
 from partnerkit.runtime import Runtime
 
@@ -188,9 +189,17 @@ class PartnersService:
     deactivated until the partner team reactivates it.
     """
 
-    def __init__(self, runtime: Runtime[PartnersStore], *, inactivity_months: int = 12) -> None:
+    def __init__(
+        self,
+        runtime: Runtime[PartnersStore],
+        *,
+        inactivity_months: int = 12,
+        activity: Iterable[PartnerActivity] = frozenset(PartnerActivity),
+    ) -> None:
         self._rt = runtime
         self.inactivity_months = inactivity_months
+        #: What keeps a partner active (`MappingPolicy.activity`).
+        self.activity = frozenset(activity)
 
     # --- accounts -----------------------------------------------------------------------------
 
@@ -402,6 +411,8 @@ class PartnersService:
                     details={"partner_id": partner.id},
                 )
             # Signing in is activity: it keeps the account clear of the inactivity rule.
+            if PartnerActivity.SIGN_IN not in self.activity:
+                return partner
             uow.partners.touch(partner.id, self._rt.now())
             return attrs.evolve(partner, last_active_at=max(partner.last_active_at, self._rt.now()))
 
@@ -511,9 +522,12 @@ class PartnersService:
         """Deactivate the partners inactive for longer than the limit, as of `now` (000 seed).
 
         000 seed: a partner account may be "deactivated by Partner team due to inactivity for a long
-        time". The limit is `MappingPolicy.inactivity_months` (12). Activity is signing in, issuing
-        a code, making a sign-up link, setting up an account, adding or tracking a customer. Each
-        deactivation publishes `partner.deactivated`. `kit.run_due()` calls it.
+        time". The limit is `MappingPolicy.inactivity_months` (12). Activity is what
+        `MappingPolicy.activity` counts: by default signing in; the partner's own actions
+        (issuing a code, making a sign-up link, setting up an account, adding or tracking a
+        customer); and a payment of a customer it is of record for. Each deactivation publishes
+        `partner.deactivated`, and the partner's requests waiting for a customer are withdrawn.
+        `kit.run_due()` calls it.
 
         Args:
             now: The instant to apply the rule at.
@@ -628,7 +642,8 @@ class PartnersService:
             self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
             partner = load_partner(uow, partner_id)
             require_active(partner)
-            uow.partners.touch(partner.id, self._rt.now())
+            if PartnerActivity.PARTNER_ACTION in self.activity:
+                uow.partners.touch(partner.id, self._rt.now())
             existing, current = uow.codes.issuing(key, partner.id)
             if existing is not None:
                 if existing == current:
@@ -815,12 +830,15 @@ def active_partner_by_code(uow: PartnersStore, code: str) -> Partner:
     return partner
 
 
-def acting_partner(uow: PartnersStore, partner_id: str, now: datetime) -> Partner:
-    """The partner doing something: it must be active, and its activity is recorded (so that
-    acting keeps it clear of the inactivity rule)."""
+def acting_partner(
+    uow: PartnersStore, partner_id: str, now: datetime, *, touch: bool = True
+) -> Partner:
+    """The partner doing something: it must be active, and with `touch` its activity is
+    recorded (so that acting keeps it clear of the inactivity rule)."""
     partner = load_partner(uow, partner_id)
     require_active(partner)
-    uow.partners.touch(partner.id, now)
+    if touch:
+        uow.partners.touch(partner.id, now)
     return partner
 
 

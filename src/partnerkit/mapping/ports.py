@@ -9,7 +9,7 @@ from partnerkit.catalog.ports import CatalogStore
 from partnerkit.customers.ports import CustomersStore
 
 if TYPE_CHECKING:
-    from datetime import date, datetime
+    from datetime import datetime
 
     from partnerkit.consent import ConsentKind, ConsentRequest
     from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan
@@ -124,11 +124,12 @@ class PartnerRecords(Protocol):
     def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
         """The partner's open intervals, oldest first."""
 
-    def provisional_ending_before(self, day: date) -> list[MappingInterval]:
-        """Open provisional intervals whose provisional_until is before `day`."""
+    def provisional_ended_by(self, instant: datetime) -> list[MappingInterval]:
+        """Open provisional intervals whose provisional_ends_at is at or before `instant`,
+        oldest first: the free customers' mappings whose 3 months are over."""
 
-    def next_provisional_until(self) -> date | None:
-        """The earliest provisional_until among open provisional intervals."""
+    def next_provisional_end(self) -> datetime | None:
+        """The earliest provisional_ends_at among open provisional intervals."""
 
 
 class ConsentRequests(Protocol):
@@ -171,6 +172,9 @@ class TrackingEntries(Protocol):
         """Store an entry; adding the same partner and email again changes nothing."""
 
     def remove(self, partner_id: str, email: str) -> None: ...
+
+    def remove_customer(self, partner_id: str, customer_id: str) -> None:
+        """Remove the partner's entries for every user of the account (none is fine)."""
 
     def for_partner(self, partner_id: str) -> list[TrackingEntry]:
         """Oldest first."""

@@ -2,7 +2,9 @@
 `MappingInterval` value, its channel and status, and the start and end of a UTC day.
 
 Every mapping, transfer and unmapping is an interval [valid_from, valid_to) with its channel,
-reason and actor; at most one is open per customer and product (a database constraint).
+reason and actor; at most one is open per customer and product (a database constraint). A
+provisional interval (000 case 3) ends at `provisional_ends_at` unless made permanent first,
+whether or not the expiry job has recorded it yet: every read goes by `ends_at`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 __all__ = [
+    "CUSTOMER_CHANNELS",
     "Channel",
     "MappingInterval",
     "MappingStatus",
@@ -39,6 +42,10 @@ class Channel(enum.StrEnum):
     WRITTEN_CONSENT = "written_consent"
 
 
+#: The channels that are the customer's own act, and so its consent: a partner's add is not.
+CUSTOMER_CHANNELS = frozenset({Channel.TAG, Channel.SIGNUP_LINK})
+
+
 class MappingStatus(enum.StrEnum):
     #: 000 seed, case 3: a free customer's mapping, removed unless they upgrade in time.
     """Whether a mapping stays (permanent) or ends unless the customer upgrades (provisional)."""
@@ -61,7 +68,9 @@ class MappingInterval:
     """One stretch of time during which a partner was the customer's partner for a product.
 
     Intervals are append-only: a change ends one (`valid_to`) and opens the next. At most one is
-    open per customer and product.
+    open per customer and product. A provisional interval (000 use case 3) is over at
+    `provisional_ends_at` unless made permanent first, whether or not the expiry job has
+    recorded it yet: `ends_at`, `covers` and `in_force` say so.
 
     Attributes:
         id: The interval's id.
@@ -73,10 +82,15 @@ class MappingInterval:
         reason: Why, in words.
         by: Who made it (an email, or "partnerkit" for a rule).
         status: Permanent, or provisional (000 use case 3).
-        provisional_until: The last day a free customer may upgrade to keep it; None if permanent.
-        commission_from: Where the commission window starts: before `valid_from` for a 000
-            use-case-1 approval (the last month's transactions), None for all transactions (use case
-            2); never inside the previous partner's interval.
+        provisional_until: The last day, on the customer's calendar, a free customer may
+            upgrade to keep it; None if permanent.
+        provisional_ends_at: The instant that last day ends there: from then on the mapping is
+            over; None if permanent.
+        commission_from: Where the commission window starts: a month before the mapping day
+            for 000 use case 1 (the last month's transactions), the day the customer became
+            paid for use case 2 (all transactions since), the mapping day for a free
+            customer; None for all transactions (as intervals stored before issue 8 may
+            say); never inside the previous partner's interval.
         evidence: The customer's written consent, for the partner team only; None else.
         valid_to: When it ended; None while open.
         ended_reason: Why it ended.
@@ -94,6 +108,7 @@ class MappingInterval:
     by: str
     status: MappingStatus = MappingStatus.PERMANENT
     provisional_until: date | None = None
+    provisional_ends_at: datetime | None = None
     commission_from: datetime | None = None
     evidence: str | None = None
     valid_to: datetime | None = None
@@ -106,18 +121,58 @@ class MappingInterval:
         """Whether the interval is still in force (it has not ended)."""
         return self.valid_to is None
 
+    @property
+    def ends_at(self) -> datetime | None:
+        """Where the interval ends: its `valid_to`, or for an open provisional one the end of
+        its 3 months (000 case 3), recorded or not; None while it lasts."""
+        if self.valid_to is not None:
+            return self.valid_to
+        if self.status is MappingStatus.PROVISIONAL:
+            return self.provisional_ends_at
+        return None
+
+    def in_force(self, at: datetime) -> bool:
+        """Whether the interval is the mapping in force at an instant: open, and not a
+        provisional one whose 3 months ran out by then.
+
+        Args:
+            at: An aware instant.
+
+        Returns:
+            True when in force.
+
+        Raises nothing.
+        """
+        end = self.ends_at
+        return self.valid_to is None and (end is None or at < end)
+
+    def lapsed(self, at: datetime) -> bool:
+        """Whether this is an open provisional interval whose 3 months ended by an instant, an
+        end the expiry job has not recorded yet.
+
+        Args:
+            at: An aware instant.
+
+        Returns:
+            True when lapsed.
+
+        Raises nothing.
+        """
+        return self.valid_to is None and not self.in_force(at)
+
     def covers(self, instant: datetime) -> bool:
-        """Whether the partner was of record at an instant: `valid_from <= instant < valid_to`.
+        """Whether the partner was of record at an instant: `valid_from <= instant < ends_at`.
 
         Args:
             instant: An aware instant.
 
         Returns:
-            True when the interval covers it.
+            True when the interval covers it (a provisional one not past its 3 months).
 
         Raises nothing.
         """
-        return self.valid_from <= instant and (self.valid_to is None or instant < self.valid_to)
+        end = self.ends_at
+        return self.valid_from <= instant and (end is None or instant < end)
 
     def commission_window(
         self, limit_months: int | None = None
@@ -129,11 +184,12 @@ class MappingInterval:
                 `valid_from` at the latest; None for no limit.
 
         Returns:
-            `(start, end)`; None for an open side.
+            `(start, end)`; None for an open side. A provisional interval's window ends with
+            its 3 months.
 
         Raises nothing.
         """
-        end = self.valid_to
+        end = self.ends_at
         if limit_months is not None:
             limit_end = self.valid_from + relativedelta(months=limit_months)
             end = limit_end if end is None else min(end, limit_end)
@@ -168,3 +224,20 @@ class MappingInterval:
         Raises nothing.
         """
         return attrs.evolve(self, valid_to=at, ended_reason=reason, ended_by=by)
+
+    def expired(self, reason: str) -> MappingInterval:
+        """The interval as the expiry job stores it once its 3 months ended: closed at their
+        end, by partnerkit, one version on. Reads show a lapsed interval this way, so what
+        they answer does not depend on whether the job has run.
+
+        Args:
+            reason: Why it ended, as the job records it.
+
+        Returns:
+            The ended interval.
+
+        Raises nothing.
+        """
+        assert self.provisional_ends_at is not None
+        closed = self.close(max(self.provisional_ends_at, self.valid_from), reason, "partnerkit")
+        return attrs.evolve(closed, version=self.version + 1)

@@ -8,18 +8,21 @@ transfers, consent confirmations and operator actions, `tracking` the tracking l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from partnerkit.access import Principal
 from partnerkit.consent import ConsentRequest
 from partnerkit.customers.accounts import Customer
 from partnerkit.customers.events import PlanChanged
-from partnerkit.mapping.adding import AddDecision, AddingService, AddResult
+from partnerkit.mapping.adding import AddingService, AddResult
 from partnerkit.mapping.channels import ChannelsService, SignupLink, SignupLinkToken
+from partnerkit.mapping.events import PartnerDeactivated
 from partnerkit.mapping.history import HistoryService, PartnerCustomer, RecordKeeper
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import MappingInterval
+from partnerkit.mapping.rules import MappingDecision
 from partnerkit.mapping.tracking import TrackedUser, TrackingService
 from partnerkit.mapping.transfers import TransfersService
 from partnerkit.runtime import Runtime
@@ -64,12 +67,12 @@ class MappingService:
         self.policy = policy
         # One keeper shared by every flow, so an interval is opened and ended the same way
         # whichever channel, case or transfer changes it.
-        records = RecordKeeper(runtime)
-        self._history = HistoryService(runtime)
+        records = RecordKeeper(runtime, policy)
+        self._history = HistoryService(runtime, policy)
         self._channels = ChannelsService(runtime, policy, records)
         self._adding = AddingService(runtime, policy, records)
         self._transfers = TransfersService(runtime, policy, records)
-        self._tracking = TrackingService(runtime)
+        self._tracking = TrackingService(runtime, policy)
 
     # --- reading the partner of record (history.HistoryService) -------------------------------
 
@@ -83,12 +86,14 @@ class MappingService:
     ) -> MappingInterval | None:
         """Who the customer's partner is for a product: now, at an instant, or at the end of a day.
 
-        Now means the open mapping. A date means the end of that UTC day ("who was the partner on
-        Jan 5" is answered at 23:59:59.999999 on Jan 5). A change made at the very instant of a
-        transaction already booked to the previous partner takes effect one microsecond later, so
-        that the transaction stays in that partner's window: `as_of` at that instant still shows the
-        previous partner. The customer's forwarded written-consent email (`evidence`) is shown to
-        staff and the system only.
+        Now means the mapping in force: a free customer's whose 3 months are over is none from
+        that instant, whether or not `kit.run_due()` has recorded it. A date means the end of that
+        day on the customer's calendar ("who was the partner on Jan 5" is answered at
+        23:59:59.999999 on Jan 5, in the customer's time zone, else the organisation's). A change
+        made at the very instant of a transaction already booked to the previous partner takes
+        effect one microsecond later, so that the transaction stays in that partner's window:
+        `as_of` at that instant still shows the previous partner. The customer's forwarded
+        written-consent email (`evidence`) is shown to staff and the system only.
 
         Args:
             customer_id: The customer account's id.
@@ -166,42 +171,52 @@ class MappingService:
     # --- the three channels (channels.ChannelsService) ----------------------------------------
 
     def signup_link(
-        self, partner_id: str, product: str | None = None, *, actor: Principal
+        self,
+        partner_id: str,
+        product: str | None = None,
+        *,
+        products: Iterable[str] = (),
+        actor: Principal,
     ) -> SignupLinkToken:
         """Make a sign-up link for the partner's website: who signs up through it is the partner's.
 
-        001 seed: "Create a Zoho sign-up link in your website, where customers can register". An
-        account opened through the link (`sign_up`) is mapped to the partner from its first moment,
-        for the link's product or, without one, for every product the partner works on. The link
-        works for `MappingPolicy.signup_link_valid_days` (365 by default) unless revoked sooner with
-        `revoke_signup_link`. partnerkit keeps only the token's hash: this is the one time the token
-        is seen, so put `token.url(base)` on the website now. Making a link counts as the partner's
-        activity for the inactivity rule.
+        001 seed: "Create a Zoho sign-up link in your website, where customers can register". A
+        link names the products it is for (one or several, each one the partner works on); it
+        never maps a customer to everything the partner works on. An account opened through the
+        link (`sign_up`) is mapped to the partner from its first moment, for the link's products
+        or those of them the person chose. The link works for
+        `MappingPolicy.signup_link_valid_days` (365 by default) unless revoked sooner with
+        `revoke_signup_link`. partnerkit keeps only the token's hash: this is the one time the
+        token is seen, so put `token.url(base)` on the website now. Making a link counts as the
+        partner's activity for the inactivity rule.
 
         Args:
             partner_id: The partner's id.
-            product: The product's catalog key; None for every product of the partner's expertise.
+            product: A product's catalog key.
+            products: More products' keys (or all of them, with `product` None).
             actor: Who acts: the partner's own users, staff or the system.
 
         Returns:
-            The token, its partner and product, and when it stops working.
+            The token, its partner and products, and when it stops working.
 
         Raises:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
             PartnerNotFoundError: No such partner, or one the actor does not act for: both answer
                 alike (`partner.not_found`).
             PartnerDeactivatedError: The partner account is deactivated (`partner.deactivated`).
+            SignupLinkProductsRequiredError: The link names no product
+                (`mapping.signup_link_products_required`).
             ProductNotFoundError: No product with that key in the catalog
                 (`catalog.product_not_found`).
             ProductNotAuthorisedError: The partner does not work on that product: partners map
                 customers only for the products of their expertise
                 (`mapping.product_not_authorised`).
-            InvalidInputError: `product` is empty or longer than 40 characters
-                (`validation.invalid`).
+            InvalidInputError: A product is empty or longer than 40 characters, or `products` is
+                not a list (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
-        return self._channels.signup_link(partner_id, product, actor=actor)
+        return self._channels.signup_link(partner_id, product, products=products, actor=actor)
 
     def revoke_signup_link(self, token_or_hash: str, *, actor: Principal) -> SignupLink:
         """Withdraw a sign-up link: from now on, signing up through it is refused.
@@ -236,14 +251,16 @@ class MappingService:
         admin_email: str,
         admin_name: str | None = None,
         domain: str | None = None,
+        products: Iterable[str] | None = None,
     ) -> Customer:
         """Open the account of someone who signed up through a partner's sign-up link, mapped to it.
 
         The new customer is mapped to the link's partner from its first moment (channel
-        `signup_link`), for the link's product or, for a link without one, for every product the
-        partner works on; the partner earns on every transaction from then on. The account's first
-        user is its admin and primary contact. No actor: the visitor is nobody yet, and the token is
-        the authority.
+        `signup_link`), for the products the link offers or those of them the person chose.
+        Signing up is the customer's own act, and so its consent: the mapping is permanent
+        (unless `MappingPolicy.provisional_with_consent`), and the partner earns on every
+        transaction from the day of the sign-up. The account's first user is its admin and
+        primary contact. No actor: the visitor is nobody yet, and the token is the authority.
 
         Args:
             token: The `partner_token` of the link the visitor came through.
@@ -251,6 +268,9 @@ class MappingService:
             admin_email: The first user's email: the account's admin and primary contact.
             admin_name: The first user's name; the email when None.
             domain: The organisation's email domain, if it has one.
+            products: The products the person chose among those the link offers; None for all
+                of them. A link stored before links named products offers what the partner
+                works on, and the person must choose.
 
         Returns:
             The new customer account.
@@ -261,6 +281,8 @@ class MappingService:
             SignupLinkRevokedError: The partner withdrew the link (`mapping.signup_link_revoked`).
             SignupLinkExpiredError: The link is past its validity (`mapping.signup_link_expired`).
             PartnerDeactivatedError: The partner account is deactivated (`partner.deactivated`).
+            SignupProductNotOfferedError: A chosen product the link does not offer, or none
+                chosen (`mapping.signup_product_not_offered`).
             EmailTakenError: `admin_email` already belongs to a user (`customer.email_taken`).
             InvalidInputError: A field is empty, too long or malformed; `field` names it
                 (`validation.invalid`).
@@ -268,7 +290,12 @@ class MappingService:
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
         return self._channels.sign_up(
-            token, name=name, admin_email=admin_email, admin_name=admin_name, domain=domain
+            token,
+            name=name,
+            admin_email=admin_email,
+            admin_name=admin_name,
+            domain=domain,
+            products=products,
         )
 
     def create_account(
@@ -285,10 +312,13 @@ class MappingService:
         """A partner sets up a new account for someone who is not a user yet, mapped to the partner.
 
         001 seed: "Partners can create and set up a new account for a non-user in their Partner
-        Store." The account is mapped to the partner at once for `product` (channel `new_account`),
-        and the partner earns on its transactions from then on. Its first user is its admin and
-        primary contact. For someone who already is a user, add them as a customer (`add_customer`)
-        or ask them to tag the partner (`tag_partner`) instead.
+        Store." The account is mapped to the partner at once for `product` (channel
+        `new_account`), as a partner's add of a free customer is (000 case 3): the customer has
+        not said so itself, so the mapping lasts 3 months unless it upgrades to paid (or tags the
+        partner). Its first user is its admin and primary contact. For someone who already is a
+        user, add them as a customer (`add_customer`) or ask them to tag the partner
+        (`tag_partner`) instead; an organisation that has an account (its email domain) is
+        refused, and its admin adds the person and tags the partner.
 
         Args:
             partner_id: The partner's id.
@@ -314,6 +344,8 @@ class MappingService:
                 (`mapping.product_not_authorised`).
             EmailTakenError: `admin_email` already belongs to a user; the remedy points to tagging
                 or `add_customer` (`customer.email_taken`).
+            OrganisationExistsError: The email's domain, or `domain`, belongs to an organisation
+                that has an account (`mapping.organisation_exists`).
             InvalidInputError: A field is empty, too long or malformed; `field` names it
                 (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
@@ -329,6 +361,47 @@ class MappingService:
             actor=actor,
         )
 
+    def explain_tag(
+        self, customer_id: str, product: str, code: str, *, actor: Principal
+    ) -> MappingDecision:
+        """Say what tagging a partner would do, and why, without changing anything.
+
+        The answer is the one rule every channel applies (`decide_mapping`) for the customer's
+        own tag now: the tag is the customer's consent, and the 000 seed's case on the
+        customer's day sets the commission window (paid for more than 30 days: the last
+        month's transactions and all after; within 30 days: every one since it became paid;
+        free: from the day of the tag). It says too what becomes of approval requests waiting
+        for the product. It raises what `tag_partner` would raise.
+
+        Args:
+            customer_id: The customer account's id.
+            product: The product's catalog key.
+            code: The partner code as the customer typed it.
+            actor: Who asks: an admin user of the account, staff or the system.
+
+        Returns:
+            The decision: the rule, the consent, the terms, and the reasons.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            CustomerNotFoundError: No such account, or one the actor may not see: both answer alike
+                (`customer.not_found`).
+            NotCustomerAdminError: The actor is a user of the account who is not an admin, or a
+                partner associated with it (`mapping.admin_only`).
+            UnknownCodeError: No active partner has that code (`partner_code.unknown`).
+            PartnerDeactivatedError: The partner account is deactivated (`partner.deactivated`).
+            ProductNotFoundError: No product with that key in the catalog
+                (`catalog.product_not_found`).
+            ProductNotAuthorisedError: The partner does not work on that product
+                (`mapping.product_not_authorised`).
+            TransferRequiredError: Another partner is of record for the product
+                (`mapping.transfer_required`).
+            InvalidInputError: `code` or `product` is empty or too long (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        return self._channels.explain_tag(customer_id, product, code, actor=actor)
+
     def tag_partner(
         self, customer_id: str, product: str, code: str, *, actor: Principal
     ) -> MappingInterval:
@@ -339,13 +412,16 @@ class MappingService:
         can access and Tag a Partner." It is the customer's own act: the partner and staff cannot do
         it for them (staff record written consent instead). Codes are compared case-insensitively
         with look-alike characters folded, so "zi11iumcorp" finds "ZILLIUMCorp"; a retired code
-        finds no one. The partner earns on the customer's transactions from the tag on.
+        finds no one. The tag is the customer's consent, and the 000 seed's cases, counted on the
+        customer's calendar, set the commission window (see `explain_tag`, which says what a tag
+        would do): a customer paid for a year earns the partner the last month's transactions.
 
         Tagging the partner already of record changes nothing, except that a provisional mapping
         becomes permanent: the customer has now said so. Tagging while another partner is of record
-        is refused: that is a transfer (`request_transfer`). The partner's tracking-list entries for
-        the account's users are removed: "the record will move from the Tracking List to your
-        customer listing".
+        is refused: that is a transfer (`request_transfer`). An approval request of the same
+        partner waiting for the product is complete; other partners' are withdrawn, and those
+        partners told. The partner's tracking-list entries for the account's users are removed:
+        "the record will move from the Tracking List to your customer listing".
 
         Args:
             customer_id: The customer account's id.
@@ -381,13 +457,14 @@ class MappingService:
 
     def explain_add(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
-    ) -> AddDecision:
+    ) -> MappingDecision:
         """Say what adding an existing customer would do, and why, without changing anything.
 
-        The answer is the 000 seed's case for the customer's plan today (see `add_customer`):
-        whether the customer must confirm, whether the mapping would be provisional and until when,
-        where the commission window would start, and the reasons in plain words. It raises what
-        `add_customer` would raise, and does not count as the partner's activity.
+        The answer is the one rule every channel applies (`decide_mapping`) for a partner's add
+        now (see `add_customer`): which of the 000 seed's cases holds on the customer's day,
+        whether the customer must confirm, whether the mapping would be provisional and until
+        when, where the commission window would start, and the reasons in plain words. It
+        raises what `add_customer` would raise, and does not count as the partner's activity.
 
         Args:
             partner_id: The partner that would add the customer.
@@ -396,7 +473,7 @@ class MappingService:
             actor: Who asks: the partner's own users, staff or the system.
 
         Returns:
-            The decision: the case, its dates and commission start, and the reasons.
+            The decision: the rule, the case, its dates and commission start, and the reasons.
 
         Raises:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
@@ -411,6 +488,8 @@ class MappingService:
                 (`mapping.product_not_authorised`).
             CustomerMappedToAnotherPartnerError: Another partner is of record for the product
                 (`mapping.mapped_to_another_partner`); the remedy is the customer's written consent.
+            FreePeriodOverError: The partner's 3 months with this free customer are over; adding
+                it again does not restart them (`mapping.free_period_over`).
             InvalidInputError: `product` is empty or too long (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
@@ -424,19 +503,25 @@ class MappingService:
 
         000 seed: "Partner should map only those customers with whom they are working and only for
         the Zoho service for which they are working with the customer." What happens depends on the
-        customer's plan for the product on the mapping date (today):
+        customer's plan for the product on the mapping date (today, on the customer's calendar:
+        its time zone, else the organisation's):
 
         - **Paid for more than 30 days** (use case 1): "we will send a confirmation email to
           customer. When the customer clicks on the Approval link, we will map the customer to the
           partner." Every admin of the account gets the email; nothing is mapped until one confirms
-          (`confirm`) within `MappingPolicy.approval_valid_days` (30). The partner then earns
-          commission "for the last one month's transactions and all future transactions".
+          (`confirm`) within `MappingPolicy.approval_valid_days` (30), and the mapping is decided
+          again with the facts of that moment. The partner then earns commission "for the last
+          one month's transactions and all future transactions".
         - **Paid within 30 days** (use case 2): mapped at once, "without getting the confirmation
-          from the customer", with commission "for all transactions".
+          from the customer", with commission "for all transactions": every one since the
+          customer became paid.
         - **Free** (use case 3): mapped at once without confirmation, provisionally: "we will remove
           the mapping if the customer did not upgrade his/her subscription to a paid version within
-          3 months from the date of mapping." An upgrade in time makes it permanent; `kit.run_due()`
-          ends it otherwise. Commission runs from the mapping date.
+          3 months from the date of mapping." An upgrade in time makes it permanent; otherwise it is
+          over when the last day ends on the customer's calendar (reads say so at once;
+          `kit.run_due()` records it). Commission runs from the mapping date. Adding the customer
+          again later does not restart the 3 months: the first mapping date counts, and once they
+          are over the add is refused until the customer upgrades or tags the partner.
 
         The numbers are `MappingPolicy`'s (`confirmation_after_days`, `commission_lookback_months`,
         `provisional_months`). Adding a customer already mapped to this partner, or whose approval
@@ -468,6 +553,8 @@ class MappingService:
                 (`mapping.product_not_authorised`).
             CustomerMappedToAnotherPartnerError: "Customer mapped to another partner": another
                 partner is of record for the product (`mapping.mapped_to_another_partner`).
+            FreePeriodOverError: The partner's 3 months with this free customer are over
+                (`mapping.free_period_over`).
             PartnerOfRecordTakenError: Another change mapped the customer and product at the same
                 moment (`mapping.slot_taken`); read the partner of record again.
             InvalidInputError: `product` is empty or too long (`validation.invalid`).
@@ -515,8 +602,9 @@ class MappingService:
     def on_plan_changed(self, event: PlanChanged) -> None:
         """React to a plan change: an upgrade to paid in time makes a provisional mapping permanent.
 
-        000 seed, use case 3: a free customer's mapping stays if they upgrade within 3 months. The
-        kit runs this inside the transaction of `kit.customers.set_plan`; a host does not call it.
+        000 seed, use case 3: a free customer's mapping stays if they upgrade within 3 months; an
+        upgrade recorded once they are over does not bring it back. The kit runs this inside the
+        transaction of `kit.customers.set_plan`; a host does not call it.
 
         Args:
             event: The plan change, as `kit.customers.set_plan` publishes it.
@@ -584,9 +672,13 @@ class MappingService:
     def confirm(self, token: str, *, actor: Principal) -> ConsentRequest:
         """The customer's admin confirms a change through the link emailed to them.
 
-        A 000 use-case-1 approval maps the partner, who earns commission on the last month's
-        transactions before the approval and all after it. A transfer ends the current mapping and
-        maps the new partner from that instant. A link works once, before it expires, and only for
+        A 000 use-case-1 approval maps the partner, decided again with the facts of the click: a
+        customer still paid for more than 30 days earns the partner the last month's transactions
+        before the approval and all after it; one that went free since is mapped as a free
+        customer who said so itself (from the day of the approval, no look-back). A transfer ends
+        the current mapping and maps the new partner from that instant. A request whose partner
+        left the program since is withdrawn with a notice to the customer's admins instead, and
+        returned cancelled. A link works once, before it expires, and only for
         an admin of the account (or staff and the system); to anyone else it is not valid.
 
         Args:
@@ -594,7 +686,8 @@ class MappingService:
             actor: Who confirms: an admin user of the account, staff or the system.
 
         Returns:
-            The request as stored: effective now, or still waiting for further confirmations.
+            The request as stored: effective now, still waiting for further confirmations, or
+                cancelled (its partner left the program; `cancel_reason` says so).
 
         Raises:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
@@ -602,12 +695,12 @@ class MappingService:
                 the account (`token.invalid`).
             NotCustomerAdminError: The actor is a user of the account who is not an admin, or a
                 partner associated with it (`mapping.admin_only`).
-            ConsentNotPendingError: The link was used already, or the request cancelled
-                (`consent.not_pending`).
+            ConsentNotPendingError: The link was used already, or the request withdrawn; the
+                message says why (`consent.not_pending`).
             ConsentExpiredError: The link expired; ask for the change again (`consent.expired`).
-            PartnerDeactivatedError: The partner account is deactivated (`partner.deactivated`).
-            CustomerMappedToAnotherPartnerError: An approval, but another partner became of record
-                in the meantime (`mapping.mapped_to_another_partner`).
+            ProductHasPartnerError: An approval, but another partner became of record in the
+                meantime; the remedy, for the customer, is Tag a Partner's transfer
+                (`mapping.product_has_partner`).
             NoPartnerOfRecordError: A transfer, but the partner it was from is no longer of record
                 (`mapping.no_partner_of_record`).
             InvalidInputError: `token` is empty or longer than 200 characters
@@ -768,6 +861,25 @@ class MappingService:
         """
         return self._transfers.unmap(customer_id, product, reason=reason, actor=actor)
 
+    def on_partner_deactivated(self, event: PartnerDeactivated) -> None:
+        """React to a partner's deactivation: its requests waiting for a customer are withdrawn.
+
+        A deactivated partner cannot gain a customer: its approvals and the transfers to it are
+        cancelled, and each customer's admins told in their words. The kit runs this inside the
+        transaction of the deactivation (by the partner team, or for inactivity); a host does
+        not call it.
+
+        Args:
+            event: The deactivation, as `kit.partners` publishes it.
+
+        Raises:
+            ConcurrencyError: Another writer changed a request at the same moment
+                (`conflict.stale_version`); nothing is kept, read again and retry.
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        self._transfers.on_partner_deactivated(event)
+
     def next_consent_due(self) -> datetime | None:
         """When the consent-expiry rule next has work: the earliest deadline of a pending request.
 
@@ -811,9 +923,11 @@ class MappingService:
         001 seed: "you can simply add the customer email id in the "Add/Track a Partner" section. If
         they're already a Zoho user, the email address will be added to the Tag Tracking List. It
         will not trigger any emails or actions for the customer. When the customer tags you as a
-        partner, the record will move from the Tracking List to your customer listing." Adding the
-        same email again changes nothing. A tracking entry does not let the partner see the account:
-        it is the partner's own note, made without the customer.
+        partner, the record will move from the Tracking List to your customer listing." The entry
+        moves whenever the customer becomes the partner's, through any channel; a user of one of
+        the partner's customers is not tracked. Adding the same email again changes nothing. A
+        tracking entry does not let the partner see the account: it is the partner's own note,
+        made without the customer.
 
         Args:
             partner_id: The partner's id.
@@ -830,6 +944,8 @@ class MappingService:
             PartnerDeactivatedError: The partner account is deactivated (`partner.deactivated`).
             NotAUserError: No user has that email; the remedy is the sign-up link or a new account
                 (`mapping.not_a_user`).
+            AlreadyYourCustomerError: The user's account is the partner's customer already, for
+                some product (`mapping.already_your_customer`).
             InvalidInputError: `email` is not a valid address (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).

@@ -1,8 +1,9 @@
 """The partner's tag-tracking list (001 seed): its entry, `TrackingService` (track, list), and
-`untrack`, which Tag a Partner calls when the customer tags the partner it was waiting on.
+`untrack`: the record leaves the list whenever the customer becomes the partner's customer,
+through any channel (the keeper of the history calls the port's `remove_customer`).
 
-Adding someone sends nothing and asks nothing of the customer; the record leaves the list
-when the customer tags the partner.
+Adding someone sends nothing and asks nothing of the customer; a customer already the
+partner's is not tracked.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import attrs
 from partnerkit import validate
 from partnerkit.access import Principal
 from partnerkit.customers.accounts import Customer
-from partnerkit.mapping.errors import NotAUserError
+from partnerkit.mapping.errors import AlreadyYourCustomerError, NotAUserError
 from partnerkit.mapping.partners import acting_partner, load_partner, unseen_partner
+from partnerkit.mapping.policy import MappingPolicy, PartnerActivity
 from partnerkit.mapping.ports import MappingStore
 from partnerkit.runtime import Runtime
 
@@ -82,22 +84,36 @@ class TrackedUser:
 class TrackingService:
     """The tracking list (001 seed): existing users a partner is waiting on to tag it."""
 
-    def __init__(self, runtime: Runtime[MappingStore]) -> None:
+    def __init__(self, runtime: Runtime[MappingStore], policy: MappingPolicy | None = None) -> None:
         self._rt = runtime
+        self._policy = policy if policy is not None else MappingPolicy()
 
     def track(self, partner_id: str, email: str, *, actor: Principal) -> TrackedUser:
         """`kit.mapping.track`, documented on `MappingService`."""
         guard = self._rt.guard
         address = validate.email(email)
+        now = self._rt.now()
         with self._rt.uow() as uow:
             principal = guard.require_partner(actor, partner_id, unseen_partner(partner_id))
-            partner = acting_partner(uow, partner_id, self._rt.now())
+            partner = acting_partner(
+                uow, partner_id, now, touch=self._policy.counts(PartnerActivity.PARTNER_ACTION)
+            )
             customer = uow.customers.get_by_user_email(address)
             if customer is None:
                 raise NotAUserError(
                     f"{address} is not a user yet", details={"field": "email", "email": address}
                 )
-            entry = TrackingEntry(partner.id, address, customer.id, self._rt.now())
+            mapped = sorted(
+                i.product
+                for i in uow.records.for_customer(customer.id)
+                if i.partner_id == partner.id and i.in_force(now)
+            )
+            if mapped:
+                raise AlreadyYourCustomerError(
+                    f"{address} belongs to one of your customers already ({', '.join(mapped)})",
+                    details={"field": "email", "email": address},
+                )
+            entry = TrackingEntry(partner.id, address, customer.id, now)
             uow.tracking.add(entry)
             reveal = guard.sees_customer(uow, principal, customer.id)
         return TrackedUser.of(entry, reveal=reveal)
@@ -119,6 +135,4 @@ class TrackingService:
 def untrack(uow: MappingStore, partner_id: str, customer: Customer) -> None:
     """001: "When the customer tags you as a partner, the record will move from the Tracking
     List to your customer listing": drop the partner's entries for the customer's users."""
-    for entry in uow.tracking.for_customer(customer.id):
-        if entry.partner_id == partner_id:
-            uow.tracking.remove(partner_id, entry.email)
+    uow.tracking.remove_customer(partner_id, customer.id)

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import attrs
-from dateutil.relativedelta import relativedelta
 
 from partnerkit import validate
 from partnerkit.access import Principal, Role
@@ -22,7 +21,6 @@ from partnerkit.customers.accounts import Customer, load_customer, unseen_custom
 from partnerkit.errors import InvalidTokenError
 from partnerkit.events import Email
 from partnerkit.mapping.errors import (
-    CustomerMappedToAnotherPartnerError,
     NoPartnerOfRecordError,
     SamePartnerError,
     TransferPendingError,
@@ -32,6 +30,7 @@ from partnerkit.mapping.events import (
     ConsentEffective,
     ConsentExpired,
     MappingEnded,
+    PartnerDeactivated,
 )
 from partnerkit.mapping.history import RecordKeeper
 from partnerkit.mapping.partners import (
@@ -47,8 +46,8 @@ from partnerkit.mapping.ports import MappingStore
 from partnerkit.mapping.records import (
     Channel,
     MappingInterval,
-    start_of_day,
 )
+from partnerkit.mapping.rules import MappingAction, decide_mapping
 from partnerkit.runtime import Runtime
 
 __all__ = ["TransferDecision", "TransferRefusal", "TransfersService", "decide_transfer"]
@@ -266,7 +265,7 @@ class TransfersService:
             decision = decide_transfer(
                 customer,
                 key,
-                uow.records.current(customer.id, key),
+                self._records.in_force(uow, customer.id, key),
                 new_partner,
                 uow.consents.pending(
                     customer_id=customer.id, product=key, kind=ConsentKind.TRANSFER
@@ -332,32 +331,39 @@ class TransfersService:
                 not_found=_invalid_confirmation,
             )
             request.check_token(digest, now)
+            partner = load_partner(uow, request.partner_id)
+            if not partner.is_active:
+                # Deactivated since it asked (before its pending requests were withdrawn with
+                # it): withdrawn now, with the notice, rather than an error meant for partners.
+                return self._withdraw(uow, request, customer, partner)
             confirmed = request.confirm(confirmer.label, now)
             stored = uow.consents.update(confirmed)
             if stored.is_pending:
                 return stored
-            partner = load_partner(uow, request.partner_id)
-            require_active(partner)
-            current = uow.records.current(request.customer_id, request.product)
+            current = self._records.in_force(uow, request.customer_id, request.product)
+            by = confirmed.confirmations[-1].by
             if request.kind is ConsentKind.MAPPING_APPROVAL:
-                if current is not None and current.partner_id != partner.id:
-                    raise CustomerMappedToAnotherPartnerError(
-                        "Customer mapped to another partner",
-                        details={"customer_id": customer.id, "product": request.product},
-                    )
-                if current is None:
-                    lookback = now.date() - relativedelta(
-                        months=self._policy.commission_lookback_months
-                    )
-                    self._records.open(
+                # 000 case 1 decided when the partner asked; it takes effect now, so it is
+                # decided again with the facts of now (a customer who went free since is
+                # case 3, one paid again recently case 2).
+                decision = decide_mapping(
+                    Channel.PARTNER_ADDED,
+                    customer,
+                    request.product,
+                    partner,
+                    now,
+                    self._policy,
+                    current=current,
+                    approved=True,
+                )
+                decision.raise_refusal()
+                if decision.action is MappingAction.MAP:
+                    self._records.open_decided(
                         uow,
-                        customer.id,
-                        request.product,
+                        decision,
                         partner,
-                        Channel.PARTNER_ADDED,
                         reason="approved by the customer through the confirmation link",
-                        by=confirmed.confirmations[-1].by,
-                        commission_from=start_of_day(lookback),
+                        by=by,
                     )
             else:
                 if current is None or current.partner_id != request.from_partner_id:
@@ -375,7 +381,7 @@ class TransfersService:
                     partner,
                     Channel.TRANSFER,
                     reason="transfer confirmed by the customer",
-                    by=confirmed.confirmations[-1].by,
+                    by=by,
                     # No look-back (decide_transfer's commission_lookback_months is 0): what
                     # came before the confirmation was earned by the previous partner.
                     commission_from=now,
@@ -433,6 +439,63 @@ class TransfersService:
             self._tell_cancelled(uow, cancelled, customer, canceller)
             self._rt.publish(uow, ConsentCancelled(request.kind, request.id, customer.id))
         return cancelled
+
+    # --- a partner that left: its pending requests are withdrawn (issue 8) -------------------
+
+    def on_partner_deactivated(self, event: PartnerDeactivated) -> None:
+        """A partner deactivated (by the partner team, or for inactivity) can no longer gain a
+        customer: its approvals and the transfers to it waiting for the customer are withdrawn,
+        and the customer's admins told, in the transaction of the deactivation."""
+        with self._rt.uow() as uow:
+            partner = load_partner(uow, event.partner_id)
+            for request in uow.consents.pending(partner_id=partner.id):
+                if request.partner_id == partner.id:
+                    customer = load_customer(uow, request.customer_id)
+                    self._withdraw(uow, request, customer, partner)
+
+    def _withdraw(
+        self,
+        uow: MappingStore,
+        request: ConsentRequest,
+        customer: Customer,
+        partner: Partner,
+    ) -> ConsentRequest:
+        """Withdraw a request whose partner is no longer active, with a notice to the
+        customer's admins in their words (not the partner's "ask the partner team")."""
+        if request.kind is ConsentKind.TRANSFER:
+            reason = (
+                f"{partner.name} is no longer in the partner program, so {request.product} "
+                "stays with your current partner"
+            )
+            subject = f"Your move of {request.product} to {partner.name} was withdrawn"
+        else:
+            reason = (
+                f"{partner.name} is no longer in the partner program, so it cannot become "
+                f"your partner for {request.product}"
+            )
+            subject = f"{partner.name}'s request to be your partner was withdrawn"
+        withdrawn = uow.consents.update(
+            request.cancel(self._rt.now(), by="partnerkit", reason=reason)
+        )
+        for address in [u.email for u in customer.admins]:
+            self._rt.send(
+                uow,
+                Email(
+                    to=address,
+                    subject=subject,
+                    body=f"The request was withdrawn: {reason}. Nothing changed.",
+                    template="mapping.request_withdrawn",
+                    context={
+                        "request_id": request.id,
+                        "kind": request.kind.value,
+                        "customer_id": customer.id,
+                        "product": request.product,
+                        "partner": partner.name,
+                    },
+                ),
+            )
+        self._rt.publish(uow, ConsentCancelled(request.kind, request.id, customer.id))
+        return withdrawn
 
     def _tell_cancelled(
         self,
@@ -496,7 +559,7 @@ class TransfersService:
             partner = load_partner(uow, partner_id)
             require_active(partner)
             key = authorised_product(uow, partner, product)
-            current = uow.records.current(customer.id, key)
+            current = self._records.in_force(uow, customer.id, key)
             if current is not None:
                 if current.partner_id == partner.id:
                     return current
@@ -527,7 +590,7 @@ class TransfersService:
         with self._rt.uow() as uow:
             operator = self._rt.guard.require_staff(actor, "unmap a customer")
             key = validate.text(product, "product")
-            current = uow.records.current(load_customer(uow, customer_id).id, key)
+            current = self._records.in_force(uow, load_customer(uow, customer_id).id, key)
             if current is None:
                 raise NoPartnerOfRecordError(details={"customer_id": customer_id})
             closed = self._records.end(uow, current, self._rt.now(), why, operator.label)

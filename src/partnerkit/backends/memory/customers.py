@@ -32,7 +32,11 @@ class MemoryCustomers:
             unique={
                 "user_email": Unique(each=lambda c: c.users, key=_user_email, taken=_email_taken)
             },
-            indexes={"by_name": Index(order=lambda c: (c.name,))},
+            indexes={
+                "by_name": Index(order=lambda c: (c.name,)),
+                # Oldest first: a domain a few accounts share answers with the first of them.
+                "by_domain": Index(keys=lambda c: c.domains, order=lambda c: (c.created_at,)),
+            },
         )
 
     def add(self, customer: Customer) -> None:
@@ -75,6 +79,9 @@ class MemoryCustomers:
 
     def get_by_user_email(self, email: str) -> Customer | None:
         return self._t.get_unique("user_email", email)
+
+    def get_by_domain(self, domain: str) -> Customer | None:
+        return self._t.index("by_domain").first(domain)
 
     def update(self, customer: Customer) -> Customer:
         return self._t.update(customer)

@@ -4,7 +4,7 @@ sign-up links and tracking entries, each with the indexes its queries read."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -44,7 +44,7 @@ def _is_provisional(interval: MappingInterval) -> bool:
     return (
         interval.valid_to is None
         and interval.status is MappingStatus.PROVISIONAL
-        and interval.provisional_until is not None
+        and interval.provisional_ends_at is not None
     )
 
 
@@ -74,7 +74,9 @@ class MemoryPartnerRecords:
                     order=lambda i: (i.valid_from,),
                     where=lambda i: i.valid_to is None,
                 ),
-                "provisional": Index(order=lambda i: (i.provisional_until,), where=_is_provisional),
+                "provisional": Index(
+                    order=lambda i: (i.provisional_ends_at,), where=_is_provisional
+                ),
             },
         )
         self._by_slot = self._t.index("by_slot")
@@ -134,12 +136,12 @@ class MemoryPartnerRecords:
     def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
         return self._t.index("open_by_partner").rows(partner_id)
 
-    def provisional_ending_before(self, day: date) -> list[MappingInterval]:
-        return _by_time(self._provisional.between(stop=(day,)))
+    def provisional_ended_by(self, instant: datetime) -> list[MappingInterval]:
+        return _by_time(self._provisional.between(through=(instant,)))
 
-    def next_provisional_until(self) -> date | None:
+    def next_provisional_end(self) -> datetime | None:
         first = self._provisional.first()
-        return None if first is None else first.provisional_until
+        return None if first is None else first.provisional_ends_at
 
 
 def _pending_groups(request: ConsentRequest) -> dict[Hashable, None]:
@@ -274,6 +276,11 @@ class MemoryTrackingEntries:
 
     def remove(self, partner_id: str, email: str) -> None:
         self._t.delete((partner_id, email))
+
+    def remove_customer(self, partner_id: str, customer_id: str) -> None:
+        for entry in self._t.index("by_customer").rows(customer_id):
+            if entry.partner_id == partner_id:
+                self._t.delete((partner_id, entry.email))
 
     def for_partner(self, partner_id: str) -> list[TrackingEntry]:
         return self._t.index("by_partner").rows(partner_id)

@@ -55,6 +55,18 @@ _CUSTOMER_BY_USER_EMAIL = CUSTOMERS.aggregate.select(
         )
     )
 )
+# The oldest holder only: a domain many accounts share costs one row, not all of them.
+_OLDEST_HOLDER = (
+    sa.select(_customers.c.id)
+    .select_from(
+        t.customer_domains.join(_customers, _customers.c.id == t.customer_domains.c.customer_id)
+    )
+    .where(t.customer_domains.c.domain == sa.bindparam("v"))
+    .order_by(_customers.c.created_at, _customers.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_CUSTOMER_BY_DOMAIN = CUSTOMERS.aggregate.select(_customers.c.id == _OLDEST_HOLDER)
 _ALL_CUSTOMERS = CUSTOMERS.aggregate.select(order_by=_by_name)
 _NAMES = sa.select(_customers.c.id, _customers.c.name).where(
     _customers.c.id.in_(sa.bindparam("ids", expanding=True))
@@ -150,6 +162,10 @@ class SqlCustomers(SqlRepository):
 
     def get_by_user_email(self, email: str) -> Customer | None:
         found = self._load(CUSTOMERS, _CUSTOMER_BY_USER_EMAIL, {"v": email})
+        return found[0] if found else None
+
+    def get_by_domain(self, domain: str) -> Customer | None:
+        found = self._load(CUSTOMERS, _CUSTOMER_BY_DOMAIN, {"v": domain})
         return found[0] if found else None
 
     def update(self, customer: Customer) -> Customer:

@@ -4,7 +4,7 @@ customer and product whose primary key allows a single open interval."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ _in_order = (_records.c.valid_from, _records.c.id)
 _OPEN_PROVISIONAL = (
     _records.c.valid_to.is_(None),
     _records.c.status == MappingStatus.PROVISIONAL.value,
-    _records.c.provisional_until.is_not(None),
+    _records.c.provisional_ends_at.is_not(None),
 )
 
 # FOR UPDATE locks the slot and the interval on PostgreSQL and MariaDB, so writers of one
@@ -86,14 +86,14 @@ _OPEN_FOR_PARTNER = (
     .where(_records.c.partner_id == sa.bindparam("partner_id"), _records.c.valid_to.is_(None))
     .order_by(*_in_order)
 )
-_PROVISIONAL_BEFORE = (
+_PROVISIONAL_ENDED = (
     sa.select(_records)
-    .where(*_OPEN_PROVISIONAL, _records.c.provisional_until < sa.bindparam("day"))
+    .where(*_OPEN_PROVISIONAL, _records.c.provisional_ends_at <= sa.bindparam("at"))
     .order_by(*_in_order)
 )
-_NEXT_PROVISIONAL = sa.select(sa.func.min(_records.c.provisional_until, type_=sa.Date())).where(
-    *_OPEN_PROVISIONAL
-)
+_NEXT_PROVISIONAL = sa.select(
+    sa.func.min(_records.c.provisional_ends_at, type_=t.UtcDateTime())
+).where(*_OPEN_PROVISIONAL)
 _UPDATE_RECORD = versioned_update(_records)
 _INSERT_SLOT = _slots.insert()
 _RELEASE_SLOT = _slots.delete().where(_slots.c.record_id == sa.bindparam("b_id"))
@@ -174,11 +174,11 @@ class SqlPartnerRecords(SqlRepository):
     def open_for_partner(self, partner_id: str) -> list[MappingInterval]:
         return self._many(_OPEN_FOR_PARTNER, partner_id=partner_id)
 
-    def provisional_ending_before(self, day: date) -> list[MappingInterval]:
-        return self._many(_PROVISIONAL_BEFORE, day=day)
+    def provisional_ended_by(self, instant: datetime) -> list[MappingInterval]:
+        return self._many(_PROVISIONAL_ENDED, at=instant)
 
-    def next_provisional_until(self) -> date | None:
-        value: date | None = self._c.execute(_NEXT_PROVISIONAL).scalar()
+    def next_provisional_end(self) -> datetime | None:
+        value: datetime | None = self._c.execute(_NEXT_PROVISIONAL).scalar()
         return value
 
     def _many(

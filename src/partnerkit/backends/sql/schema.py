@@ -125,6 +125,8 @@ customers = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    # The account's own time zone; NULL follows the organisation's (MappingPolicy.time_zone).
+    sa.Column("time_zone", sa.String(64), nullable=True),
     **_MYSQL,
 )
 
@@ -204,6 +206,7 @@ partner_records = sa.Table(
     sa.Column("by", sa.String(254), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("provisional_until", sa.Date, nullable=True),
+    sa.Column("provisional_ends_at", UtcDateTime(), nullable=True),
     sa.Column("commission_from", UtcDateTime(), nullable=True),
     sa.Column("evidence", sa.Text, nullable=True),
     sa.Column("ended_reason", sa.String(500), nullable=True),
@@ -223,7 +226,8 @@ partner_records = sa.Table(
     ),
     # A partner's customer listing reads its open intervals only.
     sa.Index("ix_partner_records_partner_id_valid_to", "partner_id", "valid_to"),
-    sa.Index("ix_partner_records_status_provisional_until", "status", "provisional_until"),
+    # The expiry job asks for the provisional mappings whose 3 months are over by now.
+    sa.Index("ix_partner_records_status_provisional_ends_at", "status", "provisional_ends_at"),
     **_MYSQL,
 )
 
@@ -283,9 +287,20 @@ signup_links = sa.Table(
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False),
-    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    **_MYSQL,
+)
+
+# The products a sign-up link offers, in the partner's order.
+signup_link_products = sa.Table(
+    "signup_link_products",
+    metadata,
+    sa.Column(
+        "token_hash", sa.String(64), sa.ForeignKey("signup_links.token_hash"), primary_key=True
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
     **_MYSQL,
 )
 

@@ -1,4 +1,5 @@
-"""Partners' sign-up links on SQL, looked up by the hash of their token."""
+"""Partners' sign-up links on SQL, looked up by the hash of their token; the products a link
+offers are rows of a child table, read with the link in one statement."""
 
 from __future__ import annotations
 
@@ -8,14 +9,19 @@ import sqlalchemy as sa
 
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository
-from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.backends.sql.codec import Children, RowCodec
 from partnerkit.mapping.signup import SignupLink
 
 __all__ = ["SqlSignupLinks"]
 
-LINKS = RowCodec(SignupLink, t.signup_links)
+LINKS = RowCodec(
+    SignupLink,
+    t.signup_links,
+    children={"products": Children(t.signup_link_products, "token_hash", "product")},
+    id_field="token_hash",
+)
 
-_SIGNUP_BY_TOKEN = sa.select(t.signup_links).where(t.signup_links.c.token_hash == sa.bindparam("v"))
+_SIGNUP_BY_TOKEN = LINKS.aggregate.select(by_id="v")
 # Only a link not yet revoked: revoking twice keeps the first instant.
 _REVOKE = t.signup_links.update().where(
     t.signup_links.c.token_hash == sa.bindparam("b_hash"), t.signup_links.c.revoked_at.is_(None)
@@ -25,9 +31,12 @@ _REVOKE = t.signup_links.update().where(
 class SqlSignupLinks(SqlRepository):
     def add(self, link: SignupLink) -> None:
         self._c.execute(LINKS.insert, LINKS.row(link))
+        # A link is never changed but for its revocation: its products are written once.
+        LINKS.aggregate.insert(self._c, link)
 
     def get_by_token_hash(self, token_hash: str) -> SignupLink | None:
-        return LINKS.one(self._c.execute(_SIGNUP_BY_TOKEN, {"v": token_hash}).first())
+        found = LINKS.aggregate.load(self._c.execute(_SIGNUP_BY_TOKEN, {"v": token_hash}).all())
+        return found[0].value if found else None
 
     def revoke(self, token_hash: str, at: datetime) -> None:
         self._c.execute(_REVOKE, {"b_hash": token_hash, "revoked_at": at})

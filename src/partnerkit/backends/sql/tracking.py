@@ -21,6 +21,10 @@ _entry = (
 )
 _EXISTS = sa.select(sa.literal(1)).where(*_entry)
 _REMOVE = _tracking.delete().where(*_entry)
+_REMOVE_CUSTOMER = _tracking.delete().where(
+    _tracking.c.partner_id == sa.bindparam("partner_id"),
+    _tracking.c.customer_id == sa.bindparam("customer_id"),
+)
 _in_order = (_tracking.c.added_at, _tracking.c.email, _tracking.c.partner_id)
 _OF_PARTNER = (
     sa.select(_tracking).where(_tracking.c.partner_id == sa.bindparam("v")).order_by(*_in_order)
@@ -46,6 +50,9 @@ class SqlTrackingEntries(SqlRepository):
 
     def remove(self, partner_id: str, email: str) -> None:
         self._c.execute(_REMOVE, {"partner_id": partner_id, "email": email})
+
+    def remove_customer(self, partner_id: str, customer_id: str) -> None:
+        self._c.execute(_REMOVE_CUSTOMER, {"partner_id": partner_id, "customer_id": customer_id})
 
     def for_partner(self, partner_id: str) -> list[TrackingEntry]:
         return ENTRIES.many(self._c.execute(_OF_PARTNER, {"v": partner_id}))

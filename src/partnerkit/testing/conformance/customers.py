@@ -1,8 +1,9 @@
-"""The `Customers` port: accounts with users, contacts and plans; one email, one user."""
+"""The `Customers` port: accounts with users, contacts, plans and a time zone; one email, one
+user; accounts by email domain."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 import pytest
@@ -373,3 +374,42 @@ class CustomersContract(ContractBase):
             grown = uow.customers.update(attrs.evolve(bare, domains=("bare.example",)))
         with backend.unit_of_work(readonly=True) as uow:
             assert uow.customers.get_many(["cus_0"]) == [grown]
+
+    def test_an_account_keeps_its_time_zone(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        kolkata = attrs.evolve(_customer("cus_1", "it@acme.example"), time_zone="Asia/Kolkata")
+        with backend.unit_of_work() as uow:
+            uow.customers.add(kolkata)
+            uow.customers.add(_customer("cus_2", "it@globex.example"))
+        with backend.unit_of_work() as uow:
+            assert uow.customers.get("cus_1") == kolkata
+            follows = uow.customers.get("cus_2")
+            assert follows is not None and follows.time_zone is None
+            back = uow.customers.update(attrs.evolve(kolkata, time_zone=None))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.customers.get("cus_1") == back
+            assert back.time_zone is None
+
+    def test_accounts_by_email_domain_the_oldest_first(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        later = T0 + timedelta(days=1)
+        # Created later but with the smaller id: the creation instant decides, then the id.
+        young = attrs.evolve(
+            _customer("cus_0", "it@young.example"), created_at=later, domains=("shared.example",)
+        )
+        old = attrs.evolve(
+            _customer("cus_2", "it@old.example"), domains=("old.example", "shared.example")
+        )
+        twin = attrs.evolve(_customer("cus_3", "it@twin.example"), domains=("shared.example",))
+        with backend.unit_of_work() as uow:
+            for customer in (young, old, twin):
+                uow.customers.add(customer)
+        with backend.unit_of_work() as uow:
+            assert uow.customers.get_by_domain("old.example") == old
+            assert uow.customers.get_by_domain("shared.example") == old
+            assert uow.customers.get_by_domain("nobody.example") is None
+            # A domain given up is no longer the account's.
+            uow.customers.update(attrs.evolve(old, domains=("old.example",)))
+        with backend.unit_of_work(readonly=True) as uow:
+            found = uow.customers.get_by_domain("shared.example")
+            assert found is not None and found.id == "cus_3"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import attrs
 import pytest
@@ -25,6 +25,11 @@ from partnerkit.testing.conformance._base import (
 __all__ = ["PartnerRecordsContract"]
 
 
+def _ends(day: date) -> datetime:
+    """The end of `day` in UTC: where a provisional mapping whose last day it is ends."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+
+
 class PartnerRecordsContract(ContractBase):
     """The `PartnerRecords` port: the partner-of-record history, one open interval per slot."""
 
@@ -38,6 +43,8 @@ class PartnerRecordsContract(ContractBase):
             channel=Channel.PARTNER_ADDED,
             status=MappingStatus.PROVISIONAL,
             provisional_until=date(2026, 2, 4),
+            # An instant of the customer's calendar (here 05:30 UTC, midnight in Kolkata).
+            provisional_ends_at=datetime(2026, 2, 4, 18, 30, 0, 15, tzinfo=UTC),
             commission_from=T0 - timedelta(days=31, microseconds=7),
             evidence="email of 2026-01-04 from the customer",
         )
@@ -130,6 +137,7 @@ class PartnerRecordsContract(ContractBase):
                 valid_from=later,
                 status=MappingStatus.PROVISIONAL,
                 provisional_until=date(2026, 1, 31),
+                provisional_ends_at=_ends(date(2026, 1, 31)),
             ),
             _interval(
                 "map_c",
@@ -138,6 +146,7 @@ class PartnerRecordsContract(ContractBase):
                 "ptr_1",
                 status=MappingStatus.PROVISIONAL,
                 provisional_until=date(2026, 1, 20),
+                provisional_ends_at=_ends(date(2026, 1, 20)),
             ),
             _interval(
                 "map_d",
@@ -145,11 +154,12 @@ class PartnerRecordsContract(ContractBase):
                 "books",
                 "ptr_2",
                 status=MappingStatus.PROVISIONAL,
-                provisional_until=day,  # not before `day`
+                provisional_until=day,
+                provisional_ends_at=_ends(day),  # not by the end of the day before
             ),
         ]
         with backend.unit_of_work() as uow:
-            assert uow.records.next_provisional_until() is None
+            assert uow.records.next_provisional_end() is None
             for row in rows:
                 uow.records.add(row)
             closed = uow.records.update(
@@ -159,14 +169,12 @@ class PartnerRecordsContract(ContractBase):
             assert [i.id for i in uow.records.for_customer("cus_1")] == ["map_a", "map_b"]
             assert uow.records.for_customer("cus_2") == [closed, rows[3]]
             assert [i.id for i in uow.records.open_for_partner("ptr_1")] == ["map_a", "map_b"]
-            # map_c ended, map_d's date is not before the day, map_b is permanent.
-            assert [i.id for i in uow.records.provisional_ending_before(day)] == ["map_a"]
-            assert [i.id for i in uow.records.provisional_ending_before(date(2026, 2, 2))] == [
-                "map_d",
-                "map_a",
-            ]
-            assert uow.records.provisional_ending_before(date(2026, 1, 31)) == []
-            assert uow.records.next_provisional_until() == date(2026, 1, 31)
+            # map_c ended, map_d ends later, map_b is permanent; the end itself is included.
+            ended_by = uow.records.provisional_ended_by
+            assert [i.id for i in ended_by(_ends(day) - timedelta(microseconds=1))] == ["map_a"]
+            assert [i.id for i in ended_by(_ends(day))] == ["map_d", "map_a"]
+            assert ended_by(_ends(date(2026, 1, 31)) - timedelta(microseconds=1)) == []
+            assert uow.records.next_provisional_end() == _ends(date(2026, 1, 31))
 
     def test_the_interval_in_force_and_the_commission_windows_at_an_instant(
         self, backend: Backend[Store]
@@ -278,6 +286,7 @@ class PartnerRecordsContract(ContractBase):
                     "crm",
                     "ptr_1",
                     provisional_until=date(2026, 3, 1),
+                    provisional_ends_at=_ends(date(2026, 3, 1)),
                     **provisional,
                 )
             )
@@ -288,23 +297,24 @@ class PartnerRecordsContract(ContractBase):
                     "crm",
                     "ptr_1",
                     provisional_until=date(2026, 2, 1),
+                    provisional_ends_at=_ends(date(2026, 2, 1)),
                     **provisional,
                 )
             )
         with backend.unit_of_work() as uow:
-            assert uow.records.next_provisional_until() == date(2026, 2, 1)
+            assert uow.records.next_provisional_end() == _ends(date(2026, 2, 1))
             early = uow.records.current("cus_2", "crm")
             assert early is not None
             uow.records.update(attrs.evolve(early, status=MappingStatus.PERMANENT))
         with backend.unit_of_work() as uow:
-            assert uow.records.next_provisional_until() == date(2026, 3, 1)
-            assert uow.records.provisional_ending_before(date(2026, 3, 2)) == [
+            assert uow.records.next_provisional_end() == _ends(date(2026, 3, 1))
+            assert uow.records.provisional_ended_by(_ends(date(2026, 3, 1))) == [
                 uow.records.current("cus_1", "crm")
             ]
             late = uow.records.current("cus_1", "crm")
             assert late is not None
             uow.records.update(late.close(T0 + timedelta(days=2), "removed", "partner team"))
         with backend.unit_of_work(readonly=True) as uow:
-            assert uow.records.next_provisional_until() is None
-            assert uow.records.provisional_ending_before(date(2027, 1, 1)) == []
+            assert uow.records.next_provisional_end() is None
+            assert uow.records.provisional_ended_by(_ends(date(2027, 1, 1))) == []
             assert uow.records.open_for_partner("ptr_1") == [uow.records.current("cus_2", "crm")]

@@ -3,7 +3,7 @@ foundation and the partner program."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -220,7 +220,11 @@ class ServiceContract(ContractBase):
         at_once = kit.mapping.add_customer(zillium.id, globex.id, "crm", actor=STAFF)
         free = kit.mapping.add_customer(zillium.id, initech.id, "crm", actor=STAFF)
         assert asked.request is not None and asked.interval is None
-        assert at_once.interval is not None and at_once.interval.commission_from is None
+        # 000 case 2's "all transactions": every one since the customer became paid.
+        assert at_once.interval is not None
+        assert at_once.interval.commission_from == datetime.combine(
+            today - timedelta(days=30), time(0), tzinfo=UTC
+        )
         assert free.interval is not None and free.interval.status is MappingStatus.PROVISIONAL
         kit.mapping.confirm(
             mailer.to("it@acme.example")[-1].context["token"],
@@ -280,7 +284,9 @@ class ServiceContract(ContractBase):
             "crm",
             transaction_id="t0",
             amount=Money.of("10.00", "USD"),
-            occurred_at=clock.now() - timedelta(seconds=1),
+            # A free customer's window starts with the day of the tag (000 case 3).
+            occurred_at=datetime.combine(clock.now().date(), time(0), tzinfo=UTC)
+            - timedelta(microseconds=1),
             actor=STAFF,
         )
         entry = kit.commissions.accrue(

@@ -75,7 +75,7 @@ class UnitOfWorkContract(ContractBase):
                 "earning": r.earning_at("cus_1", "crm", T0 + timedelta(days=2)),
                 "open_1": r.open_for_partner("ptr_1"),
                 "open_2": r.open_for_partner("ptr_2"),
-                "provisional": r.next_provisional_until(),
+                "provisional": r.next_provisional_end(),
                 "by_email_old": uow.customers.get_by_user_email("it@acme.example"),
                 "by_email_new": uow.customers.get_by_user_email("new@acme.example"),
                 "customers": uow.customers.all(),
