@@ -77,6 +77,9 @@ _INSERT_RECORD = (
     "ended_reason, ended_by, version) "
     "VALUES (?, ?, ?, ?, 'tag', ?, NULL, ?, ?, 'permanent', NULL, ?, NULL, NULL, NULL, 1)"
 )
+_PENDING = (
+    "SELECT id FROM consent_requests WHERE customer_id = ? AND product = ? AND status = 'pending'"
+)
 _CURRENT_SLOT = (
     "SELECT r.id, r.partner_id, r.status FROM partner_of_record_open s "
     "JOIN partner_records r ON s.record_id = r.id WHERE s.customer_id = ? AND s.product = ?"
@@ -123,7 +126,10 @@ def _setup_raw(conn: sqlite3.Connection, n: int) -> list[str]:
     customer_ids = []
     for i in range(n):
         cid, name, email = f"cus_{uuid.uuid4().hex}", f"Customer {i}", admin_email(i)
-        conn.execute("INSERT INTO customers VALUES (?, ?, ?, 1)", (cid, name, now))
+        conn.execute(
+            "INSERT INTO customers (id, name, created_at, version) VALUES (?, ?, ?, 1)",
+            (cid, name, now),
+        )
         conn.execute("INSERT INTO customer_users VALUES (?, ?, 0, ?, 1)", (email, cid, email))
         conn.execute(
             "INSERT INTO customer_contacts VALUES (?, ?, 0, ?, NULL, 1)", (cid, email, email)
@@ -139,15 +145,16 @@ def bench_raw(path: Path, n: int) -> float:
 
     reads: the customer by id, the actor's admin flag in customer_users, the code by its key
     (active), the partner by id (active), the product exists, the partner works on it, the open
-    slot for customer and product (joined to its record); writes: the partner_records row, the
-    partner_of_record_open slot row, one mapping.started outbox row.
+    slot for customer and product (joined to its record), the requests waiting; writes: the
+    partner_records row, the partner_of_record_open slot row, one mapping.started outbox row.
 
     It does NOT do what partnerkit also does: load the whole customer (its domains, users,
     contacts and plans) and the whole partner (domains, regions, expertise lists), each in one
     statement with its child rows, build domain objects from full rows, validate the email and
     fold look-alike characters in the code, read the end of the customer's history for the
     product to clamp the commission window, and look up the customer's tracking entries to
-    clean them up. Both sides run 11 statements per tag, BEGIN included.
+    clean them up. Both sides run 12 statements per tag, BEGIN included (the 12th reads the
+    approvals waiting for the product, which a tag completes or withdraws).
     """
     create_schema(path)
     conn = connect_raw(path)
@@ -193,6 +200,9 @@ def bench_raw(path: Path, n: int) -> float:
                 raise PermissionError(PRODUCT)
             if conn.execute(_CURRENT_SLOT, (customer_id, PRODUCT)).fetchone() is not None:
                 raise ValueError(f"{customer_id} already has a partner of record")
+            # A tag completes or withdraws an approval waiting for this product.
+            if conn.execute(_PENDING, (customer_id, PRODUCT)).fetchone() is not None:
+                raise ValueError(f"{customer_id} has a request waiting")
             record_id, now = _sequential_id("map"), _now()
             reason = f"tagged by the customer's admin with code {code.strip()}"
             conn.execute(
