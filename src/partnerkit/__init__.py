@@ -6,7 +6,18 @@ below, and the modules in `partnerkit._surface.PUBLIC_MODULES`, are the public s
 
 from __future__ import annotations
 
-from partnerkit.access import Principal, Role
+from partnerkit.access import (
+    AuditEntry,
+    AuditKind,
+    Decision,
+    DisclosureReason,
+    Evidence,
+    EvidenceKind,
+    Principal,
+    Role,
+    decide_disclosure,
+)
+from partnerkit.access.service import AccessService, AccountSummary
 from partnerkit.backends.memory import MemoryBackend
 from partnerkit.catalog.products import CatalogService, Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
@@ -64,10 +75,14 @@ from partnerkit.serialization import from_dict, from_json, to_dict, to_json
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessService",
+    "AccountSummary",
     "AddCase",
     "AddDecision",
     "AddResult",
     "Audience",
+    "AuditEntry",
+    "AuditKind",
     "CatalogService",
     "Channel",
     "Clock",
@@ -87,13 +102,17 @@ __all__ = [
     "Customer",
     "CustomerUser",
     "CustomersService",
+    "Decision",
     "DirectoryEntry",
+    "DisclosureReason",
     "DomainEvent",
     "DueReport",
     "Edition",
     "Email",
     "EntryKind",
     "Event",
+    "Evidence",
+    "EvidenceKind",
     "FakeMailer",
     "FeatureDisabledError",
     "InMemoryMailer",
@@ -138,6 +157,7 @@ __all__ = [
     "canonical_key",
     "connect",
     "decide_add",
+    "decide_disclosure",
     "decide_transfer",
     "from_dict",
     "from_json",

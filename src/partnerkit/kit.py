@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from partnerkit import catalog, customers, mapping, validate
+from partnerkit import access, catalog, customers, mapping, validate
 from partnerkit.access import Principal
+from partnerkit.access.service import AccessService
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
 from partnerkit.events import DomainEvent, MessageKind, MessageStatus, OutboxMessage, RetryPolicy
@@ -59,7 +60,8 @@ class DueReport:
 
 
 class Kit:
-    """partnerkit, wired: `kit.catalog`, `kit.partners`, `kit.customers`, and time."""
+    """partnerkit, wired: `kit.catalog`, `kit.partners`, `kit.customers`, `kit.mapping`,
+    `kit.access`, and time."""
 
     def __init__(
         self,
@@ -92,6 +94,7 @@ class Kit:
         )
         # Each package wires itself: its services, policy, due jobs and event handlers.
         wiring: Wiring[Store] = Wiring(self._runtime, policies_by_type(policies))
+        self.access: AccessService = access.install(wiring)
         self.catalog = catalog.install(wiring)
         self.customers = customers.install(wiring)
         program = mapping.install(wiring)

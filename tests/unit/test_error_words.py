@@ -295,6 +295,13 @@ def _errors_people_meet(kit: pk.Kit) -> Iterator[PartnerkitError]:
     yield from refused(lambda: pk.Money.of("1", "USD").split(0))
     yield from refused(lambda: pk.Money.of("1", "USD").format("xx_nope"))
     yield from refused(lambda: kit.advance_to(START))
+    # 002 seed, "Partner as an Admin".
+    yield from refused(
+        lambda: kit.customers.add_user(acme.id, zillium.email, admin=True, actor=STAFF)
+    )
+    yield from refused(
+        lambda: kit.customers.add_user(acme.id, "pat@elsewhere.example", admin=True, actor=STAFF)
+    )
     yield from refused(lambda: pk.from_json('{"name": 1}', pk.Product))
     yield from refused(lambda: pk.connect(42))  # type: ignore[arg-type]
 

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from partnerkit.customers.accounts import CustomersService
+from typing import cast
+
+from partnerkit.customers.accounts import (
+    Customer,
+    CustomersService,
+    customer_not_found,
+    load_customer,
+)
 from partnerkit.customers.ports import CustomersStore
+from partnerkit.ports import UnitOfWork
 from partnerkit.wiring import Wiring
 
 __all__ = ["install"]
@@ -11,5 +19,11 @@ __all__ = ["install"]
 
 def install(wiring: Wiring[CustomersStore]) -> CustomersService:
     """Wire customer accounts into a kit: `kit.customers`. Other packages learn of plan
-    changes through the `PlanChanged` event."""
+    changes through the `PlanChanged` event; access reads accounts (their domains and users)
+    through the loader registered here."""
+    wiring.provide_accounts(_load, customer_not_found)
     return CustomersService(wiring.runtime)
+
+
+def _load(uow: UnitOfWork, customer_id: str) -> Customer:
+    return load_customer(cast(CustomersStore, uow), customer_id)

@@ -43,6 +43,10 @@ class Partners(Protocol):
     def get_by_email(self, email: str) -> Partner | None:
         """The partner whose contact email this is (the oldest, if several share it)."""
 
+    def with_domain(self, domain: str) -> list[Partner]:
+        """The partners that registered this email domain, oldest first (by created_at, then
+        id): who an address of that domain writes for (002 seed)."""
+
     def update(self, partner: Partner) -> Partner:
         """Store `partner` if the stored version is `partner.version`; return it at version + 1.
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from partnerkit.backends.memory._table import UndoLog
+from partnerkit.backends.memory.access import MemoryAuditEntries
 from partnerkit.backends.memory.catalog import MemoryProducts
 from partnerkit.backends.memory.commissions import MemoryCommissionEntries, MemoryCommissionPlans
 from partnerkit.backends.memory.customers import MemoryCustomers
@@ -34,6 +35,7 @@ class MemoryUnitOfWork:
         self._codes = MemoryPartnerCodes(log)
         self._customers = MemoryCustomers(log)
         self._outbox = MemoryOutbox(log)
+        self._audit = MemoryAuditEntries(log)
         self._records = MemoryPartnerRecords(log)
         self._consents = MemoryConsentRequests(log)
         self._signup_links = MemorySignupLinks(log)
@@ -60,6 +62,10 @@ class MemoryUnitOfWork:
     @property
     def outbox(self) -> MemoryOutbox:
         return self._outbox
+
+    @property
+    def audit(self) -> MemoryAuditEntries:
+        return self._audit
 
     @property
     def records(self) -> MemoryPartnerRecords:

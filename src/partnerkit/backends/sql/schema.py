@@ -339,4 +339,29 @@ commission_entries = sa.Table(
     **_MYSQL,
 )
 
+# The audit trail (access): append-only. No foreign keys, so an entry outlives whatever it is
+# about and a refusal about an id that names nothing is kept too. Each filter a query may lead
+# with has its index in time order.
+audit_entries = sa.Table(
+    "audit_entries",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(100), nullable=False),
+    sa.Column("by", sa.String(254), nullable=False),
+    sa.Column("customer_id", sa.String(100), nullable=True),
+    sa.Column("partner_id", sa.String(100), nullable=True),
+    sa.Column("product", sa.String(100), nullable=True),
+    sa.Column("subject", sa.String(254), nullable=True),
+    # JSON text (sorted keys): the evidence, read back whole, never queried into.
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Index("ix_audit_entries_customer_id_at", "customer_id", "at", "id"),
+    sa.Index("ix_audit_entries_partner_id_at", "partner_id", "at", "id"),
+    sa.Index("ix_audit_entries_by_at", "by", "at", "id"),
+    sa.Index("ix_audit_entries_kind_at", "kind", "at", "id"),
+    **_MYSQL,
+)
+
 TABLES = tuple(metadata.sorted_tables)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection
 
+from partnerkit.backends.sql.access import SqlAuditEntries
 from partnerkit.backends.sql.base import Tx
 from partnerkit.backends.sql.catalog import SqlProducts
 from partnerkit.backends.sql.commissions import SqlCommissionEntries, SqlCommissionPlans
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
         self._codes = SqlPartnerCodes(tx)
         self._customers = SqlCustomers(tx)
         self._outbox = SqlOutbox(tx)
+        self._audit = SqlAuditEntries(tx)
         self._records = SqlPartnerRecords(tx)
         self._consents = SqlConsentRequests(tx)
         self._signup_links = SqlSignupLinks(tx)
@@ -60,6 +62,10 @@ class SqlUnitOfWork:
     @property
     def outbox(self) -> SqlOutbox:
         return self._outbox
+
+    @property
+    def audit(self) -> SqlAuditEntries:
+        return self._audit
 
     @property
     def records(self) -> SqlPartnerRecords:

@@ -9,7 +9,9 @@ override the `backend` fixture to yield a fresh, empty backend.
 from __future__ import annotations
 
 from partnerkit.testing.conformance._base import ContractBase
+from partnerkit.testing.conformance.access import AccessServiceContract
 from partnerkit.testing.conformance.addresses import AddressContract
+from partnerkit.testing.conformance.audit import AuditEntriesContract
 from partnerkit.testing.conformance.codes import PartnerCodesContract
 from partnerkit.testing.conformance.commissions import CommissionsContract
 from partnerkit.testing.conformance.consents import ConsentRequestsContract
@@ -24,7 +26,9 @@ from partnerkit.testing.conformance.tracking import TrackingEntriesContract
 from partnerkit.testing.conformance.unit_of_work import UnitOfWorkContract
 
 __all__ = [
+    "AccessServiceContract",
     "AddressContract",
+    "AuditEntriesContract",
     "BackendContract",
     "CommissionsContract",
     "ConsentRequestsContract",
@@ -49,6 +53,7 @@ class BackendContract(
     PartnerCodesContract,
     CustomersContract,
     OutboxContract,
+    AuditEntriesContract,
     UnitOfWorkContract,
     PartnerRecordsContract,
     ConsentRequestsContract,
@@ -56,5 +61,6 @@ class BackendContract(
     TrackingEntriesContract,
     CommissionsContract,
     ServiceContract,
+    AccessServiceContract,
 ):
     """Every port's contract and the service contract: run it against a whole backend."""
