@@ -207,7 +207,43 @@ def _evidence_for_staff(w: World, role: str, result: list[Any]) -> None:
     assert bool(evidence) is (role in ("staff", "system")), (role, evidence)
 
 
+def _summary_for_alpha(w: World, role: str, result: pk.AccountSummary) -> None:
+    # Through the disclosure rule: the products Alpha is of record for, nothing else.
+    assert (result.customer_id, result.partner_id, result.products) == (
+        w.acme.id,
+        w.alpha.id,
+        ("books", "crm"),
+    ), role
+
+
+def _own_partner(w: World, a: pk.Principal) -> str:
+    return a.partner_id if a.partner_id is not None else w.alpha.id
+
+
 OPS: tuple[Op, ...] = (
+    # access (002 seed: who may be told what)
+    Op(
+        "access.can_disclose",
+        lambda w, a, m: w.kit.access.can_disclose("ops@alpha.example", _acme(w, m), actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "access.associations",
+        lambda w, a, m: w.kit.access.associations(w.alpha.id, _acme(w, m), actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "access.account_summary",
+        lambda w, a, m: w.kit.access.account_summary(_own_partner(w, a), _acme(w, m), actor=a),
+        OWN_PARTNER,
+        check=_summary_for_alpha,
+        **ACME_KEY,
+    ),
+    Op(
+        "access.audit_trail",
+        lambda w, a, m: w.kit.access.audit_trail(account=_acme(w, m), actor=a),
+        STAFF_ONLY,
+    ),
     # catalog
     Op(
         "catalog.add_product",
@@ -567,6 +603,7 @@ def snapshot(w: World) -> object:
             uow.consents.pending(),
             uow.signup_links.get_by_token_hash(hash_token(w.signup_token)),
             [(m.id, m.topic, m.status) for m in uow.outbox.all() if m.topic != "access.denied"],
+            [e for e in uow.audit.query(limit=100_000) if e.kind is not pk.AuditKind.DENIED],
         )
 
 
@@ -625,6 +662,8 @@ def test_who_may_do_what(world: World, op: Op, role: str) -> None:
         assert snapshot(world) == world.initial, f"{op.name} as {role} left changes behind"
         audits = len(kit.outbox(topic="access.denied")) - world.denials
         assert audits == (1 if expected is Outcome.DENIED else 0)
+        refusals = kit.access.audit_trail(kind=pk.AuditKind.DENIED, limit=1000, actor=SYSTEM)
+        assert len(refusals) - world.denials == (1 if expected is Outcome.DENIED else 0)
         if op.intact is not None:
             op.intact(world)
         if expected is Outcome.NOT_FOUND:
@@ -634,7 +673,7 @@ def test_who_may_do_what(world: World, op: Op, role: str) -> None:
 
 def _public_methods(kit: pk.Kit) -> dict[str, inspect.Signature]:
     found = {}
-    for service in ("catalog", "customers", "partners", "mapping", "commissions"):
+    for service in ("access", "catalog", "customers", "partners", "mapping", "commissions"):
         for name, method in inspect.getmembers(getattr(kit, service), inspect.ismethod):
             if not name.startswith("_"):
                 found[f"{service}.{name}"] = inspect.signature(method)

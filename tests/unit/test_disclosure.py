@@ -307,3 +307,46 @@ def test_a_refused_admin_change_inside_a_rolled_back_transaction_leaves_no_grant
     assert trail(kit) == []
     assert not kit.customers.get(acme.id, actor=STAFF).is_admin("bob@acme.example")
     pk_clock.advance(timedelta(seconds=1))
+
+
+# --- partner-facing reads through the policy -----------------------------------------------
+
+
+def test_a_partners_reads_show_only_what_the_decision_allows(
+    kit: pk.Kit, acme: pk.Customer, zillium: pk.Partner
+) -> None:
+    nimbus = kit.partners.register(
+        name="Nimbus", username="nimbus", email="o@nimbus.example", expertise=["books"], actor=STAFF
+    )
+    kit.partners.issue_code(nimbus.id, "NIMBUSHQ", actor=STAFF)
+    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    kit.mapping.tag_partner(acme.id, "books", "NIMBUSHQ", actor=admin_of(acme))
+    as_zillium = pk.Principal.partner_user(zillium.id, zillium.email)
+    listing = kit.mapping.customers_of(zillium.id, actor=as_zillium)
+    summary = kit.access.account_summary(zillium.id, acme.id, actor=as_zillium)
+    assert [(r.customer_id, r.product) for r in listing] == [(acme.id, "crm")]
+    assert summary.products == ("crm",)
+    for row in listing:
+        decision = kit.access.can_disclose(zillium.email, row.customer_id, row.product, actor=STAFF)
+        assert decision.allowed
+    # Books is Nimbus's: not a word of it to Zillium.
+    assert not kit.access.can_disclose(zillium.email, acme.id, "books", actor=STAFF).allowed
+
+
+def test_an_unassociated_partner_hears_the_missing_accounts_answer(
+    kit: pk.Kit, acme: pk.Customer, zillium: pk.Partner
+) -> None:
+    as_zillium = pk.Principal.partner_user(zillium.id, zillium.email)
+    with pytest.raises(CustomerNotFoundError) as real:
+        kit.access.account_summary(zillium.id, acme.id, actor=as_zillium)
+    with pytest.raises(CustomerNotFoundError) as missing:
+        kit.access.account_summary(zillium.id, "cus_missing", actor=as_zillium)
+    assert real.value.message.replace(acme.id, "<id>") == missing.value.message.replace(
+        "cus_missing", "<id>"
+    )
+    assert real.value.details.keys() == missing.value.details.keys()
+    # Nor may a partner ask in another partner's name.
+    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    other = pk.Principal.partner_user("ptr_other", "o@other.example")
+    with pytest.raises(CustomerNotFoundError):
+        kit.access.account_summary(zillium.id, acme.id, actor=other)
