@@ -101,6 +101,7 @@ class Kit:
         self.partners = program.partners
         self.mapping = program.mapping
         self.commissions = program.commissions
+        self.leads = program.leads
         unused = wiring.unused_policies()
         if unused:
             names = ", ".join(kind.__name__ for kind in unused)

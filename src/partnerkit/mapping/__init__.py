@@ -12,6 +12,8 @@ from partnerkit import validate
 from partnerkit.access import Evidence, EvidenceKind, Tie
 from partnerkit.customers.events import PlanChanged
 from partnerkit.mapping.commissions import CommissionsService
+from partnerkit.mapping.history import RecordKeeper
+from partnerkit.mapping.leads import LeadPolicy, LeadsService, lead_evidence
 from partnerkit.mapping.partners import PartnersService
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
@@ -25,11 +27,13 @@ __all__ = ["PartnerProgram", "install"]
 
 @attrs.frozen
 class PartnerProgram:
-    """The partner program's services: `kit.partners`, `kit.mapping`, `kit.commissions`."""
+    """The partner program's services: `kit.partners`, `kit.mapping`, `kit.commissions`,
+    `kit.leads`."""
 
     partners: PartnersService
     mapping: MappingService
     commissions: CommissionsService
+    leads: LeadsService
 
 
 def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
@@ -46,6 +50,7 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
     partners = PartnersService(runtime, inactivity_months=policy.inactivity_months)
     mapping = MappingService(runtime, policy)
     commissions = CommissionsService(runtime)
+    leads = LeadsService(runtime, wiring.policy(LeadPolicy), RecordKeeper(runtime))
     wiring.on(PlanChanged, mapping.on_plan_changed)
     # A partner sees a customer it is of record for (any product) or that has a request
     # pending with it on either side; a tracking entry is the partner's own note, made without
@@ -58,6 +63,7 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
     # The 002 seed's places to look for an association, in its order (the lead sharing
     # module adds the first: a shared lead).
     wiring.identify_partners(_partners_of)
+    wiring.add_evidence("leads", _lead_shared)
     wiring.add_evidence("subscription", _tagged)
     wiring.add_evidence("payments", _reseller_price)
     wiring.add_evidence("customer_listing", _listed)
@@ -76,7 +82,7 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
         partners.deactivate_inactive,
         order=300,
     )
-    return PartnerProgram(partners, mapping, commissions)
+    return PartnerProgram(partners, mapping, commissions, leads)
 
 
 # The guard is shared by every package and hands each association the kit's unit of work; these
@@ -119,6 +125,10 @@ def _partners_of(uow: UnitOfWork, email: str) -> Iterable[str]:
     if contact is not None:
         found.add(contact.id)
     return found
+
+
+def _lead_shared(uow: UnitOfWork, partner_id: str, customer_id: str) -> Iterable[Evidence]:
+    return lead_evidence(_store(uow), partner_id, customer_id)
 
 
 def _open_records(uow: UnitOfWork, partner_id: str, customer_id: str) -> list[MappingInterval]:

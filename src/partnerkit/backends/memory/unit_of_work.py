@@ -12,6 +12,7 @@ from partnerkit.backends.memory.access import MemoryAuditEntries
 from partnerkit.backends.memory.catalog import MemoryProducts
 from partnerkit.backends.memory.commissions import MemoryCommissionEntries, MemoryCommissionPlans
 from partnerkit.backends.memory.customers import MemoryCustomers
+from partnerkit.backends.memory.leads import MemoryLeads
 from partnerkit.backends.memory.mapping import (
     MemoryConsentRequests,
     MemoryPartnerRecords,
@@ -42,6 +43,7 @@ class MemoryUnitOfWork:
         self._tracking = MemoryTrackingEntries(log)
         self._commission_plans = MemoryCommissionPlans(log)
         self._commissions = MemoryCommissionEntries(log)
+        self._leads = MemoryLeads(log)
 
     @property
     def products(self) -> MemoryProducts:
@@ -90,6 +92,10 @@ class MemoryUnitOfWork:
     @property
     def commissions(self) -> MemoryCommissionEntries:
         return self._commissions
+
+    @property
+    def leads(self) -> MemoryLeads:
+        return self._leads
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

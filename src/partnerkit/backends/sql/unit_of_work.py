@@ -13,6 +13,7 @@ from partnerkit.backends.sql.catalog import SqlProducts
 from partnerkit.backends.sql.commissions import SqlCommissionEntries, SqlCommissionPlans
 from partnerkit.backends.sql.consents import SqlConsentRequests
 from partnerkit.backends.sql.customers import SqlCustomers
+from partnerkit.backends.sql.leads import SqlLeads
 from partnerkit.backends.sql.outbox import SqlOutbox
 from partnerkit.backends.sql.partners import SqlPartnerCodes, SqlPartners
 from partnerkit.backends.sql.records import SqlPartnerRecords
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
         self._tracking = SqlTrackingEntries(tx)
         self._commission_plans = SqlCommissionPlans(tx)
         self._commissions = SqlCommissionEntries(tx)
+        self._leads = SqlLeads(tx)
 
     @property
     def connection(self) -> Connection:
@@ -90,6 +92,10 @@ class SqlUnitOfWork:
     @property
     def commissions(self) -> SqlCommissionEntries:
         return self._commissions
+
+    @property
+    def leads(self) -> SqlLeads:
+        return self._leads
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

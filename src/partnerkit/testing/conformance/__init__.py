@@ -16,6 +16,7 @@ from partnerkit.testing.conformance.codes import PartnerCodesContract
 from partnerkit.testing.conformance.commissions import CommissionsContract
 from partnerkit.testing.conformance.consents import ConsentRequestsContract
 from partnerkit.testing.conformance.customers import CustomersContract
+from partnerkit.testing.conformance.leads import LeadsContract
 from partnerkit.testing.conformance.outbox import OutboxContract
 from partnerkit.testing.conformance.partners import PartnersContract
 from partnerkit.testing.conformance.products import ProductsContract
@@ -34,6 +35,7 @@ __all__ = [
     "ConsentRequestsContract",
     "ContractBase",
     "CustomersContract",
+    "LeadsContract",
     "OutboxContract",
     "PartnerCodesContract",
     "PartnerRecordsContract",
@@ -60,6 +62,7 @@ class BackendContract(
     SignupLinksContract,
     TrackingEntriesContract,
     CommissionsContract,
+    LeadsContract,
     ServiceContract,
     AccessServiceContract,
 ):
