@@ -99,6 +99,22 @@ def test_a_lead_goes_to_three_partners_of_its_region_by_experience(
         ("Delta", 4, False),
     ]
     assert d.id not in {o.partner_id for o in shared.offers}
+    (entry,) = kit.access.audit_trail(kind=AuditKind.LEAD_SHARED, actor=PAM)
+    assert (entry.subject, entry.details["partners"]) == (lead.id, [c.id, b.id, a.id])
+
+
+def test_a_rolled_back_share_leaves_no_offer_no_email_and_no_audit_entry(
+    kit: pk.Kit, pk_mailer: pk.InMemoryMailer
+) -> None:
+    for n in ("Alpha", "Beta", "Gamma"):
+        partner(kit, n, ["IN"])
+    lead = new_lead(kit)
+    with pytest.raises(RuntimeError), kit.transaction():
+        kit.leads.share(lead.id, actor=PAM)
+        raise RuntimeError("the host's step after sharing failed")
+    assert kit.leads.get(lead.id, actor=PAM).offers == ()
+    assert pk_mailer.to("it@acme.example") == []
+    assert kit.access.audit_trail(actor=PAM) == []
 
 
 def test_the_offer_goes_to_the_customer_with_the_pam_in_copy_and_to_each_partner(

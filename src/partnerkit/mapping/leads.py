@@ -778,6 +778,7 @@ class LeadsService:
     def _decide(self, uow: MappingStore, lead: Lead) -> SharingDecision:
         partners = uow.partners.all()
         wanted = set(lead.products)
+        # Experience is read only for the partners that may take the lead at all.
         experience = {
             p.id: len(
                 {
@@ -787,6 +788,7 @@ class LeadsService:
                 }
             )
             for p in partners
+            if p.is_active and p.kind is not PartnerKind.AFFILIATE and wanted <= set(p.expertise)
         }
         return decide_sharing(
             lead,

@@ -1,5 +1,6 @@
-"""`kit.access` end to end on a backend: the 002 seed's disclosure rule, the admin protection,
-and the audit entry each decision leaves (none for a rolled-back one)."""
+"""`kit.access` and `kit.leads` end to end on a backend: the 002 seed's disclosure rule, the
+admin protection, lead sharing, and the audit entry each decision leaves (none for a
+rolled-back one)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ from partnerkit.access import (
     AdminOutsideDomainsError,
     AuditKind,
     DisclosureReason,
+    EvidenceKind,
     PartnerAdminError,
     Principal,
 )
+from partnerkit.clock import SimulatedClock
+from partnerkit.gateways.mailer import FakeMailer
 from partnerkit.kit import Kit
+from partnerkit.mapping.leads import LeadPolicy
+from partnerkit.mapping.partners import PartnerKind
+from partnerkit.ports import Backend
+from partnerkit.stores import Store
 from partnerkit.testing.conformance._base import STAFF, ContractBase
 
 __all__ = ["AccessServiceContract"]
@@ -55,3 +63,53 @@ class AccessServiceContract(ContractBase):
         ]
         stored = kit.customers.get(acme.id, actor=STAFF)
         assert stored.user(zillium.email) is None and stored.user("pat@elsewhere.example") is None
+
+    def test_a_lead_shared_across_regions_and_a_partner_rejected(
+        self, backend: Backend[Store], clock: SimulatedClock, mailer: FakeMailer
+    ) -> None:
+        policy = LeadPolicy(region_graph={"AE": ["IN"]}, central_it="centralit@vendor.example")
+        kit = Kit(backend, clock=clock, mailer=mailer, policies=[policy])
+        kit.catalog.add_product("crm", name="CRM", actor=STAFF)
+        found = [
+            kit.partners.register(
+                name=name,
+                username=name.lower(),
+                email=f"ops@{name.lower()}.example",
+                kind=kind,
+                regions=[region],
+                expertise=["crm"],
+                actor=STAFF,
+            )
+            for name, region, kind in (
+                ("Gulf", "AE", PartnerKind.SERVICE_PARTNER),
+                ("Indus", "IN", PartnerKind.RESELLER),
+                ("Delhi", "IN", PartnerKind.SERVICE_PARTNER),
+                ("Referrer", "AE", PartnerKind.AFFILIATE),
+            )
+        ]
+        gulf, indus, delhi, referrer = found
+        kit.partners.issue_code(indus.id, "INDUSPRO", actor=STAFF)
+        acme = kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
+        admin = Principal.customer_user(acme.id, "it@acme.example")
+        kit.mapping.tag_partner(acme.id, "crm", "INDUSPRO", actor=admin)
+        lead = kit.leads.create(
+            prospect_name="Acme",
+            prospect_email="it@acme.example",
+            region="AE",
+            products=["crm"],
+            actor=STAFF,
+        )
+        shared = kit.leads.share(lead.id, actor=STAFF)
+        # The Gulf first; then India, by experience (Indus has a customer of record).
+        assert [o.partner_id for o in shared.offers] == [gulf.id, indus.id, delhi.id]
+        assert referrer.id not in {o.partner_id for o in shared.offers}
+        assert kit.leads.get(lead.id, actor=STAFF) == shared
+        kit.leads.reject_partner(lead.id, indus.id, reason="never called back", actor=STAFF)
+        assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
+        assert [m.to for m in mailer.sent if m.template == "lead.partner_rejected"] == [
+            "centralit@vendor.example"
+        ]
+        kinds = [e.kind for e in kit.access.audit_trail(account=acme.id, actor=STAFF)]
+        assert kinds == [AuditKind.LEAD_SHARED, AuditKind.LEAD_PARTNER_REJECTED]
+        evidence = kit.access.associations(delhi.id, acme.id, actor=STAFF)
+        assert [e.kind for e in evidence] == [EvidenceKind.LEAD_SHARED]
