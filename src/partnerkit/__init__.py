@@ -6,7 +6,18 @@ below, and the modules the API reference lists, are the public surface.
 
 from __future__ import annotations
 
-from partnerkit.access import Principal, Role
+from partnerkit.access import (
+    AuditEntry,
+    AuditKind,
+    Decision,
+    DisclosureReason,
+    Evidence,
+    EvidenceKind,
+    Principal,
+    Role,
+    decide_disclosure,
+)
+from partnerkit.access.service import AccessService, AccountSummary
 from partnerkit.backends.memory import MemoryBackend
 from partnerkit.catalog.products import CatalogService, Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
@@ -44,6 +55,18 @@ from partnerkit.mapping.codes import CodeAdvice, advise_code, canonical_key, val
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
 from partnerkit.mapping.commissions import CommissionsService, CommissionStatement, StatementLine
 from partnerkit.mapping.history import PartnerCustomer
+from partnerkit.mapping.leads import (
+    Exclusion,
+    Lead,
+    LeadCandidate,
+    LeadOffer,
+    LeadPolicy,
+    LeadsService,
+    LeadStatus,
+    OfferStatus,
+    SharingDecision,
+    decide_sharing,
+)
 from partnerkit.mapping.partners import (
     DirectoryEntry,
     Partner,
@@ -72,10 +95,14 @@ from partnerkit.serialization import from_dict, from_json, to_dict, to_json
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessService",
+    "AccountSummary",
     "AddCase",
     "AddDecision",
     "AddResult",
     "Audience",
+    "AuditEntry",
+    "AuditKind",
     "CatalogService",
     "Channel",
     "Clock",
@@ -96,7 +123,9 @@ __all__ = [
     "Customer",
     "CustomerUser",
     "CustomersService",
+    "Decision",
     "DirectoryEntry",
+    "DisclosureReason",
     "DomainEvent",
     "DueJob",
     "DueReport",
@@ -104,11 +133,20 @@ __all__ = [
     "Email",
     "EntryKind",
     "Event",
+    "Evidence",
+    "EvidenceKind",
+    "Exclusion",
     "FakeMailer",
     "FeatureDisabledError",
     "InMemoryMailer",
     "InvalidTransitionError",
     "Kit",
+    "Lead",
+    "LeadCandidate",
+    "LeadOffer",
+    "LeadPolicy",
+    "LeadStatus",
+    "LeadsService",
     "MappingAction",
     "MappingConsent",
     "MappingDecision",
@@ -122,6 +160,7 @@ __all__ = [
     "MessageStatus",
     "Money",
     "NotFoundError",
+    "OfferStatus",
     "OutboxMessage",
     "Partner",
     "PartnerActivity",
@@ -139,6 +178,7 @@ __all__ = [
     "ProductPlan",
     "RetryPolicy",
     "Role",
+    "SharingDecision",
     "SignupLink",
     "SignupLinkToken",
     "SimulatedClock",
@@ -154,7 +194,9 @@ __all__ = [
     "canonical_key",
     "connect",
     "decide_add",
+    "decide_disclosure",
     "decide_mapping",
+    "decide_sharing",
     "decide_transfer",
     "from_dict",
     "from_json",

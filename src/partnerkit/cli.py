@@ -269,7 +269,7 @@ def _partner(
 
 def _tour(url: str) -> int:
     # The tour's emails go to a mailer in this process; a host passes its own to connect().
-    with pk.connect(url, mailer=pk.InMemoryMailer()) as kit:
+    with pk.connect(url, mailer=pk.InMemoryMailer(), policies=[_TOUR_LEADS]) as kit:
         print(f"partnerkit {pk.__version__} tour on {_safe_url(url)}")
 
         _section("Schema")
@@ -364,6 +364,12 @@ def _tour(url: str) -> int:
         _section("Mapping customers to partners")
         _mapping_tour(kit, zillium, nimbus, other, acme)
 
+        _section("Who may be told what")
+        _support_checks_an_enquiry(kit, zillium, acme)
+
+        _section("A lead shared across regions")
+        _lead_across_regions(kit)
+
         _section("Outbox (every run on this database)")
         messages = kit.outbox()
         by_topic = Counter(m.topic for m in messages)
@@ -374,6 +380,72 @@ def _tour(url: str) -> int:
             print(f"  {topic:<{width}}  {count:>9}  {delivered[topic]:>9}")
         print(f"  {'total':<{width}}  {len(messages):>9}  {delivered.total():>9}")
     return 0
+
+
+#: The tour's region graph: the Gulf next to India, India next to Sri Lanka.
+_TOUR_LEADS = pk.LeadPolicy(
+    region_graph={"AE": ["OM", "IN"], "IN": ["LK"]}, central_it="centralit@vendor.example"
+)
+
+
+def _support_checks_an_enquiry(kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer) -> None:
+    """A support agent asks before answering: same domain, or tagged to the partner."""
+    for enquirer, product in (
+        ("bob@acme.example", None),
+        ("ops@zillium.example", "crm"),
+        ("ops@zillium.example", "books"),
+        ("team@ziliumlabs.example", None),
+        ("bob@acme.example.attacker.net", None),
+    ):
+        decision = kit.access.can_disclose(enquirer, acme.id, product, actor=_TEAM)
+        about = f"{acme.name}" + (f" ({product})" if product else "")
+        _row("enquiry", f"{enquirer} asks about {about}")
+        _row("  answer", "may be told" if decision.allowed else "share nothing")
+        _row("  why", decision.explanation)
+    evidence = kit.access.associations(zillium.id, acme.id, actor=_TEAM)
+    _row("ties", f"{zillium.name} and {acme.name}: " + "; ".join(e.note for e in evidence))
+    _row("asks", f"{zillium.name} asks to be made an admin of {acme.name}")
+    try:
+        kit.customers.add_user(acme.id, zillium.email, admin=True, actor=_TEAM)
+    except PartnerkitError as exc:
+        _error_rows(exc)
+    trail = kit.access.audit_trail(account=acme.id, limit=1000, actor=_TEAM)
+    _row("audit trail", f"{len(trail)} decisions about {acme.name} on record")
+
+
+def _lead_across_regions(kit: pk.Kit) -> None:
+    """Fewer than three partners in the Gulf: the search widens to India, then Sri Lanka."""
+    for name, username, region, kind in (
+        ("Gulf Partners", "gulf", "AE", pk.PartnerKind.SERVICE_PARTNER),
+        ("Lanka Systems", "lanka", "LK", pk.PartnerKind.SERVICE_PARTNER),
+        ("Referrals Inc", "referrals", "IN", pk.PartnerKind.AFFILIATE),
+    ):
+        _partner(
+            kit,
+            name=name,
+            username=username,
+            email=f"ops@{username}.example",
+            kind=kind,
+            regions=[region],
+            expertise=["crm"],
+        )
+    lead = kit.leads.create(
+        prospect_name="Initech",
+        prospect_email="it@initech.example",
+        region="AE",
+        products=["crm"],
+        actor=_TEAM,
+    )
+    _row("lead", f"{lead.prospect_name} needs crm in {lead.region}")
+    ranking = kit.leads.explain(lead.id, actor=_TEAM)
+    for candidate in ranking.candidates:
+        if candidate.excluded is not None:
+            _row("  excluded", f"{candidate.name}, {candidate.reason.removeprefix('excluded: ')}")
+            continue
+        place = "offered" if candidate.offered else "not needed"
+        _row(f"  rank {candidate.rank}", f"{candidate.name}, {place}: {candidate.reason}")
+    shared = kit.leads.share(lead.id, actor=_TEAM)
+    _row("shared with", f"{len(shared.offers)} partners, the PAM in copy of the email")
 
 
 def _sign_up_flow(kit: pk.Kit) -> pk.Partner:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from partnerkit import catalog, customers, mapping, validate
+from partnerkit import access, catalog, customers, mapping, validate
 from partnerkit.access import Principal
+from partnerkit.access.service import AccessService
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
 from partnerkit.events import DomainEvent, MessageKind, MessageStatus, OutboxMessage, RetryPolicy
@@ -81,6 +82,9 @@ class Kit:
             changes (`MappingService`).
         commissions: Commission plans, the commission ledger and statements
             (`CommissionsService`).
+        access: Who may be told what about an account, the evidence tying a partner to it,
+            and the audit trail (`AccessService`).
+        leads: Leads shared with partners (`LeadsService`).
         clock: The clock every rule reads the time from.
         mailer: Where emails go when the outbox delivers them; None keeps them pending.
         policies: The policies in force by type, such as `MappingPolicy`: the host's, or
@@ -139,6 +143,7 @@ class Kit:
         )
         # Each package wires itself: its services, policy, due jobs and event handlers.
         wiring: Wiring[Store] = Wiring(self._runtime, policies_by_type(policies))
+        self.access: AccessService = access.install(wiring)
         self.catalog = catalog.install(wiring)
         # An account without a time zone of its own follows the organisation's, which the
         # partner program's policy names (its rules are the ones that count days).
@@ -147,6 +152,7 @@ class Kit:
         self.partners = program.partners
         self.mapping = program.mapping
         self.commissions = program.commissions
+        self.leads = program.leads
         unused = wiring.unused_policies()
         if unused:
             names = ", ".join(kind.__name__ for kind in unused)

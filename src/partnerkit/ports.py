@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    from partnerkit.access.ports import AuditEntries
     from partnerkit.events import Email, MessageKind, OutboxMessage
 
 __all__ = ["Backend", "Mailer", "Outbox", "S_co", "UnitOfWork"]
@@ -47,11 +48,17 @@ class Outbox(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. The kernel's slice is the outbox and savepoints; each package's store
-    protocol adds its repositories, which all read and write inside the same transaction."""
+    """One transaction. The kernel's slice is the outbox, the audit trail and savepoints; each
+    package's store protocol adds its repositories, which all read and write inside the same
+    transaction."""
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def audit(self) -> AuditEntries:
+        """The audit trail (`partnerkit.access`): every package records its access decisions
+        in the transaction of the change they belong to."""
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested scope: an exception inside undoes only what the scope wrote."""

@@ -11,14 +11,16 @@ from __future__ import annotations
 import contextvars
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from partnerkit import validate
+from partnerkit.access.audit import AuditEntry, AuditKind, is_refusal
 from partnerkit.access.guard import Guard
 from partnerkit.clock import Clock, ensure_aware_utc
-from partnerkit.errors import PermissionDeniedError
+from partnerkit.errors import PartnerkitError, PermissionDeniedError
 from partnerkit.events import AccessDenied, Email, Event, OutboxMessage
 from partnerkit.ports import Backend, S_co, UnitOfWork
 from partnerkit.secrets import SecretKey
@@ -93,9 +95,10 @@ class Runtime(Generic[S_co]):
                 else:
                     with current.savepoint():
                         yield current
-            except PermissionDeniedError as denial:
+            except PartnerkitError as denial:
                 # Kept if the caller catches the denial and the enclosing transaction commits.
-                self._audit(current, denial)
+                if is_refusal(denial):
+                    self._audit(current, denial)
                 raise
             return
         outbox_token = self._wrote_outbox.set(False)
@@ -107,10 +110,11 @@ class Runtime(Generic[S_co]):
                         yield uow
                     finally:
                         self._current.reset(token)
-            except PermissionDeniedError as denial:
+            except PartnerkitError as denial:
                 # The change rolled back; the record that it was refused must not.
-                with self.backend.unit_of_work() as audit:
-                    self._audit(audit, denial)
+                if is_refusal(denial):
+                    with self.backend.unit_of_work() as audit:
+                        self._audit(audit, denial)
                 raise
             wrote = self._wrote_outbox.get()
         finally:
@@ -118,10 +122,77 @@ class Runtime(Generic[S_co]):
         if wrote and self._after_commit is not None:
             self._after_commit()
 
-    def _audit(self, uow: UnitOfWork, denial: PermissionDeniedError) -> None:
-        """Denials are audited: an `access.denied` event with the rule and who was refused."""
+    def _audit(self, uow: UnitOfWork, denial: PartnerkitError) -> None:
+        """Denials are audited: an entry in the audit trail with the rule and who was refused,
+        and an `access.denied` event for subscribers."""
         details = {key: str(value) for key, value in denial.details.items()}
-        self.publish(uow, AccessDenied(denial.code, denial.message, details))
+
+        def ref(key: str) -> str | None:
+            value = denial.details.get(key)
+            return value if validate.is_ref(value, max_length=254) else None
+
+        self.audit(
+            uow,
+            AuditKind.DENIED,
+            allowed=False,
+            reason=denial.code,
+            by=details.get("by", "unknown"),
+            customer_id=ref("customer_id"),
+            partner_id=ref("partner_id"),
+            product=ref("product"),
+            subject=ref("subject"),
+            details={"message": denial.message, **details},
+        )
+        if isinstance(denial, PermissionDeniedError):
+            self.publish(uow, AccessDenied(denial.code, denial.message, details))
+
+    def audit(
+        self,
+        uow: UnitOfWork,
+        kind: AuditKind,
+        *,
+        allowed: bool,
+        reason: str,
+        by: str,
+        customer_id: str | None = None,
+        partner_id: str | None = None,
+        product: str | None = None,
+        subject: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Append an entry to the audit trail in `uow`: it commits or rolls back with the
+        decision it records.
+
+        Args:
+            uow: The unit of work of the decision.
+            kind: What the entry records.
+            allowed: The decision.
+            reason: Its stable reason code.
+            by: The label of the principal the decision was taken for.
+            customer_id: The account it was about, if any.
+            partner_id: The partner it was about, if any.
+            product: The product it was about, if any.
+            subject: The enquirer, the user or the lead it was about, if any.
+            details: The facts it rested on (JSON data).
+
+        Returns:
+            The entry as stored.
+        """
+        entry = AuditEntry(
+            id=self.new_sequential_id("aud"),
+            at=self.now(),
+            kind=kind,
+            allowed=allowed,
+            reason=reason,
+            by=by[:254],
+            customer_id=customer_id,
+            partner_id=partner_id,
+            product=product,
+            subject=None if subject is None else subject[:254],
+            details=details or {},
+        )
+        uow.audit.add(entry)
+        return entry
 
     def on(self, event_type: type[E], handler: Callable[[E], None]) -> None:
         """Run `handler` inside the transaction of every change that publishes `event_type`.

@@ -13,8 +13,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from partnerkit.access.guard import Association
-from partnerkit.errors import ConfigurationError
+from partnerkit.access.guard import AccountLoader, Association, EvidenceSource, PartnerFinder
+from partnerkit.errors import ConfigurationError, PartnerkitError
 from partnerkit.events import Event
 from partnerkit.ports import S_co
 from partnerkit.runtime import Runtime
@@ -125,6 +125,35 @@ class Wiring(Generic[S_co]):
         """Count `association` as a tie between a partner and a customer: a partner user sees
         (and acts on) the customers it is associated with, and nothing else."""
         self.runtime.guard.add_association(name, association)
+
+    def add_evidence(self, name: str, source: EvidenceSource) -> None:
+        """Count what `source` finds as evidence of a partner's association with a customer
+        (the 002 seed's places to look: leads, tags, reseller prices, customer listings).
+
+        Args:
+            name: What the source reads.
+            source: Lists the facts tying a partner to a customer.
+        """
+        self.runtime.guard.add_evidence(name, source)
+
+    def identify_partners(self, finder: PartnerFinder) -> None:
+        """Tell access which partners an email address belongs to.
+
+        Args:
+            finder: Lists the ids of the partners an address belongs to.
+        """
+        self.runtime.guard.identify_partners(finder)
+
+    def provide_accounts(
+        self, loader: AccountLoader, not_found: Callable[[str], PartnerkitError]
+    ) -> None:
+        """Tell access how to read a customer account and what a missing one answers.
+
+        Args:
+            loader: Returns the account, or raises the error a missing account gets.
+            not_found: Builds that error for an id.
+        """
+        self.runtime.guard.provide_accounts(loader, not_found)
 
     def jobs(self) -> list[DueJob]:
         return [job for _, _, job in sorted(self._jobs, key=lambda j: (j[0], j[1]))]

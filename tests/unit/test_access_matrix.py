@@ -84,6 +84,7 @@ class World:
     transfer_id: str
     transfer_token: str
     signup_token: str
+    lead_id: str
     roles: dict[str, pk.Principal] = field(default_factory=dict)
     #: `snapshot` of the world as built, and its count of audited denials: every cell starts
     #: from them.
@@ -94,17 +95,25 @@ class World:
 def build_world(url: str) -> World:
     clock = pk.SimulatedClock(START)
     mailer = pk.InMemoryMailer()
-    kit = pk.connect(url, clock=clock, mailer=mailer)
+    kit = pk.connect(
+        url,
+        clock=clock,
+        mailer=mailer,
+        policies=[pk.LeadPolicy(central_it="centralit@vendor.example")],
+    )
     kit.migrate()
     kit.catalog.add_product("crm", name="CRM", actor=SYSTEM)
     kit.catalog.add_product("books", name="Books", actor=SYSTEM)
     partners = {}
-    for name in ("alpha", "beta", "gamma"):
+    # Beta works in another region: the world's lead goes to Alpha, Gamma and Delta, so Beta
+    # stays without any tie to Acme.
+    for name in ("alpha", "beta", "gamma", "delta"):
         partner = kit.partners.register(
             name=name.title(),
             username=name,
             email=f"ops@{name}.example",
             expertise=["crm", "books"],
+            regions=["US" if name == "beta" else "IN"],
             actor=STAFF,
         )
         kit.partners.issue_code(partner.id, f"{name.upper()}PRO", actor=STAFF)
@@ -134,7 +143,11 @@ def build_world(url: str) -> World:
         occurred_at=START + timedelta(minutes=1),
         actor=SYSTEM,
     )
-    world = World(kit, acme, globex, alpha, beta, gamma, request.id, token, link.token)
+    lead = kit.leads.create(
+        prospect_name="Acme", prospect_email=ACME_ADMIN, region="IN", products=["crm"], actor=STAFF
+    )
+    kit.leads.share(lead.id, actor=STAFF)
+    world = World(kit, acme, globex, alpha, beta, gamma, request.id, token, link.token, lead.id)
     world.roles = {
         "unassociated partner": pk.Principal.partner_user(beta.id, beta.email),
         "associated partner": alpha_user,
@@ -208,7 +221,85 @@ def _evidence_for_staff(w: World, role: str, result: list[Any]) -> None:
     assert bool(evidence) is (role in ("staff", "system")), (role, evidence)
 
 
+def _summary_for_alpha(w: World, role: str, result: pk.AccountSummary) -> None:
+    # Through the disclosure rule: the products Alpha is of record for, nothing else.
+    assert (result.customer_id, result.partner_id, result.products) == (
+        w.acme.id,
+        w.alpha.id,
+        ("books", "crm"),
+    ), role
+
+
+def _own_partner(w: World, a: pk.Principal) -> str:
+    return a.partner_id if a.partner_id is not None else w.alpha.id
+
+
+def _lead(w: World, missing: bool) -> str:
+    return "lead_missing" if missing else w.lead_id
+
+
+LEAD_KEY = {"key": lambda w: w.lead_id, "absent": "lead_missing"}
+
+
 OPS: tuple[Op, ...] = (
+    # leads (002 seed, lead sharing)
+    Op(
+        "leads.create",
+        lambda w, a, m: w.kit.leads.create(
+            prospect_name="Initech",
+            prospect_email="it@initech.example",
+            region="IN",
+            products=["crm"],
+            pam="pam@vendor.example",
+            actor=a,
+        ),
+        STAFF_ONLY,
+    ),
+    Op("leads.get", lambda w, a, m: w.kit.leads.get(_lead(w, m), actor=a), STAFF_ONLY),
+    Op("leads.explain", lambda w, a, m: w.kit.leads.explain(_lead(w, m), actor=a), STAFF_ONLY),
+    Op("leads.share", lambda w, a, m: w.kit.leads.share(_lead(w, m), actor=a), STAFF_ONLY),
+    Op(
+        "leads.accept",
+        lambda w, a, m: w.kit.leads.accept(_lead(w, m), w.alpha.id, actor=a),
+        rule(NF, NF, NF, D, A, A, A),
+        **LEAD_KEY,
+    ),
+    Op(
+        "leads.decline",
+        lambda w, a, m: w.kit.leads.decline(_lead(w, m), w.alpha.id, actor=a),
+        OWN_PARTNER,
+        **LEAD_KEY,
+    ),
+    Op(
+        "leads.reject_partner",
+        lambda w, a, m: w.kit.leads.reject_partner(
+            _lead(w, m), w.alpha.id, reason="the customer chose another", actor=a
+        ),
+        STAFF_ONLY,
+    ),
+    # access (002 seed: who may be told what)
+    Op(
+        "access.can_disclose",
+        lambda w, a, m: w.kit.access.can_disclose("ops@alpha.example", _acme(w, m), actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "access.associations",
+        lambda w, a, m: w.kit.access.associations(w.alpha.id, _acme(w, m), actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "access.account_summary",
+        lambda w, a, m: w.kit.access.account_summary(_own_partner(w, a), _acme(w, m), actor=a),
+        OWN_PARTNER,
+        check=_summary_for_alpha,
+        **ACME_KEY,
+    ),
+    Op(
+        "access.audit_trail",
+        lambda w, a, m: w.kit.access.audit_trail(account=_acme(w, m), actor=a),
+        STAFF_ONLY,
+    ),
     # catalog
     Op(
         "catalog.add_product",
@@ -580,7 +671,9 @@ def snapshot(w: World) -> object:
             [uow.records.for_customer(c.id) for c in customers],
             uow.consents.pending(),
             uow.signup_links.get_by_token_hash(hash_token(w.signup_token)),
+            uow.leads.get(w.lead_id),
             [(m.id, m.topic, m.status) for m in uow.outbox.all() if m.topic != "access.denied"],
+            [e for e in uow.audit.query(limit=100_000) if e.kind is not pk.AuditKind.DENIED],
         )
 
 
@@ -639,6 +732,8 @@ def test_who_may_do_what(world: World, op: Op, role: str) -> None:
         assert snapshot(world) == world.initial, f"{op.name} as {role} left changes behind"
         audits = len(kit.outbox(topic="access.denied")) - world.denials
         assert audits == (1 if expected is Outcome.DENIED else 0)
+        refusals = kit.access.audit_trail(kind=pk.AuditKind.DENIED, limit=1000, actor=SYSTEM)
+        assert len(refusals) - world.denials == (1 if expected is Outcome.DENIED else 0)
         if op.intact is not None:
             op.intact(world)
         if expected is Outcome.NOT_FOUND:
@@ -648,7 +743,15 @@ def test_who_may_do_what(world: World, op: Op, role: str) -> None:
 
 def _public_methods(kit: pk.Kit) -> dict[str, inspect.Signature]:
     found = {}
-    for service in ("catalog", "customers", "partners", "mapping", "commissions"):
+    for service in (
+        "access",
+        "catalog",
+        "customers",
+        "partners",
+        "mapping",
+        "commissions",
+        "leads",
+    ):
         for name, method in inspect.getmembers(getattr(kit, service), inspect.ismethod):
             if not name.startswith("_"):
                 found[f"{service}.{name}"] = inspect.signature(method)

@@ -55,7 +55,7 @@ def test_tour_runs_twice_on_the_same_file(
 
     with pk.connect(url) as kit:
         usernames = sorted(str(p.username) for p in kit.partners.partners(actor=STAFF))
-        assert usernames == ["nimbus", "ziliumlabs", "zillium"]
+        assert usernames == ["gulf", "lanka", "nimbus", "referrals", "ziliumlabs", "zillium"]
         assert sorted(c.name for c in kit.customers.customers(actor=STAFF)) == ["Acme", "Globex"]
         assert kit.partners.find_by_code("zi11iumc0rp").username == "zillium"
         acme = kit.customers.find_by_user_email("it@acme.example", actor=STAFF)
@@ -66,6 +66,28 @@ def test_tour_runs_twice_on_the_same_file(
             "tour-acme-crm-1"
         ]
         assert kit.mapping.tracking_list(zillium.id, actor=STAFF) == []
+
+
+def test_the_tour_checks_an_enquiry_and_shares_a_lead_across_regions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 9, item 7: a support agent checking a partner's enquiry, a lead across regions."""
+    assert main(["tour", "--url", "memory://"]) == 0
+    out = capsys.readouterr().out
+    told = out[out.index("Who may be told what") : out.index("A lead shared across regions")]
+    assert _rows(told, "  answer") == [
+        "may be told",
+        "may be told",
+        "share nothing",
+        "share nothing",
+        "share nothing",
+    ]
+    assert "access.partner_admin" in told
+    lead = out[out.index("A lead shared across regions") : out.index("Outbox")]
+    assert [r.split(",")[0] for r in _rows(lead, "  rank 1")] == ["Gulf Partners"]
+    assert _rows(lead, "  rank 3")[0].startswith("Lanka Systems, offered: 2 hop(s) away (LK)")
+    assert "Referrals Inc, an affiliate" in " ".join(_rows(lead, "  excluded"))
+    assert _rows(lead, "shared with") == ["3 partners, the PAM in copy of the email"]
 
 
 def _rows(out: str, label: str) -> list[str]:

@@ -333,6 +333,37 @@ def _errors_people_meet(kit: pk.Kit) -> Iterator[PartnerkitError]:
     yield from refused(lambda: pk.Money.of("1", "USD").split(0))
     yield from refused(lambda: pk.Money.of("1", "USD").format("xx_nope"))
     yield from refused(lambda: kit.advance_to(START))
+    # 002 seed, "Lead Sharing".
+    yield from refused(lambda: kit.leads.get("lead_missing", actor=STAFF))
+    lead = kit.leads.create(
+        prospect_name="Acme",
+        prospect_email="it@acme.example",
+        region="IN",
+        products=["crm"],
+        actor=STAFF,
+    )
+    yield from refused(lambda: kit.leads.share(lead.id, actor=STAFF))
+    yield from refused(lambda: kit.leads.accept(lead.id, zillium.id, actor=STAFF))
+    helpers = [
+        kit.partners.register(
+            name=f"Helper {n}",
+            email=f"ops@helper{n}.example",
+            regions=["IN"],
+            expertise=["crm"],
+            actor=STAFF,
+        )
+        for n in range(3)
+    ]
+    kit.leads.share(lead.id, actor=STAFF)
+    kit.leads.accept(lead.id, helpers[0].id, actor=STAFF)
+    yield from refused(lambda: kit.leads.share(lead.id, actor=STAFF))
+    # 002 seed, "Partner as an Admin".
+    yield from refused(
+        lambda: kit.customers.add_user(acme.id, zillium.email, admin=True, actor=STAFF)
+    )
+    yield from refused(
+        lambda: kit.customers.add_user(acme.id, "pat@elsewhere.example", admin=True, actor=STAFF)
+    )
     yield from refused(lambda: pk.from_json('{"name": 1}', pk.Product))
     yield from refused(lambda: pk.connect(42))  # type: ignore[arg-type]
 

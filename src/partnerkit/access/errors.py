@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from partnerkit.errors import Audience, PermissionDeniedError, ValidationError
 
-__all__ = ["InvalidActorError", "NotAPartyError", "NotCustomerAdminError", "StaffOnlyError"]
+__all__ = [
+    "AdminOutsideDomainsError",
+    "InvalidActorError",
+    "NotAPartyError",
+    "NotCustomerAdminError",
+    "PartnerAdminError",
+    "StaffOnlyError",
+]
 
 
 class InvalidActorError(ValidationError):
@@ -38,3 +45,30 @@ class NotAPartyError(PermissionDeniedError):
     audience = (Audience.CUSTOMER, Audience.PARTNER)
     summary = "Only the parties of a request can act on it."
     default_remedy = "Ask the customer's admin, the partner who asked, or the partner team."
+
+
+class PartnerAdminError(PermissionDeniedError):
+    """The 002 seed, "Partner as an Admin": "If the partner still wishes to add themselves as an
+    admin, then the customer will have to purchase a user license and provide them admin
+    access. Zoho will not be in a position to change the admin to the partner." (002 seed)"""
+
+    code = "access.partner_admin"
+    audience = (Audience.PARTNER, Audience.STAFF)
+    summary = "A partner is not made an admin of a customer's account on request."
+    default_remedy = (
+        "Only the customer can do this: they buy a user licence for the partner and give that "
+        "user admin access themselves. Any change to the account needs the customer's consent."
+    )
+
+
+class AdminOutsideDomainsError(PermissionDeniedError):
+    """The 002 seed to the partner team: "Kindly check the domain of the account if you are
+    making any changes in the admin manually from your side."."""
+
+    code = "access.admin_outside_domains"
+    audience = (Audience.STAFF,)
+    summary = "The partner team only makes admins of addresses in the account's own domains."
+    default_remedy = (
+        "Check the account's domain. An admin from elsewhere can only be made by an admin of "
+        "the account, for a user who holds a licence on it."
+    )

@@ -9,18 +9,36 @@ like a missing one, so a foreign id tells nothing: every `require_*` method take
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Protocol
 
 import attrs
 
 from partnerkit import validate
-from partnerkit.access.errors import NotAPartyError, NotCustomerAdminError, StaffOnlyError
+from partnerkit.access.disclosure import Evidence
+from partnerkit.access.errors import (
+    AdminOutsideDomainsError,
+    NotAPartyError,
+    NotCustomerAdminError,
+    PartnerAdminError,
+    StaffOnlyError,
+)
 from partnerkit.access.principal import Principal, Role, require_principal
-from partnerkit.errors import PartnerkitError
+from partnerkit.errors import ConfigurationError, PartnerkitError
 from partnerkit.ports import UnitOfWork
 
-__all__ = ["Account", "Association", "Guard", "NotFound", "Tie"]
+__all__ = [
+    "Account",
+    "AccountLoader",
+    "Association",
+    "DisclosedAccount",
+    "EvidenceSource",
+    "Guard",
+    "NotFound",
+    "PartnerFinder",
+    "Tie",
+    "admin_domains",
+]
 
 
 class Association(Protocol):
@@ -90,6 +108,53 @@ class Account(Protocol):
         """
 
 
+class DisclosedAccount(Account, Protocol):
+    """What the disclosure rule and the admin protection read of an account: its domains and
+    its users (a `Customer` is one)."""
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The account's own email domains, in the stored form."""
+
+    @property
+    def admins(self) -> Sequence[object]:
+        """The account's admin users."""
+
+    def user(self, email: str) -> object | None:
+        """The account's user with this email.
+
+        Args:
+            email: The address, however it is written.
+
+        Returns:
+            The user, or None for an address no user of the account has.
+
+        Raises nothing.
+        """
+
+
+#: (unit of work, partner id, customer id) -> the facts tying them (registered by packages).
+EvidenceSource = Callable[[UnitOfWork, str, str], Iterable[Evidence]]
+#: (unit of work, email) -> the ids of the partners the address belongs to.
+PartnerFinder = Callable[[UnitOfWork, str], Iterable[str]]
+#: (unit of work, customer id) -> the account, or the error a missing account gets.
+AccountLoader = Callable[[UnitOfWork, str], DisclosedAccount]
+
+
+def admin_domains(account: DisclosedAccount) -> set[str]:
+    """The domains an admin of the account may have: the ones it registered, or, for an
+    account that registered none, those of its current admins' own addresses (002: "Kindly
+    check the domain of the account if you are making any changes in the admin manually")."""
+    if account.domains:
+        return set(account.domains)
+    found = set()
+    for admin in account.admins:
+        email = getattr(admin, "email", None)
+        if isinstance(email, str):
+            found.add(validate.domain_of(email))
+    return found
+
+
 class Guard:
     """The one place that decides what a principal may see and change; every package asks it.
 
@@ -103,6 +168,117 @@ class Guard:
 
     def __init__(self) -> None:
         self._associations: list[tuple[str, Tie]] = []
+        self._evidence: list[tuple[str, EvidenceSource]] = []
+        self._finders: list[PartnerFinder] = []
+        self._accounts: AccountLoader | None = None
+        self._account_not_found: Callable[[str], PartnerkitError] | None = None
+
+    # --- what packages register (through their install()) ------------------------------------
+
+    def add_evidence(self, name: str, source: EvidenceSource) -> None:
+        """Count what `source` finds as association evidence (002 seed's list of where to look).
+
+        Args:
+            name: What the source reads, for the registry's order.
+            source: Lists the facts tying a partner to a customer.
+
+        Raises nothing.
+        """
+        self._evidence.append((name, source))
+
+    def identify_partners(self, finder: PartnerFinder) -> None:
+        """Use `finder` to tell which partners an email address belongs to.
+
+        Args:
+            finder: Lists the ids of the partners an address belongs to.
+
+        Raises nothing.
+        """
+        self._finders.append(finder)
+
+    def provide_accounts(
+        self, loader: AccountLoader, not_found: Callable[[str], PartnerkitError]
+    ) -> None:
+        """Read accounts (their domains and users) with `loader`.
+
+        Args:
+            loader: Returns the account, or raises the error a missing account gets.
+            not_found: Builds that error for an id, for an account the actor may not see.
+
+        Raises nothing.
+        """
+        self._accounts = loader
+        self._account_not_found = not_found
+
+    # --- what the access service reads --------------------------------------------------------
+
+    def evidence(self, uow: UnitOfWork, partner_id: str, customer_id: str) -> list[Evidence]:
+        """Every fact tying the partner to the customer, source by source in registration order.
+
+        Args:
+            uow: The unit of work to read in.
+            partner_id: The partner.
+            customer_id: The customer account.
+
+        Returns:
+            The evidence, possibly empty.
+
+        Raises nothing: what the registered sources raise (storage errors) goes on.
+        """
+        return [e for _, source in self._evidence for e in source(uow, partner_id, customer_id)]
+
+    def partners_of(self, uow: UnitOfWork, email: str) -> list[str]:
+        """The ids of the partners an address belongs to (by their registered domains or contact
+        email), sorted.
+
+        Args:
+            uow: The unit of work to read in.
+            email: A validated address.
+
+        Returns:
+            The partner ids, possibly none.
+
+        Raises nothing: what the registered sources raise (storage errors) goes on.
+        """
+        return sorted({pid for finder in self._finders for pid in finder(uow, email)})
+
+    def account(self, uow: UnitOfWork, customer_id: str) -> DisclosedAccount:
+        """The account, through the registered loader.
+
+        Args:
+            uow: The unit of work to read in.
+            customer_id: The account's id.
+
+        Returns:
+            The account.
+
+        Raises:
+            ConfigurationError: No installed package provides accounts (`configuration`).
+        """
+        if self._accounts is None:
+            raise ConfigurationError(
+                "no installed package provides customer accounts",
+                hint="install partnerkit.customers (Kit does) before asking about accounts",
+            )
+        return self._accounts(uow, customer_id)
+
+    def account_not_found(self, customer_id: str) -> PartnerkitError:
+        """The error a missing account gets, for one the actor may not be told about.
+
+        Args:
+            customer_id: The id the caller gave.
+
+        Returns:
+            The error to raise.
+
+        Raises nothing.
+        """
+        if self._account_not_found is None:
+            raise ConfigurationError(
+                "no installed package provides customer accounts",
+                hint="install partnerkit.customers (Kit does) before asking about accounts",
+            )
+        return self._account_not_found(customer_id)
 
     def add_association(self, name: str, association: Association | Tie) -> None:
         """Count an association as a tie between a partner and a customer (a package's `install`).
@@ -423,6 +599,80 @@ class Guard:
                 details={"customer_id": account.id, "by": principal.label},
             )
         raise not_found()
+
+    def require_admin_grant(
+        self,
+        uow: UnitOfWork,
+        actor: object,
+        account: DisclosedAccount,
+        email: str,
+        *,
+        not_found: NotFound,
+    ) -> Principal:
+        """Making `email` an admin of the account (002 seed, "Partner as an Admin").
+
+        A partner never makes itself (or anyone) an admin: refused with `PartnerAdminError`,
+        whose remedy is the seed's (the customer buys a user licence and grants admin access
+        themselves); to a partner with no tie to the account it is missing. Staff and the
+        system never make an admin of a partner's address, nor of one outside the account's
+        domains. An admin of the account may grant admin to any user of it (a licence seat);
+        whether `email` is one is the caller's check.
+
+        Args:
+            uow: The unit of work to read in.
+            actor: Who asks.
+            account: The account, with its domains and users.
+            email: The validated address to make an admin.
+            not_found: Builds the error a missing account gets.
+
+        Returns:
+            The principal, when the grant may go ahead.
+
+        Raises:
+            PartnerAdminError: A partner asks, or staff would make a partner an admin
+                (`access.partner_admin`).
+            AdminOutsideDomainsError: Staff would make an admin outside the account's domains
+                (`access.admin_outside_domains`).
+            NotCustomerAdminError: A user of the account who is not an admin asks
+                (`mapping.admin_only`).
+            NotFoundError: Whoever may not see the account gets `not_found()`.
+        """
+        principal = require_principal(actor)
+        if principal.role is Role.PARTNER_USER:
+            if self.sees_customer(uow, principal, account.id):
+                raise PartnerAdminError(
+                    f"a partner cannot be made an admin of {account.name} by request",
+                    details={"customer_id": account.id, "by": principal.label, "subject": email},
+                )
+            raise not_found()
+        if principal.is_staff_or_system:
+            partners = self.partners_of(uow, email)
+            if partners:
+                raise PartnerAdminError(
+                    f"{email} belongs to a partner: the partner team does not make a partner "
+                    f"an admin of {account.name}",
+                    details={
+                        "customer_id": account.id,
+                        "by": principal.label,
+                        "subject": email,
+                        "partner_id": partners[0],
+                    },
+                )
+            domain = validate.domain_of(email)
+            if domain not in admin_domains(account):
+                raise AdminOutsideDomainsError(
+                    f"{email} is outside the domains of {account.name}",
+                    details={
+                        "customer_id": account.id,
+                        "by": principal.label,
+                        "subject": email,
+                        "domain": domain,
+                    },
+                )
+            return principal
+        return self.require_customer_admin(
+            uow, principal, account, action="make a user an admin", not_found=not_found
+        )
 
     @staticmethod
     def _not_admin(

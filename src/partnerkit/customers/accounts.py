@@ -12,6 +12,7 @@ import attrs
 
 from partnerkit import validate
 from partnerkit.access import Principal, Role
+from partnerkit.access.audit import AuditKind, refusal
 from partnerkit.access.principal import require_principal
 from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.clock import local_day, time_zone
@@ -432,15 +433,33 @@ class CustomersService:
             )
             if head is None:
                 raise customer_not_found(customer_id)
-            self._rt.guard.require_customer_admin(
-                uow, principal, head, action="add a user", not_found=unseen_customer(customer_id)
-            )
+            if admin:
+                # A new admin: the 002 seed's checks read the account's domains and users.
+                account = load_customer(uow, customer_id)
+                granted = self._rt.guard.require_admin_grant(
+                    uow, principal, account, address, not_found=unseen_customer(customer_id)
+                )
+            else:
+                self._rt.guard.require_customer_admin(
+                    uow,
+                    principal,
+                    head,
+                    action="add a user",
+                    not_found=unseen_customer(customer_id),
+                )
             user = CustomerUser(address, person, admin)
             uow.customers.add_user(head.id, user, version=head.version)
+            if admin:
+                self._audit_admin(uow, granted, head.id, address, granted=True)
         return user
 
     def set_admin(self, customer_id: str, email: str, admin: bool, *, actor: Principal) -> Customer:
         """Grant or revoke a user's admin rights; an account always keeps at least one admin.
+
+        Granting follows the 002 seed ("Partner as an Admin"): a partner is never made an
+        admin on request, the partner team never makes an admin of a partner's address nor of
+        one outside the account's domains, and an admin of the account grants admin to a user
+        of it (who holds a licence seat). Every change and every refusal is audited.
 
         Args:
             customer_id: The account's id.
@@ -455,6 +474,10 @@ class CustomersService:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
             CustomerNotFoundError: No such account, or one the actor may not see: both answer alike
                 (`customer.not_found`).
+            PartnerAdminError: A partner asks to be made an admin, or staff would make a
+                partner's address one (`access.partner_admin`).
+            AdminOutsideDomainsError: Staff would make an admin of an address outside the
+                account's domains (`access.admin_outside_domains`).
             NotCustomerAdminError: The actor is a user of the account who is not an admin, or a
                 partner associated with it (`mapping.admin_only`).
             UserNotFoundError: No user of the account has that email (`customer.user_not_found`).
@@ -469,17 +492,61 @@ class CustomersService:
         address = validate.email(email)
         admin = validate.flag(admin, "admin")
         with self._rt.uow() as uow:
-            customer = self._administered(uow, actor, customer_id, "change who is an admin")
-            self._user(customer, address)
-            if not admin and customer.admins == (customer.user(address),):
-                raise LastAdminError(
-                    f"{address} is the only admin of {customer.name}",
-                    remedy="Make another user an admin first.",
+            if admin:
+                customer = load_customer(uow, customer_id)
+                principal = self._rt.guard.require_admin_grant(
+                    uow, actor, customer, address, not_found=unseen_customer(customer_id)
                 )
+                if customer.user(address) is None:
+                    # 002: the customer buys a user licence first; refused, and audited.
+                    raise refusal(
+                        UserNotFoundError(
+                            f"{address} is not a user of {customer.name}",
+                            details={
+                                "field": "email",
+                                "customer_id": customer.id,
+                                "by": principal.label,
+                                "subject": address,
+                            },
+                            remedy="Add them as a user of the account (a user licence) first.",
+                        )
+                    )
+            else:
+                principal = require_principal(actor)
+                customer = self._administered(uow, actor, customer_id, "change who is an admin")
+                self._user(customer, address)
+                if customer.admins == (customer.user(address),):
+                    raise LastAdminError(
+                        f"{address} is the only admin of {customer.name}",
+                        remedy="Make another user an admin first.",
+                    )
+            if customer.is_admin(address) is admin:
+                return customer
             users = tuple(
                 attrs.evolve(u, is_admin=admin) if u.email == address else u for u in customer.users
             )
-            return uow.customers.update(attrs.evolve(customer, users=users))
+            updated = uow.customers.update(attrs.evolve(customer, users=users))
+            self._audit_admin(uow, principal, customer.id, address, granted=admin)
+            return updated
+
+    def _audit_admin(
+        self,
+        uow: CustomersStore,
+        principal: Principal,
+        customer_id: str,
+        email: str,
+        *,
+        granted: bool,
+    ) -> None:
+        self._rt.audit(
+            uow,
+            AuditKind.ADMIN_GRANTED if granted else AuditKind.ADMIN_REVOKED,
+            allowed=True,
+            reason="admin_granted" if granted else "admin_revoked",
+            by=principal.label,
+            customer_id=customer_id,
+            subject=email,
+        )
 
     def remove_user(self, customer_id: str, email: str, *, actor: Principal) -> Customer:
         """Remove a user from an account; the last admin cannot be removed.

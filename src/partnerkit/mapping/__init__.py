@@ -8,13 +8,17 @@ from typing import cast
 
 import attrs
 
-from partnerkit.access import Tie
+from partnerkit import validate
+from partnerkit.access import Evidence, EvidenceKind, Tie
 from partnerkit.customers.events import PlanChanged
 from partnerkit.mapping.commissions import CommissionsService
 from partnerkit.mapping.events import PartnerDeactivated
+from partnerkit.mapping.history import RecordKeeper
+from partnerkit.mapping.leads import LeadPolicy, LeadsService, lead_evidence
 from partnerkit.mapping.partners import PartnersService
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.mapping.ports import MappingStore
+from partnerkit.mapping.records import MappingInterval
 from partnerkit.mapping.service import MappingService
 from partnerkit.ports import UnitOfWork
 from partnerkit.wiring import Wiring
@@ -24,11 +28,13 @@ __all__ = ["PartnerProgram", "install"]
 
 @attrs.frozen
 class PartnerProgram:
-    """The partner program's services: `kit.partners`, `kit.mapping`, `kit.commissions`."""
+    """The partner program's services: `kit.partners`, `kit.mapping`, `kit.commissions`,
+    `kit.leads`."""
 
     partners: PartnersService
     mapping: MappingService
     commissions: CommissionsService
+    leads: LeadsService
 
 
 def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
@@ -47,6 +53,7 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
     )
     mapping = MappingService(runtime, policy)
     commissions = CommissionsService(runtime, activity=policy.activity)
+    leads = LeadsService(runtime, wiring.policy(LeadPolicy), RecordKeeper(runtime, policy))
     wiring.on(PlanChanged, mapping.on_plan_changed)
     wiring.on(PartnerDeactivated, mapping.on_partner_deactivated)
 
@@ -74,6 +81,13 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
         "pending_request", Tie(_pending_request, customers_of=_customers_pending)
     )
     wiring.add_association("tracking", Tie(_tracking, grants_sight=False))
+    # The 002 seed's places to look for an association, in its order (the lead sharing
+    # module adds the first: a shared lead).
+    wiring.identify_partners(_partners_of)
+    wiring.add_evidence("leads", _lead_shared)
+    wiring.add_evidence("subscription", _tagged)
+    wiring.add_evidence("payments", _reseller_price)
+    wiring.add_evidence("customer_listing", _listed)
     # Within one instant consents lapse and provisional mappings end before inactive partners
     # are deactivated (the outbox, which the kit adds, delivers what they all wrote).
     wiring.add_job("consent_expiry", mapping.next_consent_due, mapping.expire_consents, order=100)
@@ -89,7 +103,7 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
         partners.deactivate_inactive,
         order=300,
     )
-    return PartnerProgram(partners, mapping, commissions)
+    return PartnerProgram(partners, mapping, commissions, leads)
 
 
 # The guard is shared by every package and hands each association the kit's unit of work; these
@@ -110,3 +124,81 @@ def _customers_pending(uow: UnitOfWork, partner_id: str) -> Iterable[str]:
 
 def _tracking(uow: UnitOfWork, partner_id: str, customer_id: str) -> bool:
     return any(e.partner_id == partner_id for e in _store(uow).tracking.for_customer(customer_id))
+
+
+def _partners_of(uow: UnitOfWork, email: str) -> Iterable[str]:
+    """002: "check the domain": the partners whose contact email this is, or that registered
+    its domain (exactly, in the stored form: a look-alike is another domain)."""
+    store = _store(uow)
+    found = {p.id for p in store.partners.with_domain(validate.domain_of(email))}
+    contact = store.partners.get_by_email(email)
+    if contact is not None:
+        found.add(contact.id)
+    return found
+
+
+def _lead_shared(uow: UnitOfWork, partner_id: str, customer_id: str) -> Iterable[Evidence]:
+    return lead_evidence(_store(uow), partner_id, customer_id)
+
+
+def _open_records(uow: UnitOfWork, partner_id: str, customer_id: str) -> list[MappingInterval]:
+    return [
+        i
+        for i in _store(uow).records.for_customer(customer_id)
+        if i.is_open and i.partner_id == partner_id
+    ]
+
+
+def _tagged(uow: UnitOfWork, partner_id: str, customer_id: str) -> Iterable[Evidence]:
+    """002: "Subscription Module - we can see if the account is tagged to the partner"."""
+    return [
+        Evidence(
+            EvidenceKind.TAGGED,
+            partner_id,
+            i.product,
+            i.valid_from,
+            f"partner of record for {i.product} ({i.channel.value})",
+        )
+        for i in _open_records(uow, partner_id, customer_id)
+    ]
+
+
+def _reseller_price(uow: UnitOfWork, partner_id: str, customer_id: str) -> Iterable[Evidence]:
+    """002: "Payments Tool - ... When the partner is tagged, the Reseller Price will be
+    available": commission booked to the partner on the account's payments, per product."""
+    store = _store(uow)
+    products = sorted({i.product for i in store.records.for_customer(customer_id)})
+    found = []
+    for product in products:
+        entries = [
+            e
+            for e in store.commissions.for_customer(customer_id, product)
+            if e.partner_id == partner_id
+        ]
+        if entries:
+            first = min(entries, key=lambda e: (e.occurred_at, e.id))
+            found.append(
+                Evidence(
+                    EvidenceKind.RESELLER_PRICE,
+                    partner_id,
+                    product,
+                    first.occurred_at,
+                    f"reseller price on {len(entries)} payment(s) for {product}",
+                )
+            )
+    return found
+
+
+def _listed(uow: UnitOfWork, partner_id: str, customer_id: str) -> Iterable[Evidence]:
+    """002: "Store - From the Customer Listing Tab": the partner's customer listing is its
+    open mappings, a row per product."""
+    return [
+        Evidence(
+            EvidenceKind.CUSTOMER_LISTING,
+            partner_id,
+            i.product,
+            i.valid_from,
+            f"in the partner's customer listing for {i.product}",
+        )
+        for i in _open_records(uow, partner_id, customer_id)
+    ]

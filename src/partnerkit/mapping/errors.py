@@ -24,9 +24,13 @@ __all__ = [
     "CustomerMappedToAnotherPartnerError",
     "FreePeriodOverError",
     "InvalidCodeError",
+    "LeadClosedError",
+    "LeadNotFoundError",
+    "LeadNotOfferedError",
     "NoPartnerOfRecordError",
     "NotAUserError",
     "NotCustomerAdminError",
+    "NotEnoughPartnersError",
     "OrganisationExistsError",
     "PartnerDeactivatedError",
     "PartnerNotFoundError",
@@ -284,3 +288,38 @@ class PartnerOfRecordTakenError(ConflictError):
     summary = "Someone else mapped this customer and product to a partner at the same moment."
     default_remedy = "Look at who the customer's partner is now; the other change came first."
     default_hint = "Read kit.mapping.partner_of_record() again; the unit of work rolled back."
+
+
+# --- lead sharing (002 seed) ------------------------------------------------------------------
+
+
+class LeadNotFoundError(NotFoundError):
+    code = "lead.not_found"
+    audience = (Audience.STAFF, Audience.PARTNER, Audience.CUSTOMER)
+    summary = "No such lead."
+
+
+class NotEnoughPartnersError(ConflictError):
+    """002: "Never share just one partner with a customer; always share at least three
+    options."."""
+
+    code = "lead.not_enough_partners"
+    audience = (Audience.STAFF,)
+    summary = "Too few partners can take this lead: nothing was shared."
+    default_remedy = (
+        "Add the neighbouring regions to the region graph, or ask the partner team to recruit "
+        "partners with this expertise; a lead always goes to at least three partners."
+    )
+
+
+class LeadClosedError(InvalidTransitionError):
+    code = "lead.closed"
+    audience = (Audience.STAFF, Audience.CUSTOMER)
+    summary = "The customer already picked a partner for this lead."
+
+
+class LeadNotOfferedError(InvalidTransitionError):
+    code = "lead.not_offered"
+    audience = (Audience.STAFF, Audience.PARTNER, Audience.CUSTOMER)
+    summary = "This lead is not offered to that partner."
+    default_remedy = "Pick one of the partners the lead was shared with."

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from partnerkit.consent import ConsentKind, ConsentRequest
     from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan
+    from partnerkit.mapping.leads import Lead
     from partnerkit.mapping.partners import Partner, PartnerCode, PartnerStatus
     from partnerkit.mapping.records import MappingInterval
     from partnerkit.mapping.signup import SignupLink
@@ -22,6 +23,7 @@ __all__ = [
     "CommissionEntries",
     "CommissionPlans",
     "ConsentRequests",
+    "Leads",
     "MappingStore",
     "PartnerCodes",
     "PartnerRecords",
@@ -42,6 +44,10 @@ class Partners(Protocol):
 
     def get_by_email(self, email: str) -> Partner | None:
         """The partner whose contact email this is (the oldest, if several share it)."""
+
+    def with_domain(self, domain: str) -> list[Partner]:
+        """The partners that registered this email domain, oldest first (by created_at, then
+        id): who an address of that domain writes for (002 seed)."""
 
     def update(self, partner: Partner) -> Partner:
         """Store `partner` if the stored version is `partner.version`; return it at version + 1.
@@ -214,6 +220,21 @@ class CommissionEntries(Protocol):
     def for_customer(self, customer_id: str, product: str) -> list[CommissionEntry]: ...
 
 
+class Leads(Protocol):
+    """Leads with their products and offers (002 seed, lead sharing)."""
+
+    def add(self, lead: Lead) -> None: ...
+
+    def get(self, lead_id: str) -> Lead | None: ...
+
+    def update(self, lead: Lead) -> Lead:
+        """Optimistic: store the lead (its offers by difference) if the stored version is
+        `lead.version`, and return it at version + 1; else ConcurrencyError."""
+
+    def for_customer(self, customer_id: str) -> list[Lead]:
+        """The leads of the prospect's account, oldest first (by created_at, then id)."""
+
+
 class PartnersStore(CatalogStore, Protocol):
     """Partners and their codes (partners work on products of the catalog)."""
 
@@ -244,3 +265,6 @@ class MappingStore(PartnersStore, CustomersStore, Protocol):
 
     @property
     def commissions(self) -> CommissionEntries: ...
+
+    @property
+    def leads(self) -> Leads: ...

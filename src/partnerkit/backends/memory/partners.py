@@ -37,6 +37,7 @@ class MemoryPartners:
             indexes={
                 # Several partners may share a contact email: the oldest answers.
                 "by_email": Index(key=lambda p: p.email, order=lambda p: (p.created_at,)),
+                "by_domain": Index(keys=lambda p: p.email_domains, order=lambda p: (p.created_at,)),
                 "by_name": Index(keys=lambda p: (ALL, p.status), order=lambda p: (p.name,)),
                 "active_by_activity": Index(
                     order=lambda p: (p.last_active_at,),
@@ -57,6 +58,9 @@ class MemoryPartners:
 
     def get_by_email(self, email: str) -> Partner | None:
         return self._t.index("by_email").first(email)
+
+    def with_domain(self, domain: str) -> list[Partner]:
+        return self._t.index("by_domain").rows(domain)
 
     def update(self, partner: Partner) -> Partner:
         return self._t.update(partner)

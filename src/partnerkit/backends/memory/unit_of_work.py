@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from partnerkit.backends.memory._table import UndoLog
+from partnerkit.backends.memory.access import MemoryAuditEntries
 from partnerkit.backends.memory.catalog import MemoryProducts
 from partnerkit.backends.memory.commissions import MemoryCommissionEntries, MemoryCommissionPlans
 from partnerkit.backends.memory.customers import MemoryCustomers
+from partnerkit.backends.memory.leads import MemoryLeads
 from partnerkit.backends.memory.mapping import (
     MemoryConsentRequests,
     MemoryPartnerRecords,
@@ -34,12 +36,14 @@ class MemoryUnitOfWork:
         self._codes = MemoryPartnerCodes(log)
         self._customers = MemoryCustomers(log)
         self._outbox = MemoryOutbox(log)
+        self._audit = MemoryAuditEntries(log)
         self._records = MemoryPartnerRecords(log)
         self._consents = MemoryConsentRequests(log)
         self._signup_links = MemorySignupLinks(log)
         self._tracking = MemoryTrackingEntries(log)
         self._commission_plans = MemoryCommissionPlans(log)
         self._commissions = MemoryCommissionEntries(log)
+        self._leads = MemoryLeads(log)
 
     @property
     def products(self) -> MemoryProducts:
@@ -60,6 +64,10 @@ class MemoryUnitOfWork:
     @property
     def outbox(self) -> MemoryOutbox:
         return self._outbox
+
+    @property
+    def audit(self) -> MemoryAuditEntries:
+        return self._audit
 
     @property
     def records(self) -> MemoryPartnerRecords:
@@ -84,6 +92,10 @@ class MemoryUnitOfWork:
     @property
     def commissions(self) -> MemoryCommissionEntries:
         return self._commissions
+
+    @property
+    def leads(self) -> MemoryLeads:
+        return self._leads
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -45,6 +45,14 @@ _PARTNER_ID_BY_EMAIL = (
     .order_by(_partners.c.created_at, _partners.c.id)
     .limit(1)
 )
+_PARTNERS_WITH_DOMAIN = PARTNERS.aggregate.select(
+    _partners.c.id.in_(
+        sa.select(t.partner_domains.c.partner_id).where(
+            t.partner_domains.c.domain == sa.bindparam("v")
+        )
+    ),
+    order_by=(_partners.c.created_at,),
+)
 _ALL_PARTNERS = PARTNERS.aggregate.select(order_by=_by_name)
 _PARTNERS_BY_STATUS = PARTNERS.aggregate.select(
     _partners.c.status == sa.bindparam("status"), order_by=_by_name
@@ -114,6 +122,9 @@ class SqlPartners(SqlRepository):
     def get_by_email(self, email: str) -> Partner | None:
         partner_id = self._c.execute(_PARTNER_ID_BY_EMAIL, {"v": email}).scalar()
         return None if partner_id is None else self.get(partner_id)
+
+    def with_domain(self, domain: str) -> list[Partner]:
+        return self._load(PARTNERS, _PARTNERS_WITH_DOMAIN, {"v": domain})
 
     def update(self, partner: Partner) -> Partner:
         return self._update_aggregate(

@@ -354,4 +354,73 @@ commission_entries = sa.Table(
     **_MYSQL,
 )
 
+# Leads (002 seed, lead sharing): the lead, the products it needs, the partners it went to.
+leads = sa.Table(
+    "leads",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("prospect_name", sa.String(200), nullable=False),
+    sa.Column("prospect_email", sa.String(254), nullable=False),
+    sa.Column("region", sa.String(2), nullable=False),
+    sa.Column("pam", sa.String(254), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("accepted_partner_id", ID, sa.ForeignKey("partners.id"), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    # The association evidence reads an account's leads.
+    sa.Index("ix_leads_customer_id_created_at", "customer_id", "created_at"),
+    **_MYSQL,
+)
+
+lead_products = sa.Table(
+    "lead_products",
+    metadata,
+    sa.Column("lead_id", ID, sa.ForeignKey("leads.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
+    **_MYSQL,
+)
+
+lead_offers = sa.Table(
+    "lead_offers",
+    metadata,
+    sa.Column("lead_id", ID, sa.ForeignKey("leads.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("partner_id", ID, sa.ForeignKey("partners.id"), nullable=False, index=True),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column("hops", sa.Integer, nullable=False),
+    sa.Column("offered_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+    sa.Column("reason", sa.String(500), nullable=True),
+    **_MYSQL,
+)
+
+# The audit trail (access): append-only. No foreign keys, so an entry outlives whatever it is
+# about and a refusal about an id that names nothing is kept too. Each filter a query may lead
+# with has its index in time order.
+audit_entries = sa.Table(
+    "audit_entries",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("kind", sa.String(30), nullable=False),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(100), nullable=False),
+    sa.Column("by", sa.String(254), nullable=False),
+    sa.Column("customer_id", sa.String(100), nullable=True),
+    sa.Column("partner_id", sa.String(100), nullable=True),
+    sa.Column("product", sa.String(100), nullable=True),
+    sa.Column("subject", sa.String(254), nullable=True),
+    # JSON text (sorted keys): the evidence, read back whole, never queried into.
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Index("ix_audit_entries_customer_id_at", "customer_id", "at", "id"),
+    sa.Index("ix_audit_entries_partner_id_at", "partner_id", "at", "id"),
+    sa.Index("ix_audit_entries_by_at", "by", "at", "id"),
+    sa.Index("ix_audit_entries_kind_at", "kind", "at", "id"),
+    **_MYSQL,
+)
+
 TABLES = tuple(metadata.sorted_tables)

@@ -7,11 +7,13 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Connection
 
+from partnerkit.backends.sql.access import SqlAuditEntries
 from partnerkit.backends.sql.base import Tx
 from partnerkit.backends.sql.catalog import SqlProducts
 from partnerkit.backends.sql.commissions import SqlCommissionEntries, SqlCommissionPlans
 from partnerkit.backends.sql.consents import SqlConsentRequests
 from partnerkit.backends.sql.customers import SqlCustomers
+from partnerkit.backends.sql.leads import SqlLeads
 from partnerkit.backends.sql.outbox import SqlOutbox
 from partnerkit.backends.sql.partners import SqlPartnerCodes, SqlPartners
 from partnerkit.backends.sql.records import SqlPartnerRecords
@@ -30,12 +32,14 @@ class SqlUnitOfWork:
         self._codes = SqlPartnerCodes(tx)
         self._customers = SqlCustomers(tx)
         self._outbox = SqlOutbox(tx)
+        self._audit = SqlAuditEntries(tx)
         self._records = SqlPartnerRecords(tx)
         self._consents = SqlConsentRequests(tx)
         self._signup_links = SqlSignupLinks(tx)
         self._tracking = SqlTrackingEntries(tx)
         self._commission_plans = SqlCommissionPlans(tx)
         self._commissions = SqlCommissionEntries(tx)
+        self._leads = SqlLeads(tx)
 
     @property
     def connection(self) -> Connection:
@@ -62,6 +66,10 @@ class SqlUnitOfWork:
         return self._outbox
 
     @property
+    def audit(self) -> SqlAuditEntries:
+        return self._audit
+
+    @property
     def records(self) -> SqlPartnerRecords:
         return self._records
 
@@ -84,6 +92,10 @@ class SqlUnitOfWork:
     @property
     def commissions(self) -> SqlCommissionEntries:
         return self._commissions
+
+    @property
+    def leads(self) -> SqlLeads:
+        return self._leads
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -9,11 +9,14 @@ override the `backend` fixture to yield a fresh, empty backend.
 from __future__ import annotations
 
 from partnerkit.testing.conformance._base import ContractBase
+from partnerkit.testing.conformance.access import AccessServiceContract
 from partnerkit.testing.conformance.addresses import AddressContract
+from partnerkit.testing.conformance.audit import AuditEntriesContract
 from partnerkit.testing.conformance.codes import PartnerCodesContract
 from partnerkit.testing.conformance.commissions import CommissionsContract
 from partnerkit.testing.conformance.consents import ConsentRequestsContract
 from partnerkit.testing.conformance.customers import CustomersContract
+from partnerkit.testing.conformance.leads import LeadsContract
 from partnerkit.testing.conformance.outbox import OutboxContract
 from partnerkit.testing.conformance.partners import PartnersContract
 from partnerkit.testing.conformance.products import ProductsContract
@@ -24,12 +27,15 @@ from partnerkit.testing.conformance.tracking import TrackingEntriesContract
 from partnerkit.testing.conformance.unit_of_work import UnitOfWorkContract
 
 __all__ = [
+    "AccessServiceContract",
     "AddressContract",
+    "AuditEntriesContract",
     "BackendContract",
     "CommissionsContract",
     "ConsentRequestsContract",
     "ContractBase",
     "CustomersContract",
+    "LeadsContract",
     "OutboxContract",
     "PartnerCodesContract",
     "PartnerRecordsContract",
@@ -49,13 +55,16 @@ class BackendContract(
     PartnerCodesContract,
     CustomersContract,
     OutboxContract,
+    AuditEntriesContract,
     UnitOfWorkContract,
     PartnerRecordsContract,
     ConsentRequestsContract,
     SignupLinksContract,
     TrackingEntriesContract,
     CommissionsContract,
+    LeadsContract,
     ServiceContract,
+    AccessServiceContract,
 ):
     """Every port's contract and the service contract: the whole contract of a backend.
 

@@ -193,6 +193,33 @@ class PartnersContract(ContractBase):
                 "ptr_2",
             ]
 
+    def test_partners_are_found_by_a_registered_domain(self, backend: Backend[Store]) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(
+                _partner(
+                    "ptr_2",
+                    "Two",
+                    email_domains=("two.example", "shared.example"),
+                    created_at=T0 + timedelta(days=1),
+                )
+            )
+            uow.partners.add(_partner("ptr_1", "One", email_domains=("shared.example",)))
+            uow.partners.add(_partner("ptr_3", "Three", email_domains=("bücher.example",)))
+        with backend.unit_of_work() as uow:
+            found = uow.partners.with_domain("shared.example")
+            assert found == [uow.partners.get("ptr_1"), uow.partners.get("ptr_2")]
+            assert [p.id for p in uow.partners.with_domain("bücher.example")] == ["ptr_3"]
+            # Exact: a look-alike or a longer domain is another domain.
+            assert uow.partners.with_domain("two.example.attacker.test") == []
+            assert uow.partners.with_domain("Two.example") == []
+            two = uow.partners.get("ptr_2")
+            assert two is not None
+            uow.partners.update(attrs.evolve(two, email_domains=("two.example",)))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [p.id for p in uow.partners.with_domain("shared.example")] == ["ptr_1"]
+            assert [p.id for p in uow.partners.with_domain("two.example")] == ["ptr_2"]
+
     def test_partner_lists_change_in_every_way_and_read_back(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         partner = _partner("ptr_1", "Zillium", regions=("IN", "AE", "US"), expertise=("crm",))
