@@ -827,3 +827,36 @@ def test_written_consent_evidence_is_for_the_partner_team(
         assert moved.evidence is None
         current = kit.mapping.partner_of_record(acme.id, "crm", actor=actor)
         assert current is not None and current.evidence is None
+
+
+# --- what a partner is told before the customer is its customer (002 seed) --------------------
+
+
+@pytest.mark.parametrize(
+    ("since", "verdict"),
+    [
+        (date(2025, 6, 1), "the customer has been paid for more than 30 days (use case 1)"),
+        (date(2025, 12, 20), "the customer became paid within 30 days (use case 2)"),
+    ],
+)
+def test_a_partner_is_not_told_the_customers_billing_dates_before_it_is_of_record(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer, since: date, verdict: str
+) -> None:
+    """002_9d5c5a443de74ac1.txt: "Verify the account information before providing any details
+    to the partner". A partner explaining or asking to add a paid customer learns the case and
+    what happens next, not the day the customer became paid; staff see everything."""
+    kit.customers.set_plan(acme.id, "crm", "paid", since=since, actor=STAFF)
+    told = kit.mapping.explain_add(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    seen = kit.mapping.explain_add(zillium.id, acme.id, "crm", actor=STAFF)
+    assert (told.case, told.action) == (seen.case, seen.action)
+    assert seen.paid_since == since and seen.commission_from is not None
+    assert told.paid_since is None and told.days_paid is None and told.commission_from is None
+    assert told.reasons[0] == verdict
+    assert not any(str(since) in reason for reason in told.reasons)
+    added = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    if added.interval is None:  # case 1: asked, not of record yet
+        assert added.decision.paid_since is None
+        assert not any(str(since) in reason for reason in added.decision.reasons)
+    else:  # case 2: of record at once, and its commission window starts the day paid
+        assert added.interval.commission_from is not None
+        assert added.interval.commission_from.date() == since

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 import attrs
 
-from partnerkit.access import Principal
+from partnerkit.access import Principal, Role
 from partnerkit.consent import ConsentKind, ConsentRequest
 from partnerkit.customers.accounts import Customer, load_customer
 from partnerkit.customers.events import PlanChanged
@@ -76,8 +76,11 @@ class AddingService:
     ) -> MappingDecision:
         """`kit.mapping.explain_add`, documented on `MappingService`."""
         with self._rt.uow(readonly=True) as uow:
-            self._rt.guard.require_partner(actor, partner_id, unseen_partner(partner_id))
-            return self._decide(uow, partner_id, customer_id, product, record=False)[2]
+            principal = self._rt.guard.require_partner(
+                actor, partner_id, unseen_partner(partner_id)
+            )
+            decision = self._decide(uow, partner_id, customer_id, product, record=False)[2]
+            return _as_told(principal, decision)
 
     def add_customer(
         self, partner_id: str, customer_id: str, product: str, *, actor: Principal
@@ -97,7 +100,10 @@ class AddingService:
                 return AddResult(decision, interval=shown(guard, principal, current))
             if decision.action is MappingAction.AWAIT_APPROVAL:
                 assert decision.pending_request_id is not None
-                return AddResult(decision, request=uow.consents.get(decision.pending_request_id))
+                return AddResult(
+                    _as_told(principal, decision),
+                    request=uow.consents.get(decision.pending_request_id),
+                )
             if decision.action is MappingAction.ASK_APPROVAL:
                 request = self._records.request_consent(
                     uow,
@@ -114,7 +120,7 @@ class AddingService:
                         "through the link to make it your partner; ignore this email otherwise."
                     ),
                 )
-                return AddResult(decision, request=request)
+                return AddResult(_as_told(principal, decision), request=request)
             interval = self._records.open_decided(
                 uow,
                 decision,
@@ -196,3 +202,11 @@ def _paid_by(plan: ProductPlan | None, deadline: date | None) -> bool:
         and plan.edition is Edition.PAID
         and (deadline is None or plan.since <= deadline)
     )
+
+
+def _as_told(principal: Principal, decision: MappingDecision) -> MappingDecision:
+    """The decision as its reader may see it: a partner the customer is not yet of record
+    for is not told the customer's billing dates (002 seed); staff and the system see all."""
+    if principal.role is Role.PARTNER_USER and decision.action is not MappingAction.ALREADY_MAPPED:
+        return decision.as_told_to_partner()
+    return decision

@@ -339,6 +339,49 @@ class MappingDecision:
         """The status the mapping starts (or would start) with."""
         return MappingStatus.PROVISIONAL if self.provisional else MappingStatus.PERMANENT
 
+    def as_told_to_partner(self) -> MappingDecision:
+        """The decision as the partner may be told it, before the customer is its customer
+        (002 seed: account information goes to a partner only once the account is tagged to
+        it): the case and what happens next stay, the day the customer became paid and what
+        follows from it (the days paid, a commission window that starts on it) go.
+
+        Returns:
+            The same decision, with `paid_since`, `days_paid` and `commission_from` left out
+            and the reasons saying the case without the customer's dates.
+
+        Raises nothing.
+        """
+        terms = self.terms
+        if terms.paid_since is None:
+            return self
+        threshold = f"{terms.days_paid} days before {terms.mapping_date}"
+        # "the customer became paid on <day>, <n> days before <day>: more than 30 days (use
+        # case 1)" keeps its verdict and loses its dates.
+        lead = {
+            AddCase.PAID_NEEDS_APPROVAL: "the customer has been paid for",
+            AddCase.PAID_RECENTLY: "the customer became paid",
+        }[terms.case]
+
+        def told(reason: str) -> str:
+            if threshold in reason:
+                return f"{lead} {reason.rpartition(': ')[2]}"
+            if str(terms.paid_since) in reason:
+                return "commission covers every transaction since the customer became paid"
+            return reason
+
+        return attrs.evolve(
+            self,
+            terms=attrs.evolve(
+                terms,
+                paid_since=None,
+                days_paid=None,
+                commission_from=None,
+                reasons=tuple(told(r) for r in terms.reasons),
+            ),
+            commission_from=None,
+            reasons=tuple(told(r) for r in self.reasons),
+        )
+
     def raise_refusal(self) -> None:
         """Raise the refusal's typed error, the first reason its message; nothing when the
         mapping is allowed.
