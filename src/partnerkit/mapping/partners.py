@@ -49,6 +49,7 @@ __all__ = [
     "PartnerStatus",
     "PartnersService",
     "acting_partner",
+    "active_code",
     "active_partner_by_code",
     "authorised_product",
     "load_partner",
@@ -164,6 +165,12 @@ class DirectoryEntry:
     code: str | None
     regions: tuple[str, ...]
     expertise: tuple[str, ...]
+
+
+def _entry(partner: Partner, code: str | None) -> DirectoryEntry:
+    return DirectoryEntry(
+        partner.id, partner.name, partner.kind, code, partner.regions, partner.expertise
+    )
 
 
 def normalize_username(value: object, field: str = "username") -> str:
@@ -590,7 +597,7 @@ class PartnersService:
             codes = {c.partner_id: c.code for c in uow.codes.active()}
             partners = uow.partners.all(status=PartnerStatus.ACTIVE)
         return [
-            DirectoryEntry(p.id, p.name, p.kind, codes.get(p.id), p.regions, p.expertise)
+            _entry(p, codes.get(p.id))
             for p in partners
             if (wanted_region is None or wanted_region in p.regions)
             and (wanted_product is None or wanted_product in p.expertise)
@@ -728,17 +735,18 @@ class PartnersService:
             load_partner(uow, partner_id)
             return uow.codes.for_partner(partner_id)
 
-    def find_by_code(self, code: str) -> Partner:
+    def find_by_code(self, code: str) -> DirectoryEntry:
         """The partner a code belongs to, as a customer's entry of it would find it.
 
         Any case, look-alike characters folded; a retired code finds no one. No actor: a code is
-        public, like the directory.
+        public, and so is what it finds, which is what the directory shows of a partner (not its
+        contact email or activity; staff read those with `get`).
 
         Args:
             code: The code as typed.
 
         Returns:
-            The partner holding the code as its active one.
+            The directory's entry for the partner holding the code as its active one.
 
         Raises:
             UnknownCodeError: No active code matches (`partner_code.unknown`).
@@ -747,7 +755,8 @@ class PartnersService:
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
         with self._rt.uow(readonly=True) as uow:
-            return partner_by_code(uow, code)
+            found = active_code(uow, code)
+            return _entry(load_partner(uow, found.partner_id), found.code)
 
     def advise_code(self, text: str, *, company: str | None = None) -> CodeAdvice:
         """Say what makes a code refused or hard to remember, and suggest free, better codes.
@@ -814,13 +823,19 @@ def require_active(partner: Partner) -> None:
         )
 
 
-def partner_by_code(uow: PartnersStore, code: str) -> Partner:
-    """The partner holding `code` (any case, look-alikes folded); retired codes are unknown."""
+def active_code(uow: PartnersStore, code: str) -> PartnerCode:
+    """The active code a customer's entry of `code` finds (any case, look-alikes folded);
+    retired codes are unknown."""
     key = canonical_key(validate.text(code, "code", max_length=100))
     found = uow.codes.get(key)
     if found is None or found.status is not PartnerCodeStatus.ACTIVE:
         raise UnknownCodeError(f"no partner has the code {code!r}", details={"field": "code"})
-    return load_partner(uow, found.partner_id)
+    return found
+
+
+def partner_by_code(uow: PartnersStore, code: str) -> Partner:
+    """The partner holding `code` (any case, look-alikes folded); retired codes are unknown."""
+    return load_partner(uow, active_code(uow, code).partner_id)
 
 
 def active_partner_by_code(uow: PartnersStore, code: str) -> Partner:

@@ -62,7 +62,7 @@ class ServiceContract(ContractBase):
             assert info.value.details["field"] == "code"
         assert kit.partners.codes(other.id, actor=STAFF) == []
         assert len(kit.outbox()) == before
-        assert kit.partners.find_by_code("zilliumCORP").id == zillium.id
+        assert kit.partners.find_by_code("zilliumCORP").partner_id == zillium.id
 
     def test_a_code_with_punctuation_is_refused(self, kit: Kit) -> None:
         partner = kit.partners.register(
@@ -134,7 +134,7 @@ class ServiceContract(ContractBase):
                 )
             kit.partners.issue_code(kept.id, "KEPTCorp", actor=STAFF)
         assert [p.name for p in kit.partners.partners(actor=STAFF)] == ["Kept"]
-        assert kit.partners.find_by_code("keptcorp").id == kept.id
+        assert kit.partners.find_by_code("keptcorp").partner_id == kept.id
 
     def test_emails_are_sent_after_commit_and_retried(
         self, kit: Kit, backend: Backend[Store], mailer: FakeMailer, clock: SimulatedClock
