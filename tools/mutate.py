@@ -286,12 +286,15 @@ def changed_lines(diff: str, sign: str) -> str:
 
 
 def equivalent_reason(config: Config, function: str, diff: str) -> str | None:
-    """The reason configured for a mutant listed as equivalent: the entry's `function` and
-    `mutant` (the lines the mutant adds, as shown in its diff) are fnmatch patterns."""
-    added = changed_lines(diff, "+")
+    """The reason configured for a mutant listed as equivalent: the entry's `function`,
+    `mutant` (the lines the mutant adds, as shown in its diff) and optional `removed` (the
+    lines it removes) are fnmatch patterns."""
+    added, removed = changed_lines(diff, "+"), changed_lines(diff, "-")
     for entry in config.equivalent:
-        if fnmatch.fnmatchcase(function, entry["function"]) and fnmatch.fnmatchcase(
-            added, entry["mutant"]
+        if (
+            fnmatch.fnmatchcase(function, entry["function"])
+            and fnmatch.fnmatchcase(added, entry["mutant"])
+            and fnmatch.fnmatchcase(removed, entry.get("removed", "*"))
         ):
             return entry["reason"]
     return None

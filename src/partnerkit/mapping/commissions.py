@@ -88,7 +88,11 @@ class CommissionsService:
         actor: Principal,
     ) -> CommissionPlan:
         """Give a partner its commission plan (staff): `rate` percent of each collected
-        transaction, for at most `limit_months` after a mapping starts (None: while of record)."""
+        transaction, for at most `limit_months` after a mapping starts (None: while of record).
+
+        The rate runs from 0 to 100, both included: 0 books a partner's transactions at 0.00
+        (on the ledger, unpaid), 100 passes all of each one on; a partner with no plan books
+        nothing. A higher or negative rate is refused (`ValidationError` naming `rate`)."""
         percent = _rate(rate)
         if limit_months is not None and (
             isinstance(limit_months, bool)
