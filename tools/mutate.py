@@ -287,14 +287,16 @@ def changed_lines(diff: str, sign: str) -> str:
 
 def equivalent_reason(config: Config, function: str, diff: str) -> str | None:
     """The reason configured for a mutant listed as equivalent: the entry's `function`,
-    `mutant` (the lines the mutant adds, as shown in its diff) and optional `removed` (the
-    lines it removes) are fnmatch patterns."""
+    `mutant` (the lines the mutant adds, as shown in its diff), and the optional `removed`
+    (the lines it removes) and `diff` (the whole diff, context lines included) are fnmatch
+    patterns."""
     added, removed = changed_lines(diff, "+"), changed_lines(diff, "-")
     for entry in config.equivalent:
         if (
             fnmatch.fnmatchcase(function, entry["function"])
             and fnmatch.fnmatchcase(added, entry["mutant"])
             and fnmatch.fnmatchcase(removed, entry.get("removed", "*"))
+            and fnmatch.fnmatchcase(diff, entry.get("diff", "*"))
         ):
             return entry["reason"]
     return None

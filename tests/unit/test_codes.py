@@ -349,3 +349,20 @@ def test_a_duplicate_suggestion_is_dropped_and_taken_codes_skipped() -> None:
         "ABCDEFGHIJCOXYZCorp",
         "ABCDEFGHIJCOXYZ",
     )
+
+
+def test_a_camel_case_company_name_gives_its_first_word() -> None:
+    # "ZILLIUMCorp" is "ZILLIUM" + "Corp": the stem is the whole capitals run, not its first letter.
+    assert advise_code("x", company="ZILLIUMCorp").suggestions[:2] == ("ZILLIUMCorp", "ZILLIUM")
+
+
+def test_a_long_name_cut_to_12_is_offered_when_a_shorter_form_is_taken() -> None:
+    taken = {"INTERNATCorp"}
+    advice = advise_code("x", company="Internationalbusiness", taken=taken.__contains__)
+    assert advice.suggestions == (
+        "INTERNATIOCo",
+        "INTERNATTeam",
+        "INTERNATIOHQ",
+        "INTERNAGroup",
+        "INTERNATIONA",
+    )

@@ -1072,3 +1072,36 @@ def test_unmapping_records_its_reason_and_operator(
         "team@vendor.example",
         kit.now(),
     )
+
+
+def test_a_partner_adding_its_written_consent_customer_gets_no_evidence(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    moved = kit.mapping.record_written_consent(
+        acme.id, "crm", zillium.id, evidence="the customer's email", actor=STAFF
+    )
+    # First of the customer's mappings: its window opens now, not on all transactions.
+    assert moved.commission_from == kit.now()
+    again = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    assert again.interval == attrs.evolve(moved, evidence=None)
+    assert kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF).interval == moved
+
+
+def test_one_expiry_run_ends_every_lapsed_mapping_and_counts_them(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    globex = kit.customers.create(name="Globex", admin_email="it@globex.example", actor=STAFF)
+    for customer in (acme, globex):
+        kit.mapping.add_customer(zillium.id, customer.id, "crm", actor=STAFF)
+    assert kit.mapping.expire_provisional(datetime(2026, 4, 6, tzinfo=UTC)) == 2
+
+
+def test_an_approved_mapping_is_opened_by_the_admin_who_approved(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    paid_days_ago(kit, acme, 45)
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    kit.mapping.confirm(token_in(kit, "mapping.approval_requested"), actor=admin_of(acme))
+    interval = kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF)
+    assert interval is not None
+    assert (interval.by, interval.channel) == (ADMIN, Channel.PARTNER_ADDED)
