@@ -6,7 +6,9 @@ the run which mutants only change words for a person (an error's message, remedy
 an explanation's reasons, an email's text) from the rules in `[tool.mutation]`, runs mutmut
 over the others, and prints per module: mutants, message-only (excluded), logic mutants,
 killed, survived, listed equivalents and the score, then the diff of every surviving logic
-mutant. It exits non-zero when a module scores under the floor.
+mutant. It exits non-zero when a module scores under the floor. mutmut mutates function bodies
+only; for the modules of `[tool.mutation] constants` this script also moves each int constant
+outside a function one up and one down, and runs the whole selection against each.
 
 The run starts from a fresh `mutants/` every time: mutmut's cache would keep results of tests
 that have changed since. The mutmut log is kept in `mutants/mutmut.log`.
@@ -75,6 +77,8 @@ class Config:
     #: function pattern -> local variables that hold only words (a message being built).
     message_variables: dict[str, list[str]]
     equivalent: list[dict[str, str]]
+    #: modules whose int constants outside functions get mutants of this script's own
+    constants: list[str]
 
 
 def load_config() -> Config:
@@ -87,6 +91,7 @@ def load_config() -> Config:
         message_functions=dict(ours.get("message-functions", {})),
         message_variables={k: list(v) for k, v in ours.get("message-variables", {}).items()},
         equivalent=list(ours.get("equivalent", [])),
+        constants=list(ours.get("constants", [])),
     )
 
 
@@ -302,6 +307,101 @@ def equivalent_reason(config: Config, function: str, diff: str) -> str | None:
     return None
 
 
+# --- constants: what mutmut leaves alone ------------------------------------------------------
+
+
+def constant_mutants(path: str, config: Config) -> Iterator[tuple[Mutant, str]]:
+    """The int constants of `path` outside functions (`MappingPolicy`'s defaults), each one
+    up and down: mutmut mutates function bodies only. Yields each mutant and the module's
+    source with it applied."""
+    source = (ROOT / path).read_text(encoding="utf-8")
+    module = cst.parse_module(source)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    dotted = path.removeprefix("src/").removesuffix(".py").replace("/", ".")
+
+    def assignments(body: Sequence[cst.CSTNode], owner: str) -> Iterator[tuple[str, cst.CSTNode]]:
+        for statement in body:
+            if isinstance(statement, cst.ClassDef) and isinstance(
+                statement.body, cst.IndentedBlock
+            ):
+                yield from assignments(statement.body.body, f"{owner}.{statement.name.value}")
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.AnnAssign | cst.Assign) and isinstance(
+                    small.value, cst.Integer
+                ):
+                    target = small.target if isinstance(small, cst.AnnAssign) else None
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        target = small.targets[0].target
+                    if isinstance(target, cst.Name):
+                        yield f"{owner}.{target.value}", small
+
+    lines = source.splitlines()
+    for qualname, node in assignments(module.body, dotted):
+        assert isinstance(node, cst.AnnAssign | cst.Assign) and isinstance(node.value, cst.Integer)
+        value = node.value.evaluated_value
+        line = positions[node].start.line
+        for new in (value + 1, value - 1):
+            mutated = module.deep_replace(node.value, cst.Integer(str(new)))
+            mutated_source = mutated.code if isinstance(mutated, cst.Module) else source
+            after = mutated_source.splitlines()[line - 1]
+            diff = f"@@ -{line} +{line} @@\n-{lines[line - 1]}\n+{after}"
+            yield (
+                Mutant(
+                    name=f"{qualname}={new}",
+                    path=path,
+                    function=qualname,
+                    line=line,
+                    original=str(value),
+                    mutated=str(new),
+                    diff=diff,
+                    message_only=False,
+                    equivalent=equivalent_reason(config, qualname, diff),
+                ),
+                mutated_source,
+            )
+
+
+def run_constants(mutants: list[tuple[Mutant, str]]) -> dict[str, int]:
+    """Run the selection against each constant mutant, in a copy of the tree of its own."""
+    mutmut = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    copy = MUTANTS / "constants"
+    shutil.rmtree(copy, ignore_errors=True)
+    for part in ("src", "tests"):
+        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *mutmut["pytest_add_cli_args_test_selection"],
+        *mutmut["pytest_add_cli_args"],
+    ]
+    env = {**os.environ, "PYTHONPATH": str(copy / "src")}
+    codes: dict[str, int] = {}
+    with LOG.open("a", encoding="utf-8") as log:
+        for mutant, source in mutants:
+            target = copy / mutant.path
+            original = target.read_text(encoding="utf-8")
+            target.write_text(source, encoding="utf-8")
+            try:
+                log.write(f"\n# {mutant.name}\n")
+                log.flush()
+                done = subprocess.run(
+                    command, cwd=copy, stdout=log, stderr=subprocess.STDOUT, env=env
+                )
+            finally:
+                target.write_text(original, encoding="utf-8")
+            codes[mutant.name] = done.returncode
+    return codes
+
+
 # --- running mutmut ---------------------------------------------------------------------------
 
 
@@ -408,13 +508,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     mutants = [mutant for path in modules for mutant in mutants_of(path, config)]
     logic = [m for m in mutants if not m.message_only]
     print(f"{len(mutants)} mutants in {len(modules)} module(s), {len(logic)} of them logic")
+    constants = [
+        pair
+        for path in modules
+        if path in config.constants
+        for pair in constant_mutants(path, config)
+    ]
+    if constants:
+        print(f"and {len(constants)} constant mutants (mutmut leaves constants alone)")
     shutil.rmtree(MUTANTS, ignore_errors=True)
     MUTANTS.mkdir()
-    run_mutmut([m.name for m in logic], args.jobs)
-    codes = results(modules)
-    missing = [m.name for m in mutants if m.name not in codes]
+    codes: dict[str, int | None] = {}
+    if logic:  # mutmut given no names would run every mutant, message-only ones included
+        run_mutmut([m.name for m in logic], args.jobs)
+        codes.update(results(modules))
+    missing = [m.name for m in logic if m.name not in codes]
     if missing:
         sys.exit(f"mutmut did not make these mutants (a different mutmut?): {missing[:5]}")
+    codes.update(run_constants(constants))
+    mutants += [mutant for mutant, _ in constants]
 
     rows = {path: Row(path) for path in modules}
     survivors: list[Mutant] = []

@@ -1105,3 +1105,14 @@ def test_an_approved_mapping_is_opened_by_the_admin_who_approved(
     interval = kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF)
     assert interval is not None
     assert (interval.by, interval.channel) == (ADMIN, Channel.PARTNER_ADDED)
+
+
+def test_an_approval_link_is_valid_for_30_days(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    """MappingPolicy.approval_valid_days: the seed is silent, a month is the bar."""
+    paid_days_ago(kit, acme, 45)
+    request = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF).request
+    assert request is not None
+    assert request.expires_at == START + timedelta(days=30)
+    assert kit.mapping.next_consent_due() == START + timedelta(days=30)

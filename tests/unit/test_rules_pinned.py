@@ -475,7 +475,7 @@ def test_a_negative_accrual_is_refused_and_a_replayed_refund_booked_once(
     """A refund is not a negative accrual; and replaying a refund returns the first booking,
     even when the refund used up the transaction, so the ledger holds it once.
     Kills `accrue`'s `booked = get_by_transaction(txn)` -> None (checked by replaying after the
-    mapping ended, when no partner would earn on a new booking)."""
+    plan's limit has passed, when no partner would earn on a new booking)."""
     [entry] = booked.commissions.entries(zillium.id, actor=STAFF)
     with pytest.raises(InvalidInputError) as refused:
         booked.commissions.accrue(
@@ -489,18 +489,24 @@ def test_a_negative_accrual_is_refused_and_a_replayed_refund_booked_once(
     assert refused.value.details["field"] == "amount"
     first = refund(booked, "r1", None)
     assert refund(booked, "r1", None) == first
-    booked.mapping.unmap(entry.customer_id, "crm", reason="moved away", actor=STAFF)
-    replay = booked.commissions.accrue(
-        entry.customer_id,
-        "crm",
-        transaction_id="t1",
-        amount=usd("100.00"),
-        occurred_at=entry.occurred_at,
-        actor=STAFF,
+    # A replay returns the booking even when no partner would earn on the transaction now:
+    # here a plan limited to the mapping's first month since, which t2 of day 40 is past.
+    booked.advance_to(START + timedelta(days=45))
+    later = accrue(booked, _customer(booked, entry), "t2", "50.00", START + timedelta(days=40))
+    booked.commissions.set_plan(zillium.id, rate=20, limit_months=1, actor=STAFF)
+    assert (
+        accrue(booked, _customer(booked, entry), "t3", "50.00", START + timedelta(days=41)) is None
     )
-    assert replay == entry
+    assert (
+        accrue(booked, _customer(booked, entry), "t2", "50.00", START + timedelta(days=40)) == later
+    )
     ledger = booked.commissions.entries(entry.partner_id, actor=STAFF)
     assert [(e.transaction_id, e.kind) for e in ledger] == [
         ("t1", EntryKind.ACCRUAL),
         ("r1", EntryKind.REVERSAL),
+        ("t2", EntryKind.ACCRUAL),
     ]
+
+
+def _customer(kit: pk.Kit, entry: pk.CommissionEntry) -> pk.Customer:
+    return kit.customers.get(entry.customer_id, actor=STAFF)
