@@ -1,4 +1,4 @@
-"""Developer sessions: `nox -s tests lint typecheck docs bench` (each in its own venv)."""
+"""Developer sessions: `nox -s tests lint typecheck docs bench mutate` (each in its own venv)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
-    session.run("ruff", "check", "src", "tests", "benchmarks", "conftest.py", "noxfile.py")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks", "conftest.py")
+    paths = ["src", "tests", "benchmarks", "tools", "conftest.py", "noxfile.py"]
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
     session.run("lint-imports")
 
 
@@ -41,3 +42,12 @@ def bench(session: nox.Session) -> None:
     """Benchmarks print figures and their ratio to a raw-driver baseline run alongside."""
     session.install("-e", ".[dev]")
     session.run("python", "benchmarks/bench_register.py", *session.posargs)
+
+
+@nox.session
+def mutate(session: nox.Session) -> None:
+    """Mutation testing of the rule modules (docs/contributing.md): a table of the logic
+    mutants killed per module, the survivors' diffs, and a failure under the floor. One or
+    more modules only: `nox -s mutate -- src/partnerkit/money.py`."""
+    session.install("-e", ".[dev,mutation]")
+    session.run("python", "tools/mutate.py", *session.posargs)

@@ -661,5 +661,9 @@ class MappingMachine(RuleBasedStateMachine):
         self.kit.close()
 
 
-MappingMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+# 60 runs of 30 steps, or fewer under a profile with a smaller budget: the mutation run's
+# (tests/conftest.py) reruns this machine for most mutants of the mapping rules.
+MappingMachine.TestCase.settings = settings(
+    max_examples=min(60, settings.default.max_examples), stateful_step_count=30, deadline=None
+)
 TestMappingStateMachine = MappingMachine.TestCase

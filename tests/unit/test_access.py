@@ -253,3 +253,53 @@ def test_evidence_is_for_staff_and_the_system() -> None:
     assert Guard.may_see_evidence(STAFF) and Guard.may_see_evidence(SYSTEM)
     assert not Guard.may_see_evidence(ALPHA_USER)
     assert not Guard.may_see_evidence(ACME_ADMIN)
+
+
+# --- pinned by the mutation run --------------------------------------------------------------
+
+
+def _uow_checking_guard() -> Guard:
+    """Ties that answer only for the unit of work they are given: the guard must pass its own."""
+
+    def tied(uow: object, pid: str, cid: str) -> bool:
+        assert uow is UOW, "the guard passed another unit of work"
+        return (pid, cid) == ("ptr_alpha", "cus_acme")
+
+    guard = Guard()
+    guard.add_association("partner_of_record", tied)
+    guard.add_association("tracking", Tie(tied, grants_sight=False))
+    return guard
+
+
+def test_the_ties_are_asked_in_the_callers_unit_of_work() -> None:
+    guard = _uow_checking_guard()
+    assert guard.associations(UOW, "ptr_alpha", "cus_acme") == ["partner_of_record", "tracking"]
+    assert guard.visible_customers(UOW, ALPHA_USER, lambda: ["cus_acme", "cus_globex"]) == [
+        "cus_acme"
+    ]
+
+
+def test_only_a_partner_users_partner_id_opens_its_partners_customers() -> None:
+    # Principals are built with the class methods; one assembled by hand with the ids of
+    # another role gets nothing from them.
+    odd_reseller = Principal(Role.RESELLER_USER, "a@res.example", partner_id="ptr_alpha")
+    odd_customer = Principal(Role.RESELLER_USER, "a@res.example", customer_id="cus_acme")
+    no_partner = Principal(Role.PARTNER_USER, "a@alpha.example")
+    guard = _listing_guard()
+    for principal in (odd_reseller, odd_customer, no_partner):
+        assert not guard.sees_customer(UOW, principal, "cus_acme")
+        assert guard.visible_customers(UOW, principal, lambda: ["cus_acme"]) == []
+
+
+def test_is_customer_user_answers_for_that_customer_only() -> None:
+    assert Guard.is_customer_user(ACME_ADMIN, "cus_acme") is ACME_ADMIN
+    assert Guard.is_customer_user(ACME_ADMIN, "cus_globex") is None
+    assert Guard.is_customer_user(ALPHA_USER, "cus_acme") is None
+    assert (
+        Guard.is_customer_user(
+            Principal(Role.PARTNER_USER, "x@y.example", customer_id="cus_acme"), "cus_acme"
+        )
+        is None
+    )
+    with pytest.raises(ValidationError):
+        Guard.is_customer_user("it@acme.example", "cus_acme")

@@ -329,3 +329,58 @@ def test_advise_code_refuses_a_company_that_is_not_text() -> None:
     with pytest.raises(InvalidInputError) as info:
         advise_code("ZILLIUM", company=42)  # type: ignore[arg-type]
     assert info.value.details["field"] == "company"
+
+
+# --- pinned by the mutation run ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, 1234, b"ZILLIUM"])
+def test_a_code_that_is_not_text_is_refused_naming_the_field(value: object) -> None:
+    with pytest.raises(InvalidCodeError) as refused:
+        validate_code(value)  # type: ignore[arg-type]
+    assert refused.value.details["field"] == "code"
+
+
+def test_non_ascii_punctuation_is_a_separator_not_a_strange_character() -> None:
+    # An en dash (Pd) and a no-break space (Zs) split words like "-" and " " do.
+    assert [p.rule for p in advise_code("ZILLIUM\u2013Corp").problems] == ["punctuation"]
+    assert [p.rule for p in advise_code("ZILLIUM\u00a0Corp").problems] == ["punctuation"]
+
+
+def test_trailing_digits_and_inner_digits_get_their_own_advice() -> None:
+    [trailing] = [p for p in advise_code("ZILLIUM24").problems if p.rule == "digits"]
+    assert trailing.message.startswith("Trailing numbers like '24'")
+    [inner] = [p for p in advise_code("ZIL2LIUM").problems if p.rule == "digits"]
+    assert inner.message.startswith("Digits such as '2'")
+    [single] = [p for p in advise_code("Z9ILLIUM9X").problems if p.rule == "digits"]
+    assert single.message.startswith("Digits such as '9'")
+
+
+def test_a_duplicate_suggestion_is_dropped_and_taken_codes_skipped() -> None:
+    # "ABCDEFGHIJCO" (the name cut to 12) reads as "ABCDEFGHIJCo": it is offered once.
+    taken = {"ABCDEFGHCorp", "ABCDEFGHTeam"}
+    advice = advise_code("x", company="Abcdefghijcoxyz", taken=taken.__contains__)
+    assert advice.suggestions == (
+        "ABCDEFGHIJCo",
+        "ABCDEFGHIJHQ",
+        "ABCDEFGGroup",
+        "ABCDEFGHIJCOXYZCorp",
+        "ABCDEFGHIJCOXYZ",
+    )
+
+
+def test_a_camel_case_company_name_gives_its_first_word() -> None:
+    # "ZILLIUMCorp" is "ZILLIUM" + "Corp": the stem is the whole capitals run, not its first letter.
+    assert advise_code("x", company="ZILLIUMCorp").suggestions[:2] == ("ZILLIUMCorp", "ZILLIUM")
+
+
+def test_a_long_name_cut_to_12_is_offered_when_a_shorter_form_is_taken() -> None:
+    taken = {"INTERNATCorp"}
+    advice = advise_code("x", company="Internationalbusiness", taken=taken.__contains__)
+    assert advice.suggestions == (
+        "INTERNATIOCo",
+        "INTERNATTeam",
+        "INTERNATIOHQ",
+        "INTERNAGroup",
+        "INTERNATIONA",
+    )

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import attrs
 import pytest
 
 import partnerkit as pk
 from partnerkit.access import NotAPartyError
 from partnerkit.consent import ConsentKind, ConsentStatus
 from partnerkit.customers.errors import EmailTakenError
-from partnerkit.errors import ConsentExpiredError, ConsentNotPendingError, InvalidTokenError
+from partnerkit.errors import (
+    ConsentExpiredError,
+    ConsentNotPendingError,
+    InvalidInputError,
+    InvalidTokenError,
+)
 from partnerkit.mapping.adding import AddCase
 from partnerkit.mapping.errors import (
     CustomerMappedToAnotherPartnerError,
@@ -25,6 +31,7 @@ from partnerkit.mapping.errors import (
     NotAUserError,
     NotCustomerAdminError,
     PartnerDeactivatedError,
+    PartnerNotFoundError,
     ProductNotAuthorisedError,
     SamePartnerError,
     SignupLinkExpiredError,
@@ -860,3 +867,301 @@ def test_a_partner_is_not_told_the_customers_billing_dates_before_it_is_of_recor
     else:  # case 2: of record at once, and its commission window starts the day paid
         assert added.interval.commission_from is not None
         assert added.interval.commission_from.date() == since
+
+
+# --- pinned by the mutation run: what the services record and look up --------------------------
+
+
+def test_adding_a_customer_already_mapped_to_the_partner_returns_its_mapping(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    first = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    again = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    assert first.interval is not None
+    assert again.interval == first.interval
+    assert again.decision.case == first.decision.case
+    assert again.decision.action is pk.MappingAction.ALREADY_MAPPED
+    assert (first.interval.by, first.interval.commission_from) == (
+        "ops@zillium.example",
+        datetime(2026, 1, 5, tzinfo=UTC),
+    )
+    assert len(kit.mapping.history(acme.id, "crm", actor=STAFF)) == 1
+
+
+def test_a_pending_approval_belongs_to_one_customer_and_product(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    globex = kit.customers.create(name="Globex", admin_email="it@globex.example", actor=STAFF)
+    for customer in (acme, globex):
+        paid_days_ago(kit, customer, 45)
+    kit.customers.set_plan(
+        acme.id, "books", "paid", since=kit.today() - timedelta(days=45), actor=STAFF
+    )
+    requests = [
+        kit.mapping.add_customer(zillium.id, customer.id, product, actor=user_of(zillium)).request
+        for customer, product in ((acme, "crm"), (globex, "crm"), (acme, "books"))
+    ]
+    assert [(r.customer_id, r.product) for r in requests if r is not None] == [
+        (acme.id, "crm"),
+        (globex.id, "crm"),
+        (acme.id, "books"),
+    ]
+    assert all(r is not None and r.requested_by == "ops@zillium.example" for r in requests)
+
+
+def test_a_pending_transfer_to_the_partner_is_no_approval_request(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    transfer = kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    kit.mapping.unmap(acme.id, "crm", reason="left Nimbus", actor=STAFF)
+    result = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    assert result.request is None
+    assert result.interval is not None and result.interval.partner_id == zillium.id
+    assert transfer.kind is ConsentKind.TRANSFER
+
+
+def test_the_provisional_expiry_is_due_the_day_after_the_deadline(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    assert kit.mapping.next_provisional_due() is None
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    due = datetime(2026, 4, 6, tzinfo=UTC)
+    assert kit.mapping.next_provisional_due() == due
+    assert kit.mapping.expire_provisional(due - timedelta(microseconds=1)) == 0
+    assert kit.mapping.expire_provisional(due) == 1
+    [ended] = kit.mapping.history(acme.id, "crm", actor=STAFF)
+    assert (ended.valid_to, ended.ended_by) == (due, "partnerkit")
+    assert kit.mapping.expire_provisional(due) == 0
+    assert kit.mapping.next_provisional_due() is None
+
+
+def test_an_upgrade_after_the_deadline_does_not_keep_the_mapping(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer, pk_clock: pk.SimulatedClock
+) -> None:
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    pk_clock.set(datetime(2026, 4, 7, 9, tzinfo=UTC))  # the due run has not run yet
+    kit.customers.set_plan(acme.id, "crm", "paid", actor=STAFF)
+    # Over at once, without the due run (issue 8, item 3): the upgrade's own transaction
+    # already recorded the end it found, so the run has nothing left to record.
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
+    [ended] = kit.mapping.history(acme.id, "crm", actor=STAFF)
+    assert ended.valid_to == datetime(2026, 4, 6, tzinfo=UTC)
+    assert kit.mapping.expire_provisional(kit.now()) == 0
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
+
+
+def test_the_expiry_run_records_what_reads_showed_even_for_a_plan_stored_without_its_event(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    """A plan stored without its PlanChanged event (an import, a host writing the store) does
+    not keep the mapping: reads already answer by the deadline, and the due run records
+    exactly what they showed (issue 8, item 3). Record plans with `set_plan`."""
+    from partnerkit.customers.plans import Edition, ProductPlan
+
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    with kit.backend.unit_of_work() as uow:
+        customer = uow.customers.get(acme.id)
+        assert customer is not None
+        paid = ProductPlan("crm", Edition.PAID, date(2026, 4, 5))
+        uow.customers.update(attrs.evolve(customer, products=(paid,)))
+    after = datetime(2026, 4, 6, tzinfo=UTC)
+    assert kit.mapping.partner_of_record(acme.id, "crm", as_of=after, actor=STAFF) is None
+    assert kit.mapping.expire_provisional(after) == 1
+    assert kit.mapping.partner_of_record(acme.id, "crm", as_of=after, actor=STAFF) is None
+
+
+def test_a_transfer_records_who_asked_who_confirmed_and_when_commission_moves(
+    kit: pk.Kit,
+    zillium: pk.Partner,
+    nimbus: pk.Partner,
+    acme: pk.Customer,
+    pk_clock: pk.SimulatedClock,
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    kit.customers.add_user(acme.id, "cfo@acme.example", name="CFO", admin=True, actor=STAFF)
+    request = kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    assert request.requested_by == ADMIN
+    [notice] = kit.outbox(topic="mapping.transfer_notice")
+    assert notice.payload["context"] == {
+        "customer_id": acme.id,
+        "product": "crm",
+        "request": request.id,
+    }
+    pk_clock.advance(days=2)
+    cfo = pk.Principal.customer_user(acme.id, "cfo@acme.example")
+    done = kit.mapping.confirm(token_in(kit, "mapping.transfer_requested"), actor=cfo)
+    assert [(c.by, c.at) for c in done.confirmations] == [("cfo@acme.example", kit.now())]
+    closed, new = kit.mapping.history(acme.id, "crm", actor=STAFF)
+    assert (closed.ended_by, closed.ended_reason) == (ADMIN, "transferred to another partner")
+    assert (new.by, new.commission_from, new.valid_from) == (
+        "cfo@acme.example",
+        kit.now(),
+        kit.now(),
+    )
+    [effective] = kit.outbox(topic="consent.transfer.effective")
+    assert effective.payload == {
+        "kind": "transfer",
+        "request_id": request.id,
+        "customer_id": acme.id,
+    }
+
+
+def test_a_transfer_whose_partner_left_meanwhile_is_not_confirmed(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    kit.mapping.unmap(acme.id, "crm", reason="left", actor=STAFF)
+    with pytest.raises(NoPartnerOfRecordError):
+        kit.mapping.confirm(token_in(kit, "mapping.transfer_requested"), actor=admin_of(acme))
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF) is None
+
+
+def test_an_approval_for_a_customer_tagged_meanwhile_is_refused(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer
+) -> None:
+    paid_days_ago(kit, acme, 45)
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    # The customer's own tag of another partner withdrew the approval (issue 8, item 1).
+    with pytest.raises(ConsentNotPendingError):
+        kit.mapping.confirm(token_in(kit, "mapping.approval_requested"), actor=admin_of(acme))
+    assert kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF).partner_id == nimbus.id  # type: ignore[union-attr]
+
+
+def test_a_confirmation_token_is_text_of_at_most_200_characters(
+    kit: pk.Kit, acme: pk.Customer
+) -> None:
+    for token in ("x" * 201, "", 12):
+        with pytest.raises(InvalidInputError) as refused:
+            kit.mapping.confirm(token, actor=admin_of(acme))  # type: ignore[arg-type]
+        assert refused.value.details["field"] == "token"
+    with pytest.raises(InvalidTokenError):
+        kit.mapping.confirm("x" * 200, actor=admin_of(acme))
+
+
+def test_pending_requests_of_another_partner_are_missing_to_a_partner(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner
+) -> None:
+    with pytest.raises(PartnerNotFoundError):
+        kit.mapping.pending_requests(partner_id=zillium.id, actor=user_of(nimbus))
+
+
+@pytest.mark.parametrize(
+    ("who", "told"),
+    [("admin", "An admin of Acme"), ("zillium", "Zillium"), ("staff", "The partner team")],
+)
+def test_a_cancellation_notice_says_who_cancelled(
+    kit: pk.Kit, zillium: pk.Partner, nimbus: pk.Partner, acme: pk.Customer, who: str, told: str
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    request = kit.mapping.request_transfer(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    actor = {"admin": admin_of(acme), "zillium": user_of(zillium), "staff": STAFF}[who]
+    kit.mapping.cancel_request(request.id, actor=actor)
+    notices = kit.outbox(topic="mapping.request_cancelled")
+    assert notices
+    for notice in notices:
+        assert notice.payload["context"] == {
+            "request_id": request.id,
+            "kind": "transfer",
+            "customer_id": acme.id,
+            "product": "crm",
+            "cancelled_by": told,
+        }
+        assert told in str(notice.payload["body"])
+    [event] = kit.outbox(topic="consent.transfer.cancelled")
+    assert event.payload == {"kind": "transfer", "request_id": request.id, "customer_id": acme.id}
+
+
+def test_written_consent_records_its_operator_and_evidence_and_starts_commission_now(
+    kit: pk.Kit,
+    zillium: pk.Partner,
+    nimbus: pk.Partner,
+    acme: pk.Customer,
+    pk_clock: pk.SimulatedClock,
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "NIMBUSHQ", actor=admin_of(acme))
+    pk_clock.advance(days=1)
+    for evidence in ("x" * 10_001, "", None):
+        with pytest.raises(InvalidInputError) as refused:
+            kit.mapping.record_written_consent(
+                acme.id,
+                "crm",
+                zillium.id,
+                evidence=evidence,
+                actor=STAFF,  # type: ignore[arg-type]
+            )
+        assert refused.value.details["field"] == "evidence"
+    moved = kit.mapping.record_written_consent(
+        acme.id, "crm", zillium.id, evidence="e" * 10_000, actor=STAFF
+    )
+    old, new = kit.mapping.history(acme.id, "crm", actor=STAFF)
+    assert old.ended_by == "team@vendor.example"
+    assert (new, new.by, new.commission_from) == (moved, "team@vendor.example", kit.now())
+    assert new.evidence == "e" * 10_000
+
+
+def test_unmapping_records_its_reason_and_operator(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    kit.mapping.tag_partner(acme.id, "crm", "ZILLIUMCorp", actor=admin_of(acme))
+    for reason, product, field in (
+        ("r" * 501, "crm", "reason"),
+        ("", "crm", "reason"),
+        ("fine", "", "product"),
+        ("fine", 7, "product"),
+    ):
+        with pytest.raises(InvalidInputError) as refused:
+            kit.mapping.unmap(acme.id, product, reason=reason, actor=STAFF)  # type: ignore[arg-type]
+        assert refused.value.details["field"] == field
+    ended = kit.mapping.unmap(acme.id, "crm", reason="r" * 500, actor=STAFF)
+    assert (ended.ended_reason, ended.ended_by, ended.valid_to) == (
+        "r" * 500,
+        "team@vendor.example",
+        kit.now(),
+    )
+
+
+def test_a_partner_adding_its_written_consent_customer_gets_no_evidence(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    moved = kit.mapping.record_written_consent(
+        acme.id, "crm", zillium.id, evidence="the customer's email", actor=STAFF
+    )
+    # First of the customer's mappings: its window opens now, not on all transactions.
+    assert moved.commission_from == kit.now()
+    again = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=user_of(zillium))
+    assert again.interval == attrs.evolve(moved, evidence=None)
+    assert kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF).interval == moved
+
+
+def test_one_expiry_run_ends_every_lapsed_mapping_and_counts_them(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    globex = kit.customers.create(name="Globex", admin_email="it@globex.example", actor=STAFF)
+    for customer in (acme, globex):
+        kit.mapping.add_customer(zillium.id, customer.id, "crm", actor=STAFF)
+    assert kit.mapping.expire_provisional(datetime(2026, 4, 6, tzinfo=UTC)) == 2
+
+
+def test_an_approved_mapping_is_opened_by_the_admin_who_approved(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    paid_days_ago(kit, acme, 45)
+    kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF)
+    kit.mapping.confirm(token_in(kit, "mapping.approval_requested"), actor=admin_of(acme))
+    interval = kit.mapping.partner_of_record(acme.id, "crm", actor=STAFF)
+    assert interval is not None
+    assert (interval.by, interval.channel) == (ADMIN, Channel.PARTNER_ADDED)
+
+
+def test_an_approval_link_is_valid_for_30_days(
+    kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer
+) -> None:
+    """MappingPolicy.approval_valid_days: the seed is silent, a month is the bar."""
+    paid_days_ago(kit, acme, 45)
+    request = kit.mapping.add_customer(zillium.id, acme.id, "crm", actor=STAFF).request
+    assert request is not None
+    assert request.expires_at == START + timedelta(days=30)
+    assert kit.mapping.next_consent_due() == START + timedelta(days=30)

@@ -1,11 +1,14 @@
 import pickle
 from collections.abc import Callable
 from decimal import (
+    ROUND_05UP,
     ROUND_CEILING,
     ROUND_DOWN,
     ROUND_FLOOR,
+    ROUND_HALF_DOWN,
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
+    ROUND_UP,
     Clamped,
     Decimal,
     DivisionByZero,
@@ -740,3 +743,59 @@ def test_apportion_is_still_importable_from_commissions() -> None:
     from partnerkit.mapping import commissions
 
     assert commissions.apportion is apportion
+
+
+# --- the field every refusal names (pinned by the mutation run) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Money(["1"], "USD"), "amount"),  # type: ignore[arg-type]
+        (lambda: Money.rounded(object(), "USD"), "amount"),  # type: ignore[arg-type]
+        (lambda: Money.rounded("abc", "USD"), "amount"),
+        (lambda: Money(Decimal("1E+70"), "USD"), "amount"),
+        (lambda: Money.rounded("1E+70", "USD"), "amount"),
+        (lambda: Money.of("9" * 58, "USD") + Money.of("9" * 58, "USD"), "amount"),
+        (lambda: Money.of("-" + "9" * 58, "USD") - Money.of("9" * 58, "USD"), "amount"),
+        (lambda: Money.of("9" * 58, "USD") * 100, "amount"),
+        (lambda: Money.of("9" * 58, "USD") * Decimal("100.5"), "amount"),
+        (lambda: Money.from_minor(10**61, "USD"), "units"),
+        (lambda: apportion(usd("1"), [object()]), "exact_parts[0]"),  # type: ignore[list-item]
+        (lambda: apportion(usd("1"), [Decimal(1), Decimal("1E+59")]), "exact_parts[1]"),
+        (lambda: usd("1") + Money.of("1", "EUR"), "currency"),
+        (lambda: usd("1") < Money.of("1", "EUR"), "currency"),
+    ],
+)
+def test_each_refusal_names_its_field(make: Callable[[], object], field: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        make()
+    assert refused.value.details["field"] == field
+
+
+# --- cash rounding in every mode -------------------------------------------------------------
+
+_MODES = [
+    ROUND_05UP,
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+]
+
+
+@pytest.mark.parametrize("mode", _MODES)
+@pytest.mark.parametrize(
+    "amount", ["10.25", "10.75", "10.30", "10.20", "10.00", "0.25", "0.05", "25.25", "5.20"]
+)
+def test_round_to_cash_agrees_with_decimal_in_every_mode_and_sign(mode: str, amount: str) -> None:
+    """DKK is paid in steps of 0.50, so .25 and .75 are ties: the sign and the last digit of
+    the number of steps decide each mode, as decimal's own rounding does."""
+    step = Decimal("0.50")
+    for signed in (amount, "-" + amount):
+        expected = (Decimal(signed) / step).quantize(Decimal(1), rounding=mode) * step
+        money = Money.of(signed, "DKK")
+        assert money.round_to_cash(mode) == Money(expected, "DKK"), (signed, mode)

@@ -10,7 +10,7 @@ import pytest
 
 from partnerkit.consent import ConsentKind, ConsentRequest, ConsentStatus
 from partnerkit.customers.accounts import Customer, Edition, ProductPlan
-from partnerkit.mapping.adding import AddCase, decide_add
+from partnerkit.mapping.adding import AddCase, AddDecision, decide_add
 from partnerkit.mapping.errors import (
     CustomerMappedToAnotherPartnerError,
     NoPartnerOfRecordError,
@@ -337,3 +337,79 @@ def test_the_customers_calendar_decides_the_day() -> None:
         MappingPolicy(time_zone="Asia/Kolkata"),
     )
     assert by_policy.days_paid == 31
+
+
+# --- every field of a decision (pinned by the mutation run) ----------------------------------
+
+
+def _without_reasons(decision: AddDecision) -> AddDecision:
+    return attrs.evolve(decision, reasons=())
+
+
+@pytest.mark.parametrize("plan", [None, ProductPlan("crm", Edition.FREE, date(2025, 1, 1))])
+def test_a_free_customers_decision(plan: ProductPlan | None) -> None:
+    assert _without_reasons(decide_add(plan, TODAY, POLICY)) == AddDecision(
+        case=AddCase.FREE,
+        mapping_date=TODAY,
+        needs_confirmation=False,
+        provisional=True,
+        paid_since=None,
+        days_paid=None,
+        provisional_until=date(2026, 6, 30),
+        commission_from=datetime(2026, 3, 31, tzinfo=UTC),
+        reasons=(),
+        # The 3 months end when their last day ends on the customer's calendar (issue 8).
+        provisional_ends_at=datetime(2026, 7, 1, tzinfo=UTC),
+        time_zone="UTC",
+        commission_start=CommissionStart.MAPPING_DAY,
+    )
+
+
+def test_a_long_paid_customers_decision() -> None:
+    assert _without_reasons(decide_add(paid(200), TODAY, POLICY)) == AddDecision(
+        case=AddCase.PAID_NEEDS_APPROVAL,
+        mapping_date=TODAY,
+        needs_confirmation=True,
+        provisional=False,
+        paid_since=TODAY - timedelta(days=200),
+        days_paid=200,
+        provisional_until=None,
+        commission_from=datetime(2026, 2, 28, tzinfo=UTC),
+        reasons=(),
+        commission_start=CommissionStart.LOOKBACK,
+    )
+
+
+def test_a_recently_paid_customers_decision() -> None:
+    assert _without_reasons(decide_add(paid(3), TODAY, POLICY)) == AddDecision(
+        case=AddCase.PAID_RECENTLY,
+        mapping_date=TODAY,
+        needs_confirmation=False,
+        provisional=False,
+        paid_since=TODAY - timedelta(days=3),
+        days_paid=3,
+        provisional_until=None,
+        # Case 2's "all transactions": every one since the day the customer became paid.
+        commission_from=datetime(2026, 3, 28, tzinfo=UTC),
+        reasons=(),
+        commission_start=CommissionStart.SINCE_PAID,
+    )
+
+
+def test_a_transfer_decision_names_both_partners_and_the_product() -> None:
+    allowed = decide_transfer(ACME, "crm", MAPPED_TO_NIMBUS, ZILLIUM, [], NOW, POLICY)
+    assert (allowed.customer_id, allowed.product, allowed.to_partner_id) == (
+        ACME.id,
+        "crm",
+        ZILLIUM.id,
+    )
+    same = decide_transfer(ACME, "crm", MAPPED_TO_NIMBUS, NIMBUS, [], NOW, POLICY)
+    assert (same.customer_id, same.product, same.from_partner_id, same.to_partner_id) == (
+        ACME.id,
+        "crm",
+        NIMBUS.id,
+        NIMBUS.id,
+    )
+    assert (same.valid_for, same.expires_at, same.commission_lookback_months) == (None,) * 3
+    none = decide_transfer(ACME, "crm", None, ZILLIUM, [], NOW, POLICY)
+    assert (none.from_partner_id, none.to_partner_id) == (None, ZILLIUM.id)

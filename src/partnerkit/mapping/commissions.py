@@ -121,7 +121,9 @@ class CommissionsService:
         """Give a partner its commission plan: the percentage it earns, and for how long.
 
         The plan replaces the partner's current one; transactions booked from now on earn at the new
-        rate, and entries already booked keep theirs.
+        rate, and entries already booked keep theirs. The rate runs from 0 to 100, both included:
+        0 books a partner's transactions at 0.00 (on the ledger, unpaid), 100 passes all of each
+        one on; a partner with no plan books nothing. A higher or negative rate is refused.
 
         Args:
             partner_id: The partner's id.

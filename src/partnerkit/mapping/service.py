@@ -580,16 +580,18 @@ class MappingService:
     def expire_provisional(self, now: datetime) -> int:
         """Apply 000 use case 3 at `now`: end free customers' mappings not upgraded in time.
 
-        Each provisional mapping whose deadline (`provisional_months`, 3, after the mapping date)
-        has passed ends at the start of the day after the deadline (or just after the last
-        transaction already booked to it), with a `mapping.expired` event, unless the customer
-        became paid by the deadline: then it becomes permanent. `kit.run_due()` calls it.
+        Each provisional mapping whose 3 months (`provisional_months` after the first mapping
+        date, on the customer's calendar) are over by `now` is recorded as ended where its
+        deadline ended it, with a `mapping.expired` event. Reads already answered "no partner"
+        from that instant; this only records it. A customer who upgraded to paid in time (through
+        `kit.customers.set_plan`) made the mapping permanent then, so it is not among them.
+        `kit.run_due()` calls it.
 
         Args:
             now: The instant to apply the rule at.
 
         Returns:
-            How many provisional mappings were ended or made permanent.
+            How many provisional mappings were recorded as ended.
 
         Raises:
             ConcurrencyError: Another writer changed the record at the same moment
