@@ -620,3 +620,84 @@ def test_a_policys_activity_is_refused_naming_the_field(activity: object) -> Non
         MappingPolicy(activity=activity)  # type: ignore[arg-type]
     assert info.value.details["field"] == "activity"
     assert MappingPolicy(activity=["sign_in"]).activity == {PartnerActivity.SIGN_IN}
+
+
+KOLKATA = "Asia/Kolkata"
+#: The first instant of 2026-03-31 in Kolkata (UTC+05:30).
+KOLKATA_DAY = datetime(2026, 3, 30, 18, 30, tzinfo=UTC)
+
+
+def test_the_case_table_counts_in_the_customers_time_zone() -> None:
+    """Days are the customer's: the decision names the zone it counted in, and the commission
+    window of case 2 and case 3 starts at the start of the customer's day. Kills
+    decide_add__mutmut_30, _35, _50 and _113 (the zone dropped)."""
+    free = decide_add(None, TODAY, POLICY, time_zone=KOLKATA)
+    assert (free.time_zone, free.commission_from) == (KOLKATA, KOLKATA_DAY)
+    recent = decide_add(paid(0), TODAY, POLICY, time_zone=KOLKATA)
+    assert (recent.case, recent.time_zone, recent.commission_from) == (
+        AddCase.PAID_RECENTLY,
+        KOLKATA,
+        KOLKATA_DAY,
+    )
+
+
+def test_only_a_provisional_mapping_has_a_last_day_and_an_end() -> None:
+    """A free customer's own tag maps it for good: no last day, no end, in the mapping and in
+    what an own tag of the partner already of record says; the partner adding it again keeps
+    the 3 months' end. Kills decide_mapping__mutmut_121 and _177, _Draft._decision__mutmut_23,
+    _26 and _27."""
+    tag = decide_mapping(Channel.TAG, ACME, "crm", ZILLIUM, NOW)
+    assert (tag.action, tag.provisional) == (MappingAction.MAP, False)
+    assert (tag.provisional_until, tag.provisional_ends_at, tag.free_period_started) == (
+        None,
+        None,
+        None,
+    )
+    again = decide_mapping(Channel.TAG, ACME, "crm", ZILLIUM, NOW, current=FREE_WITH_ZILLIUM)
+    assert (again.provisional, again.provisional_until, again.provisional_ends_at) == (
+        False,
+        None,
+        None,
+    )
+    added = decide_mapping(
+        Channel.PARTNER_ADDED, ACME, "crm", ZILLIUM, NOW, current=FREE_WITH_ZILLIUM
+    )
+    assert added.provisional_ends_at == added.terms.provisional_ends_at is not None
+    fresh = decide_mapping(Channel.PARTNER_ADDED, ACME, "crm", ZILLIUM, NOW)
+    assert fresh.provisional and fresh.free_period_started is None
+
+
+def test_a_paid_customer_has_no_free_period_to_resume() -> None:
+    """000 case 3 is a free customer's: a partner adding a paid customer (case 2) maps it for
+    good, whatever provisional mapping it once had. Kills decide_mapping__mutmut_123."""
+    acme = paid_acme(10)
+    earlier = attrs.evolve(
+        FREE_WITH_ZILLIUM,
+        valid_from=NOW - timedelta(days=5),
+        provisional_until=date(2026, 3, 30),
+        provisional_ends_at=datetime(2026, 3, 31, tzinfo=UTC),
+    ).close(NOW - timedelta(days=2), "unmapped", "partner team")
+    decision = decide_mapping(Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, NOW, history=[earlier])
+    assert (decision.action, decision.provisional, decision.free_period_started) == (
+        MappingAction.MAP,
+        False,
+        None,
+    )
+
+
+def test_a_first_free_mapping_without_a_recorded_end_ends_with_its_last_day() -> None:
+    """A first free mapping recorded before its end instant was kept ends at the end of its
+    last day on the customer's calendar, and at that instant the 3 months are over. Kills
+    decide_mapping__mutmut_141 to _145."""
+    kolkata = attrs.evolve(ACME, time_zone=KOLKATA)
+    first = attrs.evolve(
+        FREE_WITH_ZILLIUM,
+        valid_from=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        provisional_until=date(2026, 4, 5),
+        provisional_ends_at=None,
+    ).close(datetime(2026, 2, 1, tzinfo=UTC), "unmapped", "partner team")
+    end = datetime(2026, 4, 5, 18, 30, tzinfo=UTC)  # 2026-04-06 00:00 in Kolkata
+    again = decide_mapping(Channel.PARTNER_ADDED, kolkata, "crm", ZILLIUM, NOW, history=[first])
+    assert (again.action, again.provisional_ends_at) == (MappingAction.MAP, end)
+    over = decide_mapping(Channel.PARTNER_ADDED, kolkata, "crm", ZILLIUM, end, history=[first])
+    assert over.refusal is MappingRefusal.FREE_PERIOD_OVER
