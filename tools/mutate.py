@@ -369,7 +369,9 @@ def run_constants(mutants: list[tuple[Mutant, str]]) -> dict[str, int]:
     mutmut = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
     copy = MUTANTS / "constants"
     shutil.rmtree(copy, ignore_errors=True)
-    for part in ("src", "tests"):
+    # What mutmut copies too (`also_copy`): a test that reads a file there would otherwise fail
+    # on every constant mutant, and count it killed.
+    for part in ("src", "tests", *mutmut.get("also_copy", [])):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "pyproject.toml", copy / "pyproject.toml")
     command = [

@@ -4,6 +4,7 @@ API lives in tests/unit/test_access_matrix.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ from partnerkit.access import (
     StaffOnlyError,
     Tie,
 )
+from partnerkit.access.guard import admin_domains
 from partnerkit.errors import (
+    ConfigurationError,
     NotFoundError,
     PartnerkitError,
     PermissionDeniedError,
@@ -303,3 +306,26 @@ def test_is_customer_user_answers_for_that_customer_only() -> None:
     )
     with pytest.raises(ValidationError):
         Guard.is_customer_user("it@acme.example", "cus_acme")
+
+
+# --- pinned by the mutation run of access/guard.py -------------------------------------------
+
+
+def test_a_guard_without_accounts_says_so_as_a_configuration_error() -> None:
+    """Asking about accounts before any package provides them is the host's configuration
+    error, not a crash. Kills Guard.__init____mutmut_4 and _5 (the missing loader made "")."""
+    guard = Guard()
+    with pytest.raises(ConfigurationError):
+        guard.account(None, "cus_acme")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError):
+        guard.account_not_found("cus_acme")
+
+
+def test_an_admin_without_an_address_gives_no_domain() -> None:
+    """002: "check the domain of the account": an account with no registered domains has its
+    admins' address domains; an admin the account reads without an address gives none.
+    Kills admin_domains__mutmut_8 (getattr without its default)."""
+    account = SimpleNamespace(
+        domains=(), admins=[SimpleNamespace(email="it@acme.example"), SimpleNamespace()]
+    )
+    assert admin_domains(account) == {"acme.example"}  # type: ignore[arg-type]

@@ -65,3 +65,16 @@ def test_expiry_is_at_the_instant_and_wrong_tokens_are_refused() -> None:
     assert req.expire(T0).status is ConsentStatus.EXPIRED
     with pytest.raises(ConsentNotPendingError):
         req.cancel(T0).check_token(hash_token(token), T0)
+
+
+def test_the_customers_own_act_completes_a_request_at_once_with_its_confirmation() -> None:
+    """The customer's admin tagging the partner a request was for makes the request effective
+    at that instant, closed, with the admin's confirmation added (000 case 1: the tag is the
+    customer's word). Kills ConsentRequest.complete__mutmut_2, _4, _5, _7, _9 to _12."""
+    _, pending = request()
+    at = T0 + timedelta(days=2)
+    done = pending.complete("it@acme.example", at)
+    assert done.status is ConsentStatus.EFFECTIVE
+    assert (done.effective_at, done.closed_at) == (at, at)
+    assert [(c.by, c.at) for c in done.confirmations] == [("it@acme.example", at)]
+    assert not done.is_pending

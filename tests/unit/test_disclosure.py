@@ -19,6 +19,7 @@ from partnerkit.access import (
     PartnerAdminError,
     StaffOnlyError,
 )
+from partnerkit.access.disclosure import Evidence, decide_disclosure
 from partnerkit.customers.errors import CustomerNotFoundError, UserNotFoundError
 from partnerkit.errors import InvalidInputError
 
@@ -350,3 +351,20 @@ def test_an_unassociated_partner_hears_the_missing_accounts_answer(
     other = pk.Principal.partner_user("ptr_other", "o@other.example")
     with pytest.raises(CustomerNotFoundError):
         kit.access.account_summary(zillium.id, acme.id, actor=other)
+
+
+def test_the_decision_names_the_account_and_the_product_it_was_asked_about() -> None:
+    """The decision (and so its audit entry) names the account and the product the enquirer
+    asked about, whatever the answer. Kills decide_disclosure__mutmut_24 and _25 (customer_id
+    or product set to None)."""
+    decision = decide_disclosure(
+        enquirer="ops@zillium.example",
+        enquirer_domain="zillium.example",
+        customer_id="cust-1",
+        account_domains=["acme.example"],
+        partner_ids=["p-1"],
+        evidence=[Evidence(EvidenceKind.TAGGED, "p-1", "crm")],
+        product="books",
+    )
+    assert (decision.allowed, decision.reason) == (False, DisclosureReason.OTHER_PRODUCT_ONLY)
+    assert (decision.customer_id, decision.product) == ("cust-1", "books")

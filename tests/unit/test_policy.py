@@ -10,6 +10,7 @@ import pytest
 
 from partnerkit.consent import ConsentKind, ConsentRequest, ConsentStatus
 from partnerkit.customers.accounts import Customer, Edition, ProductPlan
+from partnerkit.errors import InvalidInputError
 from partnerkit.mapping.adding import AddCase, AddDecision, decide_add
 from partnerkit.mapping.errors import (
     CustomerMappedToAnotherPartnerError,
@@ -20,7 +21,7 @@ from partnerkit.mapping.errors import (
     TransferRequiredError,
 )
 from partnerkit.mapping.partners import Partner, PartnerKind
-from partnerkit.mapping.policy import MappingPolicy
+from partnerkit.mapping.policy import MappingPolicy, PartnerActivity
 from partnerkit.mapping.records import Channel, MappingInterval, MappingStatus
 from partnerkit.mapping.rules import (
     CommissionStart,
@@ -413,3 +414,290 @@ def test_a_transfer_decision_names_both_partners_and_the_product() -> None:
     assert (same.valid_for, same.expires_at, same.commission_lookback_months) == (None,) * 3
     none = decide_transfer(ACME, "crm", None, ZILLIUM, [], NOW, POLICY)
     assert (none.from_partner_id, none.to_partner_id) == (None, ZILLIUM.id)
+
+
+# --- decide_mapping: the rules the mutation run of rules.py found loose --------------------
+# `nox -s mutate -- src/partnerkit/mapping/rules.py`; each docstring names the mutants it kills.
+
+FREE_WITH_ZILLIUM = attrs.evolve(
+    MAPPED_TO_NIMBUS,
+    partner_id=ZILLIUM.id,
+    valid_from=NOW - timedelta(days=10),
+    status=MappingStatus.PROVISIONAL,
+    provisional_until=date(2026, 6, 21),
+    provisional_ends_at=datetime(2026, 6, 22, tzinfo=UTC),
+)
+
+
+def test_a_decision_is_made_at_its_instant_with_the_terms_provisional_flag() -> None:
+    """Every outcome, not only a mapping, carries the instant it was made at and whether the
+    mapping is provisional (000 case 3: a free customer's is; case 1's is not). Kills
+    decide_mapping__mutmut_46 (`at` set to None) and _49 (`provisional` set to None)."""
+    asked = decide_mapping(Channel.PARTNER_ADDED, paid_acme(200), "crm", ZILLIUM, NOW)
+    assert (asked.action, asked.at, asked.provisional) == (MappingAction.ASK_APPROVAL, NOW, False)
+    again = decide_mapping(
+        Channel.PARTNER_ADDED, ACME, "crm", ZILLIUM, NOW, current=FREE_WITH_ZILLIUM
+    )
+    assert (again.action, again.at, again.provisional) == (
+        MappingAction.ALREADY_MAPPED,
+        NOW,
+        True,
+    )
+    assert again.provisional_until == again.terms.provisional_until == date(2026, 6, 30)
+
+
+def test_only_the_customers_own_word_makes_a_provisional_mapping_permanent() -> None:
+    """000 case 3's 3 months are for a mapping the customer did not ask for: its own tag of
+    the partner already of record makes the mapping permanent, the partner adding it again
+    does not, and neither does the tag when the policy keeps the 3 months even with consent.
+    Kills decide_mapping__mutmut_72, _76, _80 and _84 (make_permanent None, inverted or
+    dropped)."""
+    tag = decide_mapping(Channel.TAG, ACME, "crm", ZILLIUM, NOW, current=FREE_WITH_ZILLIUM)
+    assert (tag.action, tag.make_permanent) == (MappingAction.ALREADY_MAPPED, True)
+    add = decide_mapping(
+        Channel.PARTNER_ADDED, ACME, "crm", ZILLIUM, NOW, current=FREE_WITH_ZILLIUM
+    )
+    assert add.make_permanent is False
+    kept = decide_mapping(
+        Channel.TAG,
+        ACME,
+        "crm",
+        ZILLIUM,
+        NOW,
+        MappingPolicy(provisional_with_consent=True),
+        current=FREE_WITH_ZILLIUM,
+    )
+    assert kept.make_permanent is False
+
+
+def test_only_a_waiting_approval_for_the_product_makes_the_partner_wait() -> None:
+    """A partner's add waits on its own mapping approval for the product while the customer
+    has not answered; a request for another product, one already answered, or a transfer
+    request is no such approval, and the customer is asked (000 case 1). Kills
+    decide_mapping__mutmut_92 and _93 (an `and` of the filter turned `or`)."""
+    acme = paid_acme(200)
+    others = [
+        request(ConsentKind.MAPPING_APPROVAL, product="books"),
+        request(ConsentKind.MAPPING_APPROVAL, status=ConsentStatus.EXPIRED),
+        request(ConsentKind.TRANSFER),
+    ]
+    for other in others:
+        decision = decide_mapping(Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, NOW, pending=[other])
+        assert (decision.action, decision.pending_request_id) == (MappingAction.ASK_APPROVAL, None)
+    mine = request(ConsentKind.MAPPING_APPROVAL)
+    waits = decide_mapping(Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, NOW, pending=[mine])
+    assert waits.action is MappingAction.AWAIT_APPROVAL
+
+
+def test_only_the_customers_tag_completes_the_partners_waiting_request() -> None:
+    """The customer's own tag completes the partner's waiting request, and says so; an
+    approval through the request's link is that request itself (it completes nothing else),
+    and a tag with no request waiting completes nothing. Kills _Draft.mapped__mutmut_26, _27,
+    _28 and _62."""
+    acme = paid_acme(200)
+    mine = request(ConsentKind.MAPPING_APPROVAL)
+
+    def completes(decision: object) -> bool:
+        return any("completes" in r for r in decision.reasons)  # type: ignore[attr-defined]
+
+    tag = decide_mapping(Channel.TAG, acme, "crm", ZILLIUM, NOW, pending=[mine])
+    assert (tag.pending_request_id, completes(tag)) == (mine.id, True)
+    approved = decide_mapping(
+        Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, NOW, pending=[mine], approved=True
+    )
+    assert (approved.action, approved.consent) == (MappingAction.MAP, MappingConsent.APPROVAL)
+    assert (approved.pending_request_id, completes(approved)) == (None, False)
+    alone = decide_mapping(Channel.TAG, acme, "crm", ZILLIUM, NOW)
+    assert (alone.pending_request_id, completes(alone)) == (None, False)
+
+
+def test_a_re_added_free_customer_keeps_the_first_mappings_end() -> None:
+    """000 case 3 does not start again: a partner re-adding a free customer keeps the first
+    mapping's date, its last day and the instant its 3 months end, from the earliest of its
+    provisional mappings in the current free period, one made on the plan's first day
+    included. Kills _Draft.mapped__mutmut_49 (the instant from the new terms) and
+    _first_free_mapping__mutmut_18, _20, _22 and _24 (`>=` to `>`, the earliest not chosen)."""
+    free = attrs.evolve(ACME, products=(ProductPlan("crm", Edition.FREE, date(2026, 1, 5)),))
+    first = attrs.evolve(
+        FREE_WITH_ZILLIUM,
+        id="map_first",
+        valid_from=datetime(2026, 1, 5, tzinfo=UTC),
+        provisional_until=date(2026, 4, 5),
+        provisional_ends_at=datetime(2026, 4, 6, 1, tzinfo=UTC),
+    ).close(datetime(2026, 1, 20, tzinfo=UTC), "unmapped", "partner team")
+    second = attrs.evolve(
+        first,
+        id="map_second",
+        valid_from=datetime(2026, 2, 1, tzinfo=UTC),
+        provisional_until=date(2026, 5, 1),
+        provisional_ends_at=datetime(2026, 5, 2, tzinfo=UTC),
+    ).close(datetime(2026, 2, 20, tzinfo=UTC), "unmapped", "partner team")
+    again = decide_mapping(
+        Channel.PARTNER_ADDED, free, "crm", ZILLIUM, NOW, history=[second, first]
+    )
+    assert again.action is MappingAction.MAP
+    assert (again.free_period_started, again.provisional_until, again.provisional_ends_at) == (
+        date(2026, 1, 5),
+        date(2026, 4, 5),
+        datetime(2026, 4, 6, 1, tzinfo=UTC),
+    )
+
+
+def test_the_free_period_starts_on_the_customers_calendar() -> None:
+    """The free period began on the plan's first day on the customer's calendar: a mapping
+    at 00:30 in Kolkata that day (still the day before in UTC) belongs to it. Kills
+    _first_free_mapping__mutmut_6 (the day's start taken without the customer's zone)."""
+    plan = ProductPlan("crm", Edition.FREE, date(2026, 1, 5))
+    kolkata = attrs.evolve(ACME, products=(plan,), time_zone="Asia/Kolkata")
+    first = attrs.evolve(
+        FREE_WITH_ZILLIUM,
+        valid_from=datetime(2026, 1, 4, 19, 0, tzinfo=UTC),
+        provisional_until=date(2026, 4, 5),
+        provisional_ends_at=datetime(2026, 4, 5, 18, 30, tzinfo=UTC),
+    ).close(datetime(2026, 1, 20, tzinfo=UTC), "unmapped", "partner team")
+    again = decide_mapping(Channel.PARTNER_ADDED, kolkata, "crm", ZILLIUM, NOW, history=[first])
+    assert (again.free_period_started, again.provisional_until) == (
+        date(2026, 1, 5),
+        date(2026, 4, 5),
+    )
+
+
+def test_a_refusal_of_the_free_period_names_its_days() -> None:
+    """FREE_PERIOD_OVER says when the partner's 3 months started and ended (the refusal's
+    error gives the last day). Kills _Draft.refused__mutmut_9 (the refusal's own facts
+    dropped)."""
+    first = attrs.evolve(
+        FREE_WITH_ZILLIUM,
+        valid_from=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        provisional_until=date(2026, 4, 5),
+        provisional_ends_at=datetime(2026, 4, 6, tzinfo=UTC),
+    ).close(datetime(2026, 2, 1, tzinfo=UTC), "unmapped", "partner team")
+    late = decide_mapping(
+        Channel.PARTNER_ADDED,
+        ACME,
+        "crm",
+        ZILLIUM,
+        datetime(2026, 5, 1, tzinfo=UTC),
+        history=[first],
+    )
+    assert late.refusal is MappingRefusal.FREE_PERIOD_OVER
+    assert (late.provisional_until, late.free_period_started) == (
+        date(2026, 4, 5),
+        date(2026, 1, 5),
+    )
+
+
+def test_a_partner_is_told_the_case_without_the_customers_billing_dates() -> None:
+    """002: account information goes to a partner only once the account is tagged to it; so
+    before, the partner hears case 2 and what happens next, not the day the customer became
+    paid, the days since, nor a commission window starting on that day, in the decision or
+    in its terms. Kills MappingDecision.as_told_to_partner__mutmut_16, _17, _26, _30 and _31."""
+    acme = paid_acme(10)
+    decision = decide_mapping(Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, NOW)
+    told = decision.as_told_to_partner()
+    paid_on = str(NOW.date() - timedelta(days=10))
+    assert (told.terms.paid_since, told.terms.days_paid, told.terms.commission_from) == (
+        None,
+        None,
+        None,
+    )
+    assert told.commission_from is None
+    assert told.terms.reasons == (
+        "the customer became paid within 30 days (use case 2)",
+        "mapped at once without the customer's confirmation",
+        "commission covers every transaction since the customer became paid",
+    )
+    assert not [r for r in (*told.reasons, *told.terms.reasons) if paid_on in r or "10 days" in r]
+    assert told.case is AddCase.PAID_RECENTLY
+
+
+@pytest.mark.parametrize("activity", ["sign_in", 3, ["sign_in", "coffee"]])
+def test_a_policys_activity_is_refused_naming_the_field(activity: object) -> None:
+    """MappingPolicy(activity=...) takes kinds of activity; a string, a non-iterable or an
+    unknown kind is refused naming `activity`. Kills policy._activity__mutmut_1, _4, _7, _11,
+    _12, _18, _19, _22, _24, _25 and _26."""
+    with pytest.raises(InvalidInputError) as info:
+        MappingPolicy(activity=activity)  # type: ignore[arg-type]
+    assert info.value.details["field"] == "activity"
+    assert MappingPolicy(activity=["sign_in"]).activity == {PartnerActivity.SIGN_IN}
+
+
+KOLKATA = "Asia/Kolkata"
+#: The first instant of 2026-03-31 in Kolkata (UTC+05:30).
+KOLKATA_DAY = datetime(2026, 3, 30, 18, 30, tzinfo=UTC)
+
+
+def test_the_case_table_counts_in_the_customers_time_zone() -> None:
+    """Days are the customer's: the decision names the zone it counted in, and the commission
+    window of case 2 and case 3 starts at the start of the customer's day. Kills
+    decide_add__mutmut_30, _35, _50 and _113 (the zone dropped)."""
+    free = decide_add(None, TODAY, POLICY, time_zone=KOLKATA)
+    assert (free.time_zone, free.commission_from) == (KOLKATA, KOLKATA_DAY)
+    recent = decide_add(paid(0), TODAY, POLICY, time_zone=KOLKATA)
+    assert (recent.case, recent.time_zone, recent.commission_from) == (
+        AddCase.PAID_RECENTLY,
+        KOLKATA,
+        KOLKATA_DAY,
+    )
+
+
+def test_only_a_provisional_mapping_has_a_last_day_and_an_end() -> None:
+    """A free customer's own tag maps it for good: no last day, no end, in the mapping and in
+    what an own tag of the partner already of record says; the partner adding it again keeps
+    the 3 months' end. Kills decide_mapping__mutmut_121 and _177, _Draft._decision__mutmut_23,
+    _26 and _27."""
+    tag = decide_mapping(Channel.TAG, ACME, "crm", ZILLIUM, NOW)
+    assert (tag.action, tag.provisional) == (MappingAction.MAP, False)
+    assert (tag.provisional_until, tag.provisional_ends_at, tag.free_period_started) == (
+        None,
+        None,
+        None,
+    )
+    again = decide_mapping(Channel.TAG, ACME, "crm", ZILLIUM, NOW, current=FREE_WITH_ZILLIUM)
+    assert (again.provisional, again.provisional_until, again.provisional_ends_at) == (
+        False,
+        None,
+        None,
+    )
+    added = decide_mapping(
+        Channel.PARTNER_ADDED, ACME, "crm", ZILLIUM, NOW, current=FREE_WITH_ZILLIUM
+    )
+    assert added.provisional_ends_at == added.terms.provisional_ends_at is not None
+    fresh = decide_mapping(Channel.PARTNER_ADDED, ACME, "crm", ZILLIUM, NOW)
+    assert fresh.provisional and fresh.free_period_started is None
+
+
+def test_a_paid_customer_has_no_free_period_to_resume() -> None:
+    """000 case 3 is a free customer's: a partner adding a paid customer (case 2) maps it for
+    good, whatever provisional mapping it once had. Kills decide_mapping__mutmut_123."""
+    acme = paid_acme(10)
+    earlier = attrs.evolve(
+        FREE_WITH_ZILLIUM,
+        valid_from=NOW - timedelta(days=5),
+        provisional_until=date(2026, 3, 30),
+        provisional_ends_at=datetime(2026, 3, 31, tzinfo=UTC),
+    ).close(NOW - timedelta(days=2), "unmapped", "partner team")
+    decision = decide_mapping(Channel.PARTNER_ADDED, acme, "crm", ZILLIUM, NOW, history=[earlier])
+    assert (decision.action, decision.provisional, decision.free_period_started) == (
+        MappingAction.MAP,
+        False,
+        None,
+    )
+
+
+def test_a_first_free_mapping_without_a_recorded_end_ends_with_its_last_day() -> None:
+    """A first free mapping recorded before its end instant was kept ends at the end of its
+    last day on the customer's calendar, and at that instant the 3 months are over. Kills
+    decide_mapping__mutmut_141 to _145."""
+    kolkata = attrs.evolve(ACME, time_zone=KOLKATA)
+    first = attrs.evolve(
+        FREE_WITH_ZILLIUM,
+        valid_from=datetime(2026, 1, 5, 9, tzinfo=UTC),
+        provisional_until=date(2026, 4, 5),
+        provisional_ends_at=None,
+    ).close(datetime(2026, 2, 1, tzinfo=UTC), "unmapped", "partner team")
+    end = datetime(2026, 4, 5, 18, 30, tzinfo=UTC)  # 2026-04-06 00:00 in Kolkata
+    again = decide_mapping(Channel.PARTNER_ADDED, kolkata, "crm", ZILLIUM, NOW, history=[first])
+    assert (again.action, again.provisional_ends_at) == (MappingAction.MAP, end)
+    over = decide_mapping(Channel.PARTNER_ADDED, kolkata, "crm", ZILLIUM, end, history=[first])
+    assert over.refusal is MappingRefusal.FREE_PERIOD_OVER

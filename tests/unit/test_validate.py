@@ -102,6 +102,9 @@ def test_a_domain_is_lower_cased_without_its_trailing_dot() -> None:
     # Stored in its Unicode form, however it was given (issue 8, item 10).
     assert validate.domain("bücher.example") == "bücher.example"
     assert validate.domain("XN--BCHER-KVA.example") == "bücher.example"
+    # Only the trailing dots go, before the name is lower-cased: a name ending in an upper-case
+    # letter keeps it (kills validate.domain__mutmut_12, `rstrip("XX.XX")`).
+    assert validate.domain("Acme.BOX.") == "acme.box"
 
 
 def test_a_domain_names_its_field() -> None:
@@ -177,3 +180,12 @@ def test_a_flag_is_a_real_boolean() -> None:
     assert validate.flag(True, "admin") is True
     assert validate.flag(False, "admin") is False
     assert field_of(validate.flag, 1, "admin") == "admin"
+
+
+def test_an_address_too_long_once_lower_cased_names_its_field() -> None:
+    """Lower-casing may lengthen a letter (İ is 2 octets, i̇ 3): an address that fits as typed
+    and not as stored is refused naming the field it came in. Kills validate.email__mutmut_20
+    and _23 (the field dropped from that refusal)."""
+    domain = "b" * 60 + "." + "c" * 60 + "." + "d" * 34 + ".example"
+    address = "İ" * 30 + "@" + domain
+    assert field_of(validate.email, address, "admin_email") == "admin_email"

@@ -481,7 +481,7 @@ def decide_mapping(
     base = _Draft(channel, customer, product, partner, at, consent, terms, provisional)
 
     if current is not None and current.partner_id != partner.id:
-        return base.refused(*_taken(channel, customer, product, partner, approved))
+        return _taken(base, approved)
     if current is not None:
         upgrade = (
             consented
@@ -660,11 +660,11 @@ class _Draft:
         )
 
 
-def _taken(
-    channel: Channel, customer: Customer, product: str, partner: Partner, approved: bool
-) -> tuple[MappingRefusal, str, tuple[str, ...]]:
+def _taken(base: _Draft, approved: bool) -> MappingDecision:
+    """The refusal when another partner is of record, in the words of the channel."""
+    channel, customer, product, partner = base.channel, base.customer, base.product, base.partner
     if approved:
-        return (
+        return base.refused(
             MappingRefusal.PRODUCT_HAS_PARTNER,
             "one partner per product: another partner became the partner for it first",
             (
@@ -675,7 +675,7 @@ def _taken(
             ),
         )
     if channel in CUSTOMER_CHANNELS:
-        return (
+        return base.refused(
             MappingRefusal.TRANSFER_REQUIRED,
             "one partner per product: moving to another partner is a transfer",
             (
@@ -684,7 +684,7 @@ def _taken(
                 "told, and nothing changes until an admin confirms",
             ),
         )
-    return (
+    return base.refused(
         MappingRefusal.MAPPED_TO_ANOTHER_PARTNER,
         "Customer mapped to another partner",
         (
