@@ -144,10 +144,12 @@ customer_users = sa.Table(
     metadata,
     # An email belongs to one user of one account, across all accounts.
     sa.Column("email", sa.String(254), primary_key=True),
-    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False, index=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("is_admin", sa.Boolean, nullable=False),
+    # Adding a user takes the next position: the last one is one index step away.
+    sa.Index("ix_customer_users_customer_id_position", "customer_id", "position"),
     **_MYSQL,
 )
 
