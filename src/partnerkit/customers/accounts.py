@@ -40,6 +40,7 @@ __all__ = [
     "customer_not_found",
     "customer_zone",
     "default_name",
+    "email_taken",
     "load_customer",
     "open_account",
     "refuse_taken_email",
@@ -130,10 +131,7 @@ class Customer:
 
         Raises nothing.
         """
-        try:
-            address = validate.email(email)
-        except InvalidInputError:
-            return None
+        address = _address_or_none(email)
         return next((u for u in self.users if u.email == address), None)
 
     def is_admin(self, email: str) -> bool:
@@ -820,9 +818,15 @@ def default_name(address: str) -> str:
 
 def refuse_taken_email(uow: CustomersStore, email: str, field: str) -> None:
     if uow.customers.get_by_user_email(email) is not None:
-        raise EmailTakenError(
-            f"{email} already belongs to a user", details={"field": field, "email": email}
-        )
+        raise email_taken(email, field)
+
+
+def email_taken(email: str, field: str = "email") -> EmailTakenError:
+    """The refusal of an email that already belongs to a user: the one wording, whether the
+    service finds it taken or the store's unique key does."""
+    return EmailTakenError(
+        f"{email} already belongs to a user", details={"field": field, "email": email}
+    )
 
 
 def _address_or_none(email: str) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import attrs
 
 from partnerkit.backends.memory._table import Index, Table, UndoLog, Unique
-from partnerkit.customers.accounts import AccountHead, Customer, CustomerUser
+from partnerkit.customers.accounts import AccountHead, Customer, CustomerUser, email_taken
 from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import ConcurrencyError
 
@@ -65,10 +65,7 @@ class MemoryCustomers:
 
     def add_user(self, customer_id: str, user: CustomerUser, *, version: int) -> None:
         if self._t.get_unique("user_email", user.email) is not None:
-            raise EmailTakenError(
-                f"{user.email} already belongs to a user",
-                details={"field": "email", "email": user.email},
-            )
+            raise email_taken(user.email)
         customer = self._t.get(customer_id)
         if customer is None:
             raise ConcurrencyError(

@@ -16,6 +16,7 @@ from partnerkit.customers.accounts import (
     Customer,
     CustomerUser,
     ProductPlan,
+    email_taken,
 )
 from partnerkit.customers.errors import EmailTakenError
 from partnerkit.errors import ConcurrencyError
@@ -147,7 +148,7 @@ class SqlCustomers(SqlRepository):
                 "the customer changed since it was read",
                 details={"id": customer_id, "version": version},
             )
-        with self._unique(lambda: _email_taken(user.email), single=True):
+        with self._unique(lambda: email_taken(user.email), single=True):
             self._c.execute(
                 _APPEND_USER,
                 {
@@ -187,9 +188,3 @@ class SqlCustomers(SqlRepository):
                 details={"customer_id": customer.id},
             )
         )
-
-
-def _email_taken(email: str) -> EmailTakenError:
-    return EmailTakenError(
-        f"{email} already belongs to a user", details={"field": "email", "email": email}
-    )
