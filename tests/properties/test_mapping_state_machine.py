@@ -449,9 +449,16 @@ class MappingMachine(RuleBasedStateMachine):
         current = self.kit.mapping.partner_of_record(
             request.customer_id, request.product, actor=STAFF
         )
-        if current is not None and current.partner_id == request.partner_id and token in self.used:
+        day = datetime.combine(self.now().date(), time(0), tzinfo=UTC)
+        # Only a mapping the approval opened was decided by it: the partner may have been of
+        # record already (the partner team recorded the customer's written consent meanwhile).
+        if (
+            current is not None
+            and current.partner_id == request.partner_id
+            and token in self.used
+            and current.valid_from >= day
+        ):
             event("downgrade_before_approving: mapped as a free customer")
-            day = datetime.combine(self.now().date(), time(0), tzinfo=UTC)
             assert current.commission_from is not None and current.commission_from >= day
 
     @rule(c=customer_index, product=products, p=partner_index)
