@@ -1,0 +1,111 @@
+"""What a customer's documents say: a statement of accounts and a payment receipt, as values.
+
+The billing services build these from what is stored; the renderers turn them into text,
+HTML, CSV and PDF. A statement's entries are an iterable, not a list, so a customer with a
+hundred thousand movements is rendered in constant memory (003 seed, "Generate Statement of
+Accounts").
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import attrs
+
+from partnerkit.money import Money
+
+__all__ = [
+    "Entries",
+    "EntryKind",
+    "Receipt",
+    "ReceiptLine",
+    "StatementEntry",
+    "StatementHeader",
+]
+
+
+class EntryKind(enum.StrEnum):
+    """What a line of a statement records."""
+
+    #: An invoice issued: the customer owes more (a debit).
+    INVOICE = "invoice"
+    #: A payment received, online or recorded offline by staff (a credit).
+    PAYMENT = "payment"
+    #: A credit note issued: the customer owes less (a credit).
+    CREDIT_NOTE = "credit_note"
+    #: Money paid back to the customer: what it owes goes up again (a debit).
+    REFUND = "refund"
+
+
+@attrs.frozen
+class StatementEntry:
+    """One movement on a customer's account, with the balance right after it.
+
+    Exactly one of `debit` and `credit` is set. `balance` is what the customer owes after this
+    entry: positive when it owes, negative when it has credit.
+    """
+
+    at: datetime
+    kind: EntryKind
+    #: The document's number as the customer knows it: "INV-000042", "PAY-000007".
+    reference: str
+    description: str
+    debit: Money | None
+    credit: Money | None
+    balance: Money
+
+
+@attrs.frozen
+class StatementHeader:
+    """The statement's frame: whose account, which period, where it opened and closed.
+
+    `closing` equals `opening` plus every entry's debit minus every entry's credit, and the next
+    period's statement opens at this one's `closing`. A statement is in one currency; an
+    organisation billed in two gets two statements.
+    """
+
+    customer_id: str
+    customer_name: str
+    currency: str
+    start: date
+    end: date
+    opening: Money
+    closing: Money
+    issued_at: datetime
+    #: The entries of the period, in date order, as many as it holds.
+    entry_count: int
+
+
+@attrs.frozen
+class ReceiptLine:
+    """What part of a payment went to one invoice."""
+
+    invoice_number: str
+    amount: Money
+
+
+@attrs.frozen
+class Receipt:
+    """The proof of one payment (003 seed, "Track Payments Made": "Download PDF or Print").
+
+    `lines` say which invoices the payment paid and how much of each; what the payment left
+    over became credit (`to_credit`).
+    """
+
+    number: str
+    customer_id: str
+    customer_name: str
+    paid_at: datetime
+    amount: Money
+    #: How it was paid, as the customer reads it: "Visa ending 4242", "Bank transfer".
+    method: str
+    #: The gateway's or the bank's reference for the money received, when there is one.
+    reference: str | None
+    lines: tuple[ReceiptLine, ...]
+    to_credit: Money
+
+
+#: The entries a renderer takes: any iterable, consumed once, in date order.
+Entries = Iterable[StatementEntry]
