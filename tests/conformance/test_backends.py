@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from partnerkit.backends.memory import MemoryBackend
 from partnerkit.backends.sql import SqlBackend
@@ -66,3 +68,29 @@ class TestMariaDbBackend(BackendContract):
     def backend(self, mysql_backend: SqlBackend) -> Backend[Store]:
         wipe(mysql_backend)
         return mysql_backend
+
+
+@pytest.fixture(scope="module")
+def instrumented_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlBackend]:
+    """SQLite with a listener on every statement, as a host's tracing would add: statements
+    then go through SQLAlchemy's own execution instead of the driver's cursor (prepared.py)."""
+    path: Path = tmp_path_factory.mktemp("sqlite") / "instrumented.db"
+    backend = SqlBackend.from_url(f"sqlite:///{path}")
+    seen: list[str] = []
+
+    @event.listens_for(backend.engine, "before_cursor_execute")
+    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    backend.migrate()
+    yield backend
+    backend.close()
+    # The listener saw the contract's statements: nothing went around it.
+    assert any(s.startswith("INSERT INTO partner_records") for s in seen)
+
+
+class TestInstrumentedSqliteBackend(BackendContract):
+    @pytest.fixture
+    def backend(self, instrumented_backend: SqlBackend) -> Backend[Store]:
+        wipe(instrumented_backend)
+        return instrumented_backend

@@ -13,6 +13,7 @@ from partnerkit.access.audit import AuditEntry, AuditKind
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository
 from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.backends.sql.prepared import prepared
 
 __all__ = ["SqlAuditEntries"]
 
@@ -32,7 +33,7 @@ _FILTERS = {
 @functools.cache
 def _query(filters: frozenset[str]) -> sa.Select[Any]:
     where = [_FILTERS[name] for name in sorted(filters)]
-    return (
+    return prepared(
         sa.select(_audit)
         .where(*where)
         .order_by(_audit.c.at, _audit.c.id)
@@ -42,7 +43,7 @@ def _query(filters: frozenset[str]) -> sa.Select[Any]:
 
 class SqlAuditEntries(SqlRepository):
     def add(self, entry: AuditEntry) -> None:
-        self._c.execute(ENTRIES.insert, ENTRIES.row(entry))
+        self._tx.execute(ENTRIES.insert, ENTRIES.row(entry))
 
     def query(
         self,
@@ -69,4 +70,4 @@ class SqlAuditEntries(SqlRepository):
         }
         statement = _query(frozenset(params))
         params["limit"] = max(limit, 0)
-        return ENTRIES.many(self._c.execute(statement, params))
+        return ENTRIES.many(self._tx.execute(statement, params))

@@ -4,7 +4,7 @@ the versioned (optimistic) update, and unique violations turned into domain erro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol, TypeVar, cast
 
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from partnerkit.backends.sql.codec import Guards, Loaded, RowCodec, Stored
+from partnerkit.backends.sql.prepared import Rows, fast_path_allowed, lookup, prepared, run
 from partnerkit.errors import ConcurrencyError, PartnerkitError
 
 __all__ = ["Guard", "SqlRepository", "Tx", "versioned_update"]
@@ -47,12 +48,31 @@ class Tx:
         # back; SQLite and MariaDB undo only the failed statement and carry on.
         self.statement_atomic = conn.dialect.name != "postgresql"
         self.loaded: dict[tuple[str, str], Loaded[Any]] = {}
+        self._fast = fast_path_allowed(conn)
+        self._cursor: Any = None
+
+    def execute(
+        self,
+        statement: sa.Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> Rows:
+        """Run a statement in this unit of work: a prepared one on the driver's cursor when
+        nobody listens to the engine's statements, anything else through SQLAlchemy."""
+        if self._fast:
+            found = lookup(statement)
+            if found is not None:
+                if self._cursor is None:
+                    self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                return run(self.conn, self._cursor, found, params or {})
+        return cast(Rows, self.conn.execute(statement, params or {}))
 
 
 def versioned_update(table: sa.Table) -> sa.Update:
     """The optimistic update of a versioned row: where the id and the version read match."""
-    return table.update().where(
-        table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version")
+    return prepared(
+        table.update().where(
+            table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version")
+        )
     )
 
 
@@ -114,10 +134,10 @@ class SqlRepository:
         row.pop("id", None)
         row.update(version=value.version + 1, b_id=value.id, b_version=value.version)
         if unique is None:
-            result = self._c.execute(statement, row)
+            result = self._tx.execute(statement, row)
         else:
             with self._unique(unique, single=True):
-                result = self._c.execute(statement, row)
+                result = self._tx.execute(statement, row)
         if result.rowcount != 1:
             raise ConcurrencyError(
                 f"the {what} changed since it was read",
@@ -128,10 +148,13 @@ class SqlRepository:
     # --- aggregates: values with child tables ----------------------------------------------
 
     def _load(
-        self, codec: RowCodec[V], query: sa.Select[Any], params: Mapping[str, Any] | None = None
+        self,
+        codec: RowCodec[V],
+        query: sa.Select[Any],
+        params: Mapping[str, Any] | None = None,
     ) -> list[V]:
         """Read aggregates with `query` (built by `codec.aggregate.select`) and remember them."""
-        found = codec.aggregate.load(self._c.execute(query, params or {}).all())
+        found = codec.aggregate.load(self._tx.execute(query, params or {}).all())
         name = codec.table.name
         for loaded in found:
             self._tx.loaded[(name, loaded.value.id)] = loaded
@@ -144,7 +167,7 @@ class SqlRepository:
         guards: Guards | None = None,
     ) -> None:
         """Insert the children of a parent row just inserted."""
-        positions = codec.aggregate.insert(self._c, value, guards)
+        positions = codec.aggregate.insert(self._tx, value, guards)
         self._tx.loaded[(codec.table.name, value.id)] = Loaded(value, positions)
 
     def _update_aggregate(
@@ -170,8 +193,8 @@ class SqlRepository:
         stored: Stored = (
             seen.stored(aggregate.children)
             if seen is not None and seen.value.version == value.version
-            else aggregate.read_children(self._c, value.id)
+            else aggregate.read_children(self._tx, value.id)
         )
-        positions = aggregate.write(self._c, stored, value, guards)
+        positions = aggregate.write(self._tx, stored, value, guards)
         self._tx.loaded[key] = Loaded(updated, positions)
         return updated

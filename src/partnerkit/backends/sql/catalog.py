@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository
 from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.catalog.errors import ProductTakenError
 from partnerkit.catalog.products import Product
 
@@ -16,6 +17,8 @@ PRODUCTS = RowCodec(Product, t.products)
 
 _PRODUCT_BY_KEY = sa.select(t.products).where(t.products.c.key == sa.bindparam("v"))
 _ALL_PRODUCTS = sa.select(t.products).order_by(t.products.c.key)
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(_PRODUCT_BY_KEY, _ALL_PRODUCTS)
 
 
 class SqlProducts(SqlRepository):
@@ -26,10 +29,10 @@ class SqlProducts(SqlRepository):
             ),
             single=True,
         ):
-            self._c.execute(PRODUCTS.insert, PRODUCTS.row(product))
+            self._tx.execute(PRODUCTS.insert, PRODUCTS.row(product))
 
     def get(self, key: str) -> Product | None:
-        return PRODUCTS.one(self._c.execute(_PRODUCT_BY_KEY, {"v": key}).first())
+        return PRODUCTS.one(self._tx.execute(_PRODUCT_BY_KEY, {"v": key}).first())
 
     def all(self) -> list[Product]:
-        return PRODUCTS.many(self._c.execute(_ALL_PRODUCTS))
+        return PRODUCTS.many(self._tx.execute(_ALL_PRODUCTS))

@@ -20,18 +20,19 @@ from typing import Any, Generic, TypeVar, Union
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from partnerkit.backends.sql.prepared import Rows, prepared
 from partnerkit.backends.sql.types import UtcDateTime
 from partnerkit.money import Money
 
 __all__ = [
     "Aggregate",
     "Children",
+    "Executor",
     "Guards",
     "Loaded",
     "RowCodec",
@@ -46,6 +47,17 @@ _Row = Sequence[Any]
 _Convert = Callable[[Any], Any]
 _Rows = list[dict[str, Any]]
 _Owners = Callable[[sa.ColumnElement[Any]], sa.ColumnElement[bool]]
+
+
+class Executor(typing.Protocol):
+    """Where statements run: the unit of work's `Tx`."""
+
+    def execute(
+        self,
+        statement: sa.Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> Rows: ...
+
 
 #: Per tuple field, a guard for inserting its rows, told how many go in at once.
 Guards = Mapping[str, Callable[[int], AbstractContextManager[None]]]
@@ -208,7 +220,7 @@ class RowCodec(Generic[T]):
         self._field_of = {c.column: c.field for c in self._columns}
         #: The insert of one row, built once: a statement built per call costs more than it
         #: takes to run.
-        self.insert = table.insert()
+        self.insert = prepared(table.insert())
         if children:
             self._aggregate = Aggregate(self, children)
         self._read = self.reader({name: i for i, name in enumerate(names)})
@@ -283,8 +295,8 @@ class RowCodec(Generic[T]):
     def many(self, rows: Iterable[_Row]) -> list[T]:
         """The values of the rows of `select(table)`."""
         self._without_children()
-        if isinstance(rows, sa.Result):
-            rows = rows.all()  # one fetchall: iterating a result fetches row by row
+        if not isinstance(rows, list):
+            rows = rows.all()  # type: ignore[attr-defined]  # one fetchall, not row by row
         read = self._read
         return [read(r) for r in rows]
 
@@ -344,9 +356,9 @@ class Children:
         # A row is found by its owner and key; an update sets the rest (position included).
         self._where = (owner, *key)
         where = [table.c[c] == sa.bindparam(f"b_{c}") for c in self._where]
-        self.insert = table.insert()
-        self.delete = table.delete().where(*where)
-        self.update = table.update().where(*where)
+        self.insert = prepared(table.insert())
+        self.delete = prepared(table.delete().where(*where))
+        self.update = prepared(table.update().where(*where))
 
     def data_columns(self) -> list[str]:
         """The columns read back: all but the owner."""
@@ -663,7 +675,7 @@ class Aggregate(Generic[T]):
         value = self._parent_read(parent, **{f: tuple(v) for f, v in items.items()})
         return Loaded(value, {f: tuple(p) for f, p in places.items()})
 
-    def read_children(self, conn: Connection, owner: str) -> Stored:
+    def read_children(self, conn: Executor, owner: str) -> Stored:
         """The stored children of one owner, to write by difference from when the parent was
         not read in this unit of work."""
         items: dict[str, list[Any]] = {f: [] for f in self.children}
@@ -680,14 +692,14 @@ class Aggregate(Generic[T]):
     # --- writing -------------------------------------------------------------------------------
 
     def insert(
-        self, conn: Connection, value: T, guards: Guards | None = None
+        self, conn: Executor, value: T, guards: Guards | None = None
     ) -> dict[str, tuple[int, ...]]:
         """Insert the children of a parent just inserted; returns their positions."""
         nothing = Stored(dict.fromkeys(self.children, ()), {})
         return self.write(conn, nothing, value, guards)
 
     def write(
-        self, conn: Connection, stored: Stored, value: T, guards: Guards | None = None
+        self, conn: Executor, stored: Stored, value: T, guards: Guards | None = None
     ) -> dict[str, tuple[int, ...]]:
         """Write the children of `value` by difference from `stored`: delete the rows of items
         gone, update the rows of items changed or moved, insert the rows of new items. Returns

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository
 from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan
 from partnerkit.mapping.errors import CommissionConflictError
 
@@ -54,24 +55,35 @@ _OF_PARTNER = {
     for start in (False, True)
     for end in (False, True)
 }
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(
+    _PLAN_BY_PARTNER,
+    _UPDATE_PLAN,
+    _ENTRY_BY_TRANSACTION,
+    _ENTRY_BY_TRANSACTION_LOCKED,
+    _REVERSALS,
+    _LAST_OCCURRED,
+    _OF_CUSTOMER,
+    *_OF_PARTNER.values(),
+)
 
 
 class SqlCommissionPlans(SqlRepository):
     def put(self, plan: CommissionPlan) -> None:
         row = PLANS.row(plan)
         row["b_partner_id"] = row.pop("partner_id")
-        if self._c.execute(_UPDATE_PLAN, row).rowcount:
+        if self._tx.execute(_UPDATE_PLAN, row).rowcount:
             return
         try:
             with self._recoverable(single=True):
-                self._c.execute(PLANS.insert, PLANS.row(plan))
+                self._tx.execute(PLANS.insert, PLANS.row(plan))
         except IntegrityError:
             # Another writer inserted the plan in between: replace theirs, as put promises.
-            if not self._c.execute(_UPDATE_PLAN, row).rowcount:
+            if not self._tx.execute(_UPDATE_PLAN, row).rowcount:
                 raise
 
     def get(self, partner_id: str) -> CommissionPlan | None:
-        return PLANS.one(self._c.execute(_PLAN_BY_PARTNER, {"v": partner_id}).first())
+        return PLANS.one(self._tx.execute(_PLAN_BY_PARTNER, {"v": partner_id}).first())
 
 
 class SqlCommissionEntries(SqlRepository):
@@ -84,19 +96,19 @@ class SqlCommissionEntries(SqlRepository):
             taken=lambda: self.get_by_transaction(entry.transaction_id) is not None,
             single=True,
         ):
-            self._c.execute(ENTRIES.insert, ENTRIES.row(entry))
+            self._tx.execute(ENTRIES.insert, ENTRIES.row(entry))
 
     def get_by_transaction(
         self, transaction_id: str, *, for_update: bool = False
     ) -> CommissionEntry | None:
         query = _ENTRY_BY_TRANSACTION_LOCKED if for_update else _ENTRY_BY_TRANSACTION
-        return ENTRIES.one(self._c.execute(query, {"v": transaction_id}).first())
+        return ENTRIES.one(self._tx.execute(query, {"v": transaction_id}).first())
 
     def reversals_of(self, transaction_id: str) -> list[CommissionEntry]:
-        return ENTRIES.many(self._c.execute(_REVERSALS, {"v": transaction_id}))
+        return ENTRIES.many(self._tx.execute(_REVERSALS, {"v": transaction_id}))
 
     def last_occurred_at(self, interval_id: str) -> datetime | None:
-        value: datetime | None = self._c.execute(_LAST_OCCURRED, {"v": interval_id}).scalar()
+        value: datetime | None = self._tx.execute(_LAST_OCCURRED, {"v": interval_id}).scalar()
         return value
 
     def for_partner(
@@ -104,9 +116,9 @@ class SqlCommissionEntries(SqlRepository):
     ) -> list[CommissionEntry]:
         params: dict[str, Any] = {"partner_id": partner_id, "start": start, "end": end}
         query = _OF_PARTNER[(start is not None, end is not None)]
-        return ENTRIES.many(self._c.execute(query, params))
+        return ENTRIES.many(self._tx.execute(query, params))
 
     def for_customer(self, customer_id: str, product: str) -> list[CommissionEntry]:
         return ENTRIES.many(
-            self._c.execute(_OF_CUSTOMER, {"customer_id": customer_id, "product": product})
+            self._tx.execute(_OF_CUSTOMER, {"customer_id": customer_id, "product": product})
         )

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository, versioned_update
 from partnerkit.backends.sql.codec import Children, RowCodec
+from partnerkit.backends.sql.prepared import prepare, prepared
 from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
 
 __all__ = ["SqlConsentRequests"]
@@ -49,12 +50,16 @@ _PENDING_FILTERS = {
 def _pending(filters: frozenset[str]) -> sa.Select[Any]:
     # One statement per combination of filters, built on first use: at most sixteen.
     where = [_PENDING_FILTERS[name] for name in sorted(filters)]
-    return CONSENTS.aggregate.select(_PENDING, *where, order_by=_in_order)
+    return prepared(CONSENTS.aggregate.select(_PENDING, *where, order_by=_in_order))
+
+
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(_CONSENT_BY_ID, _CONSENT_BY_TOKEN, _EXPIRING, _NEXT_EXPIRY)
 
 
 class SqlConsentRequests(SqlRepository):
     def add(self, request: ConsentRequest) -> None:
-        self._c.execute(CONSENTS.insert, CONSENTS.row(request))
+        self._tx.execute(CONSENTS.insert, CONSENTS.row(request))
         self._insert_aggregate(CONSENTS, request)
 
     def get(self, request_id: str) -> ConsentRequest | None:
@@ -92,5 +97,5 @@ class SqlConsentRequests(SqlRepository):
         return self._load(CONSENTS, _EXPIRING, {"now": now})
 
     def next_expiry(self) -> datetime | None:
-        value: datetime | None = self._c.execute(_NEXT_EXPIRY).scalar()
+        value: datetime | None = self._tx.execute(_NEXT_EXPIRY).scalar()
         return value

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import Guard, SqlRepository, versioned_update
 from partnerkit.backends.sql.codec import Children, RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.customers.accounts import (
     AccountHead,
     ContactPerson,
@@ -113,11 +114,21 @@ _APPEND_USER = _users.insert().values(
     .where(_users.c.customer_id == sa.bindparam("customer_id"))
     .scalar_subquery(),
 )
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(
+    _CUSTOMER_BY_ID,
+    _CUSTOMER_BY_USER_EMAIL,
+    _CUSTOMER_BY_DOMAIN,
+    _ALL_CUSTOMERS,
+    _HEAD,
+    _BUMP_CUSTOMER,
+    _APPEND_USER,
+)
 
 
 class SqlCustomers(SqlRepository):
     def add(self, customer: Customer) -> None:
-        self._c.execute(CUSTOMERS.insert, CUSTOMERS.row(customer))
+        self._tx.execute(CUSTOMERS.insert, CUSTOMERS.row(customer))
         self._insert_aggregate(CUSTOMERS, customer, {"users": self._email_taken(customer)})
 
     def get(self, customer_id: str) -> Customer | None:
@@ -132,24 +143,26 @@ class SqlCustomers(SqlRepository):
     def names(self, customer_ids: Sequence[str]) -> dict[str, str]:
         if not customer_ids:
             return {}
-        return {r.id: r.name for r in self._c.execute(_NAMES, {"ids": list(customer_ids)})}
+        rows = self._tx.execute(_NAMES, {"ids": list(customer_ids)}).all()
+        return {row[0]: row[1] for row in rows}
 
     def head(self, customer_id: str, *, user: str | None = None) -> AccountHead | None:
-        row = self._c.execute(_HEAD, {"id": customer_id, "email": user}).first()
+        row = self._tx.execute(_HEAD, {"id": customer_id, "email": user}).first()
         if row is None:
             return None
-        found = None if row.email is None else CustomerUser(row.email, row.user_name, row.is_admin)
-        return AccountHead(row.id, row.name, row.version, found)
+        id_, name, version, email, user_name, is_admin = row
+        found = None if email is None else CustomerUser(email, user_name, bool(is_admin))
+        return AccountHead(id_, name, version, found)
 
     def add_user(self, customer_id: str, user: CustomerUser, *, version: int) -> None:
-        bumped = self._c.execute(_BUMP_CUSTOMER, {"b_id": customer_id, "b_version": version})
+        bumped = self._tx.execute(_BUMP_CUSTOMER, {"b_id": customer_id, "b_version": version})
         if bumped.rowcount != 1:
             raise ConcurrencyError(
                 "the customer changed since it was read",
                 details={"id": customer_id, "version": version},
             )
         with self._unique(lambda: email_taken(user.email), single=True):
-            self._c.execute(
+            self._tx.execute(
                 _APPEND_USER,
                 {
                     "email": user.email,

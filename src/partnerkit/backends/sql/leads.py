@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository, versioned_update
 from partnerkit.backends.sql.codec import Children, RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.mapping.leads import Lead, LeadOffer
 
 __all__ = ["SqlLeads"]
@@ -27,11 +28,13 @@ _LEADS_OF_CUSTOMER = LEADS.aggregate.select(
     _leads.c.customer_id == sa.bindparam("v"), order_by=(_leads.c.created_at,)
 )
 _UPDATE_LEAD = versioned_update(_leads)
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(_LEAD_BY_ID, _LEADS_OF_CUSTOMER)
 
 
 class SqlLeads(SqlRepository):
     def add(self, lead: Lead) -> None:
-        self._c.execute(LEADS.insert, LEADS.row(lead))
+        self._tx.execute(LEADS.insert, LEADS.row(lead))
         self._insert_aggregate(LEADS, lead)
 
     def get(self, lead_id: str) -> Lead | None:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository
 from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.events import MessageKind, MessageStatus, OutboxMessage
 
 __all__ = ["SqlOutbox"]
@@ -40,36 +41,38 @@ _DEAD = (
     .order_by(_outbox.c.created_at, _outbox.c.id)
     .limit(sa.bindparam("limit"))
 )
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(_DUE, _DUE_OF_KIND, _NEXT_DUE, _UPDATE_MESSAGE, _ALL, _BY_TOPIC, _BY_ID, _DEAD)
 
 
 class SqlOutbox(SqlRepository):
     def add(self, message: OutboxMessage) -> None:
-        self._c.execute(MESSAGES.insert, MESSAGES.row(message))
+        self._tx.execute(MESSAGES.insert, MESSAGES.row(message))
 
     def due(
         self, now: datetime, limit: int, *, kind: MessageKind | None = None
     ) -> list[OutboxMessage]:
         if kind is None:
-            return MESSAGES.many(self._c.execute(_DUE, {"now": now, "limit": limit}))
+            return MESSAGES.many(self._tx.execute(_DUE, {"now": now, "limit": limit}))
         params = {"now": now, "limit": limit, "kind": kind.value}
-        return MESSAGES.many(self._c.execute(_DUE_OF_KIND, params))
+        return MESSAGES.many(self._tx.execute(_DUE_OF_KIND, params))
 
     def next_due(self) -> datetime | None:
-        value: datetime | None = self._c.execute(_NEXT_DUE).scalar()
+        value: datetime | None = self._tx.execute(_NEXT_DUE).scalar()
         return value
 
     def save(self, message: OutboxMessage) -> None:
         row = MESSAGES.row(message)
         row["b_id"] = row.pop("id")
-        self._c.execute(_UPDATE_MESSAGE, row)
+        self._tx.execute(_UPDATE_MESSAGE, row)
 
     def get(self, message_id: str) -> OutboxMessage | None:
-        return MESSAGES.one(self._c.execute(_BY_ID, {"v": message_id}).first())
+        return MESSAGES.one(self._tx.execute(_BY_ID, {"v": message_id}).first())
 
     def dead(self, limit: int) -> list[OutboxMessage]:
-        return MESSAGES.many(self._c.execute(_DEAD, {"limit": limit}))
+        return MESSAGES.many(self._tx.execute(_DEAD, {"limit": limit}))
 
     def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
         if topic is None:
-            return MESSAGES.many(self._c.execute(_ALL))
-        return MESSAGES.many(self._c.execute(_BY_TOPIC, {"topic": topic}))
+            return MESSAGES.many(self._tx.execute(_ALL))
+        return MESSAGES.many(self._tx.execute(_BY_TOPIC, {"topic": topic}))

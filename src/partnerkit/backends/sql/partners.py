@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository, versioned_update
 from partnerkit.backends.sql.codec import Children, RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.mapping.errors import (
     HOLDS_A_CODE_HINT,
     HOLDS_A_CODE_REMEDY,
@@ -107,10 +108,31 @@ def _username_taken(p: Partner) -> UsernameTakenError:
     )
 
 
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(
+    _PARTNER_BY_ID,
+    _PARTNER_BY_USERNAME,
+    _PARTNER_ID_BY_EMAIL,
+    _PARTNERS_WITH_DOMAIN,
+    _ALL_PARTNERS,
+    _PARTNERS_BY_STATUS,
+    _IDLE_PARTNERS,
+    _OLDEST_ACTIVITY,
+    _TOUCH_PARTNER,
+    _CODE_BY_KEY,
+    _CODES_OF_PARTNER,
+    _ISSUING,
+    _ACTIVE_CODES,
+    _UPDATE_CODE,
+    _CLAIM_ACTIVE,
+    _RELEASE_ACTIVE,
+)
+
+
 class SqlPartners(SqlRepository):
     def add(self, partner: Partner) -> None:
         with self._unique(lambda: _username_taken(partner), single=True):
-            self._c.execute(PARTNERS.insert, PARTNERS.row(partner))
+            self._tx.execute(PARTNERS.insert, PARTNERS.row(partner))
         self._insert_aggregate(PARTNERS, partner)
 
     def get(self, partner_id: str) -> Partner | None:
@@ -120,7 +142,7 @@ class SqlPartners(SqlRepository):
         return self._first(_PARTNER_BY_USERNAME, username)
 
     def get_by_email(self, email: str) -> Partner | None:
-        partner_id = self._c.execute(_PARTNER_ID_BY_EMAIL, {"v": email}).scalar()
+        partner_id = self._tx.execute(_PARTNER_ID_BY_EMAIL, {"v": email}).scalar()
         return None if partner_id is None else self.get(partner_id)
 
     def with_domain(self, domain: str) -> list[Partner]:
@@ -137,13 +159,13 @@ class SqlPartners(SqlRepository):
         return self._load(PARTNERS, _PARTNERS_BY_STATUS, {"status": status.value})
 
     def touch(self, partner_id: str, at: datetime) -> None:
-        self._c.execute(_TOUCH_PARTNER, {"b_id": partner_id, "b_at": at, "last_active_at": at})
+        self._tx.execute(_TOUCH_PARTNER, {"b_id": partner_id, "b_at": at, "last_active_at": at})
 
     def idle_since(self, cutoff: datetime) -> list[Partner]:
         return self._load(PARTNERS, _IDLE_PARTNERS, {"cutoff": cutoff})
 
     def oldest_activity(self) -> datetime | None:
-        value: datetime | None = self._c.execute(_OLDEST_ACTIVITY).scalar()
+        value: datetime | None = self._tx.execute(_OLDEST_ACTIVITY).scalar()
         return value
 
     def _first(self, query: sa.Select[Any], value: str) -> Partner | None:
@@ -159,19 +181,19 @@ class SqlPartnerCodes(SqlRepository):
             ),
             single=True,
         ):
-            self._c.execute(CODES.insert, CODES.row(code))
+            self._tx.execute(CODES.insert, CODES.row(code))
         if code.status is PartnerCodeStatus.ACTIVE:
             with self._unique(lambda: _holds_a_code(code), single=True):
-                self._c.execute(_CLAIM_ACTIVE, {"partner_id": code.partner_id, "key": code.key})
+                self._tx.execute(_CLAIM_ACTIVE, {"partner_id": code.partner_id, "key": code.key})
 
     def get(self, key: str) -> PartnerCode | None:
-        return CODES.one(self._c.execute(_CODE_BY_KEY, {"v": key}).first())
+        return CODES.one(self._tx.execute(_CODE_BY_KEY, {"v": key}).first())
 
     def for_partner(self, partner_id: str) -> list[PartnerCode]:
-        return CODES.many(self._c.execute(_CODES_OF_PARTNER, {"v": partner_id}))
+        return CODES.many(self._tx.execute(_CODES_OF_PARTNER, {"v": partner_id}))
 
     def issuing(self, key: str, partner_id: str) -> tuple[PartnerCode | None, PartnerCode | None]:
-        found = CODES.many(self._c.execute(_ISSUING, {"key": key, "partner_id": partner_id}))
+        found = CODES.many(self._tx.execute(_ISSUING, {"key": key, "partner_id": partner_id}))
         by_key = next((c for c in found if c.key == key), None)
         active = next(
             (
@@ -184,14 +206,14 @@ class SqlPartnerCodes(SqlRepository):
         return by_key, active
 
     def active(self) -> list[PartnerCode]:
-        return CODES.many(self._c.execute(_ACTIVE_CODES))
+        return CODES.many(self._tx.execute(_ACTIVE_CODES))
 
     def update(self, code: PartnerCode) -> None:
         row = CODES.row(code)
         row["b_key"] = row.pop("key")
-        self._c.execute(_UPDATE_CODE, row)
+        self._tx.execute(_UPDATE_CODE, row)
         if code.status is not PartnerCodeStatus.ACTIVE:
-            self._c.execute(_RELEASE_ACTIVE, {"key": code.key})
+            self._tx.execute(_RELEASE_ACTIVE, {"key": code.key})
 
 
 def _holds_a_code(code: PartnerCode) -> CodeTakenError:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository, versioned_update
 from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.mapping.errors import PartnerOfRecordTakenError
 from partnerkit.mapping.records import MappingInterval, MappingStatus
 
@@ -98,6 +99,22 @@ _UPDATE_RECORD = versioned_update(_records)
 _INSERT_SLOT = _slots.insert()
 _RELEASE_SLOT = _slots.delete().where(_slots.c.record_id == sa.bindparam("b_id"))
 _DROP_RECORD = _records.delete().where(_records.c.id == sa.bindparam("b_id"))
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(
+    _CURRENT,
+    _LOCK_CUSTOMER,
+    _HISTORY,
+    _OF_CUSTOMER,
+    _LAST_END,
+    _COVERING,
+    _EARNING,
+    _OPEN_FOR_PARTNER,
+    _PROVISIONAL_ENDED,
+    _NEXT_PROVISIONAL,
+    _INSERT_SLOT,
+    _RELEASE_SLOT,
+    _DROP_RECORD,
+)
 
 
 class SqlPartnerRecords(SqlRepository):
@@ -116,16 +133,16 @@ class SqlPartnerRecords(SqlRepository):
         inserted = False
         try:
             with scope:
-                self._c.execute(INTERVALS.insert, INTERVALS.row(interval))
+                self._tx.execute(INTERVALS.insert, INTERVALS.row(interval))
                 inserted = True
-                self._c.execute(_INSERT_SLOT, slot)
+                self._tx.execute(_INSERT_SLOT, slot)
         except IntegrityError as exc:
             # Only the slot's violation means "taken"; a bad foreign key on the interval stays
             # what it is.
             if not inserted:
                 raise
             if self._tx.statement_atomic:
-                self._c.execute(_DROP_RECORD, {"b_id": interval.id})
+                self._tx.execute(_DROP_RECORD, {"b_id": interval.id})
             raise PartnerOfRecordTakenError(
                 details={"customer_id": interval.customer_id, "product": interval.product}
             ) from exc
@@ -135,16 +152,16 @@ class SqlPartnerRecords(SqlRepository):
             _UPDATE_RECORD, INTERVALS.row(interval), interval, "mapping"
         )
         if not interval.is_open:
-            self._c.execute(_RELEASE_SLOT, {"b_id": interval.id})
+            self._tx.execute(_RELEASE_SLOT, {"b_id": interval.id})
         return updated
 
     def current(self, customer_id: str, product: str) -> MappingInterval | None:
         params = {"customer_id": customer_id, "product": product}
-        row = self._c.execute(_CURRENT, params).first()
+        row = self._tx.execute(_CURRENT, params).first()
         if row is None and self._c.dialect.name != "sqlite":
             # SQLite serialises writers already; elsewhere, lock the customer and look again.
-            self._c.execute(_LOCK_CUSTOMER, params)
-            row = self._c.execute(_CURRENT, params).first()
+            self._tx.execute(_LOCK_CUSTOMER, params)
+            row = self._tx.execute(_CURRENT, params).first()
         return INTERVALS.one(row)
 
     def history(self, customer_id: str, product: str) -> list[MappingInterval]:
@@ -154,7 +171,7 @@ class SqlPartnerRecords(SqlRepository):
         return self._many(_OF_CUSTOMER, customer_id=customer_id)
 
     def last_end(self, customer_id: str, product: str) -> datetime | None:
-        value: datetime | None = self._c.execute(
+        value: datetime | None = self._tx.execute(
             _LAST_END, {"customer_id": customer_id, "product": product}
         ).scalar()
         return value
@@ -178,10 +195,10 @@ class SqlPartnerRecords(SqlRepository):
         return self._many(_PROVISIONAL_ENDED, at=instant)
 
     def next_provisional_end(self) -> datetime | None:
-        value: datetime | None = self._c.execute(_NEXT_PROVISIONAL).scalar()
+        value: datetime | None = self._tx.execute(_NEXT_PROVISIONAL).scalar()
         return value
 
     def _many(
         self, query: sa.Select[Any] | sa.CompoundSelect[Any], **params: object
     ) -> list[MappingInterval]:
-        return INTERVALS.many(self._c.execute(query, params))
+        return INTERVALS.many(self._tx.execute(query, params))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository
 from partnerkit.backends.sql.codec import Children, RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.mapping.signup import SignupLink
 
 __all__ = ["SqlSignupLinks"]
@@ -26,17 +27,19 @@ _SIGNUP_BY_TOKEN = LINKS.aggregate.select(by_id="v")
 _REVOKE = t.signup_links.update().where(
     t.signup_links.c.token_hash == sa.bindparam("b_hash"), t.signup_links.c.revoked_at.is_(None)
 )
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(_SIGNUP_BY_TOKEN, _REVOKE)
 
 
 class SqlSignupLinks(SqlRepository):
     def add(self, link: SignupLink) -> None:
-        self._c.execute(LINKS.insert, LINKS.row(link))
+        self._tx.execute(LINKS.insert, LINKS.row(link))
         # A link is never changed but for its revocation: its products are written once.
-        LINKS.aggregate.insert(self._c, link)
+        LINKS.aggregate.insert(self._tx, link)
 
     def get_by_token_hash(self, token_hash: str) -> SignupLink | None:
-        found = LINKS.aggregate.load(self._c.execute(_SIGNUP_BY_TOKEN, {"v": token_hash}).all())
+        found = LINKS.aggregate.load(self._tx.execute(_SIGNUP_BY_TOKEN, {"v": token_hash}).all())
         return found[0].value if found else None
 
     def revoke(self, token_hash: str, at: datetime) -> None:
-        self._c.execute(_REVOKE, {"b_hash": token_hash, "revoked_at": at})
+        self._tx.execute(_REVOKE, {"b_hash": token_hash, "revoked_at": at})

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository
 from partnerkit.backends.sql.codec import RowCodec
+from partnerkit.backends.sql.prepared import prepare
 from partnerkit.mapping.tracking import TrackingEntry
 
 __all__ = ["SqlTrackingEntries"]
@@ -32,6 +33,8 @@ _OF_PARTNER = (
 _OF_CUSTOMER = (
     sa.select(_tracking).where(_tracking.c.customer_id == sa.bindparam("v")).order_by(*_in_order)
 )
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(_EXISTS, _REMOVE, _REMOVE_CUSTOMER, _OF_PARTNER, _OF_CUSTOMER)
 
 
 class SqlTrackingEntries(SqlRepository):
@@ -40,22 +43,22 @@ class SqlTrackingEntries(SqlRepository):
         # the usual case costs one statement.
         try:
             with self._recoverable(single=True):
-                self._c.execute(ENTRIES.insert, ENTRIES.row(entry))
+                self._tx.execute(ENTRIES.insert, ENTRIES.row(entry))
         except IntegrityError:
             # Already there (perhaps a concurrent writer's): fine. Anything else, such as a bad
             # foreign key, is still an error.
             key = {"partner_id": entry.partner_id, "email": entry.email}
-            if self._c.execute(_EXISTS, key).first() is None:
+            if self._tx.execute(_EXISTS, key).first() is None:
                 raise
 
     def remove(self, partner_id: str, email: str) -> None:
-        self._c.execute(_REMOVE, {"partner_id": partner_id, "email": email})
+        self._tx.execute(_REMOVE, {"partner_id": partner_id, "email": email})
 
     def remove_customer(self, partner_id: str, customer_id: str) -> None:
-        self._c.execute(_REMOVE_CUSTOMER, {"partner_id": partner_id, "customer_id": customer_id})
+        self._tx.execute(_REMOVE_CUSTOMER, {"partner_id": partner_id, "customer_id": customer_id})
 
     def for_partner(self, partner_id: str) -> list[TrackingEntry]:
-        return ENTRIES.many(self._c.execute(_OF_PARTNER, {"v": partner_id}))
+        return ENTRIES.many(self._tx.execute(_OF_PARTNER, {"v": partner_id}))
 
     def for_customer(self, customer_id: str) -> list[TrackingEntry]:
-        return ENTRIES.many(self._c.execute(_OF_CUSTOMER, {"v": customer_id}))
+        return ENTRIES.many(self._tx.execute(_OF_CUSTOMER, {"v": customer_id}))
