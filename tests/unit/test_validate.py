@@ -189,3 +189,21 @@ def test_an_address_too_long_once_lower_cased_names_its_field() -> None:
     domain = "b" * 60 + "." + "c" * 60 + "." + "d" * 34 + ".example"
     address = "İ" * 30 + "@" + domain
     assert field_of(validate.email, address, "admin_email") == "admin_email"
+
+
+def test_the_characters_refused_as_not_text_are_exactly_the_control_and_surrogate_categories() -> (
+    None
+):
+    # validate.text searches one character class instead of asking each character's category:
+    # the class must be exactly Unicode's Cc and Cs, over every code point.
+    import sys
+    import unicodedata
+
+    from partnerkit.validate import _NOT_TEXT, _NOT_TEXT_CHARS
+
+    differ = [
+        c
+        for c in range(sys.maxunicode + 1)
+        if (unicodedata.category(chr(c)) in _NOT_TEXT) != bool(_NOT_TEXT_CHARS.match(chr(c)))
+    ]
+    assert differ == []

@@ -200,10 +200,10 @@ class SqlBackend:
         except SQLAlchemyError as exc:
             raise _translate(exc) from exc
         try:
-            if self._dialect == "sqlite":
-                conn = conn.execution_options(
-                    partnerkit_sqlite_begin="DEFERRED" if readonly else "IMMEDIATE"
-                )
+            if readonly and self._dialect == "sqlite":
+                # Writers begin IMMEDIATE, the listener's default: only a reader says otherwise
+                # (setting an option costs more than the BEGIN it chooses).
+                conn = conn.execution_options(partnerkit_sqlite_begin="DEFERRED")
             try:
                 tx = conn.begin()
             except SQLAlchemyError as exc:

@@ -223,8 +223,14 @@ def lookup(statement: object) -> Prepared | None:
 
 
 def fast_path_allowed(conn: Connection) -> bool:
-    """Whether statements may skip SQLAlchemy: nobody listens to them and none are logged."""
-    dispatch = conn.dispatch
+    """Whether statements may skip SQLAlchemy: nobody listens to them and none are logged.
+
+    The engine's listeners are asked, which include those on the Engine class (where tracing
+    libraries register); the connection is one partnerkit opened for a unit of work, on which
+    nobody else can have registered any.
+    """
+    engine = conn.engine
+    dispatch = engine.dispatch
     if (
         dispatch.before_cursor_execute
         or dispatch.after_cursor_execute
@@ -232,7 +238,6 @@ def fast_path_allowed(conn: Connection) -> bool:
         or dispatch.after_execute
     ):
         return False
-    engine = conn.engine
     return not (engine.echo or engine.logger.isEnabledFor(logging.INFO))
 
 
@@ -246,7 +251,8 @@ def run(
     many = not isinstance(params, Mapping)
     first: _Params = params if isinstance(params, Mapping) else params[0]
     dialect = conn.dialect
-    compiled = prepared.compiled(dialect, tuple(sorted(first)))
+    # Keyed by the names in the order given: a caller builds its rows alike every time.
+    compiled = prepared.compiled(dialect, tuple(first))
     bound: Any = None
     try:
         if many:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,78 +25,66 @@ __all__ = ["SqlUnitOfWork"]
 
 
 class SqlUnitOfWork:
+    # Repositories are made when first asked for: a unit of work uses a few of them.
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._tx = tx = Tx(conn)
-        self._products = SqlProducts(tx)
-        self._partners = SqlPartners(tx)
-        self._codes = SqlPartnerCodes(tx)
-        self._customers = SqlCustomers(tx)
-        self._outbox = SqlOutbox(tx)
-        self._audit = SqlAuditEntries(tx)
-        self._records = SqlPartnerRecords(tx)
-        self._consents = SqlConsentRequests(tx)
-        self._signup_links = SqlSignupLinks(tx)
-        self._tracking = SqlTrackingEntries(tx)
-        self._commission_plans = SqlCommissionPlans(tx)
-        self._commissions = SqlCommissionEntries(tx)
-        self._leads = SqlLeads(tx)
+        self._tx = Tx(conn)
 
     @property
     def connection(self) -> Connection:
         return self._conn
 
-    @property
+    @functools.cached_property
     def products(self) -> SqlProducts:
-        return self._products
+        return SqlProducts(self._tx)
 
-    @property
+    @functools.cached_property
     def partners(self) -> SqlPartners:
-        return self._partners
+        return SqlPartners(self._tx)
 
-    @property
+    @functools.cached_property
     def codes(self) -> SqlPartnerCodes:
-        return self._codes
+        return SqlPartnerCodes(self._tx)
 
-    @property
+    @functools.cached_property
     def customers(self) -> SqlCustomers:
-        return self._customers
+        return SqlCustomers(self._tx)
 
-    @property
+    @functools.cached_property
     def outbox(self) -> SqlOutbox:
-        return self._outbox
+        return SqlOutbox(self._tx)
 
-    @property
+    @functools.cached_property
     def audit(self) -> SqlAuditEntries:
-        return self._audit
+        return SqlAuditEntries(self._tx)
 
-    @property
+    @functools.cached_property
     def records(self) -> SqlPartnerRecords:
-        return self._records
+        return SqlPartnerRecords(self._tx)
 
-    @property
+    @functools.cached_property
     def consents(self) -> SqlConsentRequests:
-        return self._consents
+        return SqlConsentRequests(self._tx)
 
-    @property
+    @functools.cached_property
     def signup_links(self) -> SqlSignupLinks:
-        return self._signup_links
+        return SqlSignupLinks(self._tx)
 
-    @property
+    @functools.cached_property
     def tracking(self) -> SqlTrackingEntries:
-        return self._tracking
+        return SqlTrackingEntries(self._tx)
 
-    @property
+    @functools.cached_property
     def commission_plans(self) -> SqlCommissionPlans:
-        return self._commission_plans
+        return SqlCommissionPlans(self._tx)
 
-    @property
+    @functools.cached_property
     def commissions(self) -> SqlCommissionEntries:
-        return self._commissions
+        return SqlCommissionEntries(self._tx)
 
-    @property
+    @functools.cached_property
     def leads(self) -> SqlLeads:
-        return self._leads
+        return SqlLeads(self._tx)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
