@@ -56,7 +56,8 @@ def _luhn(digits: str) -> bool:
 
 def looks_like_card_number(text: str) -> bool:
     """Whether `text` holds what looks like a card number: 13 to 19 digits, spaces or dashes
-    between them allowed, that pass the Luhn check (the check every card number passes).
+    between them allowed, starting with 1 to 6 (the payment networks' first digits, ISO/IEC
+    7812) and passing the Luhn check (the check digit every card number has).
 
     Args:
         text: Any text: a token, a description, an address line.
@@ -68,9 +69,22 @@ def looks_like_card_number(text: str) -> bool:
     """
     for found in _DIGIT_RUN.finditer(text):
         digits = re.sub(r"[ -]", "", found.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits):
+        if _card_digits(digits):
             return True
     return False
+
+
+def _card_digits(digits: str) -> bool:
+    # ISO/IEC 7812: card numbers of payment networks start with 1 to 6 (airlines, travel,
+    # banking); 13 to 19 digits; the Luhn check digit last.
+    return 13 <= len(digits) <= 19 and digits[0] in "123456" and _luhn(digits)
+
+
+def _is_card_number(text: str) -> bool:
+    # A token is refused only when it is a card number itself: an embedded run of digits is
+    # common in hex tokens and would refuse one in a few hundred.
+    digits = re.sub(r"[ -]", "", text)
+    return digits.isdigit() and _card_digits(digits)
 
 
 def _masked(_: object) -> str:
@@ -79,7 +93,18 @@ def _masked(_: object) -> str:
     return "'…'"
 
 
-def _text(value: object, field: str, *, max_length: int, required: bool = True) -> str:
+def _text(
+    value: object,
+    field: str,
+    *,
+    max_length: int,
+    required: bool = True,
+    token: bool = False,
+    ids: bool = False,
+) -> str:
+    """Checked text. A token is refused when it is a card number; words when they hold one;
+    ids (keys, references) are the host's or the gateway's and are not scanned: Adyen's
+    references, for one, are 16-digit numbers."""
     if not isinstance(value, str):
         raise InvalidInputError(
             f"{field_label(field)} must be text",
@@ -99,7 +124,7 @@ def _text(value: object, field: str, *, max_length: int, required: bool = True) 
             f"{field_label(field)} must not contain control characters or broken characters",
             field=field,
         )
-    if looks_like_card_number(value):
+    if not ids and (_is_card_number(value) if token else looks_like_card_number(value)):
         raise CardNumberRefusedError(
             f"{field_label(field)} looks like a card number, which is never taken",
             field=field,
@@ -276,10 +301,10 @@ class ChargeRequest:
     billing_address: BillingAddress | None = None
 
     def __attrs_post_init__(self) -> None:
-        _text(self.idempotency_key, "idempotency_key", max_length=MAX_KEY_LENGTH)
-        _text(self.customer_id, "customer_id", max_length=100)
+        _text(self.idempotency_key, "idempotency_key", max_length=MAX_KEY_LENGTH, ids=True)
+        _text(self.customer_id, "customer_id", max_length=100, ids=True)
         _positive(self.amount, "amount")
-        _text(self.payment_method, "payment_method", max_length=MAX_KEY_LENGTH)
+        _text(self.payment_method, "payment_method", max_length=MAX_KEY_LENGTH, token=True)
         _flag(self.recurring, "recurring")
         _flag(self.saved_card, "saved_card")
         _text(self.description, "description", max_length=500, required=False)
@@ -448,8 +473,8 @@ class RefundRequest:
     reason: str = ""
 
     def __attrs_post_init__(self) -> None:
-        _text(self.idempotency_key, "idempotency_key", max_length=MAX_KEY_LENGTH)
-        _text(self.charge_reference, "charge_reference", max_length=MAX_KEY_LENGTH)
+        _text(self.idempotency_key, "idempotency_key", max_length=MAX_KEY_LENGTH, ids=True)
+        _text(self.charge_reference, "charge_reference", max_length=MAX_KEY_LENGTH, ids=True)
         _positive(self.amount, "amount")
         _text(self.reason, "reason", max_length=500, required=False)
 
@@ -529,7 +554,7 @@ class SavedCard:
     exp_year: int
 
     def __attrs_post_init__(self) -> None:
-        _text(self.token, "token", max_length=MAX_KEY_LENGTH)
+        _text(self.token, "token", max_length=MAX_KEY_LENGTH, token=True)
         _text(self.brand, "brand", max_length=40)
         if not isinstance(self.last4, str) or not _LAST4.match(self.last4):
             raise InvalidInputError("last 4 digits must be four digits", field="last4")

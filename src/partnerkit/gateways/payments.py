@@ -439,8 +439,8 @@ class FakePaymentGateway:
             GatewayUnavailableError: `reachable` is off (`payment.gateway_unavailable`).
             InvalidInputError: An empty customer id or token (`validation.invalid`).
         """
-        _text(customer_id, "customer_id", max_length=100)
-        _text(payment_method, "payment_method", max_length=255)
+        _text(customer_id, "customer_id", max_length=100, ids=True)
+        _text(payment_method, "payment_method", max_length=255, token=True)
         with self._lock:
             self._answering()
             if not self._capabilities.credentials_valid:
