@@ -103,7 +103,7 @@ def _window(value: object) -> timedelta:
 class ChargingPolicy:
     """The numbers of the charging rules.
 
-    Args:
+    Attributes:
         duplicate_window: How long a second charge of the same amount on the same card is
             refused as a likely double payment (CP3005, "within a few minutes of the previous
             transaction"): 5 minutes by default, zero to turn the rule off, at most a day.
@@ -121,7 +121,7 @@ class PortalFacts:
     """What the billing service knows about the portal a payment comes through (CP1003, CP1004,
     CP2001): facts of the vendor's records, not of the gateway.
 
-    Args:
+    Attributes:
         contact_deleted: The customer contact the portal user belongs to was deleted.
         recurring_profile_deleted: The recurring profile (subscription) paid for was deleted.
         default_tax_missing: The organisation has no default tax.
@@ -141,7 +141,7 @@ class RecentCharge:
     """A charge made earlier on a card (succeeded, or unknown and not yet settled), as the
     duplicate rule (CP3005) compares it.
 
-    Args:
+    Attributes:
         at: When it was made.
         amount: Its amount.
         payment_method: The card's token; never shown in a repr.

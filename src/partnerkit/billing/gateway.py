@@ -182,7 +182,7 @@ class ChargeStatus(enum.StrEnum):
 class GatewayCapabilities:
     """What a configured gateway can do: the facts the CP rules check before charging.
 
-    Args:
+    Attributes:
         supported_currencies: ISO 4217 codes it takes (CP4003 for any other).
         minimum_amounts: Its smallest charge, one amount per currency that has one (CP4001).
         reference_transactions: Whether the merchant account lets a saved card be charged
@@ -270,7 +270,7 @@ class ChargeRequest:
     Retrying with the same key and the very same request returns the first result and charges
     nothing more; the same key with anything different is refused (`same_request`).
 
-    Args:
+    Attributes:
         idempotency_key: The caller's key for this charge, up to 255 characters; make it once per
             payment (a payment's id) and keep it for every retry.
         customer_id: The customer the money comes from.
@@ -322,7 +322,7 @@ class ChargeRequest:
 class PaymentFailure:
     """Why a charge or a refund failed: the partnerkit error's code and the gateway's own words.
 
-    Args:
+    Attributes:
         code: The code of a payment error: "payment.cp3003" for a CP error, "payment.declined"
             for a plain decline, "payment.refund_refused".
         gateway_code: The gateway's own code ("fraudulent", "avs_failure"), for the vendor's team.
@@ -405,7 +405,7 @@ class ChargeResult:
     """What the gateway did with a charge: succeeded with a reference, failed with a reason, or
     unknown (a timeout: ask again with `lookup`, never guess).
 
-    Args:
+    Attributes:
         idempotency_key: The charge's key.
         status: Succeeded, failed or unknown.
         amount: The amount asked for.
@@ -455,7 +455,7 @@ class ChargeResult:
 class RefundRequest:
     """Money to give back on a charge that succeeded, under its own idempotency key.
 
-    Args:
+    Attributes:
         idempotency_key: The caller's key for this refund; keep it for every retry.
         charge_reference: The gateway's reference of the charge.
         amount: More than zero, in the charge's currency, at most what is left of it.
@@ -483,7 +483,7 @@ class RefundRequest:
 class RefundResult:
     """What the gateway did with a refund, like a `ChargeResult`.
 
-    Args:
+    Attributes:
         idempotency_key: The refund's key.
         status: Succeeded, failed or unknown.
         amount: The amount asked for.
@@ -533,7 +533,7 @@ class SavedCard:
     Never a card number: a value that looks like one in the token or the brand is refused, and
     the token is never shown in a repr.
 
-    Args:
+    Attributes:
         token: The gateway's reusable token for the card.
         brand: The card's network as the gateway names it ("visa").
         last4: Its last four digits.
