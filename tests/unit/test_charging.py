@@ -178,6 +178,8 @@ def test_the_window_is_a_policy_value() -> None:
     refusal = _decide(_request(), recent=[earlier], policy=long)
     assert refusal is not None
     assert refusal.cp_code == "CP3005"
+    day = pk.ChargingPolicy(duplicate_window=timedelta(days=1))
+    assert _decide(_request(), recent=[_recent(T0 - timedelta(hours=23))], policy=day) is not None
     off = pk.ChargingPolicy(duplicate_window=timedelta(0))
     assert _decide(_request(), recent=[_recent(T0)], policy=off) is None
     assert pk.ChargingPolicy().duplicate_window == timedelta(minutes=5)
@@ -204,12 +206,26 @@ def test_the_rules_apply_in_order_and_the_first_refusal_is_the_one() -> None:
 
 
 def test_the_decision_refuses_a_naive_instant() -> None:
-    with pytest.raises(InvalidInputError):
-        pk.decide_charge(_request(), CAPS, (), datetime(2026, 3, 2))  # noqa: DTZ001
-    with pytest.raises(InvalidInputError):
-        pk.RecentCharge(datetime(2026, 3, 2), pk.Money.of("1", "USD"), TOKEN)  # noqa: DTZ001
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError) as now:
+        pk.decide_charge(_request(), CAPS, (), NAIVE)
+    assert now.value.field == "now"
+    with pytest.raises(InvalidInputError) as at:
+        pk.RecentCharge(NAIVE, pk.Money.of("1", "USD"), TOKEN)
+    assert at.value.field == "at"
+    with pytest.raises(InvalidInputError) as amount:
         pk.RecentCharge(T0, "1 USD", TOKEN)  # type: ignore[arg-type]
+    assert amount.value.field == "amount"
+
+
+def test_a_recent_charge_remembers_its_key_so_a_replay_is_no_duplicate() -> None:
+    request = _request()
+    recent = pk.RecentCharge.of(request, T0)
+    assert (recent.at, recent.amount, recent.idempotency_key) == (T0, request.amount, "pay_1")
+    assert recent.payment_method == TOKEN
+    assert _decide(request, recent=[recent]) is None
+    again = _decide(_request("pay_2"), recent=[recent], now=T0 + timedelta(minutes=1))
+    assert again is not None
+    assert again.details == {"previous_at": T0.isoformat(), "window": "0:05:00"}
 
 
 # --- idempotency as a rule ---------------------------------------------------------------------

@@ -255,6 +255,16 @@ class ChargeDecision:
         return tuple(check.reason for check in self.checks)
 
 
+_Verdict = tuple[ChargeRule, bool, str, dict[str, str]]
+
+
+def _verdict(
+    rule: ChargeRule, passed: bool, held: str, refused: str, details: dict[str, str] | None = None
+) -> _Verdict:
+    """A rule's verdict with its reason: `held` when it passed, `refused` when not."""
+    return rule, passed, held if passed else refused, details or {}
+
+
 def _checks(
     request: ChargeRequest,
     capabilities: GatewayCapabilities,
@@ -262,84 +272,66 @@ def _checks(
     now: datetime,
     policy: ChargingPolicy,
     portal: PortalFacts,
-) -> Iterable[tuple[ChargeRule, bool, str, dict[str, str]]]:
+) -> Iterable[_Verdict]:
     """Each rule's verdict, lazily: nothing after the first refusal is looked at."""
-    yield (
+    yield _verdict(
         ChargeRule.CONTACT_EXISTS,
         not portal.contact_deleted,
-        "the portal's customer contact was deleted"
-        if portal.contact_deleted
-        else "the portal's customer contact exists",
-        {},
+        "the portal's customer contact exists",
+        "the portal's customer contact was deleted",
     )
-    yield (
+    yield _verdict(
         ChargeRule.RECURRING_PROFILE_EXISTS,
         not portal.recurring_profile_deleted,
-        "the recurring profile paid for was deleted"
-        if portal.recurring_profile_deleted
-        else "no deleted recurring profile is paid for",
-        {},
+        "no deleted recurring profile is paid for",
+        "the recurring profile paid for was deleted",
     )
-    yield (
+    yield _verdict(
         ChargeRule.DEFAULT_TAX_SET,
         not portal.default_tax_missing,
-        "the organisation has no default tax"
-        if portal.default_tax_missing
-        else "the organisation has a default tax",
-        {},
+        "the organisation has a default tax",
+        "the organisation has no default tax",
     )
-    yield (
+    yield _verdict(
         ChargeRule.CREDENTIALS_VALID,
         capabilities.credentials_valid,
-        "the gateway accepts its credentials"
-        if capabilities.credentials_valid
-        else "the gateway refused its credentials",
-        {},
+        "the gateway accepts its credentials",
+        "the gateway refused its credentials",
     )
     currency = request.amount.currency
-    supported = capabilities.supports(currency)
-    yield (
+    yield _verdict(
         ChargeRule.CURRENCY_SUPPORTED,
-        supported,
-        f"the gateway takes {currency}"
-        if supported
-        else f"the gateway does not take {currency}, only "
+        capabilities.supports(currency),
+        f"the gateway takes {currency}",
+        f"the gateway does not take {currency}, only "
         + ", ".join(capabilities.supported_currencies),
         {"currency": currency},
     )
-    recurring_ok = not request.recurring or capabilities.recurring
-    yield (
+    yield _verdict(
         ChargeRule.RECURRING_SUPPORTED,
-        recurring_ok,
-        "not a recurring charge"
-        if not request.recurring
-        else "a recurring charge, and the gateway supports recurring payments"
-        if recurring_ok
-        else "a recurring charge, and the gateway does not support recurring payments",
-        {},
+        not request.recurring or capabilities.recurring,
+        "a recurring charge, and the gateway supports recurring payments"
+        if request.recurring
+        else "not a recurring charge",
+        "a recurring charge, and the gateway does not support recurring payments",
     )
-    reference_ok = not request.saved_card or capabilities.reference_transactions
-    yield (
+    yield _verdict(
         ChargeRule.REFERENCE_TRANSACTIONS,
-        reference_ok,
-        "not a saved-card charge"
-        if not request.saved_card
-        else "a saved-card charge, and reference transactions are enabled"
-        if reference_ok
-        else "a saved-card charge, and reference transactions are not enabled",
-        {},
+        not request.saved_card or capabilities.reference_transactions,
+        "a saved-card charge, and reference transactions are enabled"
+        if request.saved_card
+        else "not a saved-card charge",
+        "a saved-card charge, and reference transactions are not enabled",
     )
     minimum = capabilities.minimum(currency)
-    above = minimum is None or request.amount >= minimum
-    yield (
+    yield _verdict(
         ChargeRule.MINIMUM_AMOUNT,
-        above,
+        minimum is None or request.amount >= minimum,
         f"the gateway sets no minimum for {currency}"
         if minimum is None
-        else f"{request.amount} is at least the gateway's minimum of {minimum}"
-        if above
-        else f"{request.amount} is less than the gateway's minimum of {minimum}",
-        {"amount": str(request.amount), "minimum": str(minimum)} if minimum is not None else {},
+        else f"{request.amount} is at least the gateway's minimum of {minimum}",
+        f"{request.amount} is less than the gateway's minimum of {minimum}",
+        {"amount": str(request.amount), "minimum": str(minimum)},
     )
     window = policy.duplicate_window
     earlier = (
@@ -358,13 +350,12 @@ def _checks(
         else None
     )
     minutes = f"{window.total_seconds() / 60:g} minutes"
-    yield (
+    yield _verdict(
         ChargeRule.NO_DUPLICATE,
         earlier is None,
-        f"no charge of {request.amount} on this card in the last {minutes}"
-        if earlier is None
-        else f"{request.amount} was charged on this card at {earlier.at.isoformat()}, "
-        f"less than {minutes} ago",
+        f"no charge of {request.amount} on this card in the last {minutes}",
+        f"{request.amount} was charged on this card at "
+        f"{earlier.at.isoformat() if earlier else ''}, less than {minutes} ago",
         {"previous_at": earlier.at.isoformat(), "window": str(window)} if earlier else {},
     )
 

@@ -655,7 +655,9 @@ class PaymentGateway(Protocol):
             The charge's result, or None when the gateway never received it (safe to send again
             with the same key).
 
-        Raises nothing.
+        Raises:
+            GatewayUnavailableError: The gateway did not answer: the charge stays unknown until
+                it is asked again (`payment.gateway_unavailable`).
         """
         ...
 
@@ -668,7 +670,8 @@ class PaymentGateway(Protocol):
         Returns:
             The refund's result, or None when the gateway never received it.
 
-        Raises nothing.
+        Raises:
+            GatewayUnavailableError: The gateway did not answer (`payment.gateway_unavailable`).
         """
         ...
 
