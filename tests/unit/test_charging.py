@@ -458,3 +458,7 @@ def test_the_values_round_trip_through_serialization() -> None:
     )
     assert pk.from_json(pk.to_json(result), pk.ChargeResult) == result
     assert pk.from_dict(pk.to_dict(CAPS), pk.GatewayCapabilities) == CAPS
+    card = pk.SavedCard("card_1", "visa", "4242", 3, 2027)
+    assert pk.from_json(pk.to_json(card), pk.SavedCard) == card
+    refund = pk.RefundResult("re_1", pk.ChargeStatus.UNKNOWN, request.amount, "ch_1")
+    assert pk.from_json(pk.to_json(refund), pk.RefundResult) == refund
