@@ -247,3 +247,14 @@ def test_every_cp_code_is_produced_with_the_tables_remedy(
         assert pythonisms(text) == []
     # What a program reads: the rule or the gateway's own code says where it came from.
     assert "rule" in error.details or "gateway_code" in error.details
+
+
+def test_every_payment_error_has_a_developer_hint() -> None:
+    ours = [cls for cls in ERRORS.values() if cls.__module__ == payment_errors.__name__]
+    assert len(ours) == 16
+    missing = [cls.code for cls in ours if not cls.default_hint]
+    assert not missing
+    error = cp_error("CP3004")
+    assert error.hint is not None
+    assert "hint" not in error.as_dict()
+    assert error.as_dict(include_internal=True)["hint"] == error.hint

@@ -174,6 +174,7 @@ class FraudDeclinedError(PortalPaymentError):
         "Verify if the transaction was fraudulent or not. Moderate your fraud filters, "
         "if necessary."
     )
+    default_hint = "The gateway's fraud filters refused it; details['gateway_code'] is its answer."
     customer_message = "Your payment was declined. Try another card, or contact us."
 
 
@@ -188,6 +189,9 @@ class AddressVerificationFailedError(PortalPaymentError):
     default_remedy = (
         "Configure the address fields for your payment pages in Settings > Online Payments > "
         "Payment Gateways > Card Verification Settings."
+    )
+    default_hint = (
+        "Pass the address the customer typed as ChargeRequest(billing_address=BillingAddress(...))."
     )
     customer_message = (
         "Your card's billing address could not be verified. Check the address you entered, "
@@ -304,6 +308,7 @@ class CardDeclinedError(PaymentError):
     audience = (Audience.CUSTOMER, Audience.STAFF)
     summary = "The card was declined."
     default_remedy = "Try another card, or ask your bank why the payment was declined."
+    default_hint = "details['gateway_code'] holds the gateway's own decline code."
 
 
 class RefundRefusedError(PaymentError):
@@ -317,6 +322,7 @@ class RefundRefusedError(PaymentError):
         "Check the amount against what is left of the original payment, or record the refund "
         "as an offline one."
     )
+    default_hint = "details['gateway_code'] says why: exceeds_remaining, unknown_charge, ..."
 
 
 class GatewayUnavailableError(PaymentError):
@@ -327,6 +333,7 @@ class GatewayUnavailableError(PaymentError):
     audience = (Audience.CUSTOMER, Audience.STAFF)
     summary = "The payment gateway could not be reached."
     default_remedy = "Try again in a few minutes."
+    default_hint = "Nothing moved: call again later; lookup() settles an unknown charge then."
 
 
 class IdempotencyKeyReusedError(ConflictError):
