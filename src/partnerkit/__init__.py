@@ -19,6 +19,31 @@ from partnerkit.access import (
 )
 from partnerkit.access.service import AccessService, AccountSummary
 from partnerkit.backends.memory import MemoryBackend
+from partnerkit.billing.charging import (
+    ChargeCheck,
+    ChargeDecision,
+    ChargeRefusal,
+    ChargeRule,
+    ChargingPolicy,
+    PortalFacts,
+    RecentCharge,
+    decide_charge,
+    explain_charge,
+    same_request,
+)
+from partnerkit.billing.gateway import (
+    BillingAddress,
+    ChargeRequest,
+    ChargeResult,
+    ChargeStatus,
+    GatewayCapabilities,
+    PaymentFailure,
+    PaymentGateway,
+    RefundRequest,
+    RefundResult,
+    SavedCard,
+)
+from partnerkit.billing.payment_errors import PortalPaymentError
 from partnerkit.catalog.products import CatalogService, Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
 from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
@@ -48,6 +73,7 @@ from partnerkit.events import (
     RetryPolicy,
 )
 from partnerkit.gateways.mailer import FakeMailer, InMemoryMailer
+from partnerkit.gateways.payments import FakeOutcome, FakePaymentGateway
 from partnerkit.kit import DueJob, DueReport, Kit, connect
 from partnerkit.mapping.adding import AddCase, AddDecision, AddResult, decide_add
 from partnerkit.mapping.channels import SignupLink, SignupLinkToken
@@ -103,8 +129,17 @@ __all__ = [
     "Audience",
     "AuditEntry",
     "AuditKind",
+    "BillingAddress",
     "CatalogService",
     "Channel",
+    "ChargeCheck",
+    "ChargeDecision",
+    "ChargeRefusal",
+    "ChargeRequest",
+    "ChargeResult",
+    "ChargeRule",
+    "ChargeStatus",
+    "ChargingPolicy",
     "Clock",
     "CodeAdvice",
     "CommissionEntry",
@@ -137,7 +172,10 @@ __all__ = [
     "EvidenceKind",
     "Exclusion",
     "FakeMailer",
+    "FakeOutcome",
+    "FakePaymentGateway",
     "FeatureDisabledError",
+    "GatewayCapabilities",
     "InMemoryMailer",
     "InvalidTransitionError",
     "Kit",
@@ -172,12 +210,20 @@ __all__ = [
     "PartnerkitError",
     "PartnersService",
     "PaymentError",
+    "PaymentFailure",
+    "PaymentGateway",
     "PermissionDeniedError",
+    "PortalFacts",
+    "PortalPaymentError",
     "Principal",
     "Product",
     "ProductPlan",
+    "RecentCharge",
+    "RefundRequest",
+    "RefundResult",
     "RetryPolicy",
     "Role",
+    "SavedCard",
     "SharingDecision",
     "SignupLink",
     "SignupLinkToken",
@@ -194,12 +240,15 @@ __all__ = [
     "canonical_key",
     "connect",
     "decide_add",
+    "decide_charge",
     "decide_disclosure",
     "decide_mapping",
     "decide_sharing",
     "decide_transfer",
+    "explain_charge",
     "from_dict",
     "from_json",
+    "same_request",
     "to_dict",
     "to_json",
     "validate_code",

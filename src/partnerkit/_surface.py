@@ -20,6 +20,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "partnerkit.catalog.errors",
     "partnerkit.customers.errors",
     "partnerkit.mapping.errors",
+    "partnerkit.billing.payment_errors",
     "partnerkit.events",
     "partnerkit.catalog.events",
     "partnerkit.customers.events",

@@ -10,7 +10,8 @@ from partnerkit.errors import ERRORS, RETIRED_CODES, PartnerkitError
 from partnerkit.reference import ERROR_MODULES, error_reference_markdown
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "errors.md"
-CODE = re.compile(r"^[a-z_]+(\.[a-z_]+)*$")
+# A word may end in digits where a source document numbers its codes ("payment.cp3003").
+CODE = re.compile(r"^[a-z_]+[0-9]*(\.[a-z_]+[0-9]*)*$")
 
 
 def _all_subclasses(cls: type[PartnerkitError]) -> list[type[PartnerkitError]]:

@@ -1,3 +1,3 @@
-"""Gateways to the outside world that partnerkit ships: mailers today, payments later."""
+"""Gateways to the outside world that partnerkit ships: mailers, and a payment gateway for tests."""
 
 __all__: list[str] = []

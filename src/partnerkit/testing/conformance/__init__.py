@@ -3,7 +3,8 @@
 partnerkit runs it over memory, SQLite, PostgreSQL and MariaDB. There is one contract class per
 port, so a host that replaces one repository runs that port's contract alone; `BackendContract`
 is all of them plus the end-to-end `ServiceContract`. Subclass one (as `TestMyBackend`) and
-override the `backend` fixture to yield a fresh, empty backend.
+override the `backend` fixture to yield a fresh, empty backend. `PaymentGatewayContract` holds a
+payment gateway adapter to the `PaymentGateway` port, on the gateway's sandbox.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from partnerkit.testing.conformance.customers import CustomersContract
 from partnerkit.testing.conformance.leads import LeadsContract
 from partnerkit.testing.conformance.outbox import OutboxContract
 from partnerkit.testing.conformance.partners import PartnersContract
+from partnerkit.testing.conformance.payment_gateway import PaymentGatewayContract
 from partnerkit.testing.conformance.products import ProductsContract
 from partnerkit.testing.conformance.records import PartnerRecordsContract
 from partnerkit.testing.conformance.services import ServiceContract
@@ -40,6 +42,7 @@ __all__ = [
     "PartnerCodesContract",
     "PartnerRecordsContract",
     "PartnersContract",
+    "PaymentGatewayContract",
     "ProductsContract",
     "ServiceContract",
     "SignupLinksContract",
