@@ -31,6 +31,14 @@ from partnerkit.billing.charging import (
     explain_charge,
     same_request,
 )
+from partnerkit.billing.documents import (
+    Entries,
+    Receipt,
+    ReceiptLine,
+    StatementEntry,
+    StatementHeader,
+)
+from partnerkit.billing.documents import EntryKind as StatementEntryKind
 from partnerkit.billing.gateway import (
     BillingAddress,
     ChargeRequest,
@@ -44,6 +52,15 @@ from partnerkit.billing.gateway import (
     SavedCard,
 )
 from partnerkit.billing.payment_errors import PortalPaymentError
+from partnerkit.billing.render import (
+    render_receipt_html,
+    render_receipt_pdf,
+    render_receipt_text,
+    render_statement_csv,
+    render_statement_html,
+    render_statement_pdf,
+    render_statement_text,
+)
 from partnerkit.catalog.products import CatalogService, Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
 from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
@@ -166,6 +183,7 @@ __all__ = [
     "DueReport",
     "Edition",
     "Email",
+    "Entries",
     "EntryKind",
     "Event",
     "Evidence",
@@ -218,6 +236,8 @@ __all__ = [
     "Principal",
     "Product",
     "ProductPlan",
+    "Receipt",
+    "ReceiptLine",
     "RecentCharge",
     "RefundRequest",
     "RefundResult",
@@ -228,6 +248,9 @@ __all__ = [
     "SignupLink",
     "SignupLinkToken",
     "SimulatedClock",
+    "StatementEntry",
+    "StatementEntryKind",
+    "StatementHeader",
     "StatementLine",
     "StorageError",
     "SystemClock",
@@ -248,6 +271,13 @@ __all__ = [
     "explain_charge",
     "from_dict",
     "from_json",
+    "render_receipt_html",
+    "render_receipt_pdf",
+    "render_receipt_text",
+    "render_statement_csv",
+    "render_statement_html",
+    "render_statement_pdf",
+    "render_statement_text",
     "same_request",
     "to_dict",
     "to_json",

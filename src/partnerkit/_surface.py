@@ -21,6 +21,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "partnerkit.customers.errors",
     "partnerkit.mapping.errors",
     "partnerkit.billing.payment_errors",
+    "partnerkit.billing.render.errors",
     "partnerkit.events",
     "partnerkit.catalog.events",
     "partnerkit.customers.events",

@@ -32,6 +32,7 @@ ERROR_MODULES: tuple[str, ...] = (
     "partnerkit.customers.errors",
     "partnerkit.mapping.errors",
     "partnerkit.billing.payment_errors",
+    "partnerkit.billing.render.errors",
 )
 
 #: The category bases in the order the page lists them; anything else goes under "Other".

@@ -366,6 +366,20 @@ def _errors_people_meet(kit: pk.Kit) -> Iterator[PartnerkitError]:
     )
     yield from refused(lambda: pk.from_json('{"name": 1}', pk.Product))
     yield from refused(lambda: pk.connect(42))  # type: ignore[arg-type]
+    # 003 seed, "Generate Statement of Accounts": a statement too long for one PDF.
+    header = pk.StatementHeader(
+        customer_id=acme.id,
+        customer_name="Acme",
+        currency="USD",
+        start=START.date(),
+        end=START.date(),
+        opening=pk.Money.of("0", "USD"),
+        closing=pk.Money.of("0", "USD"),
+        issued_at=START,
+        entry_count=100_000,
+    )
+    yield from refused(lambda: pk.render_statement_pdf(header, []))
+    yield from refused(lambda: "".join(pk.render_statement_text(header, [], locale="xx_nope")))
 
 
 def test_the_errors_people_meet_speak_to_them(pk_kit: pk.Kit, pk_clock: pk.SimulatedClock) -> None:
