@@ -227,12 +227,12 @@ def as_day(when: date | datetime) -> date:
 
 # A statement repeats amounts (a monthly price) and every day of its period many times, and
 # babel's formatting costs tens of microseconds a call: both are kept, boundedly.
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _money(amount: Money, locale: str) -> str:
     return amount.format(locale)
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=512)
 def _day(day: date, locale: str, form: str) -> str:
     text: str = format_date(day, form, locale=locale)
     return text
@@ -241,6 +241,13 @@ def _day(day: date, locale: str, form: str) -> str:
 def display_width(text: str) -> int:
     """How many monospace columns `text` takes: wide East Asian characters count two,
     combining marks none."""
+    if text.isascii():
+        return len(text)
+    return _wide_width(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wide_width(text: str) -> int:
     width = 0
     for char in text:
         if unicodedata.combining(char):

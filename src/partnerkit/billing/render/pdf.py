@@ -143,7 +143,13 @@ def _fitted(pdf: Any, text: str, width: float) -> str:
             low = middle
         else:
             high = middle - 1
-    return text[:low].rstrip() + "…"
+    kept = text[:low]
+    if text[low : low + 1].strip() and " " in kept:
+        # Cut between words when that costs little of the column.
+        words = kept.rsplit(" ", 1)[0]
+        if len(words) >= 0.6 * len(kept):
+            kept = words
+    return kept.rstrip() + "…"
 
 
 class _Table:
