@@ -152,3 +152,15 @@ def test_a_receipt_page() -> None:
     english = pk.render_receipt_html(ACME_RECEIPT)
     assert "<strong>$1,234.50</strong>" in english
     assert "Payment reference" not in english and "Kept as credit" not in english
+
+
+def test_the_templates_and_fonts_are_package_data() -> None:
+    # Read through importlib.resources, as an installed wheel serves them (hatch ships every
+    # file under src/partnerkit that git does not ignore).
+    import importlib.resources
+
+    shipped = importlib.resources.files("partnerkit.billing.render")
+    for name in ("base.html", "statement.html", "receipt.html"):
+        assert (shipped / "templates" / name).is_file()
+    for name in ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "OFL.txt"):
+        assert (shipped / "fonts" / name).is_file()

@@ -7,6 +7,7 @@ fpdf2 keeps every page in memory until the file is complete, so a statement's PD
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import math
 from collections.abc import Iterable
@@ -61,11 +62,9 @@ def _statement_columns(pdf: Any, where: DocumentLocale) -> tuple[tuple[float, bo
     the date and kind columns as wide as the locale's longest (in bold, as the opening row
     prints), the description the rest."""
     pdf.set_font(_FONT, "B", _TEXT_SIZE)
-    day = max(pdf.get_string_width(where.day(date(2026, month, 28))) for month in range(1, 13))
-    day = max(day, pdf.get_string_width(where.words.date))
-    kind = max(
-        pdf.get_string_width(word) for word in [where.words.kind, *where.words.kinds.values()]
-    )
+    day = max(_measure(pdf, where.day(date(2026, month, 28))) for month in range(1, 13))
+    day = max(day, _measure(pdf, where.words.date))
+    kind = max(_measure(pdf, word) for word in [where.words.kind, *where.words.kinds.values()])
     day, kind = day + 3.0, kind + 3.0
     description = _WIDTH - day - kind - _REFERENCE_WIDTH - 3 * _AMOUNT_WIDTH
     return (
@@ -94,6 +93,36 @@ def statement_pages(entry_count: int) -> int:
     return 1 + math.ceil((rows - first) / _rows_per_page(_NEXT_TABLE_TOP))
 
 
+_FILES = {"": "NotoSans-Regular.ttf", "B": "NotoSans-Bold.ttf"}
+_POINTS_PER_MM = 72 / 25.4
+
+
+@functools.cache
+def _advances(style: str) -> tuple[dict[int, float], float]:
+    """Each character's advance in ems, and the missing glyph's: fpdf2 measures a string in
+    about half a millisecond, and a statement measures every cell it prints."""
+    from fontTools.ttLib import TTFont
+
+    fonts = importlib.resources.files("partnerkit.billing.render") / "fonts"
+    with importlib.resources.as_file(fonts / _FILES[style]) as path, TTFont(path) as font:
+        per_em = float(font["head"].unitsPerEm)
+        metrics = font["hmtx"].metrics
+        advances = {code: metrics[glyph][0] / per_em for code, glyph in font.getBestCmap().items()}
+        return advances, metrics[".notdef"][0] / per_em
+
+
+def _width(text: str, style: str, size: float) -> float:
+    """How wide `text` prints, in millimetres, in Noto Sans of `style` at `size` points."""
+    advances, missing = _advances(style)
+    ems = sum(advances.get(ord(char), missing) for char in text)
+    return ems * size / _POINTS_PER_MM
+
+
+def _measure(pdf: Any, text: str) -> float:
+    """`text`'s width in the document's current style and size, in millimetres."""
+    return _width(text, pdf.font_style, pdf.font_size_pt)
+
+
 def _fpdf() -> type[FPDF]:
     try:
         from fpdf import FPDF
@@ -118,8 +147,8 @@ def _document(where: DocumentLocale, title: str, footer: str) -> Any:
     pdf = _Pages(orientation="portrait", unit="mm", format="A4")
     fonts = importlib.resources.files("partnerkit.billing.render") / "fonts"
     with importlib.resources.as_file(fonts) as directory:
-        pdf.add_font(_FONT, "", directory / "NotoSans-Regular.ttf")
-        pdf.add_font(_FONT, "B", directory / "NotoSans-Bold.ttf")
+        for style, name in _FILES.items():
+            pdf.add_font(_FONT, style, directory / name)
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     # Pages are turned by hand: the table knows where a row ends, and cell() is slow.
     pdf.set_auto_page_break(False)
@@ -134,12 +163,12 @@ def _document(where: DocumentLocale, title: str, footer: str) -> Any:
 
 def _fitted(pdf: Any, text: str, width: float) -> str:
     """`text` cut with "…" to print within `width` in the current font."""
-    if pdf.get_string_width(text) <= width:
+    if _measure(pdf, text) <= width:
         return text
     low, high = 0, len(text)
     while low < high:
         middle = (low + high + 1) // 2
-        if pdf.get_string_width(text[:middle].rstrip() + "…") <= width:
+        if _measure(pdf, text[:middle].rstrip() + "…") <= width:
             low = middle
         else:
             high = middle - 1
@@ -204,10 +233,10 @@ class _Table:
                 if right:
                     # An amount is never cut: one too wide for its column prints smaller.
                     size = _TEXT_SIZE
-                    while pdf.get_string_width(text) > inner and size > _SMALLEST:
+                    while _measure(pdf, text) > inner and size > _SMALLEST:
                         size -= 0.5
                         pdf.set_font_size(size)
-                    pdf.text(x + width - 1.0 - pdf.get_string_width(text), baseline, text)
+                    pdf.text(x + width - 1.0 - _measure(pdf, text), baseline, text)
                     if size != _TEXT_SIZE:
                         pdf.set_font_size(_TEXT_SIZE)
                 else:
@@ -238,8 +267,8 @@ class _Table:
         baseline = self.y + _ROW - 1.2
         last = self.columns[-1][0]
         right = _MARGIN + _WIDTH - 1.0
-        pdf.text(right - pdf.get_string_width(amount), baseline, amount)
-        pdf.text(right - last - pdf.get_string_width(label), baseline, label)
+        pdf.text(right - _measure(pdf, amount), baseline, amount)
+        pdf.text(right - last - _measure(pdf, label), baseline, label)
         pdf.set_font(_FONT, "", _TEXT_SIZE)
         self.y += _ROW
 
@@ -418,7 +447,7 @@ def _statement_heading(pdf: Any, head: StatementHeader, where: DocumentLocale, p
     for text, value, size in rows:
         pdf.set_font(_FONT, "B" if size > 9 else "", size)
         pdf.text(box_x + 4, y, text)
-        pdf.text(box_x + box_w - 4 - pdf.get_string_width(value), y, value)
+        pdf.text(box_x + box_w - 4 - _measure(pdf, value), y, value)
         y += 9 if size > 9 else 7.5
 
 
@@ -470,7 +499,7 @@ def render_receipt_pdf(receipt: object, *, locale: str = "en_US") -> bytes:
     pdf.text(_MARGIN + 4, y + 9, words.amount)
     pdf.set_font(_FONT, "B", 14)
     received = where.money(paid.amount)
-    pdf.text(_MARGIN + _WIDTH - 4 - pdf.get_string_width(received), y + 9.5, received)
+    pdf.text(_MARGIN + _WIDTH - 4 - _measure(pdf, received), y + 9.5, received)
     y += 24
     if paid.lines or not paid.to_credit.is_zero:
         pdf.set_font(_FONT, "B", 11)
