@@ -134,14 +134,18 @@ def _fpdf() -> type[FPDF]:
     return FPDF
 
 
-def _document(where: DocumentLocale, title: str, footer: str) -> Any:
+def _document(where: DocumentLocale, title: str, footer: str, max_pages: int = 1) -> Any:
+    # The page count is written last, over a placeholder whose width is reserved: 1,000 pages
+    # or more need a wider one.
+    total = "{nb}" if max_pages < 1000 else "{pages}"
+
     class _Pages(_fpdf()):  # type: ignore[misc]
         def footer(self) -> None:
             self.set_y(-_MARGIN - 4)
             self.set_font(_FONT, "", 7.5)
             self.set_text_color(*_MUTED)
             self.cell(_WIDTH / 2, 4, footer)
-            page = where.words.page.format(page=self.page_no(), pages="{nb}")
+            page = where.words.page.format(page=self.page_no(), pages=total)
             self.cell(_WIDTH / 2, 4, page, align="R")
 
     pdf = _Pages(orientation="portrait", unit="mm", format="A4")
@@ -154,6 +158,7 @@ def _document(where: DocumentLocale, title: str, footer: str) -> Any:
     pdf.set_auto_page_break(False)
     pdf.set_title(title)
     pdf.set_lang(where.name.replace("_", "-"))
+    pdf.alias_nb_pages(total)
     pdf.set_creator("partnerkit")
     pdf.set_text_color(*_INK)
     pdf.set_draw_color(*_RULE)
@@ -358,6 +363,7 @@ def render_statement_pdf(
         where,
         f"{words.statement} – {head.customer_name}",
         f"{words.statement} · {head.customer_name} · {period}",
+        max_pages,
     )
     pdf.set_creation_date(head.issued_at)
     pdf.add_page()
