@@ -2,7 +2,7 @@
 in Noto Sans (shipped in `fonts/`, OFL), so a "€" or a "Müller GmbH" prints right.
 
 fpdf2 keeps every page in memory until the file is complete, so a statement's PDF is bounded
-(`MAX_PDF_PAGES`, about 25,000 entries); CSV and HTML stream any length.
+(`MAX_PDF_PAGES`, about 22,000 entries); CSV and HTML stream any length.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_PDF_PAGES", "render_receipt_pdf", "render_statement_pdf", "statement_pages"]
 
-#: The most pages a statement's PDF may have by default: about 25,000 entries, 10 MB of memory
+#: The most pages a statement's PDF may have by default: about 22,000 entries, 17 MB of memory
 #: while it is written. `render_statement_pdf(max_pages=...)` moves the bound.
 MAX_PDF_PAGES = 500
 
