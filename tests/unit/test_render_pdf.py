@@ -245,3 +245,25 @@ def test_bad_input_is_refused() -> None:
         pk.render_statement_pdf(statement(), [], locale="xx")
     with pytest.raises(InvalidInputError):
         pk.render_receipt_pdf("receipt")
+
+
+def test_a_receipt_for_many_invoices_goes_on_to_a_second_page() -> None:
+    # "Pay all outstanding" in one go (003 seed, Home dashboard): one payment, many invoices.
+    lines = tuple(
+        pk.ReceiptLine(invoice_number=f"INV-{i:06d}", amount=pk.Money.of("10.00", "EUR"))
+        for i in range(60)
+    )
+    import attrs
+
+    receipt = attrs.evolve(
+        MUELLER_RECEIPT,
+        lines=lines,
+        amount=pk.Money.of("600.00", "EUR"),
+        to_credit=pk.Money.of("0", "EUR"),
+    )
+    pages = _pages_text(pk.render_receipt_pdf(receipt, locale="de_DE"))
+    assert len(pages) == 2
+    assert "Seite 2 von 2" in pages[1] and "Rechnung" in pages[1]  # the headings again
+    every = " ".join(pages)
+    assert all(f"INV-{i:06d}" in every for i in range(60))
+    assert "Summe" in pages[1] and "600,00" in pages[1]

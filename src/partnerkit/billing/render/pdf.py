@@ -479,11 +479,8 @@ def render_receipt_pdf(receipt: object, *, locale: str = "en_US") -> bytes:
     paid = check_receipt(receipt)
     where = document_locale(locale)
     words = where.words
-    pdf = _document(
-        where,
-        f"{words.receipt} {paid.number}",
-        f"{words.receipt} {paid.number} · {paid.customer_name}",
-    )
+    running_head = f"{words.receipt} {paid.number} · {paid.customer_name}"
+    pdf = _document(where, f"{words.receipt} {paid.number}", running_head)
     pdf.set_creation_date(paid.paid_at)
     pdf.add_page()
     pdf.set_font(_FONT, "B", 18)
@@ -511,7 +508,7 @@ def render_receipt_pdf(receipt: object, *, locale: str = "en_US") -> bytes:
         pdf.set_font(_FONT, "B", 11)
         pdf.text(_MARGIN, y, words.invoices_paid)
         columns = ((_WIDTH - 50.0, False), (50.0, True))
-        table = _Table(pdf, [words.invoice, words.applied], columns, paid.number)
+        table = _Table(pdf, [words.invoice, words.applied], columns, running_head)
         table.start(y + 3)
         for line in paid.lines:
             table.row([line.invoice_number, where.money(line.amount)])
