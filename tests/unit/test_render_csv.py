@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from render_samples import CLOSING, MOVEMENTS, OPENING, Kind, entries_of, statement
 
 import partnerkit as pk
@@ -99,3 +102,45 @@ def test_a_long_statement_comes_in_chunks() -> None:
     rows = list(csv.reader(io.StringIO("".join(chunks), newline="")))
     assert len(rows) == n + 3
     assert rows[-2][6] == rows[-1][6] == many_closing(n)
+
+
+@given(
+    currency=st.sampled_from(["JPY", "USD", "KWD"]),
+    opening=st.integers(min_value=-(10**6), max_value=10**6),
+    moves=st.lists(
+        st.tuples(st.booleans(), st.integers(min_value=1, max_value=10**8)), max_size=30
+    ),
+)
+@settings(max_examples=40, deadline=None)
+def test_any_statement_reads_back_to_its_own_closing_balance(
+    currency: str, opening: int, moves: list[tuple[bool, int]]
+) -> None:
+    # Amounts in minor units, so every currency's digits are exercised (JPY 0, USD 2, KWD 3).
+    start = pk.Money.from_minor(opening, currency)
+    balance = start
+    entries = []
+    for i, (is_debit, units) in enumerate(moves):
+        amount = pk.Money.from_minor(units, currency)
+        balance = balance + amount if is_debit else balance - amount
+        entries.append(
+            pk.StatementEntry(
+                at=datetime(2026, 3, 1 + i % 28, tzinfo=UTC),
+                kind=Kind.INVOICE if is_debit else Kind.PAYMENT,
+                reference=f"DOC-{i}",
+                description="-" if i % 3 == 0 else "x",
+                debit=amount if is_debit else None,
+                credit=None if is_debit else amount,
+                balance=balance,
+            )
+        )
+    head = statement(
+        currency, opening=str(start.amount), closing=str(balance.amount), entry_count=len(entries)
+    )
+    rows = _rows(head, iter(entries))
+    digits = pk.Money.of("0", currency).amount.as_tuple().exponent
+    total = Decimal(rows[0]["balance"])
+    for row in rows[1:-1]:
+        total += Decimal(row["debit"] or 0) - Decimal(row["credit"] or 0)
+        assert Decimal(row["balance"]) == total
+        assert Decimal(row["balance"]).as_tuple().exponent == digits
+    assert total == Decimal(rows[-1]["balance"]) == balance.amount
