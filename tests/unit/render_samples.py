@@ -1,4 +1,5 @@
-"""The statements and receipts the render tests print, after the 003 seed's flows.
+"""The statements and receipts the render tests print, after the flows of the 003 seed
+(/work/shared/seeds/003_9950710e2377ac79.txt).
 
 The seed gives no figures, so these follow its steps: invoices for a subscription, a partial
 payment through the portal, "pay the total outstanding amount ... in one go", an offline
