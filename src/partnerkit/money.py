@@ -403,6 +403,29 @@ def _divide_rounded(numerator: int, denominator: int, rounding: str) -> int:
     return quotient + 1 if up else quotient
 
 
+@functools.lru_cache(maxsize=256)
+def _currency_pattern(locale: str, digits: int) -> tuple[Locale, Any]:
+    """The locale and its currency pattern (symbol, grouping, sign) with ISO's `digits`
+    decimals instead of CLDR's. Parsing a locale costs more than formatting an amount, and a
+    statement formats thousands in one locale: kept, for known locales only (a refusal is
+    raised, not remembered)."""
+    try:
+        # BCP 47 tags ("de-DE") are at least as common in callers' hands as POSIX ones.
+        parsed = Locale.parse(locale, sep="-" if "-" in locale else "_")
+    except (UnknownLocaleError, ValueError, TypeError) as exc:
+        raise _unknown_locale(locale) from exc
+    # A copy, since babel shares one pattern object per locale.
+    pattern = copy.copy(parsed.currency_formats["standard"])
+    pattern.frac_prec = (digits, digits)
+    return parsed, pattern
+
+
+def _unknown_locale(locale: object) -> InvalidInputError:
+    return InvalidInputError(
+        f"{locale!r} is not a known locale.", field="locale", details={"value": locale}
+    )
+
+
 @final
 @attrs.frozen(init=False, repr=False)
 class Money:
@@ -652,18 +675,10 @@ class Money:
         Raises:
             InvalidInputError: `locale` is not a known locale (`validation.invalid`).
         """
-        try:
-            # BCP 47 tags ("de-DE") are at least as common in callers' hands as POSIX ones.
-            parsed = Locale.parse(locale, sep="-" if "-" in locale else "_")
-        except (UnknownLocaleError, ValueError, TypeError) as exc:
-            raise InvalidInputError(
-                f"{locale!r} is not a known locale.", field="locale", details={"value": locale}
-            ) from exc
+        if not isinstance(locale, str):  # nor hashable, perhaps: the cache would raise
+            raise _unknown_locale(locale)
         digits, _ = _currency_info(self.currency)
-        # The locale's own pattern (symbol, grouping, sign), with ISO's decimals instead of
-        # CLDR's: a copy, since babel shares one pattern object per locale.
-        pattern = copy.copy(parsed.currency_formats["standard"])
-        pattern.frac_prec = (digits, digits)
+        parsed, pattern = _currency_pattern(locale, digits)
         with localcontext(_FORMATTING):
             text: str = pattern.apply(
                 self.amount, parsed, currency=self.currency, currency_digits=False
