@@ -31,6 +31,7 @@ ERROR_MODULES: tuple[str, ...] = (
     "partnerkit.catalog.errors",
     "partnerkit.customers.errors",
     "partnerkit.mapping.errors",
+    "partnerkit.billing.errors",
 )
 
 #: The category bases in the order the page lists them; anything else goes under "Other".

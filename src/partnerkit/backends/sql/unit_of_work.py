@@ -9,6 +9,16 @@ from sqlalchemy.engine import Connection
 
 from partnerkit.backends.sql.access import SqlAuditEntries
 from partnerkit.backends.sql.base import Tx
+from partnerkit.backends.sql.billing import (
+    SqlApplications,
+    SqlBillingAccounts,
+    SqlCreditNotes,
+    SqlInvoices,
+    SqlLedger,
+    SqlPayments,
+    SqlRefunds,
+    SqlTaxRates,
+)
 from partnerkit.backends.sql.catalog import SqlProducts
 from partnerkit.backends.sql.commissions import SqlCommissionEntries, SqlCommissionPlans
 from partnerkit.backends.sql.consents import SqlConsentRequests
@@ -40,6 +50,14 @@ class SqlUnitOfWork:
         self._commission_plans = SqlCommissionPlans(tx)
         self._commissions = SqlCommissionEntries(tx)
         self._leads = SqlLeads(tx)
+        self._billing_accounts = SqlBillingAccounts(tx)
+        self._tax_rates = SqlTaxRates(tx)
+        self._invoices = SqlInvoices(tx)
+        self._payments = SqlPayments(tx)
+        self._credit_notes = SqlCreditNotes(tx)
+        self._applications = SqlApplications(tx)
+        self._refunds = SqlRefunds(tx)
+        self._ledger = SqlLedger(tx)
 
     @property
     def connection(self) -> Connection:
@@ -96,6 +114,38 @@ class SqlUnitOfWork:
     @property
     def leads(self) -> SqlLeads:
         return self._leads
+
+    @property
+    def billing_accounts(self) -> SqlBillingAccounts:
+        return self._billing_accounts
+
+    @property
+    def tax_rates(self) -> SqlTaxRates:
+        return self._tax_rates
+
+    @property
+    def invoices(self) -> SqlInvoices:
+        return self._invoices
+
+    @property
+    def payments(self) -> SqlPayments:
+        return self._payments
+
+    @property
+    def credit_notes(self) -> SqlCreditNotes:
+        return self._credit_notes
+
+    @property
+    def applications(self) -> SqlApplications:
+        return self._applications
+
+    @property
+    def refunds(self) -> SqlRefunds:
+        return self._refunds
+
+    @property
+    def ledger(self) -> SqlLedger:
+        return self._ledger
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
