@@ -159,7 +159,7 @@ _of_outstanding = (
     _inv.c.status.in_(_OUTSTANDING),
     _inv.c.currency == sa.bindparam("currency"),
 )
-_due_order = (_inv.c.due_date, _inv.c.sequence)
+_due_order = (_inv.c.due_date, _inv.c.sequence, _inv.c.id)
 _OUTSTANDING_INVOICES = INVOICES.aggregate.select(*_of_outstanding, order_by=_due_order)
 # Locks the rows the payment checks, in one order for every writer (no deadlock between two).
 _LOCK_OUTSTANDING = (
