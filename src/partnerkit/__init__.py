@@ -20,8 +20,8 @@ from partnerkit.access import (
 from partnerkit.access.service import AccessService, AccountSummary
 from partnerkit.backends.memory import MemoryBackend
 from partnerkit.billing.credits import CreditNote, Refund, RefundMethod
-from partnerkit.billing.documents import Receipt, ReceiptLine, StatementEntry, StatementHeader
 from partnerkit.billing.documents import EntryKind as StatementEntryKind
+from partnerkit.billing.documents import Receipt, ReceiptLine, StatementEntry, StatementHeader
 from partnerkit.billing.invoices import (
     Allocation,
     Invoice,

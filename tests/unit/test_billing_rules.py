@@ -8,6 +8,7 @@ for Pay Now on the Home dashboard, "pay the entire outstanding amount in one go"
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -270,7 +271,7 @@ def test_allocation_never_loses_or_creates_a_unit(currency: str, data: st.DataOb
     # Oldest due first: a later invoice gets money only when every earlier one is settled.
     order = sorted(invoices, key=lambda i: (i.due_date, i.sequence))
     got = dict(split.parts)
-    for before, after in zip(order, order[1:], strict=False):
+    for before, after in itertools.pairwise(order):
         if after.id in got:
             assert got.get(before.id) == before.balance_due
 
