@@ -57,10 +57,15 @@ _accounts = t.billing_accounts
 _ACCOUNT_LOCKED = (
     sa.select(_accounts).where(_accounts.c.customer_id == sa.bindparam("v")).with_for_update()
 )
-# The first write for a customer has no account row to lock yet: writers queue on the
-# customer's row instead of deadlocking on InnoDB's duplicate-key locks (see records.py).
+# Every billing writer takes the customer's row, then its account's: one order for all, so two
+# writers never hold one each (the first write has no account row yet, and a writer that found
+# it could otherwise hold it while waiting for the customer's row an insert's foreign key
+# reads). NO KEY UPDATE on PostgreSQL: rows that merely refer to the customer (a new invoice
+# elsewhere, a user added) do not wait for it; MariaDB takes FOR UPDATE.
 _LOCK_CUSTOMER = (
-    sa.select(t.customers.c.id).where(t.customers.c.id == sa.bindparam("v")).with_for_update()
+    sa.select(t.customers.c.id)
+    .where(t.customers.c.id == sa.bindparam("v"))
+    .with_for_update(key_share=True)
 )
 _SAVE_ACCOUNT = _accounts.update().where(
     _accounts.c.customer_id == sa.bindparam("b_customer_id"),
@@ -70,9 +75,6 @@ _SAVE_ACCOUNT = _accounts.update().where(
 
 class SqlBillingAccounts(SqlRepository):
     def lock(self, customer_id: str) -> BillingAccount:
-        found = ACCOUNTS.one(self._c.execute(_ACCOUNT_LOCKED, {"v": customer_id}).first())
-        if found is not None:
-            return found
         self._c.execute(_LOCK_CUSTOMER, {"v": customer_id})
         found = ACCOUNTS.one(self._c.execute(_ACCOUNT_LOCKED, {"v": customer_id}).first())
         if found is not None:
