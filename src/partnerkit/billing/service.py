@@ -1497,11 +1497,12 @@ class BillingService:
     ) -> Iterator[StatementEntry]:
         balance = opening
         after: tuple[datetime, str] | None = None
+        size = STATEMENT_BATCH
         while True:
             # A read transaction per batch: a reader that stops half-way holds nothing open.
             with self._rt.uow(readonly=True) as uow:
                 batch = uow.ledger.entries(
-                    customer_id, currency, begin, stop, after=after, limit=STATEMENT_BATCH
+                    customer_id, currency, begin, stop, after=after, limit=size
                 )
             for entry in batch:
                 balance = balance + entry.amount
@@ -1515,9 +1516,11 @@ class BillingService:
                     credit=None if owed else -entry.amount,
                     balance=balance,
                 )
-            if len(batch) < STATEMENT_BATCH:
+            if len(batch) < size:
                 return
             after = (batch[-1].at, batch[-1].id)
+            # Let the batch go before the next is read: one batch in memory, never two.
+            del batch
 
     def receipt(self, payment_id: str, *, actor: Principal) -> Receipt:
         """The receipt of a payment (003 seed, "Track Payments Made"): its number, amount,
