@@ -681,3 +681,18 @@ def test_tax_rates_are_staff_business(kit: pk.Kit, acme: pk.Customer) -> None:
     assert kit.billing.default_tax(actor=STAFF) is None
     with pytest.raises(PermissionDeniedError):
         kit.billing.set_default_tax(vat.id, actor=admin_of(acme))
+
+
+def test_a_back_dated_invoice_belongs_to_its_issue_dates_period(
+    kit: pk.Kit, acme: pk.Customer
+) -> None:
+    # Sent on January 5 but dated December 30: December's statement lists it.
+    kit.billing.create_invoice(
+        acme.id, [seats(1)], issue_date=date(2025, 12, 30), issue=True, actor=STAFF
+    )
+    december, entries = kit.billing.statement(
+        acme.id, date(2025, 12, 1), date(2025, 12, 31), actor=STAFF
+    )
+    assert [e.at for e in entries] == [datetime(2025, 12, 30, tzinfo=UTC)]
+    january, _ = kit.billing.statement(acme.id, date(2026, 1, 1), date(2026, 1, 31), actor=STAFF)
+    assert (december.closing, january.opening, january.entry_count) == (usd("50"), usd("50"), 0)

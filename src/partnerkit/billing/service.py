@@ -553,7 +553,9 @@ class BillingService:
         self._ledger(
             uow,
             customer_id=issued.customer_id,
-            at=now,
+            # The statement dates an invoice by its issue date (a back-dated invoice belongs
+            # to that day's period), and by the instant it was sent when that is today.
+            at=now if issued.issue_date == now.date() else _start_of(issued.issue_date),
             kind=EntryKind.INVOICE,
             document_id=issued.id,
             reference=issued.number,
