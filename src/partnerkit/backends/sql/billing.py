@@ -513,12 +513,12 @@ _TOTALS = {
     for start in (False, True)
     for end in (False, True)
 }
-_key_after = sa.or_(
-    _led.c.at > sa.bindparam("after_at", type_=t.UtcDateTime()),
-    sa.and_(
-        _led.c.at == sa.bindparam("after_at", type_=t.UtcDateTime()),
-        _led.c.id > sa.bindparam("after_id"),
-    ),
+# After the last entry read: the `at >=` bound gives the index a range to start from (an OR
+# alone leaves every engine scanning the customer's entries from the first, batch after batch).
+_after_at = sa.bindparam("after_at", type_=t.UtcDateTime())
+_key_after = sa.and_(
+    _led.c.at >= _after_at,
+    sa.or_(_led.c.at > _after_at, _led.c.id > sa.bindparam("after_id")),
 )
 _in_order = (_led.c.at, _led.c.id)
 _FIRST_BATCH = (
