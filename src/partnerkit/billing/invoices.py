@@ -265,7 +265,7 @@ def _decimal(value: object, field: str) -> Decimal:
             hint=f"{field} takes a Decimal, an int or a decimal string",
         )
     try:
-        number = Decimal(value) if not isinstance(value, Decimal) else value
+        number = Decimal(value)
     except ArithmeticError:
         raise InvalidInputError(f"{str(value)[:40]!r} is not a number.", field=field) from None
     if not number.is_finite() or abs(number.adjusted()) > 18:
