@@ -125,3 +125,70 @@ def test_the_dashboard_costs_the_same_statements_for_10_and_10000_invoices(
     assert small["dashboard"] <= 8
     assert max(small.values()) <= 8
     kit.close()
+
+
+#: Statements per billing write on SQLite, BEGIN included: the bound a change must not exceed
+#: without saying why. Each write locks the customer's row and its billing account first.
+WRITES = {
+    "create_invoice (issued)": 10,
+    "record_payment (one invoice)": 12,
+    "issue_credit_note": 7,
+    "apply_credits": 14,
+    "refund_payment": 9,
+}
+
+
+def test_billing_writes_cost_a_fixed_number_of_statements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kit = pk.connect(f"sqlite:///{tmp_path / 'writes.db'}", clock=pk.SimulatedClock(T0))
+    kit.migrate()
+    backend = kit.backend
+    assert isinstance(backend, SqlBackend)
+    acme = kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
+    seats = [pk.InvoiceLine.of("Seats", 1, pk.Money.of("10", "USD"))]
+    kit.billing.create_invoice(acme.id, seats, issue=True, actor=STAFF)  # compiles, warms up
+    counts: dict[str, int] = {}
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    def measure(name: str, call: Any) -> Any:
+        seen.clear()
+        event.listen(backend.engine, "before_cursor_execute", count)
+        try:
+            return call()
+        finally:
+            event.remove(backend.engine, "before_cursor_execute", count)
+            counts[name] = len(seen)
+
+    cash = pk.PaymentMethodKind.CASH
+    invoice = measure(
+        "create_invoice (issued)",
+        lambda: kit.billing.create_invoice(acme.id, seats, issue=True, actor=STAFF),
+    )
+    payment = measure(
+        "record_payment (one invoice)",
+        lambda: kit.billing.record_payment(
+            acme.id, pk.Money.of("25", "USD"), method=cash, invoice_ids=[invoice.id], actor=STAFF
+        ),
+    )
+    measure(
+        "issue_credit_note",
+        lambda: kit.billing.issue_credit_note(
+            acme.id, pk.Money.of("1", "USD"), reason="Goodwill", actor=STAFF
+        ),
+    )
+    first = kit.billing.invoices(acme.id, outstanding=True, actor=STAFF)[0]
+    measure("apply_credits", lambda: kit.billing.apply_credits(first.id, actor=STAFF))
+    measure(
+        "refund_payment",
+        lambda: kit.billing.refund_payment(payment.id, pk.Money.of("1", "USD"), actor=STAFF),
+    )
+    with capsys.disabled():
+        print("\nSQL statements per billing write on SQLite (bound):")
+        for name, n in counts.items():
+            print(f"  {name:30} {n:3} ({WRITES[name]})")
+    assert {name: n <= WRITES[name] for name, n in counts.items()} == dict.fromkeys(WRITES, True)
+    kit.close()
