@@ -31,6 +31,7 @@ from partnerkit.billing.charging import (
     explain_charge,
     same_request,
 )
+from partnerkit.billing.credits import CreditNote, Refund, RefundMethod
 from partnerkit.billing.documents import (
     Entries,
     Receipt,
@@ -51,7 +52,25 @@ from partnerkit.billing.gateway import (
     RefundResult,
     SavedCard,
 )
+from partnerkit.billing.invoices import (
+    Allocation,
+    Invoice,
+    InvoiceAction,
+    InvoiceLine,
+    InvoiceStatus,
+    TaxRate,
+    allocate,
+)
 from partnerkit.billing.payment_errors import PortalPaymentError
+from partnerkit.billing.payments import (
+    Application,
+    Payment,
+    PaymentMethodKind,
+    PaymentStatus,
+    SourceKind,
+)
+from partnerkit.billing.policy import BillingPolicy
+from partnerkit.billing.queries import Dashboard, LastPayment, OutstandingTotal
 from partnerkit.billing.render import (
     render_receipt_html,
     render_receipt_pdf,
@@ -61,6 +80,7 @@ from partnerkit.billing.render import (
     render_statement_pdf,
     render_statement_text,
 )
+from partnerkit.billing.service import BillingService
 from partnerkit.catalog.products import CatalogService, Product
 from partnerkit.clock import Clock, SimulatedClock, SystemClock
 from partnerkit.consent import Confirmation, ConsentKind, ConsentRequest, ConsentStatus
@@ -143,10 +163,14 @@ __all__ = [
     "AddCase",
     "AddDecision",
     "AddResult",
+    "Allocation",
+    "Application",
     "Audience",
     "AuditEntry",
     "AuditKind",
     "BillingAddress",
+    "BillingPolicy",
+    "BillingService",
     "CatalogService",
     "Channel",
     "ChargeCheck",
@@ -172,9 +196,11 @@ __all__ = [
     "ConsentRequest",
     "ConsentStatus",
     "ContactPerson",
+    "CreditNote",
     "Customer",
     "CustomerUser",
     "CustomersService",
+    "Dashboard",
     "Decision",
     "DirectoryEntry",
     "DisclosureReason",
@@ -196,7 +222,12 @@ __all__ = [
     "GatewayCapabilities",
     "InMemoryMailer",
     "InvalidTransitionError",
+    "Invoice",
+    "InvoiceAction",
+    "InvoiceLine",
+    "InvoiceStatus",
     "Kit",
+    "LastPayment",
     "Lead",
     "LeadCandidate",
     "LeadOffer",
@@ -218,6 +249,7 @@ __all__ = [
     "NotFoundError",
     "OfferStatus",
     "OutboxMessage",
+    "OutstandingTotal",
     "Partner",
     "PartnerActivity",
     "PartnerCode",
@@ -227,9 +259,12 @@ __all__ = [
     "PartnerStatus",
     "PartnerkitError",
     "PartnersService",
+    "Payment",
     "PaymentError",
     "PaymentFailure",
     "PaymentGateway",
+    "PaymentMethodKind",
+    "PaymentStatus",
     "PermissionDeniedError",
     "PortalFacts",
     "PortalPaymentError",
@@ -239,6 +274,8 @@ __all__ = [
     "Receipt",
     "ReceiptLine",
     "RecentCharge",
+    "Refund",
+    "RefundMethod",
     "RefundRequest",
     "RefundResult",
     "RetryPolicy",
@@ -248,18 +285,21 @@ __all__ = [
     "SignupLink",
     "SignupLinkToken",
     "SimulatedClock",
+    "SourceKind",
     "StatementEntry",
     "StatementEntryKind",
     "StatementHeader",
     "StatementLine",
     "StorageError",
     "SystemClock",
+    "TaxRate",
     "TrackedUser",
     "TrackingEntry",
     "TransferDecision",
     "ValidationError",
     "__version__",
     "advise_code",
+    "allocate",
     "canonical_key",
     "connect",
     "decide_add",

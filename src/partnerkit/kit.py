@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from partnerkit import access, catalog, customers, mapping, validate
+from partnerkit import access, billing, catalog, customers, mapping, validate
 from partnerkit.access import Principal
 from partnerkit.access.service import AccessService
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
@@ -55,7 +55,8 @@ class DueReport:
     Attributes:
         at: The instant the run processed (the clock's now when it started).
         handled: Items handled per job name, in the order the jobs ran: `consent_expiry`,
-            `provisional_mappings`, `partner_inactivity`, then `outbox` (messages delivered).
+            `provisional_mappings`, `partner_inactivity`, `invoices_overdue`, then `outbox`
+            (messages delivered).
     """
 
     at: datetime
@@ -85,6 +86,8 @@ class Kit:
         access: Who may be told what about an account, the evidence tying a partner to it,
             and the audit trail (`AccessService`).
         leads: Leads shared with partners (`LeadsService`).
+        billing: Invoices, taxes, payments, credits, refunds, statements and receipts
+            (`BillingService`).
         clock: The clock every rule reads the time from.
         mailer: Where emails go when the outbox delivers them; None keeps them pending.
         policies: The policies in force by type, such as `MappingPolicy`: the host's, or
@@ -153,6 +156,7 @@ class Kit:
         self.mapping = program.mapping
         self.commissions = program.commissions
         self.leads = program.leads
+        self.billing = billing.install(wiring)
         unused = wiring.unused_policies()
         if unused:
             names = ", ".join(kind.__name__ for kind in unused)

@@ -33,6 +33,7 @@ ERROR_MODULES: tuple[str, ...] = (
     "partnerkit.mapping.errors",
     "partnerkit.billing.payment_errors",
     "partnerkit.billing.render.errors",
+    "partnerkit.billing.errors",
 )
 
 #: The category bases in the order the page lists them; anything else goes under "Other".

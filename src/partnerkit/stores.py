@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from partnerkit.billing.ports import BillingStore
 from partnerkit.catalog.ports import CatalogStore
 from partnerkit.customers.ports import CustomersStore
 from partnerkit.mapping.ports import MappingStore, PartnersStore
@@ -15,5 +16,5 @@ from partnerkit.mapping.ports import MappingStore, PartnersStore
 __all__ = ["Store"]
 
 
-class Store(MappingStore, PartnersStore, CustomersStore, CatalogStore, Protocol):
+class Store(BillingStore, MappingStore, PartnersStore, CustomersStore, CatalogStore, Protocol):
     """Every repository of every package, inside one transaction."""

@@ -96,7 +96,7 @@ MAX_AS_DICT = 10_000
 
 # --- what is fuzzed -----------------------------------------------------------------------------
 
-SERVICES = ("catalog", "customers", "partners", "mapping", "commissions")
+SERVICES = ("catalog", "customers", "partners", "mapping", "commissions", "billing")
 #: The kit's own public calls that take caller input (the rest are lifecycle and wiring).
 KIT_METHODS = ("outbox", "advance_to", "run_due", "subscribe")
 EXCLUDED = {
@@ -114,6 +114,9 @@ EXCLUDED = {
     # and partners.deactivate).
     "mapping.on_plan_changed",
     "mapping.on_partner_deactivated",
+    # Billing's overdue job, driven by run_due and advance_to like the ones above.
+    "billing.next_overdue_due",
+    "billing.mark_overdue",
 }
 
 
@@ -168,6 +171,41 @@ class World:
     tokens: tuple[str, ...]
     request_ids: tuple[str, ...]
     transactions: tuple[str, ...]
+    invoice_ids: tuple[str, ...] = ()
+    payment_ids: tuple[str, ...] = ()
+    credit_note_ids: tuple[str, ...] = ()
+    tax_rate_ids: tuple[str, ...] = ()
+
+
+def _bill(kit: pk.Kit, customer_ids: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Billing's part of the world: a default tax, a draft, a sent, a partly paid and a paid
+    invoice of Acme's, an overpayment with credit left, a credit note, Globex's invoice."""
+    acme, globex = customer_ids[0], customer_ids[1]
+    vat = kit.billing.create_tax_rate("VAT", "20", default=True, actor=STAFF)
+    gst = kit.billing.create_tax_rate("GST", "7.5", inclusive=True, actor=STAFF)
+
+    def lines(price: str) -> list[pk.InvoiceLine]:
+        return [pk.InvoiceLine.of("CRM seats", 2, pk.Money.of(price, "USD"))]
+
+    draft = kit.billing.create_invoice(acme, lines("10"), actor=STAFF)
+    paid = kit.billing.create_invoice(acme, lines("20"), issue=True, actor=STAFF)
+    part = kit.billing.create_invoice(acme, lines("30"), issue=True, actor=STAFF)
+    theirs = kit.billing.create_invoice(globex, lines("40"), issue=True, actor=STAFF)
+    cash = pk.PaymentMethodKind.CASH
+    full = kit.billing.record_payment(acme, pk.Money.of("48", "USD"), method=cash, actor=STAFF)
+    some = kit.billing.record_payment(acme, pk.Money.of("10", "USD"), method=cash, actor=STAFF)
+    note = kit.billing.issue_credit_note(
+        acme, pk.Money.of("5", "USD"), reason="Goodwill", actor=STAFF
+    )
+    extra = kit.billing.record_payment(
+        globex, pk.Money.of("200", "USD"), method=cash, idempotency_key="bt-1", actor=STAFF
+    )
+    return {
+        "invoice_ids": (part.id, paid.id, draft.id, theirs.id),
+        "payment_ids": (some.id, full.id, extra.id),
+        "credit_note_ids": (note.id,),
+        "tax_rate_ids": (vat.id, gst.id),
+    }
 
 
 def seed(kit: pk.Kit, clock: pk.SimulatedClock, mailer: pk.InMemoryMailer) -> World:
@@ -252,7 +290,9 @@ def seed(kit: pk.Kit, clock: pk.SimulatedClock, mailer: pk.InMemoryMailer) -> Wo
     kit.mapping.track(zillium.id, "bob@globex.example", actor=STAFF)
     tokens = [str(e.context["token"]) for e in mailer.sent if "token" in e.context]
     assert len(tokens) == 2, "the seed expects a transfer and an approval email"
+    billed = _bill(kit, tuple(c.id for c in customers))
     return World(
+        **billed,
         now=clock.now(),
         partner_ids=tuple(p.id for p in partners),
         partner_emails=tuple(p.email for p in partners),
@@ -482,6 +522,41 @@ PLAUSIBLE: dict[str, Callable[[World, str], st.SearchStrategy[Any]]] = {
     "topic": lambda w, a: st.sampled_from(["partner.registered", "mapping.started", "nothing"]),
     "event_name": lambda w, a: st.sampled_from(["*", "partner.registered", "mapping.started"]),
     "handler": lambda w, a: st.just(lambda event: None),
+    # Billing (issue 10).
+    "invoice_id": lambda w, a: _mostly(w.invoice_ids),
+    "invoice_ids": lambda w, a: st.lists(st.sampled_from(w.invoice_ids), min_size=1, max_size=3),
+    "payment_id": lambda w, a: _mostly(w.payment_ids),
+    "credit_note_id": lambda w, a: st.sampled_from(w.credit_note_ids),
+    "tax_rate_id": lambda w, a: st.sampled_from(w.tax_rate_ids),
+    "lines": lambda w, a: st.lists(
+        st.builds(
+            pk.InvoiceLine.of,
+            st.sampled_from(["CRM seats", "Setup"]),
+            st.integers(1, 10),
+            st.builds(pk.Money.from_minor, st.integers(0, 100_000), st.just("USD")),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    "method": lambda w, a: st.sampled_from(
+        [*pk.PaymentMethodKind, *pk.RefundMethod, "cash", "card"]
+    ),
+    "received_at": lambda w, a: _aware(START - timedelta(days=5), w.now),
+    "received_from": lambda w, a: _aware(START - timedelta(days=5), w.now),
+    "received_before": lambda w, a: _aware(START, w.now + timedelta(days=5)),
+    "reference": lambda w, a: st.sampled_from(["CHQ 1042", "BT-2026-01"]),
+    "idempotency_key": lambda w, a: st.sampled_from(["bt-1", "bt-2", "fresh-key"]),
+    "percentage": lambda w, a: st.one_of(st.decimals(0, 100, places=3), st.sampled_from(["20", 5])),
+    "issue_date": lambda w, a: _days(w, 30, 30),
+    "due_date": lambda w, a: _days(w, 0, 60),
+    "issued_from": lambda w, a: _days(w, 30, 5),
+    "issued_to": lambda w, a: _days(w, 5, 30),
+    "subscription_id": lambda w, a: st.sampled_from(["sub_1", "sub_2"]),
+    "sales_order_id": lambda w, a: st.sampled_from(["so_1"]),
+    "sort": lambda w, a: st.sampled_from(["date", "amount", "colour"]),
+    "limit": lambda w, a: st.integers(1, 100),
+    "offset": lambda w, a: st.integers(0, 10),
+    "currency": lambda w, a: st.sampled_from(["USD", "EUR", "JPY"]),
 }
 
 
@@ -705,6 +780,17 @@ def read_back(kit: pk.Kit, world: World) -> list[tuple[str, Callable[[], object]
         ("mapping.history", lambda: kit.mapping.history(customer, actor=STAFF)),
         ("mapping.customers_of", lambda: kit.mapping.customers_of(partner, actor=STAFF)),
         ("commissions.entries", lambda: kit.commissions.entries(partner, actor=STAFF)),
+        ("billing.dashboard", lambda: kit.billing.dashboard(customer, actor=STAFF)),
+        ("billing.invoices", lambda: kit.billing.invoices(customer, limit=500, actor=STAFF)),
+        ("billing.payments", lambda: kit.billing.payments(customer, limit=500, actor=STAFF)),
+        (
+            "billing.statement",
+            lambda: list(
+                kit.billing.statement(
+                    customer, START.date(), world.now.date(), currency="USD", actor=STAFF
+                )[1]
+            ),
+        ),
         ("kit.outbox", kit.outbox),
         ("kit.run_due", kit.run_due),
         (

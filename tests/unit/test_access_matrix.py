@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 import partnerkit as pk
+from partnerkit.billing.ports import InvoiceQuery, PaymentQuery
 from partnerkit.errors import NotFoundError, PermissionDeniedError
 from partnerkit.secrets import hash_token
 
@@ -90,6 +91,12 @@ class World:
     #: from them.
     initial: object = None
     denials: int = 0
+    #: Billing (issue 10): Acme's sent invoice, a draft, a payment with credit left, a note.
+    invoice_id: str = ""
+    draft_id: str = ""
+    payment_id: str = ""
+    note_id: str = ""
+    tax_id: str = ""
 
 
 def build_world(url: str) -> World:
@@ -148,6 +155,23 @@ def build_world(url: str) -> World:
     )
     kit.leads.share(lead.id, actor=STAFF)
     world = World(kit, acme, globex, alpha, beta, gamma, request.id, token, link.token, lead.id)
+    vat = kit.billing.create_tax_rate("VAT", "20", actor=STAFF)
+    seats = [pk.InvoiceLine.of("CRM seats", 2, pk.Money.of("50.00", "USD"))]
+    invoice = kit.billing.create_invoice(acme.id, seats, issue=True, actor=STAFF)
+    draft = kit.billing.create_invoice(acme.id, seats, actor=STAFF)
+    payment = kit.billing.record_payment(
+        acme.id, pk.Money.of("130.00", "USD"), method=pk.PaymentMethodKind.CASH, actor=STAFF
+    )
+    kit.billing.create_invoice(acme.id, seats, issue=True, actor=STAFF)
+    note = kit.billing.issue_credit_note(
+        acme.id, pk.Money.of("5.00", "USD"), reason="Goodwill", actor=STAFF
+    )
+    world.invoice_id, world.draft_id = (
+        kit.billing.invoices(acme.id, outstanding=True, actor=STAFF)[0].id,
+        draft.id,
+    )
+    world.payment_id, world.note_id, world.tax_id = payment.id, note.id, vat.id
+    assert invoice.id != world.invoice_id  # the first is paid; the second has credit to take
     world.roles = {
         "unassociated partner": pk.Principal.partner_user(beta.id, beta.email),
         "associated partner": alpha_user,
@@ -241,7 +265,144 @@ def _lead(w: World, missing: bool) -> str:
 LEAD_KEY = {"key": lambda w: w.lead_id, "absent": "lead_missing"}
 
 
+#: A customer's money: its own users (admin or not), staff and the system; to anyone else,
+#: the partner of record included, it is missing.
+OWN_ACCOUNT = rule(NF, NF, NF, A, A, A, A)
+USD_5 = pk.Money.of("5.00", "USD")
+
+
+def _invoice(w: World, missing: bool) -> str:
+    return "inv_missing" if missing else w.invoice_id
+
+
+def _payment(w: World, missing: bool) -> str:
+    return "pay_missing" if missing else w.payment_id
+
+
+INVOICE_KEY = {"key": lambda w: w.invoice_id, "absent": "inv_missing"}
+PAYMENT_KEY = {"key": lambda w: w.payment_id, "absent": "pay_missing"}
+
+BILLING_OPS: tuple[Op, ...] = (
+    Op(
+        "billing.create_tax_rate",
+        lambda w, a, m: w.kit.billing.create_tax_rate("GST", "5", actor=a),
+        STAFF_ONLY,
+    ),
+    Op("billing.tax_rates", lambda w, a, m: w.kit.billing.tax_rates(actor=a), STAFF_ONLY),
+    Op(
+        "billing.set_default_tax",
+        lambda w, a, m: w.kit.billing.set_default_tax(w.tax_id, actor=a),
+        STAFF_ONLY,
+    ),
+    Op("billing.default_tax", lambda w, a, m: w.kit.billing.default_tax(actor=a), STAFF_ONLY),
+    Op(
+        "billing.create_invoice",
+        lambda w, a, m: w.kit.billing.create_invoice(
+            _acme(w, m), [pk.InvoiceLine.of("Seats", 1, USD_5)], actor=a
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "billing.issue_invoice",
+        lambda w, a, m: w.kit.billing.issue_invoice(w.draft_id, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "billing.void_invoice",
+        lambda w, a, m: w.kit.billing.void_invoice(w.draft_id, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "billing.record_payment",
+        lambda w, a, m: w.kit.billing.record_payment(
+            _acme(w, m), USD_5, method=pk.PaymentMethodKind.CHEQUE, actor=a
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "billing.issue_credit_note",
+        lambda w, a, m: w.kit.billing.issue_credit_note(
+            _acme(w, m), USD_5, reason="Goodwill", actor=a
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "billing.refund_payment",
+        lambda w, a, m: w.kit.billing.refund_payment(w.payment_id, USD_5, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "billing.refund_credit_note",
+        lambda w, a, m: w.kit.billing.refund_credit_note(w.note_id, USD_5, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "billing.get_invoice",
+        lambda w, a, m: w.kit.billing.get_invoice(_invoice(w, m), actor=a),
+        OWN_ACCOUNT,
+        **INVOICE_KEY,
+    ),
+    Op(
+        "billing.apply_credits",
+        lambda w, a, m: w.kit.billing.apply_credits(_invoice(w, m), actor=a),
+        OWN_ACCOUNT,
+        **INVOICE_KEY,
+    ),
+    Op(
+        "billing.get_payment",
+        lambda w, a, m: w.kit.billing.get_payment(_payment(w, m), actor=a),
+        OWN_ACCOUNT,
+        **PAYMENT_KEY,
+    ),
+    Op(
+        "billing.receipt",
+        lambda w, a, m: w.kit.billing.receipt(_payment(w, m), actor=a),
+        OWN_ACCOUNT,
+        **PAYMENT_KEY,
+    ),
+    Op(
+        "billing.invoices",
+        lambda w, a, m: w.kit.billing.invoices(_acme(w, m), actor=a),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+    Op(
+        "billing.payments",
+        lambda w, a, m: w.kit.billing.payments(_acme(w, m), actor=a),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+    Op(
+        "billing.available_credits",
+        lambda w, a, m: w.kit.billing.available_credits(_acme(w, m), actor=a),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+    Op(
+        "billing.balance",
+        lambda w, a, m: w.kit.billing.balance(_acme(w, m), currency="USD", actor=a),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+    Op(
+        "billing.dashboard",
+        lambda w, a, m: w.kit.billing.dashboard(_acme(w, m), actor=a),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+    Op(
+        "billing.statement",
+        lambda w, a, m: w.kit.billing.statement(
+            _acme(w, m), START.date(), START.date() + timedelta(days=30), actor=a
+        ),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+)
+
+
 OPS: tuple[Op, ...] = (
+    *BILLING_OPS,
     # leads (002 seed, lead sharing)
     Op(
         "leads.create",
@@ -627,6 +788,9 @@ ACTOR_FREE = {
     "mapping.on_partner_deactivated",
     "mapping.next_consent_due",
     "mapping.expire_consents",
+    # Billing's overdue job, which run_due drives.
+    "billing.next_overdue_due",
+    "billing.mark_overdue",
 }
 
 
@@ -674,6 +838,12 @@ def snapshot(w: World) -> object:
             uow.leads.get(w.lead_id),
             [(m.id, m.topic, m.status) for m in uow.outbox.all() if m.topic != "access.denied"],
             [e for e in uow.audit.query(limit=100_000) if e.kind is not pk.AuditKind.DENIED],
+            uow.tax_rates.all(),
+            uow.tax_rates.default(),
+            [uow.invoices.page(c.id, InvoiceQuery(limit=500)) for c in customers],
+            [uow.payments.page(c.id, PaymentQuery(limit=500)) for c in customers],
+            [uow.ledger.total(c.id, "USD") for c in customers],
+            [uow.credit_notes.credit_totals(c.id) for c in customers],
         )
 
 
@@ -751,6 +921,7 @@ def _public_methods(kit: pk.Kit) -> dict[str, inspect.Signature]:
         "mapping",
         "commissions",
         "leads",
+        "billing",
     ):
         for name, method in inspect.getmembers(getattr(kit, service), inspect.ismethod):
             if not name.startswith("_"):

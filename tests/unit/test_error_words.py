@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -380,6 +380,75 @@ def _errors_people_meet(kit: pk.Kit) -> Iterator[PartnerkitError]:
     )
     yield from refused(lambda: pk.render_statement_pdf(header, []))
     yield from refused(lambda: "".join(pk.render_statement_text(header, [], locale="xx_nope")))
+    yield from _billing_refusals(kit, acme.id, refused)
+
+
+def _billing_refusals(
+    kit: pk.Kit,
+    customer_id: str,
+    refused: Callable[[Callable[[], object]], Iterator[PartnerkitError]],
+) -> Iterator[PartnerkitError]:
+    """Billing, done wrongly by staff and by the customer (issue 10)."""
+    usd = pk.Money.of
+    vat = kit.billing.create_tax_rate("VAT", "20", actor=STAFF)
+    yield from refused(lambda: kit.billing.create_tax_rate("VAT", "5", actor=STAFF))
+    yield from refused(lambda: kit.billing.set_default_tax("tax_missing", actor=STAFF))
+    line = pk.InvoiceLine.of("Seats", 2, usd("50", "USD"), tax=vat)
+    yield from refused(lambda: pk.InvoiceLine.of("Seats", 0, usd("50", "USD")))
+    yield from refused(
+        lambda: pk.InvoiceLine.of("Seats", 1, usd("50", "USD"), discount=usd("5", "EUR"))
+    )
+    draft = kit.billing.create_invoice(customer_id, [line], actor=STAFF)
+    yield from refused(
+        lambda: kit.billing.record_payment(
+            customer_id,
+            usd("10", "USD"),
+            method=pk.PaymentMethodKind.CASH,
+            invoice_ids=[draft.id],
+            actor=STAFF,
+        )
+    )
+    invoice = kit.billing.issue_invoice(draft.id, actor=STAFF)
+    yield from refused(lambda: kit.billing.get_invoice("inv_missing", actor=STAFF))
+    yield from refused(lambda: kit.billing.get_payment("pay_missing", actor=STAFF))
+    yield from refused(
+        lambda: kit.billing.refund_credit_note("crn_missing", usd("1", "USD"), actor=STAFF)
+    )
+    yield from refused(
+        lambda: kit.billing.record_payment(
+            customer_id, usd("0", "USD"), method=pk.PaymentMethodKind.CASH, actor=STAFF
+        )
+    )
+    yield from refused(
+        lambda: kit.billing.issue_credit_note(
+            customer_id,
+            usd("500", "USD"),
+            reason="Too much",
+            invoice_id=invoice.id,
+            actor=STAFF,
+        )
+    )
+    yield from refused(lambda: kit.billing.apply_credits(invoice.id, actor=STAFF))
+    payment = kit.billing.record_payment(
+        customer_id, usd("20", "USD"), method=pk.PaymentMethodKind.CHEQUE, actor=STAFF
+    )
+    yield from refused(lambda: kit.billing.refund_payment(payment.id, usd("5", "USD"), actor=STAFF))
+    yield from refused(
+        lambda: kit.billing.record_payment(
+            customer_id,
+            usd("20", "EUR"),
+            method=pk.PaymentMethodKind.CASH,
+            invoice_ids=[invoice.id],
+            actor=STAFF,
+        )
+    )
+    yield from refused(lambda: kit.billing.void_invoice(invoice.id, actor=STAFF))
+    kit.billing.record_payment(
+        customer_id, usd("20", "EUR"), method=pk.PaymentMethodKind.CASH, actor=STAFF
+    )
+    yield from refused(
+        lambda: kit.billing.statement(customer_id, date(2020, 1, 1), date(2030, 1, 1), actor=STAFF)
+    )
 
 
 def test_the_errors_people_meet_speak_to_them(pk_kit: pk.Kit, pk_clock: pk.SimulatedClock) -> None:

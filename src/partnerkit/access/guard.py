@@ -495,6 +495,34 @@ class Guard:
             raise not_found()
         return principal
 
+    @staticmethod
+    def require_own_account(actor: object, customer_id: str, not_found: NotFound) -> Principal:
+        """Let the account's own users (admin or not), staff and the system through: a customer's
+        money (its invoices, payments, credits, statements) is for the customer and the
+        organisation only. To anyone else, an associated partner included, it is missing.
+
+        Args:
+            actor: Who acts.
+            customer_id: The account the record belongs to.
+            not_found: Builds the error a missing record gets.
+
+        Returns:
+            The principal.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PartnerkitError: The error `not_found` builds: the one a missing record gets, so a
+                foreign id tells nothing.
+        """
+        principal = require_principal(actor)
+        if not validate.is_ref(customer_id):
+            raise not_found()
+        if principal.is_staff_or_system:
+            return principal
+        if principal.role is Role.CUSTOMER_USER and principal.customer_id == customer_id:
+            return principal
+        raise not_found()
+
     def require_customer_admin(
         self,
         uow: UnitOfWork,

@@ -1,4 +1,9 @@
-"""Billing: invoices, taxes, payments, saved payment methods, credits, statements, receipts."""
+"""Billing: invoices, taxes, payments, credits, refunds, statements and receipts (`kit.billing`).
+
+`install()` wires the service, the overdue job and its policy into a kit.
+"""
+
+from __future__ import annotations
 
 from partnerkit.billing.charging import (
     ChargeCheck,
@@ -24,8 +29,12 @@ from partnerkit.billing.gateway import (
     RefundResult,
     SavedCard,
 )
+from partnerkit.billing.policy import BillingPolicy
+from partnerkit.billing.ports import BillingStore
+from partnerkit.billing.service import BillingService
+from partnerkit.wiring import Wiring
 
-__all__: list[str] = [
+__all__ = [
     "BillingAddress",
     "ChargeCheck",
     "ChargeDecision",
@@ -45,5 +54,14 @@ __all__: list[str] = [
     "SavedCard",
     "decide_charge",
     "explain_charge",
+    "install",
     "same_request",
 ]
+
+
+def install(wiring: Wiring[BillingStore]) -> BillingService:
+    """Wire billing into a kit: `kit.billing`, and the job that marks invoices overdue."""
+    service = BillingService(wiring.runtime, wiring.policy(BillingPolicy))
+    # After the partner program's jobs: an invoice due yesterday is overdue this morning.
+    wiring.add_job("invoices_overdue", service.next_overdue_due, service.mark_overdue, order=400)
+    return service

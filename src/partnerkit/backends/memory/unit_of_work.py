@@ -9,6 +9,16 @@ from contextlib import contextmanager
 
 from partnerkit.backends.memory._table import UndoLog
 from partnerkit.backends.memory.access import MemoryAuditEntries
+from partnerkit.backends.memory.billing import (
+    MemoryApplications,
+    MemoryBillingAccounts,
+    MemoryCreditNotes,
+    MemoryInvoices,
+    MemoryLedger,
+    MemoryPayments,
+    MemoryRefunds,
+    MemoryTaxRates,
+)
 from partnerkit.backends.memory.catalog import MemoryProducts
 from partnerkit.backends.memory.commissions import MemoryCommissionEntries, MemoryCommissionPlans
 from partnerkit.backends.memory.customers import MemoryCustomers
@@ -44,6 +54,14 @@ class MemoryUnitOfWork:
         self._commission_plans = MemoryCommissionPlans(log)
         self._commissions = MemoryCommissionEntries(log)
         self._leads = MemoryLeads(log)
+        self._billing_accounts = MemoryBillingAccounts(log)
+        self._tax_rates = MemoryTaxRates(log)
+        self._invoices = MemoryInvoices(log)
+        self._payments = MemoryPayments(log)
+        self._credit_notes = MemoryCreditNotes(log)
+        self._applications = MemoryApplications(log)
+        self._refunds = MemoryRefunds(log)
+        self._ledger = MemoryLedger(log)
 
     @property
     def products(self) -> MemoryProducts:
@@ -96,6 +114,38 @@ class MemoryUnitOfWork:
     @property
     def leads(self) -> MemoryLeads:
         return self._leads
+
+    @property
+    def billing_accounts(self) -> MemoryBillingAccounts:
+        return self._billing_accounts
+
+    @property
+    def tax_rates(self) -> MemoryTaxRates:
+        return self._tax_rates
+
+    @property
+    def invoices(self) -> MemoryInvoices:
+        return self._invoices
+
+    @property
+    def payments(self) -> MemoryPayments:
+        return self._payments
+
+    @property
+    def credit_notes(self) -> MemoryCreditNotes:
+        return self._credit_notes
+
+    @property
+    def applications(self) -> MemoryApplications:
+        return self._applications
+
+    @property
+    def refunds(self) -> MemoryRefunds:
+        return self._refunds
+
+    @property
+    def ledger(self) -> MemoryLedger:
+        return self._ledger
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

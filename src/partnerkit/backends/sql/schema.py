@@ -425,4 +425,193 @@ audit_entries = sa.Table(
     **_MYSQL,
 )
 
+# --- billing (issue 10) -----------------------------------------------------------------------
+# Money as an integer count of minor units plus the currency code, so SUM is exact everywhere.
+
+# A customer's document counters. Every billing write for the customer locks its row first:
+# numbers come out without gaps or duplicates, and the customer's money moves one writer at a
+# time (the payment, credit and refund caps are checked under it).
+billing_accounts = sa.Table(
+    "billing_accounts",
+    metadata,
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("invoices", sa.Integer, nullable=False),
+    sa.Column("payments", sa.Integer, nullable=False),
+    sa.Column("credit_notes", sa.Integer, nullable=False),
+    sa.Column("refunds", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+tax_rates = sa.Table(
+    "tax_rates",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("percentage", sa.String(40), nullable=False),
+    sa.Column("inclusive", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+# The organisation's default tax: one row under a fixed key, so that two defaults cannot be.
+default_tax = sa.Table(
+    "default_tax",
+    metadata,
+    sa.Column("key", sa.String(20), primary_key=True),
+    sa.Column("rate_id", ID, sa.ForeignKey("tax_rates.id"), nullable=False),
+    **_MYSQL,
+)
+
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("issue_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("amount_paid_minor", sa.BigInteger, nullable=False),
+    sa.Column("credits_applied_minor", sa.BigInteger, nullable=False),
+    sa.Column("balance_due_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("issued_at", UtcDateTime(), nullable=True),
+    sa.Column("paid_at", UtcDateTime(), nullable=True),
+    sa.Column("voided_at", UtcDateTime(), nullable=True),
+    sa.Column("subscription_id", sa.String(100), nullable=True),
+    sa.Column("sales_order_id", sa.String(100), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    # One number per customer: the backstop behind the locked counter.
+    sa.UniqueConstraint("customer_id", "sequence"),
+    # The Invoices list by date; the outstanding ones by currency and due date (payments and
+    # the dashboard); the overdue watch over every customer.
+    sa.Index("ix_invoices_customer_id_issue_date", "customer_id", "issue_date", "sequence"),
+    sa.Index("ix_invoices_customer_id_status", "customer_id", "status", "currency", "due_date"),
+    sa.Index("ix_invoices_status_due_date", "status", "due_date"),
+    **_MYSQL,
+)
+
+invoice_lines = sa.Table(
+    "invoice_lines",
+    metadata,
+    sa.Column("invoice_id", ID, sa.ForeignKey("invoices.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("description", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.String(40), nullable=False),
+    sa.Column("unit_price_minor", sa.BigInteger, nullable=False),
+    sa.Column("discount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("discount_percent", sa.String(40), nullable=True),
+    sa.Column("tax_name", sa.String(100), nullable=True),
+    sa.Column("tax_percentage", sa.String(40), nullable=True),
+    sa.Column("tax_inclusive", sa.Boolean, nullable=False),
+    **_MYSQL,
+)
+
+payments = sa.Table(
+    "payments",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("method", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("recorded_by", sa.String(254), nullable=False),
+    sa.Column("unapplied_minor", sa.BigInteger, nullable=False),
+    sa.Column("refunded_minor", sa.BigInteger, nullable=False),
+    sa.Column("reference", sa.String(200), nullable=True),
+    # A replayed request finds the first payment: one per key and customer, decided here.
+    sa.Column("idempotency_key", sa.String(200), nullable=True),
+    sa.Column("gateway_reference", sa.String(200), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("customer_id", "number"),
+    sa.UniqueConstraint("customer_id", "idempotency_key"),
+    sa.Index("ix_payments_customer_id_received_at", "customer_id", "received_at", "id"),
+    sa.Index("ix_payments_customer_id_status", "customer_id", "status", "unapplied_minor"),
+    **_MYSQL,
+)
+
+credit_notes = sa.Table(
+    "credit_notes",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("issued_at", UtcDateTime(), nullable=False),
+    sa.Column("issued_by", sa.String(254), nullable=False),
+    sa.Column("unapplied_minor", sa.BigInteger, nullable=False),
+    sa.Column("refunded_minor", sa.BigInteger, nullable=False),
+    sa.Column("invoice_id", ID, sa.ForeignKey("invoices.id"), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("customer_id", "number"),
+    sa.Index("ix_credit_notes_customer_id_unapplied", "customer_id", "unapplied_minor"),
+    **_MYSQL,
+)
+
+billing_applications = sa.Table(
+    "billing_applications",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("invoice_id", ID, sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("source_id", ID, nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("applied_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_billing_applications_invoice_id", "invoice_id", "applied_at"),
+    sa.Index("ix_billing_applications_source_id", "source_id", "applied_at"),
+    **_MYSQL,
+)
+
+refunds = sa.Table(
+    "refunds",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("number", sa.String(20), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("source_id", ID, nullable=False),
+    sa.Column("method", sa.String(20), nullable=False),
+    sa.Column("refunded_at", UtcDateTime(), nullable=False),
+    sa.Column("refunded_by", sa.String(254), nullable=False),
+    sa.Column("reference", sa.String(200), nullable=True),
+    sa.UniqueConstraint("customer_id", "number"),
+    sa.Index("ix_refunds_source_id", "source_id", "refunded_at"),
+    **_MYSQL,
+)
+
+# The customer's ledger: one signed entry per document, so that a balance is one SUM and a
+# statement one keyset scan of (customer, currency, at, id).
+ledger_entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("document_id", ID, nullable=False, unique=True),
+    sa.Column("reference", sa.String(20), nullable=False),
+    sa.Column("description", sa.String(500), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Index("ix_ledger_entries_customer_id_currency", "customer_id", "currency", "at", "id"),
+    **_MYSQL,
+)
+
 TABLES = tuple(metadata.sorted_tables)

@@ -10,6 +10,16 @@ from sqlalchemy.engine import Connection
 
 from partnerkit.backends.sql.access import SqlAuditEntries
 from partnerkit.backends.sql.base import Tx
+from partnerkit.backends.sql.billing import (
+    SqlApplications,
+    SqlBillingAccounts,
+    SqlCreditNotes,
+    SqlInvoices,
+    SqlLedger,
+    SqlPayments,
+    SqlRefunds,
+    SqlTaxRates,
+)
 from partnerkit.backends.sql.catalog import SqlProducts
 from partnerkit.backends.sql.commissions import SqlCommissionEntries, SqlCommissionPlans
 from partnerkit.backends.sql.consents import SqlConsentRequests
@@ -85,6 +95,38 @@ class SqlUnitOfWork:
     @functools.cached_property
     def leads(self) -> SqlLeads:
         return SqlLeads(self._tx)
+
+    @functools.cached_property
+    def billing_accounts(self) -> SqlBillingAccounts:
+        return SqlBillingAccounts(self._tx)
+
+    @functools.cached_property
+    def tax_rates(self) -> SqlTaxRates:
+        return SqlTaxRates(self._tx)
+
+    @functools.cached_property
+    def invoices(self) -> SqlInvoices:
+        return SqlInvoices(self._tx)
+
+    @functools.cached_property
+    def payments(self) -> SqlPayments:
+        return SqlPayments(self._tx)
+
+    @functools.cached_property
+    def credit_notes(self) -> SqlCreditNotes:
+        return SqlCreditNotes(self._tx)
+
+    @functools.cached_property
+    def applications(self) -> SqlApplications:
+        return SqlApplications(self._tx)
+
+    @functools.cached_property
+    def refunds(self) -> SqlRefunds:
+        return SqlRefunds(self._tx)
+
+    @functools.cached_property
+    def ledger(self) -> SqlLedger:
+        return SqlLedger(self._tx)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

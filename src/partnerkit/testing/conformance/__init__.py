@@ -13,6 +13,16 @@ from partnerkit.testing.conformance._base import ContractBase
 from partnerkit.testing.conformance.access import AccessServiceContract
 from partnerkit.testing.conformance.addresses import AddressContract
 from partnerkit.testing.conformance.audit import AuditEntriesContract
+from partnerkit.testing.conformance.billing import (
+    ApplicationsContract,
+    BillingAccountsContract,
+    CreditNotesContract,
+    InvoicesContract,
+    LedgerContract,
+    PaymentsContract,
+    RefundsContract,
+    TaxRatesContract,
+)
 from partnerkit.testing.conformance.codes import PartnerCodesContract
 from partnerkit.testing.conformance.commissions import CommissionsContract
 from partnerkit.testing.conformance.consents import ConsentRequestsContract
@@ -31,21 +41,29 @@ from partnerkit.testing.conformance.unit_of_work import UnitOfWorkContract
 __all__ = [
     "AccessServiceContract",
     "AddressContract",
+    "ApplicationsContract",
     "AuditEntriesContract",
     "BackendContract",
+    "BillingAccountsContract",
     "CommissionsContract",
     "ConsentRequestsContract",
     "ContractBase",
+    "CreditNotesContract",
     "CustomersContract",
+    "InvoicesContract",
     "LeadsContract",
+    "LedgerContract",
     "OutboxContract",
     "PartnerCodesContract",
     "PartnerRecordsContract",
     "PartnersContract",
     "PaymentGatewayContract",
+    "PaymentsContract",
     "ProductsContract",
+    "RefundsContract",
     "ServiceContract",
     "SignupLinksContract",
+    "TaxRatesContract",
     "TrackingEntriesContract",
     "UnitOfWorkContract",
 ]
@@ -66,6 +84,14 @@ class BackendContract(
     TrackingEntriesContract,
     CommissionsContract,
     LeadsContract,
+    BillingAccountsContract,
+    TaxRatesContract,
+    InvoicesContract,
+    PaymentsContract,
+    CreditNotesContract,
+    ApplicationsContract,
+    RefundsContract,
+    LedgerContract,
     ServiceContract,
     AccessServiceContract,
 ):

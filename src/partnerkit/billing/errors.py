@@ -1,0 +1,148 @@
+"""Errors of billing: invoices, tax rates, payments, credit notes and refunds.
+
+The codes are stable; the registry in `partnerkit.errors` collects them for the reference."""
+
+from __future__ import annotations
+
+from partnerkit.errors import (
+    Audience,
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+)
+
+__all__ = [
+    "AmountNotPositiveError",
+    "CreditExceedsBalanceError",
+    "CreditNoteNotFoundError",
+    "CurrencyRequiredError",
+    "IdempotencyConflictError",
+    "InvalidInvoiceTransitionError",
+    "InvoiceHasPaymentsError",
+    "InvoiceNotFoundError",
+    "NoCreditAvailableError",
+    "PaymentNotFoundError",
+    "RefundExceedsAvailableError",
+    "TaxRateNotFoundError",
+    "TaxRateTakenError",
+    "WrongCurrencyError",
+]
+
+
+# --- records that do not exist (or that the actor may not see) --------------------------------
+
+
+class InvoiceNotFoundError(NotFoundError):
+    code = "billing.invoice_not_found"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such invoice."
+
+
+class PaymentNotFoundError(NotFoundError):
+    code = "billing.payment_not_found"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such payment."
+
+
+class CreditNoteNotFoundError(NotFoundError):
+    code = "billing.credit_note_not_found"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such credit note."
+
+
+class TaxRateNotFoundError(NotFoundError):
+    code = "billing.tax_rate_not_found"
+    audience = (Audience.STAFF,)
+    summary = "No such tax rate."
+    default_remedy = "Create the tax rate first, under Taxes, then choose it."
+
+
+# --- amounts ----------------------------------------------------------------------------------
+
+
+class AmountNotPositiveError(ValidationError):
+    code = "billing.amount_not_positive"
+    audience = (Audience.STAFF, Audience.CUSTOMER)
+    summary = "The amount must be above zero."
+    default_remedy = "Enter an amount greater than zero."
+
+
+class WrongCurrencyError(ValidationError):
+    code = "billing.wrong_currency"
+    audience = (Audience.STAFF, Audience.CUSTOMER)
+    summary = "The amount is in another currency than the invoice or the credit."
+    default_remedy = "Enter the amount in the currency of the invoice."
+
+
+class CreditExceedsBalanceError(ValidationError):
+    code = "billing.credit_exceeds_balance"
+    audience = (Audience.STAFF,)
+    summary = "A credit note against an invoice cannot be more than the invoice's balance due."
+    default_remedy = (
+        "Issue the credit note for at most the balance due, or issue a standalone credit note "
+        "for the rest."
+    )
+
+
+class RefundExceedsAvailableError(ValidationError):
+    code = "billing.refund_exceeds_available"
+    audience = (Audience.STAFF,)
+    summary = "A refund cannot be more than what is left of the payment or the credit note."
+    default_remedy = (
+        "Refund at most the unused amount. To give back money that paid an invoice, issue a "
+        "credit note against the invoice first, then refund the credit note."
+    )
+
+
+class NoCreditAvailableError(InvalidTransitionError):
+    code = "billing.no_credit_available"
+    audience = (Audience.STAFF, Audience.CUSTOMER)
+    summary = "The customer has no available credit in the invoice's currency."
+    default_remedy = "Record a payment instead, or issue a credit note first."
+
+
+class CurrencyRequiredError(ValidationError):
+    code = "billing.currency_required"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "The account is billed in several currencies: a statement is in one of them."
+    default_remedy = "Choose the currency of the statement."
+
+
+# --- invoice statuses -------------------------------------------------------------------------
+
+
+class InvalidInvoiceTransitionError(InvalidTransitionError):
+    code = "billing.invalid_transition"
+    audience = (Audience.STAFF, Audience.CUSTOMER)
+    summary = "The invoice's status does not allow this."
+
+
+class InvoiceHasPaymentsError(InvalidTransitionError):
+    code = "billing.invoice_has_payments"
+    audience = (Audience.STAFF,)
+    summary = "An invoice that payments or credits were applied to cannot be voided."
+    default_remedy = (
+        "Issue a credit note against the invoice for the rest of its balance instead, or "
+        "refund what was paid first."
+    )
+
+
+# --- conflicts --------------------------------------------------------------------------------
+
+
+class IdempotencyConflictError(ConflictError):
+    code = "billing.idempotency_conflict"
+    audience = (Audience.DEVELOPER,)
+    summary = "That idempotency key was used for a different payment."
+    default_hint = (
+        "Use a new idempotency key for each payment; repeat a key only to retry the very same "
+        "request, which then returns the first result."
+    )
+
+
+class TaxRateTakenError(ConflictError):
+    code = "billing.tax_rate_taken"
+    audience = (Audience.STAFF,)
+    summary = "A tax rate with that name exists already."
+    default_remedy = "Choose another name for the tax rate."

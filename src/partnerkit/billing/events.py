@@ -1,0 +1,116 @@
+"""What billing announces. Other packages register handlers for these in their `install()`
+and react in the same transaction (a collected payment accrues a partner's commission, a
+refund books its reversal), without billing importing them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar
+
+import attrs
+
+from partnerkit.billing.payments import PaymentMethodKind
+from partnerkit.events import Event
+from partnerkit.money import Money
+
+__all__ = [
+    "AppliedAmount",
+    "CreditNoteIssued",
+    "InvoiceIssued",
+    "InvoiceOverdue",
+    "InvoicePaid",
+    "InvoiceVoided",
+    "PaymentRecorded",
+    "PaymentRefunded",
+]
+
+
+@attrs.frozen
+class AppliedAmount:
+    """How much of a payment went to one invoice."""
+
+    invoice_id: str
+    invoice_number: str
+    amount: Money
+    subscription_id: str | None = None
+
+
+@attrs.frozen
+class InvoiceIssued(Event):
+    TOPIC: ClassVar[str] = "billing.invoice_issued"
+    invoice_id: str
+    customer_id: str
+    number: str
+    total: Money
+    due_date: date
+    subscription_id: str | None = None
+    sales_order_id: str | None = None
+
+
+@attrs.frozen
+class InvoicePaid(Event):
+    """The invoice is paid in full: the organisation is told (003 seed: "you will be notified
+    about it and the status of the invoice will turn to Paid")."""
+
+    TOPIC: ClassVar[str] = "billing.invoice_paid"
+    invoice_id: str
+    customer_id: str
+    number: str
+    total: Money
+    paid_at: datetime
+
+
+@attrs.frozen
+class InvoiceOverdue(Event):
+    TOPIC: ClassVar[str] = "billing.invoice_overdue"
+    invoice_id: str
+    customer_id: str
+    number: str
+    balance_due: Money
+    due_date: date
+
+
+@attrs.frozen
+class InvoiceVoided(Event):
+    TOPIC: ClassVar[str] = "billing.invoice_voided"
+    invoice_id: str
+    customer_id: str
+    number: str
+
+
+@attrs.frozen
+class PaymentRecorded(Event):
+    """Money received: `applied` says which invoices it paid; the rest became credit."""
+
+    TOPIC: ClassVar[str] = "billing.payment_recorded"
+    payment_id: str
+    customer_id: str
+    number: str
+    amount: Money
+    method: PaymentMethodKind
+    received_at: datetime
+    applied: tuple[AppliedAmount, ...]
+    to_credit: Money
+
+
+@attrs.frozen
+class PaymentRefunded(Event):
+    """Money paid back, out of a payment's excess or a credit note (`source_id`)."""
+
+    TOPIC: ClassVar[str] = "billing.payment_refunded"
+    refund_id: str
+    customer_id: str
+    number: str
+    source_id: str
+    amount: Money
+    refunded_at: datetime
+
+
+@attrs.frozen
+class CreditNoteIssued(Event):
+    TOPIC: ClassVar[str] = "billing.credit_note_issued"
+    credit_note_id: str
+    customer_id: str
+    number: str
+    amount: Money
+    invoice_id: str | None = None
