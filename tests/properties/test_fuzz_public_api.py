@@ -114,6 +114,10 @@ EXCLUDED = {
     # and partners.deactivate).
     "mapping.on_plan_changed",
     "mapping.on_partner_deactivated",
+    # The handlers for billing's PaymentRecorded and PaymentRefunded (fuzzed through
+    # billing.record_payment and the refunds).
+    "commissions.on_payment_recorded",
+    "commissions.on_payment_refunded",
     # Billing's overdue job, driven by run_due and advance_to like the ones above.
     "billing.next_overdue_due",
     "billing.mark_overdue",

@@ -786,6 +786,9 @@ ACTOR_FREE = {
     "mapping.expire_provisional",
     "mapping.on_plan_changed",
     "mapping.on_partner_deactivated",
+    # Handlers the kit runs inside billing's payments and refunds, with billing's own events.
+    "commissions.on_payment_recorded",
+    "commissions.on_payment_refunded",
     "mapping.next_consent_due",
     "mapping.expire_consents",
     # Billing's overdue job, which run_due drives.

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import attrs
 
+from partnerkit.billing.invoices import RevenueShare
 from partnerkit.billing.payments import PaymentMethodKind
 from partnerkit.events import Event
 from partnerkit.money import Money
@@ -22,17 +23,32 @@ __all__ = [
     "InvoiceVoided",
     "PaymentRecorded",
     "PaymentRefunded",
+    "ReturnedRevenue",
 ]
 
 
 @attrs.frozen
 class AppliedAmount:
-    """How much of a payment went to one invoice."""
+    """How much of a payment went to one invoice, and the product lines' net revenue in it
+    (what a partner of record earns commission on)."""
 
     invoice_id: str
     invoice_number: str
     amount: Money
     subscription_id: str | None = None
+    revenue: tuple[RevenueShare, ...] = ()
+
+
+@attrs.frozen
+class ReturnedRevenue:
+    """Revenue a refund gives back: part of what `payment_id` paid on one invoice's product
+    line (`line_index`), which the partner who earned on it loses again."""
+
+    payment_id: str
+    invoice_id: str
+    line_index: int
+    product: str
+    amount: Money
 
 
 @attrs.frozen
@@ -95,7 +111,9 @@ class PaymentRecorded(Event):
 
 @attrs.frozen
 class PaymentRefunded(Event):
-    """Money paid back, out of a payment's excess or a credit note (`source_id`)."""
+    """Money paid back, out of a payment's excess or a credit note (`source_id`). `returned`
+    names the revenue a refund gives back, for the partner who earned on it: a payment's
+    unused excess or a standalone credit note was no revenue, and gives back none."""
 
     TOPIC: ClassVar[str] = "billing.payment_refunded"
     refund_id: str
@@ -104,6 +122,7 @@ class PaymentRefunded(Event):
     source_id: str
     amount: Money
     refunded_at: datetime
+    returned: tuple[ReturnedRevenue, ...] = ()
 
 
 @attrs.frozen

@@ -20,7 +20,7 @@ from partnerkit.billing.errors import (
     WrongCurrencyError,
 )
 from partnerkit.errors import InvalidInputError
-from partnerkit.money import Money
+from partnerkit.money import Money, apportion
 
 __all__ = [
     "OUTSTANDING",
@@ -30,10 +30,12 @@ __all__ = [
     "InvoiceAction",
     "InvoiceLine",
     "InvoiceStatus",
+    "RevenueShare",
     "TaxRate",
     "allocate",
     "decide_payment_status",
     "invoice_total",
+    "revenue_of",
     "transition",
     "transition_table",
 ]
@@ -86,6 +88,8 @@ class InvoiceLine:
         tax_name: The tax rate's name as it was when the invoice was made, or None.
         tax_percentage: Its rate, or None for an untaxed line.
         tax_inclusive: Whether the price includes the tax.
+        product: The catalog key of the product the line sells, or None. A partner of record
+            for that product earns commission on the line's net amount as it is paid.
     """
 
     description: str
@@ -96,6 +100,7 @@ class InvoiceLine:
     tax_name: str | None = None
     tax_percentage: Decimal | None = None
     tax_inclusive: bool = False
+    product: str | None = None
 
     @classmethod
     def of(
@@ -107,6 +112,7 @@ class InvoiceLine:
         discount: Money | None = None,
         discount_percent: Decimal | int | str | None = None,
         tax: TaxRate | None = None,
+        product: str | None = None,
     ) -> InvoiceLine:
         """A line, checked: quantity above zero, no negative price, a discount within the line.
 
@@ -118,6 +124,8 @@ class InvoiceLine:
                 amount.
             discount_percent: A discount as a percentage from 0 to 100 (instead of `discount`).
             tax: The tax rate on the line, or None.
+            product: The catalog key of the product sold, or None (a fee, a service). The
+                invoice is refused if the catalog has no such product.
 
         Returns:
             The line.
@@ -131,6 +139,7 @@ class InvoiceLine:
                 (`billing.wrong_currency`).
         """
         text = validate.text(description, "description")
+        sold = None if product is None else validate.key(product, "product")
         if not isinstance(unit_price, Money):
             raise InvalidInputError(
                 "The unit price must be an amount of money.",
@@ -187,6 +196,7 @@ class InvoiceLine:
             tax_name=None if tax is None else tax.name,
             tax_percentage=None if tax is None else tax.percentage,
             tax_inclusive=False if tax is None else tax.inclusive,
+            product=sold,
         )
         if line.discount_amount > line.gross:
             raise InvalidInputError(
@@ -255,6 +265,55 @@ class InvoiceLine:
     def total(self) -> Money:
         """What the line adds to the invoice: net plus tax."""
         return self.net + self.tax
+
+
+@attrs.frozen
+class RevenueShare:
+    """The part of an amount paid on an invoice that is one product line's net revenue: what a
+    partner of record for the product earns commission on (tax is not revenue)."""
+
+    line_index: int
+    product: str
+    amount: Money
+
+
+def revenue_of(
+    invoice: Invoice, paid: Money, *, before: Money | None = None
+) -> tuple[RevenueShare, ...]:
+    """How `paid`, applied to `invoice` after `before` was paid on it, divides into its product
+    lines' net revenue.
+
+    An amount is split over every line's net and tax in proportion to the invoice's total,
+    rounded with `apportion` so that the parts add up to the amount to the minor unit. A
+    payment's shares are what the lines hold of everything paid so far, less what they held of
+    what was paid before: so the payments that settle an invoice together give each line
+    exactly its net amount, however they were divided. Only lines that name a product have
+    shares.
+    """
+    total = invoice.total
+    if not total.is_positive:
+        return ()
+    start = Money.zero(paid.currency) if before is None else before
+    now = _line_parts(invoice, start + paid)
+    then = _line_parts(invoice, start)
+    return tuple(
+        RevenueShare(i, line.product, now[i] - then[i])
+        for i, line in enumerate(invoice.lines)
+        if line.product is not None and (now[i] - then[i]).is_positive
+    )
+
+
+def _line_parts(invoice: Invoice, paid: Money) -> list[Money]:
+    """Each line's net part of `paid` on the invoice, the parts and taxes adding up to it."""
+    if not paid.is_positive:
+        return [Money.zero(paid.currency)] * len(invoice.lines)
+    with localcontext(_EXACT):
+        ratio = paid.amount / invoice.total.amount
+        exact: list[Decimal] = []
+        for line in invoice.lines:
+            exact += [line.net.amount * ratio, line.tax.amount * ratio]
+    parts = apportion(paid, exact)
+    return [parts[2 * i] for i in range(len(invoice.lines))]
 
 
 def _decimal(value: object, field: str) -> Decimal:

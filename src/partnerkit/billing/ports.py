@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
+from partnerkit.catalog.ports import CatalogStore
 from partnerkit.customers.ports import CustomersStore
 
 if TYPE_CHECKING:
@@ -239,7 +240,7 @@ class Ledger(Protocol):
         one batch of a keyset scan."""
 
 
-class BillingStore(CustomersStore, Protocol):
+class BillingStore(CustomersStore, CatalogStore, Protocol):
     """Billing's repositories, and the accounts and catalog it bills."""
 
     @property

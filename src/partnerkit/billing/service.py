@@ -57,6 +57,7 @@ from partnerkit.billing.invoices import (
     TaxRate,
     allocate,
     invoice_total,
+    revenue_of,
     transition,
 )
 from partnerkit.billing.ledger import BillingAccount, LedgerEntry, document_number
@@ -71,6 +72,7 @@ from partnerkit.billing.payments import (
 from partnerkit.billing.policy import BillingPolicy
 from partnerkit.billing.ports import BillingStore, InvoiceQuery, PaymentQuery
 from partnerkit.billing.queries import Dashboard, LastPayment, OutstandingTotal
+from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.clock import ensure_aware_utc
 from partnerkit.errors import FloatAmountError, InvalidInputError, PartnerkitError
 from partnerkit.money import Money
@@ -503,6 +505,12 @@ class BillingService:
                 raise InvalidInputError(
                     "The due date cannot be before the issue date.", field="due_date"
                 )
+            for i, line in enumerate(lines):
+                if line.product is not None and uow.products.get(line.product) is None:
+                    raise ProductNotFoundError(
+                        f"Line {i + 1} sells {line.product!r}, which is not in the catalog.",
+                        details={"field": f"lines[{i}].product", "key": line.product},
+                    )
             default = uow.tax_rates.default()
             taxed = tuple(
                 line.with_tax(default)
@@ -873,7 +881,14 @@ class BillingService:
                     now=now,
                 )
                 applied.append(
-                    AppliedAmount(invoice.id, invoice.number, part, invoice.subscription_id)
+                    AppliedAmount(
+                        invoice.id,
+                        invoice.number,
+                        part,
+                        invoice.subscription_id,
+                        # Shares of what payments have paid on it so far, less before.
+                        revenue_of(invoice, part, before=by_id[invoice_id].amount_paid),
+                    )
                 )
             self._ledger(
                 uow,
@@ -1327,7 +1342,8 @@ class BillingService:
             amount=money,
         )
         self._rt.publish(
-            uow, PaymentRefunded(refund.id, account.customer_id, number, source_id, money, now)
+            uow,
+            PaymentRefunded(refund.id, account.customer_id, number, source_id, money, now),
         )
         return refund
 

@@ -10,6 +10,7 @@ import attrs
 
 from partnerkit import validate
 from partnerkit.access import Evidence, EvidenceKind, Tie
+from partnerkit.billing.events import PaymentRecorded, PaymentRefunded
 from partnerkit.customers.events import PlanChanged
 from partnerkit.mapping.commissions import CommissionsService
 from partnerkit.mapping.events import PartnerDeactivated
@@ -56,6 +57,9 @@ def install(wiring: Wiring[MappingStore]) -> PartnerProgram:
     leads = LeadsService(runtime, wiring.policy(LeadPolicy), RecordKeeper(runtime, policy))
     wiring.on(PlanChanged, mapping.on_plan_changed)
     wiring.on(PartnerDeactivated, mapping.on_partner_deactivated)
+    # Commission from real money: billing announces what it collected and gave back.
+    wiring.on(PaymentRecorded, commissions.on_payment_recorded)
+    wiring.on(PaymentRefunded, commissions.on_payment_refunded)
 
     # A partner sees a customer it is of record for (any product; a free customer's mapping
     # whose 3 months are over no longer counts) or that has a request pending with it on

@@ -16,6 +16,8 @@ import attrs
 
 from partnerkit import validate
 from partnerkit.access import Principal
+from partnerkit.billing.events import PaymentRecorded, PaymentRefunded, ReturnedRevenue
+from partnerkit.billing.invoices import RevenueShare
 from partnerkit.clock import ensure_aware_utc
 from partnerkit.errors import FloatAmountError, InvalidInputError
 from partnerkit.mapping.commission_values import CommissionEntry, CommissionPlan, EntryKind
@@ -394,6 +396,72 @@ class CommissionsService:
             self._rt.publish(uow, _booked(entry))
         return entry
 
+    # --- money billing collects ---------------------------------------------------------------
+
+    def on_payment_recorded(self, event: PaymentRecorded) -> None:
+        """Book commission on a collected payment, inside its transaction.
+
+        Each product line's net revenue in the payment (`AppliedAmount.revenue`) is accrued for
+        the partner of record whose window covers the payment, under the transaction id
+        `<payment>/<invoice>/<line>`: the partner's commission statement then adds up, to the
+        cent, to what the customer's statement shows paid on that product. Money that paid no
+        invoice (credit) is no revenue and earns nothing. The kit runs this; a host does not.
+
+        Args:
+            event: The payment billing recorded.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
+        for applied in event.applied:
+            for share in applied.revenue:
+                self.accrue(
+                    event.customer_id,
+                    share.product,
+                    transaction_id=_revenue_id(event.payment_id, applied.invoice_id, share),
+                    amount=share.amount,
+                    occurred_at=event.received_at,
+                    actor=_SYSTEM,
+                )
+
+    def on_payment_refunded(self, event: PaymentRefunded) -> None:
+        """Book the reversal of the commission on revenue a refund gives back, inside its
+        transaction: each `ReturnedRevenue` reverses the accrual of that payment's line, at
+        most what is left of it, under `<refund>/<n>`. Revenue no partner earned on (no
+        mapping, no plan) reverses nothing. The kit runs this; a host does not.
+
+        Args:
+            event: The refund billing recorded.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
+        if not event.returned:
+            return  # no revenue back: not even a savepoint
+        with self._rt.uow() as uow:
+            for n, back in enumerate(event.returned):
+                reversal_id = f"{event.refund_id}/{n}"
+                if uow.commissions.get_by_transaction(reversal_id) is not None:
+                    continue  # the same refund delivered again: booked once
+                original_id = _revenue_id(back.payment_id, back.invoice_id, back)
+                original = uow.commissions.get_by_transaction(original_id, for_update=True)
+                if original is None or original.kind is not EntryKind.ACCRUAL:
+                    continue
+                taken = sum(
+                    (-e.base.amount for e in uow.commissions.reversals_of(original_id)),
+                    Decimal(0),
+                )
+                left = original.base.amount - taken
+                amount = min(back.amount.amount, left)
+                if amount > 0:
+                    self.reverse(
+                        original_id,
+                        transaction_id=reversal_id,
+                        occurred_at=event.refunded_at,
+                        amount=Money(amount, back.amount.currency),
+                        actor=_SYSTEM,
+                    )
+
     def entries(self, partner_id: str, *, actor: Principal) -> list[CommissionEntry]:
         """A partner's commission ledger: every accrual and reversal booked for it.
 
@@ -547,3 +615,11 @@ def _instant(value: object) -> datetime:
             hint=f"occurred_at takes an aware datetime, not {type(value).__name__}",
         )
     return ensure_aware_utc(value, "occurred_at")
+
+
+_SYSTEM = Principal.system()
+
+
+def _revenue_id(payment_id: str, invoice_id: str, share: RevenueShare | ReturnedRevenue) -> str:
+    """The commission transaction of one product line's revenue in one payment."""
+    return f"{payment_id}/{invoice_id}/{share.line_index}"

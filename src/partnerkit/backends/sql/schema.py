@@ -511,6 +511,8 @@ invoice_lines = sa.Table(
     sa.Column("tax_name", sa.String(100), nullable=True),
     sa.Column("tax_percentage", sa.String(40), nullable=True),
     sa.Column("tax_inclusive", sa.Boolean, nullable=False),
+    # The catalog key the line sells, for its partner's commission; none for a fee.
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=True),
     **_MYSQL,
 )
 
