@@ -104,3 +104,16 @@ def test_a_missing_parameter_is_an_error_not_a_null(backend: SqlBackend) -> None
 
 def _instant() -> datetime:
     return datetime(2026, 1, 5, 9, 30, 0, 123456, tzinfo=UTC)
+
+
+def test_a_compiled_form_belongs_to_its_dialect_not_to_a_reused_id() -> None:
+    # Engines come and go (a test suite makes hundreds): a dialect's forms go with it, and
+    # another database's dialect never meets them.
+    import gc
+
+    statement = Prepared(sa.select(t.products).where(t.products.c.key == sa.bindparam("key")))
+    sqlite_sql = statement.compiled(pysqlite.dialect(), ("key",)).sql
+    gc.collect()
+    for _ in range(10):
+        assert statement.compiled(pymysql.dialect(), ("key",)).sql != sqlite_sql
+        gc.collect()

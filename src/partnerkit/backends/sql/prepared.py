@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import operator
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar, cast
 
@@ -187,13 +188,19 @@ class Prepared:
 
     def __init__(self, statement: sa.Executable) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[int, tuple[str, ...]], _Compiled] = {}
+        # By the dialect object itself, weakly: an id could be reused by another engine's
+        # dialect once the first is gone, and a compiled form belongs to one dialect only.
+        self._compiled: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Compiled]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def compiled(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
-        cache_key = (id(dialect), keys)
-        found = self._compiled.get(cache_key)
+        forms = self._compiled.get(dialect)
+        if forms is None:
+            forms = self._compiled[dialect] = {}
+        found = forms.get(keys)
         if found is None:
-            found = self._compiled[cache_key] = _Compiled(self.statement, dialect, keys)
+            found = forms[keys] = _Compiled(self.statement, dialect, keys)
         return found
 
     def __repr__(self) -> str:
