@@ -19,10 +19,10 @@ import attrs
 from partnerkit import access, billing, catalog, customers, mapping, validate
 from partnerkit.access import Principal
 from partnerkit.access.service import AccessService
+from partnerkit.billing.gateway import PaymentGateway
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
 from partnerkit.events import DomainEvent, MessageKind, MessageStatus, OutboxMessage, RetryPolicy
-from partnerkit.billing.gateway import PaymentGateway
 from partnerkit.gateways.mailer import InMemoryMailer
 from partnerkit.gateways.payments import FakePaymentGateway
 from partnerkit.mapping.policy import MappingPolicy

@@ -66,7 +66,9 @@ def admin_of(customer: pk.Customer) -> pk.Principal:
     return pk.Principal.customer_user(customer.id, customer.users[0].email)
 
 
-def invoice(kit: pk.Kit, customer: pk.Customer, price: str = "50.00", currency: str = "USD") -> pk.Invoice:
+def invoice(
+    kit: pk.Kit, customer: pk.Customer, price: str = "50.00", currency: str = "USD"
+) -> pk.Invoice:
     line = pk.InvoiceLine.of("CRM seats", 1, pk.Money.of(price, currency))
     return kit.billing.create_invoice(customer.id, [line], issue=True, actor=STAFF)
 
@@ -111,7 +113,12 @@ def test_the_same_key_with_another_method_is_a_conflict(kit: pk.Kit, acme: pk.Cu
     [
         ("CP2001", lambda kit: kit.billing.set_default_tax(None, actor=STAFF)),
         ("CP3002", lambda kit: fake(kit).set_capabilities(credentials_valid=False)),
-        ("CP4003", lambda kit: fake(kit).set_capabilities(supported_currencies=("EUR",), minimum_amounts=())),
+        (
+            "CP4003",
+            lambda kit: fake(kit).set_capabilities(
+                supported_currencies=("EUR",), minimum_amounts=()
+            ),
+        ),
         (
             "CP4001",
             lambda kit: fake(kit).set_capabilities(minimum_amounts=(usd("100"),)),
@@ -166,14 +173,19 @@ def test_cp3005_the_same_amount_on_the_same_card_within_minutes(
 
 @pytest.mark.parametrize(
     ("outcome", "code"),
-    [(pk.FakeOutcome.FRAUD, "payment.cp3003"), (pk.FakeOutcome.ADDRESS_VERIFICATION, "payment.cp3004")],
+    [
+        (pk.FakeOutcome.FRAUD, "payment.cp3003"),
+        (pk.FakeOutcome.ADDRESS_VERIFICATION, "payment.cp3004"),
+    ],
 )
 def test_a_gateway_decline_is_kept_failed_and_a_retry_with_a_new_key_succeeds(
     kit: pk.Kit, acme: pk.Customer, outcome: pk.FakeOutcome, code: str
 ) -> None:
     inv = invoice(kit, acme)
     with pytest.raises(PaymentError) as caught:
-        kit.billing.pay([inv.id], card=card(kit, outcome), idempotency_key="1", actor=admin_of(acme))
+        kit.billing.pay(
+            [inv.id], card=card(kit, outcome), idempotency_key="1", actor=admin_of(acme)
+        )
     assert caught.value.code == code
     # The same key answers the same failure, and charges nothing.
     with pytest.raises(PaymentError):
@@ -193,7 +205,9 @@ def test_a_timeout_stays_unknown_and_run_due_settles_it_without_a_second_charge(
     assert payment.status is pk.PaymentStatus.UNKNOWN
     assert kit.billing.get_invoice(inv.id, actor=STAFF).status is pk.InvoiceStatus.SENT
     # A retry under the key answers the unknown payment: no second charge.
-    assert kit.billing.pay([inv.id], card=card(kit), idempotency_key="t", actor=STAFF).id == payment.id
+    assert (
+        kit.billing.pay([inv.id], card=card(kit), idempotency_key="t", actor=STAFF).id == payment.id
+    )
     kit.advance_to(kit.now() + timedelta(minutes=2))
     settled = kit.billing.get_payment(payment.id, actor=STAFF)
     assert settled.status is pk.PaymentStatus.SUCCEEDED
@@ -233,9 +247,12 @@ def test_pay_all_outstanding_charges_once_per_currency_oldest_due_first(
         assert kit.billing.get_invoice(inv.id, actor=STAFF).status is pk.InvoiceStatus.PAID
     assert kit.billing.dashboard(acme.id, actor=STAFF).outstanding == ()
     # Again with the key: the same payments, nothing more.
-    assert kit.billing.pay_all_outstanding(
-        acme.id, card=card(kit), idempotency_key="all", actor=admin_of(acme)
-    ) == []
+    assert (
+        kit.billing.pay_all_outstanding(
+            acme.id, card=card(kit), idempotency_key="all", actor=admin_of(acme)
+        )
+        == []
+    )
 
 
 def test_saved_methods_default_update_and_remove(kit: pk.Kit, acme: pk.Customer) -> None:
@@ -312,15 +329,30 @@ def test_bad_input_is_refused_and_nothing_is_charged(kit: pk.Kit, acme: pk.Custo
     assert fake(kit).charges == []
 
 
-def test_a_refund_of_an_online_overpayment_goes_back_through_the_gateway(
+def test_a_refund_of_an_online_overpayment_goes_back_to_the_card_never_beyond_it(
     kit: pk.Kit, acme: pk.Customer
 ) -> None:
     inv = invoice(kit, acme)
-    paid = kit.billing.pay([inv.id], card=card(kit), idempotency_key="p", actor=STAFF)
-    kit.billing.void_invoice  # the invoice is paid: only an overpayment is refundable
+    fake(kit).next_charges(pk.FakeOutcome.TIMEOUT)
+    online = kit.billing.pay([inv.id], card=card(kit), idempotency_key="p", actor=STAFF)
+    # While the charge is unknown the customer pays by bank transfer; the charge went through.
+    kit.billing.record_payment(
+        acme.id, inv.total, method=pk.PaymentMethodKind.BANK_TRANSFER, actor=STAFF
+    )
+    kit.advance_to(kit.now() + timedelta(minutes=2))
+    settled = kit.billing.get_payment(online.id, actor=STAFF)
+    assert (settled.status, settled.unapplied) == (pk.PaymentStatus.SUCCEEDED, inv.total)
+    assert kit.billing.available_credits(acme.id, actor=STAFF) == [inv.total]
     with pytest.raises(pk.PartnerkitError):
-        kit.billing.refund_payment(paid.id, usd("1"), actor=STAFF)
-    assert fake(kit).refunds == []
+        kit.billing.refund_payment(online.id, inv.total + usd("0.01"), actor=STAFF)
+    refund = kit.billing.refund_payment(online.id, inv.total, actor=STAFF)
+    [back] = fake(kit).refunds
+    assert (back.amount, back.charge_reference, refund.reference) == (
+        inv.total,
+        settled.gateway_reference,
+        back.reference,
+    )
+    assert kit.billing.available_credits(acme.id, actor=STAFF) == []
 
 
 def test_without_a_gateway_online_calls_raise_a_configuration_error(tmp_path: Path) -> None:

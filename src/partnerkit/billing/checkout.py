@@ -237,9 +237,9 @@ class Checkout:
     def _targets(
         self, uow: BillingStore, actor: Principal, invoice_ids: Sequence[str]
     ) -> tuple[str, list[Invoice]]:
-        invoices = [
-            self._svc._invoice(uow, actor, i, for_update=True) for i in sorted(invoice_ids)
-        ]
+        # Read without locks: the billing account is locked first, then the invoices (one order
+        # for every billing writer, so none deadlocks).
+        invoices = [self._svc._invoice(uow, actor, i) for i in sorted(invoice_ids)]
         if len({i.customer_id for i in invoices}) > 1:
             raise InvoicesOfSeveralCustomersError(
                 "Those invoices belong to more than one customer.", field="invoice_ids"
@@ -325,7 +325,9 @@ class Checkout:
                 return _Charge(first, "", False, replay=True)
             # Read under the lock: what another payer settled meanwhile counts.
             if invoice_ids is not None:
-                targets = [self._svc._invoice(uow, principal, i.id, for_update=True) for i in targets]
+                targets = [
+                    self._svc._invoice(uow, principal, i.id, for_update=True) for i in targets
+                ]
                 self._payable(targets)
             else:
                 assert currency is not None
@@ -428,7 +430,9 @@ class Checkout:
                 )
             money = payment.amount
             if invoice_ids is None:
-                targets = uow.invoices.outstanding(payment.customer_id, money.currency, for_update=True)
+                targets = uow.invoices.outstanding(
+                    payment.customer_id, money.currency, for_update=True
+                )
             else:
                 targets = [
                     i
@@ -606,7 +610,11 @@ class Checkout:
         if self._gateway is None:
             return 0
         with self._rt.uow(readonly=True) as uow:
-            due = [p for p in uow.payments.unknown(RECONCILE_BATCH) if p.recorded_at + RECONCILE_AFTER <= now]
+            due = [
+                p
+                for p in uow.payments.unknown(RECONCILE_BATCH)
+                if p.recorded_at + RECONCILE_AFTER <= now
+            ]
         settled = 0
         for payment in due:
             try:
@@ -640,9 +648,13 @@ class Checkout:
             assert result.reference is not None
             return result.reference
         error = result.error()
-        raise error if error is not None else GatewayUnavailableError(
-            "The gateway did not confirm the refund; nothing was recorded.",
-            details={"payment": payment.number},
+        raise (
+            error
+            if error is not None
+            else GatewayUnavailableError(
+                "The gateway did not confirm the refund; nothing was recorded.",
+                details={"payment": payment.number},
+            )
         )
 
 

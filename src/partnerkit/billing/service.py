@@ -51,6 +51,7 @@ from partnerkit.billing.events import (
     PaymentRecorded,
     PaymentRefunded,
 )
+from partnerkit.billing.gateway import PaymentGateway
 from partnerkit.billing.invoices import (
     Invoice,
     InvoiceAction,
@@ -61,7 +62,6 @@ from partnerkit.billing.invoices import (
     invoice_total,
     transition,
 )
-from partnerkit.billing.gateway import PaymentGateway
 from partnerkit.billing.ledger import BillingAccount, LedgerEntry, document_number
 from partnerkit.billing.methods import PaymentMethod
 from partnerkit.billing.payments import (
@@ -1057,7 +1057,9 @@ class BillingService:
         """
         return self._checkout.set_default(method_id, actor=actor)
 
-    def update_payment_method(self, method_id: str, card: str, *, actor: Principal) -> PaymentMethod:
+    def update_payment_method(
+        self, method_id: str, card: str, *, actor: Principal
+    ) -> PaymentMethod:
         """Replace a saved method's card with a new one (003 seed, "View & Update Payment
         Information"): the id stays, so the default and everything that pays with the method
         move onto the new card.

@@ -366,6 +366,7 @@ def _payment_page(
 def _sums(rows: Sequence[Any]) -> list[Money]:
     return [Money.from_minor(int(total), currency) for currency, total in rows]
 
+
 _UNKNOWN = _pay.c.status == PaymentStatus.UNKNOWN.value
 _UNKNOWN_PAYMENTS = (
     sa.select(_pay)
