@@ -57,8 +57,8 @@ class DueReport:
     Attributes:
         at: The instant the run processed (the clock's now when it started).
         handled: Items handled per job name, in the order the jobs ran: `consent_expiry`,
-            `provisional_mappings`, `partner_inactivity`, `invoices_overdue`, then `outbox`
-            (messages delivered).
+            `provisional_mappings`, `partner_inactivity`, `payments_reconciled`,
+            `invoices_overdue`, then `outbox` (messages delivered).
     """
 
     at: datetime

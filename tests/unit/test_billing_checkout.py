@@ -9,6 +9,8 @@ what used the old one onto the new one; "Troubleshooting": the CP error table.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -363,3 +365,27 @@ def test_without_a_gateway_online_calls_raise_a_configuration_error(tmp_path: Pa
         kit.billing.add_payment_method(acme.id, "tok_x", actor=STAFF)
     assert caught.value.code == "configuration.no_payment_gateway"
     kit.close()
+
+
+def test_a_saved_card_token_is_in_no_repr_log_line_or_outbox_message(
+    kit: pk.Kit, acme: pk.Customer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    one_time = card(kit)
+    method = kit.billing.add_payment_method(acme.id, one_time, actor=admin_of(acme))
+    inv = invoice(kit, acme)
+    paid = kit.billing.pay([inv.id], method_id=method.id, idempotency_key="s", actor=STAFF)
+    kit.run_due()
+    # The token is the gateway's reference to charge again: kept, and shown nowhere.
+    assert method.token.startswith("card_fake_")
+    outbox = json.dumps([m.payload for m in kit.outbox()], default=str)
+    shown = [
+        repr(method),
+        repr(kit.billing.payment_methods(acme.id, actor=STAFF)),
+        repr(paid),
+        caplog.text,
+        outbox,
+        repr(fake(kit).received),
+    ]
+    for token in (method.token, one_time):
+        assert all(token not in text for text in shown)

@@ -70,6 +70,7 @@ def install(
         payment_gateway=payment_gateway,
         charging=wiring.policy(ChargingPolicy),
     )
+    # Before the overdue job: an invoice whose charge went through is paid, not overdue.
     wiring.add_job(
         "payments_reconciled", service.next_reconcile_due, service.reconcile_payments, order=390
     )
