@@ -389,3 +389,22 @@ def test_a_saved_card_token_is_in_no_repr_log_line_or_outbox_message(
     ]
     for token in (method.token, one_time):
         assert all(token not in text for text in shown)
+
+
+def test_a_refund_whose_answer_is_lost_is_settled_by_the_same_refund_without_a_second(
+    kit: pk.Kit, acme: pk.Customer
+) -> None:
+    inv = invoice(kit, acme)
+    fake(kit).next_charges(pk.FakeOutcome.TIMEOUT)
+    online = kit.billing.pay([inv.id], card=card(kit), idempotency_key="p", actor=STAFF)
+    kit.billing.record_payment(acme.id, inv.total, method=pk.PaymentMethodKind.CASH, actor=STAFF)
+    kit.advance_to(kit.now() + timedelta(minutes=2))
+    fake(kit).next_refunds(pk.FakeOutcome.TIMEOUT)
+    with pytest.raises(PaymentError) as caught:
+        kit.billing.refund_payment(online.id, usd("10"), actor=STAFF)
+    assert caught.value.code == "payment.gateway_unavailable"
+    assert kit.billing.available_credits(acme.id, actor=STAFF) == [inv.total]
+    refund = kit.billing.refund_payment(online.id, usd("10"), actor=STAFF)
+    assert len(fake(kit).refunds) == 1
+    assert refund.reference == fake(kit).refunds[0].reference
+    assert kit.billing.available_credits(acme.id, actor=STAFF) == [inv.total - usd("10")]

@@ -648,13 +648,14 @@ class Checkout:
             assert result.reference is not None
             return result.reference
         error = result.error()
-        raise (
-            error
-            if error is not None
-            else GatewayUnavailableError(
-                "The gateway did not confirm the refund; nothing was recorded.",
-                details={"payment": payment.number},
-            )
+        if error is not None:
+            raise error
+        # Unknown: nothing is recorded; the same refund again asks the gateway under the same
+        # key, which answers what it did rather than refunding twice.
+        raise GatewayUnavailableError(
+            "The gateway did not confirm the refund; nothing was recorded. Refund the same "
+            "amount again to settle it.",
+            details={"payment": payment.number},
         )
 
 

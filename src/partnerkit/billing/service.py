@@ -1441,7 +1441,8 @@ class BillingService:
         actor: Principal,
     ) -> Refund:
         """Pay back part of a payment that no invoice took (an overpayment), to the original
-        payment or offline. Refunds of a payment never exceed what is left of it.
+        payment or offline. Refunds of a payment never exceed what is left of it; an online
+        payment's refund to the original payment goes back to its card through the gateway.
 
         Args:
             payment_id: The payment.
@@ -1461,6 +1462,13 @@ class BillingService:
             WrongCurrencyError: The amount is in another currency (`billing.wrong_currency`).
             RefundExceedsAvailableError: More than is left of the payment
                 (`billing.refund_exceeds_available`).
+            RefundRefusedError: The gateway refused to refund an online payment to its card
+                (`payment.refund_refused`); nothing is recorded.
+            GatewayUnavailableError: The gateway did not confirm an online payment's refund
+                (`payment.gateway_unavailable`); nothing is recorded, and the same refund again
+                settles it without refunding twice.
+            NoPaymentGatewayError: An online payment's refund on a kit without a gateway
+                (`configuration.no_payment_gateway`).
             InvalidInputError: The method is unknown, or the reference too long
                 (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
@@ -1480,7 +1488,12 @@ class BillingService:
             if how is RefundMethod.ORIGINAL and payment.method is PaymentMethodKind.ONLINE:
                 # Back to the card it came from, through the gateway, before it is recorded:
                 # a refusal records nothing.
-                ref = self._checkout.refund_online(payment, money, self._rt.new_id("rfk"))
+                # The key is the payment's next refund: a retry after a lost answer finds the
+                # same refund at the gateway instead of making a second one.
+                done = len(uow.refunds.for_source(payment.id))
+                ref = self._checkout.refund_online(
+                    payment, money, f"{payment.id}-refund-{done + 1}"
+                )
             uow.payments.update(
                 attrs.evolve(payment, unapplied=left - money, refunded=payment.refunded + money)
             )
