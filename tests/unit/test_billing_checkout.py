@@ -23,6 +23,7 @@ from partnerkit.billing.errors import (
     InvalidInvoiceTransitionError,
     InvoiceNotFoundError,
     NoPaymentGatewayError,
+    PaymentInProgressError,
     PaymentMethodNotFoundError,
     WrongCurrencyError,
 )
@@ -206,6 +207,10 @@ def test_a_timeout_stays_unknown_and_run_due_settles_it_without_a_second_charge(
     payment = kit.billing.pay([inv.id], card=card(kit), idempotency_key="t", actor=STAFF)
     assert payment.status is pk.PaymentStatus.UNKNOWN
     assert kit.billing.get_invoice(inv.id, actor=STAFF).status is pk.InvoiceStatus.SENT
+    # Another payer meanwhile is refused: it would be charged for the same invoice.
+    with pytest.raises(PaymentInProgressError) as caught:
+        kit.billing.pay([inv.id], card=card(kit), idempotency_key="other", actor=admin_of(acme))
+    assert caught.value.details["payment"] == payment.number
     # A retry under the key answers the unknown payment: no second charge.
     assert (
         kit.billing.pay([inv.id], card=card(kit), idempotency_key="t", actor=STAFF).id == payment.id

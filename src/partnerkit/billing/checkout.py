@@ -30,6 +30,7 @@ import attrs
 from partnerkit import validate
 from partnerkit.access import Principal, Role
 from partnerkit.billing.charging import (
+    MAX_DUPLICATE_WINDOW,
     ChargingPolicy,
     PortalFacts,
     RecentCharge,
@@ -40,6 +41,7 @@ from partnerkit.billing.errors import (
     IdempotencyConflictError,
     InvoicesOfSeveralCustomersError,
     NoPaymentGatewayError,
+    PaymentInProgressError,
     PaymentMethodNotFoundError,
     WrongCurrencyError,
 )
@@ -64,11 +66,15 @@ from partnerkit.money import Money
 if TYPE_CHECKING:
     from partnerkit.billing.service import BillingService
 
-__all__ = ["RECONCILE_AFTER", "Checkout"]
+__all__ = ["IN_PROGRESS_WINDOW", "RECONCILE_AFTER", "RECONCILE_BATCH", "Checkout"]
 
 #: How long an unknown charge is left to its own caller before `run_due` asks the gateway: a
 #: charge still in flight must not be settled as never received.
 RECONCILE_AFTER = timedelta(minutes=1)
+
+#: How far back an unanswered charge blocks another of the customer's in its currency; also
+#: the longest duplicate window (CP3005) a policy may set.
+IN_PROGRESS_WINDOW = MAX_DUPLICATE_WINDOW
 
 #: Unknown payments one run of the reconciliation settles.
 RECONCILE_BATCH = 100
@@ -270,20 +276,46 @@ class Checkout:
             default_tax_missing=uow.tax_rates.default() is None,
         )
 
+    @staticmethod
+    def _lately(uow: BillingStore, cid: str, now: datetime) -> list[Payment]:
+        """The customer's payments of the last day, at most 500: one index range, whatever
+        the customer's history (the in-progress rule and CP3005 read them)."""
+        return uow.payments.page(
+            cid, PaymentQuery(received_from=now - IN_PROGRESS_WINDOW, limit=500)
+        )
+
     def _recent(
-        self, uow: BillingStore, cid: str, method: PaymentMethod | None, now: datetime
+        self, lately: list[Payment], method: PaymentMethod | None, now: datetime
     ) -> list[RecentCharge]:
-        window = self._policy.duplicate_window
-        if method is None or not window:
+        if method is None:
             return []
-        recent = uow.payments.page(cid, PaymentQuery(received_from=now - window, limit=500))
         return [
             RecentCharge(p.received_at, p.amount, method.token, p.idempotency_key or p.id)
-            for p in recent
+            for p in lately
             if p.payment_method_id == method.id
             and p.status is not PaymentStatus.FAILED
             and p.received_at <= now
         ]
+
+    @staticmethod
+    def _not_in_progress(lately: list[Payment], total: Money) -> None:
+        """Refuse a second charge while one in the currency has no answer from the gateway:
+        two payers with two keys would otherwise both be charged for the same invoices."""
+        pending = next(
+            (
+                p
+                for p in lately
+                if p.status is PaymentStatus.UNKNOWN
+                and p.method is PaymentMethodKind.ONLINE
+                and p.currency == total.currency
+            ),
+            None,
+        )
+        if pending is not None:
+            raise PaymentInProgressError(
+                f"Payment {pending.number} is still waiting for the gateway's answer.",
+                details={"payment": pending.number, "payment_id": pending.id},
+            )
 
     def _begin(
         self,
@@ -338,6 +370,8 @@ class Checkout:
             for invoice in targets[1:]:
                 total = total + invoice.balance_due
             now = self._rt.now()
+            lately = self._lately(uow, cid, now)
+            self._not_in_progress(lately, total)
             if method is None:
                 token = _token(card, "card")
                 if save_for_future:
@@ -357,7 +391,7 @@ class Checkout:
             refusal = decide_charge(
                 request,
                 gateway.capabilities(),
-                self._recent(uow, cid, method, now),
+                self._recent(lately, method, now),
                 now,
                 self._policy,
                 portal=self._portal(uow, cid, principal),

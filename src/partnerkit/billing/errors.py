@@ -25,6 +25,7 @@ __all__ = [
     "InvoicesOfSeveralCustomersError",
     "NoCreditAvailableError",
     "NoPaymentGatewayError",
+    "PaymentInProgressError",
     "PaymentMethodNotFoundError",
     "PaymentNotFoundError",
     "RefundExceedsAvailableError",
@@ -156,6 +157,19 @@ class IdempotencyConflictError(ConflictError):
     default_hint = (
         "Use a new idempotency key for each payment; repeat a key only to retry the very same "
         "request, which then returns the first result."
+    )
+
+
+class PaymentInProgressError(ConflictError):
+    """A charge was asked for while another of the customer's, in the same currency, still has
+    no answer from the gateway (`details["payment"]` names it)."""
+
+    code = "billing.payment_in_progress"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "A payment is still being processed."
+    default_remedy = (
+        "Wait a few minutes for the payment in progress to finish, then check the invoices "
+        "before paying again."
     )
 
 

@@ -1149,6 +1149,8 @@ class BillingService:
                 (`billing.invalid_transition`).
             IdempotencyConflictError: The key was used for another payment
                 (`billing.idempotency_conflict`).
+            PaymentInProgressError: Another online payment of the customer's in the currency
+                still waits for the gateway's answer (`billing.payment_in_progress`).
             PortalPaymentError: A CP rule refused the charge: `payment.cp1003`,
                 `payment.cp2001`, `payment.cp3001`, `payment.cp3002`, `payment.cp3005`,
                 `payment.cp4001`, `payment.cp4003`; or the gateway declined it
@@ -1203,6 +1205,8 @@ class BillingService:
                 (`billing.payment_method_not_found`).
             IdempotencyConflictError: The key was used for another payment
                 (`billing.idempotency_conflict`).
+            PaymentInProgressError: An online payment of the customer's still waits for the
+                gateway's answer (`billing.payment_in_progress`).
             PortalPaymentError: A CP rule refused a charge, or the gateway declined it
                 (`payment.cp1003` ... `payment.cp4003`).
             CardDeclinedError: The gateway declined the card (`payment.declined`).
