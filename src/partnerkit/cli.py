@@ -526,12 +526,12 @@ def _billing_tour(kit: pk.Kit, gateway: pk.FakePaymentGateway, acme: pk.Customer
                 [first.id], card=flagged, idempotency_key=f"tour-{first.id}-1", actor=admin
             )
         except pk.PortalPaymentError as exc:
-            _row("seed's code", exc.cp_code)
+            _row("CP code", exc.cp_code)
             _error_rows(exc)
     elif failed is not None:
         error = ERRORS[failed.failure_code or ""]()
         _row("attempt", f"{failed.number} failed", _ALREADY)
-        _row("seed's code", getattr(error, "cp_code", ""))
+        _row("CP code", getattr(error, "cp_code", ""))
         _error_rows(error)
     _row("history", "the failed attempt stays among the customer's payments")
 
@@ -546,7 +546,7 @@ def _billing_tour(kit: pk.Kit, gateway: pk.FakePaymentGateway, acme: pk.Customer
     )
     replayed = gateway.charges == []
     _row(
-        "payment",
+        "paid online",
         f"{paid.number}, {paid.amount}, {paid.status.value}",
         _ALREADY if replayed else "",
     )
