@@ -45,7 +45,6 @@ from partnerkit.billing.errors import (
     PaymentMethodNotFoundError,
     WrongCurrencyError,
 )
-from partnerkit.billing.events import AppliedAmount, PaymentRecorded
 from partnerkit.billing.gateway import (
     ChargeRequest,
     ChargeResult,
@@ -58,7 +57,7 @@ from partnerkit.billing.gateway import (
 from partnerkit.billing.invoices import Invoice, InvoiceAction, allocate, transition
 from partnerkit.billing.methods import PaymentMethod
 from partnerkit.billing.payment_errors import GatewayUnavailableError, PaymentError
-from partnerkit.billing.payments import Payment, PaymentMethodKind, PaymentStatus, SourceKind
+from partnerkit.billing.payments import Payment, PaymentMethodKind, PaymentStatus
 from partnerkit.billing.ports import BillingStore, PaymentQuery
 from partnerkit.errors import ERRORS, InvalidInputError, PartnerkitError
 from partnerkit.money import Money
@@ -489,44 +488,7 @@ class Checkout:
                     received_at=when,
                 )
             )
-            by_id = {i.id: i for i in targets}
-            applied = []
-            for invoice_id, part in split.parts:
-                invoice = self._svc._apply(
-                    uow,
-                    by_id[invoice_id],
-                    part,
-                    source=SourceKind.PAYMENT,
-                    source_id=payment.id,
-                    paid=True,
-                    now=now,
-                )
-                applied.append(
-                    AppliedAmount(invoice.id, invoice.number, part, invoice.subscription_id)
-                )
-            self._svc._ledger(
-                uow,
-                customer_id=payment.customer_id,
-                at=when,
-                kind=EntryKind.PAYMENT,
-                document_id=payment.id,
-                reference=payment.number,
-                description="Payment received (Online payment)",
-                amount=-money,
-            )
-            self._rt.publish(
-                uow,
-                PaymentRecorded(
-                    payment.id,
-                    payment.customer_id,
-                    payment.number,
-                    money,
-                    PaymentMethodKind.ONLINE,
-                    when,
-                    tuple(applied),
-                    split.excess,
-                ),
-            )
+            self._svc._received(uow, payment, targets, split, now=now)
             return payment
 
     @staticmethod

@@ -53,6 +53,7 @@ from partnerkit.billing.events import (
 )
 from partnerkit.billing.gateway import PaymentGateway
 from partnerkit.billing.invoices import (
+    Allocation,
     Invoice,
     InvoiceAction,
     InvoiceLine,
@@ -874,39 +875,58 @@ class BillingService:
                 idempotency_key=key,
             )
             uow.payments.add(payment)
-            by_id = {i.id: i for i in targets}
-            applied = []
-            for invoice_id, part in split.parts:
-                invoice = self._apply(
-                    uow,
-                    by_id[invoice_id],
-                    part,
-                    source=SourceKind.PAYMENT,
-                    source_id=payment.id,
-                    paid=True,
-                    now=now,
-                )
-                applied.append(
-                    AppliedAmount(invoice.id, invoice.number, part, invoice.subscription_id)
-                )
-            self._ledger(
-                uow,
-                customer_id=cid,
-                at=when,
-                kind=EntryKind.PAYMENT,
-                document_id=payment.id,
-                reference=number,
-                description=f"Payment received ({kind.words})"
-                + ("" if ref is None else f", {ref}"),
-                amount=-money,
-            )
-            self._rt.publish(
-                uow,
-                PaymentRecorded(
-                    payment.id, cid, number, money, kind, when, tuple(applied), split.excess
-                ),
-            )
+            self._received(uow, payment, targets, split, now=now)
         return payment
+
+    def _received(
+        self,
+        uow: BillingStore,
+        payment: Payment,
+        targets: Sequence[Invoice],
+        split: Allocation,
+        *,
+        now: datetime,
+    ) -> None:
+        """Book a stored, succeeded payment: its parts onto the invoices `allocate` split it
+        over, its ledger entry, and the event the organisation is told by. Offline and online
+        payments alike (`billing/checkout.py` calls it once the gateway said yes)."""
+        by_id = {i.id: i for i in targets}
+        applied = []
+        for invoice_id, part in split.parts:
+            invoice = self._apply(
+                uow,
+                by_id[invoice_id],
+                part,
+                source=SourceKind.PAYMENT,
+                source_id=payment.id,
+                paid=True,
+                now=now,
+            )
+            applied.append(AppliedAmount(invoice.id, invoice.number, part, invoice.subscription_id))
+        self._ledger(
+            uow,
+            customer_id=payment.customer_id,
+            at=payment.received_at,
+            kind=EntryKind.PAYMENT,
+            document_id=payment.id,
+            reference=payment.number,
+            description=f"Payment received ({payment.method.words})"
+            + ("" if payment.reference is None else f", {payment.reference}"),
+            amount=-payment.amount,
+        )
+        self._rt.publish(
+            uow,
+            PaymentRecorded(
+                payment.id,
+                payment.customer_id,
+                payment.number,
+                payment.amount,
+                payment.method,
+                payment.received_at,
+                tuple(applied),
+                split.excess,
+            ),
+        )
 
     def get_payment(self, payment_id: str, *, actor: Principal) -> Payment:
         """The payment.
