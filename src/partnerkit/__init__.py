@@ -61,6 +61,7 @@ from partnerkit.billing.invoices import (
     TaxRate,
     allocate,
 )
+from partnerkit.billing.methods import PaymentMethod
 from partnerkit.billing.payment_errors import PortalPaymentError
 from partnerkit.billing.payments import (
     Application,
@@ -263,6 +264,7 @@ __all__ = [
     "PaymentError",
     "PaymentFailure",
     "PaymentGateway",
+    "PaymentMethod",
     "PaymentMethodKind",
     "PaymentStatus",
     "PermissionDeniedError",

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import partnerkit as pk
-from partnerkit.errors import ConfigurationError, InvalidInputError, PartnerkitError
+from partnerkit.errors import ERRORS, ConfigurationError, InvalidInputError, PartnerkitError
 from partnerkit.kit import DEFAULT_URL
 from partnerkit.mapping.errors import (
     CodeTakenError,
@@ -269,7 +269,11 @@ def _partner(
 
 def _tour(url: str) -> int:
     # The tour's emails go to a mailer in this process; a host passes its own to connect().
-    with pk.connect(url, mailer=pk.InMemoryMailer(), policies=[_TOUR_LEADS]) as kit:
+    # Online payments go to the shipped fake gateway: the tour charges no real card.
+    gateway = pk.FakePaymentGateway()
+    with pk.connect(
+        url, mailer=pk.InMemoryMailer(), policies=[_TOUR_LEADS], payment_gateway=gateway
+    ) as kit:
         print(f"partnerkit {pk.__version__} tour on {_safe_url(url)}")
 
         _section("Schema")
@@ -369,6 +373,8 @@ def _tour(url: str) -> int:
 
         _section("A lead shared across regions")
         _lead_across_regions(kit)
+
+        _billing_tour(kit, gateway, acme)
 
         _section("Outbox (every run on this database)")
         messages = kit.outbox()
@@ -476,6 +482,113 @@ def _sign_up_flow(kit: pk.Kit) -> pk.Partner:
     signed_in = kit.partners.check_sign_in(str(partner.username))
     _row("signs in as", f"{signed_in.username}: allowed")
     return signed_in
+
+
+# --- the tour: billing ----------------------------------------------------------------------
+
+
+def _money_line(invoice: pk.Invoice) -> str:
+    return f"{invoice.number}, {invoice.total}, {invoice.status.value.replace('_', ' ')}"
+
+
+def _billing_tour(kit: pk.Kit, gateway: pk.FakePaymentGateway, acme: pk.Customer) -> None:
+    admin = _as_user(acme, "it@acme.example")
+    _section("Billing: an invoice with tax")
+    vat = kit.billing.default_tax(actor=_TEAM)
+    if vat is None:
+        vat = kit.billing.create_tax_rate("VAT", "20", default=True, actor=_TEAM)
+        _row("tax", f"{vat.name} {vat.percentage} %, the default", "(created)")
+    else:
+        _row("tax", f"{vat.name} {vat.percentage} %, the default", _ALREADY)
+    first = next(iter(kit.billing.invoices(acme.id, descending=False, limit=1, actor=_TEAM)), None)
+    if first is None:
+        first = kit.billing.create_invoice(
+            acme.id,
+            [pk.InvoiceLine.of("CRM seats", 3, pk.Money.of("49.99", "USD"))],
+            issue=True,
+            actor=_TEAM,
+        )
+        _row("invoice", _money_line(first), "(issued)")
+    else:
+        _row("invoice", _money_line(first), _ALREADY)
+    _row("taxed", f"{first.subtotal} plus {first.tax_total} of VAT, each line rounded once")
+
+    _section("A payment the gateway refuses")
+    failed = next(
+        (p for p in kit.billing.payments(acme.id, actor=_TEAM) if p.failure_code is not None),
+        None,
+    )
+    if failed is None and first.is_outstanding:
+        flagged = gateway.tokenize("4000 0000 0000 0002", 8, 2029, outcome=pk.FakeOutcome.FRAUD)
+        _row("the customer pays", f"{first.number} with a card the fraud filters stop")
+        try:
+            kit.billing.pay(
+                [first.id], card=flagged, idempotency_key=f"tour-{first.id}-1", actor=admin
+            )
+        except pk.PortalPaymentError as exc:
+            _row("CP code", exc.cp_code)
+            _error_rows(exc)
+    elif failed is not None:
+        error = ERRORS[failed.failure_code or ""]()
+        _row("attempt", f"{failed.number} failed", _ALREADY)
+        _row("CP code", getattr(error, "cp_code", ""))
+        _error_rows(error)
+    _row("history", "the failed attempt stays among the customer's payments")
+
+    _section("A retry that succeeds")
+    visa = gateway.tokenize("4242 4242 4242 4242", 12, 2030)
+    paid = kit.billing.pay(
+        [first.id],
+        card=visa,
+        save_for_future=True,
+        idempotency_key=f"tour-{first.id}-2",
+        actor=admin,
+    )
+    replayed = gateway.charges == []
+    _row(
+        "paid online",
+        f"{paid.number}, {paid.amount}, {paid.status.value}",
+        _ALREADY if replayed else "",
+    )
+    _row("invoice", _money_line(kit.billing.get_invoice(first.id, actor=admin)))
+    for method in kit.billing.payment_methods(acme.id, actor=admin):
+        _row("saved card", method.label, "(used for future payments)" if method.default else "")
+    _row("same key again", "the same payment comes back, and nothing is charged twice")
+
+    _section("Pay all outstanding")
+    if len(kit.billing.invoices(acme.id, limit=3, actor=_TEAM)) < 3:
+        for price, currency in (("25.00", "EUR"), ("10.00", "USD")):
+            invoice = kit.billing.create_invoice(
+                acme.id,
+                [pk.InvoiceLine.of("Books seats", 1, pk.Money.of(price, currency))],
+                issue=True,
+                actor=_TEAM,
+            )
+            _row("invoice", _money_line(invoice), "(issued)")
+    board = kit.billing.dashboard(acme.id, actor=admin)
+    for owed in board.outstanding:
+        _row("outstanding", f"{owed.count} invoice(s), {owed.total}")
+    default = next(m for m in kit.billing.payment_methods(acme.id, actor=admin) if m.default)
+    _row("pays with", f"{default.label}, the saved card")
+    payments = kit.billing.pay_all_outstanding(
+        acme.id, method_id=default.id, idempotency_key=f"tour-all-{acme.id}", actor=admin
+    )
+    for payment in payments:
+        _row("charged", f"{payment.number}, {payment.amount}: one charge for the currency")
+    if not payments:
+        _row("charged", "nothing: everything is paid", _ALREADY)
+    left = kit.billing.dashboard(acme.id, actor=admin).outstanding
+    _row("outstanding now", "nothing" if not left else ", ".join(str(o.total) for o in left))
+
+    _section("The statement, in English and in German")
+    today = kit.now().date()
+    for locale in ("en_US", "de_DE"):
+        header, entries = kit.billing.statement(
+            acme.id, today - timedelta(days=31), today, currency="USD", actor=admin
+        )
+        print()
+        for line in "".join(pk.render_statement_text(header, entries, locale=locale)).splitlines():
+            print(f"  {line}".rstrip())
 
 
 # --- the tour: mapping customers to partners -------------------------------------------------

@@ -19,10 +19,12 @@ import attrs
 from partnerkit import access, billing, catalog, customers, mapping, validate
 from partnerkit.access import Principal
 from partnerkit.access.service import AccessService
+from partnerkit.billing.gateway import PaymentGateway
 from partnerkit.clock import Clock, SimulatedClock, SystemClock, ensure_aware_utc
 from partnerkit.errors import ConfigurationError, InvalidInputError, MissingExtraError
 from partnerkit.events import DomainEvent, MessageKind, MessageStatus, OutboxMessage, RetryPolicy
 from partnerkit.gateways.mailer import InMemoryMailer
+from partnerkit.gateways.payments import FakePaymentGateway
 from partnerkit.mapping.policy import MappingPolicy
 from partnerkit.ports import Backend, Mailer
 from partnerkit.runtime import Runtime
@@ -55,8 +57,8 @@ class DueReport:
     Attributes:
         at: The instant the run processed (the clock's now when it started).
         handled: Items handled per job name, in the order the jobs ran: `consent_expiry`,
-            `provisional_mappings`, `partner_inactivity`, `invoices_overdue`, then `outbox`
-            (messages delivered).
+            `provisional_mappings`, `partner_inactivity`, `payments_reconciled`,
+            `invoices_overdue`, then `outbox` (messages delivered).
     """
 
     at: datetime
@@ -108,6 +110,9 @@ class Kit:
             not given keeps its defaults.
         secret_key: 32 bytes or more; derives the links in emails. Give every process that
             queues or delivers emails the same key. None: a random key for this kit's life.
+        payment_gateway: Where online payments are charged (`kit.billing.pay`). None means a
+            `FakePaymentGateway` on the memory backend and, on SQL, none: online payments
+            raise `NoPaymentGatewayError`.
 
     Raises:
         ConfigurationError: `policies` names a kind twice, holds something that is not a
@@ -125,6 +130,7 @@ class Kit:
         deliver_on_commit: bool = True,
         policies: Iterable[object] = (),
         secret_key: bytes | str | None = None,
+        payment_gateway: PaymentGateway | None = None,
     ) -> None:
         self.backend = backend
         self.clock: Clock = clock if clock is not None else SystemClock()
@@ -156,7 +162,13 @@ class Kit:
         self.mapping = program.mapping
         self.commissions = program.commissions
         self.leads = program.leads
-        self.billing = billing.install(wiring)
+        # In memory, online payments work out of the box against the fake gateway, as the
+        # docs' examples do; on SQL only the host's gateway charges anyone.
+        if payment_gateway is None and backend.name == "memory":
+            payment_gateway = FakePaymentGateway(clock=self.clock)
+        #: The payment gateway online payments go through; None: online payments are refused.
+        self.payment_gateway: PaymentGateway | None = payment_gateway
+        self.billing = billing.install(wiring, payment_gateway=payment_gateway)
         unused = wiring.unused_policies()
         if unused:
             names = ", ".join(kind.__name__ for kind in unused)
@@ -590,6 +602,7 @@ def connect(
     deliver_on_commit: bool = True,
     policies: Iterable[object] = (),
     secret_key: bytes | str | None = None,
+    payment_gateway: PaymentGateway | None = None,
 ) -> Kit:
     """Open partnerkit on a database and get the `Kit` your application calls.
 
@@ -619,6 +632,8 @@ def connect(
         secret_key: 32 bytes or more; derives the links in emails, which are never stored.
             Give every process that queues or delivers emails the same key. None: a random key
             that lasts as long as this kit.
+        payment_gateway: Where online payments are charged (your adapter of
+            `PaymentGateway`); None: a `FakePaymentGateway` on memory, none on SQL.
 
     Returns:
         A kit over the backend, its services wired and its policies in force.
@@ -660,6 +675,7 @@ def connect(
         deliver_on_commit=deliver_on_commit,
         policies=policies,
         secret_key=secret_key,
+        payment_gateway=payment_gateway,
     )
 
 

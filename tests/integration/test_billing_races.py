@@ -151,3 +151,58 @@ def test_one_idempotency_key_records_one_payment(kit: pk.Kit, acme: pk.Customer)
     assert not errors, errors
     assert len({p.id for p in wins}) == 1  # type: ignore[attr-defined]
     assert len(kit.billing.payments(acme.id, actor=STAFF)) == 1
+
+
+def test_concurrent_online_payers_with_one_key_make_exactly_one_charge(
+    server: tuple[str, SqlBackend], acme: pk.Customer
+) -> None:
+    # The payment row with its key is written, and committed, before the gateway is called:
+    # the unique key lets one of the eight write it; the others find it and never charge.
+    clock = pk.SimulatedClock(T0)
+    gateway = pk.FakePaymentGateway(clock=clock, latency=0.05)
+    kit = pk.Kit(server[1], clock=clock, payment_gateway=gateway)
+    kit.billing.create_tax_rate("VAT", "20", default=True, actor=STAFF)
+    invoice = kit.billing.create_invoice(acme.id, [line("100")], issue=True, actor=STAFF)
+    method = kit.billing.add_payment_method(
+        acme.id, gateway.tokenize("4242 4242 4242 4242", 12, 2030), actor=STAFF
+    )
+    wins, errors = race(
+        lambda i: kit.billing.pay(
+            [invoice.id], method_id=method.id, idempotency_key="checkout-1", actor=STAFF
+        )
+    )
+    assert not errors, errors
+    assert len({p.id for p in wins}) == 1  # type: ignore[attr-defined]
+    assert len(gateway.charges) == 1
+    assert len(gateway.received) == 1
+    [payment] = kit.billing.payments(acme.id, actor=STAFF)
+    assert payment.status is pk.PaymentStatus.SUCCEEDED
+    paid = kit.billing.get_invoice(invoice.id, actor=STAFF)
+    assert (paid.status, paid.amount_paid) == (pk.InvoiceStatus.PAID, usd("120"))
+
+
+def test_concurrent_online_payers_with_their_own_keys_are_charged_once_for_an_invoice(
+    server: tuple[str, SqlBackend], acme: pk.Customer
+) -> None:
+    # Eight payers, eight keys and cards, one invoice: the first writes its payment, unknown
+    # until the gateway answers; the others find it in progress and are refused, so the
+    # customer is charged once. Afterwards the invoice is paid, and nothing is credit.
+    clock = pk.SimulatedClock(T0)
+    gateway = pk.FakePaymentGateway(clock=clock, latency=0.05)
+    kit = pk.Kit(server[1], clock=clock, payment_gateway=gateway)
+    kit.billing.create_tax_rate("VAT", "20", default=True, actor=STAFF)
+    invoice = kit.billing.create_invoice(acme.id, [line("100")], issue=True, actor=STAFF)
+    cards = [gateway.tokenize("4242 4242 4242 4242", 12, 2030) for _ in range(WRITERS)]
+    wins, errors = race(
+        lambda i: kit.billing.pay(
+            [invoice.id], card=cards[i], idempotency_key=f"payer-{i}", actor=STAFF
+        )
+    )
+    assert len(gateway.charges) == 1
+    assert len(wins) == 1, errors
+    codes = {e.code for e in errors}  # type: ignore[attr-defined]
+    # Refused while the first waits for the gateway, or after it: the invoice is paid.
+    assert codes <= {"billing.payment_in_progress", "billing.invalid_transition"}, errors
+    paid = kit.billing.get_invoice(invoice.id, actor=STAFF)
+    assert (paid.status, paid.amount_paid) == (pk.InvoiceStatus.PAID, usd("120"))
+    assert kit.billing.available_credits(acme.id, actor=STAFF) == []

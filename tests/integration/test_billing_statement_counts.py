@@ -192,3 +192,49 @@ def test_billing_writes_cost_a_fixed_number_of_statements(
             print(f"  {name:30} {n:3} ({WRITES[name]})")
     assert {name: n <= WRITES[name] for name, n in counts.items()} == dict.fromkeys(WRITES, True)
     kit.close()
+
+
+def test_paying_one_invoice_online_costs_the_same_with_10_or_10000_invoices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CP checks read the default tax, the customer's user and the card's recent charges
+    # (an index range of the last minutes), never the customer's invoices or payments.
+    clock = pk.SimulatedClock(T0)
+    gateway = pk.FakePaymentGateway(clock=clock)
+    kit = pk.connect(f"sqlite:///{tmp_path / 'pay.db'}", clock=clock, payment_gateway=gateway)
+    kit.migrate()
+    backend = kit.backend
+    assert isinstance(backend, SqlBackend)
+    kit.billing.create_tax_rate("VAT", "20", default=True, actor=STAFF)
+    acme = kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
+    user = pk.Principal.customer_user(acme.id, "it@acme.example")
+    card = kit.billing.add_payment_method(
+        acme.id, gateway.tokenize("4242 4242 4242 4242", 12, 2030), actor=user
+    )
+    seats = [pk.InvoiceLine.of("Seats", 1, pk.Money.of("10", "USD"))]
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    def pay(key: str) -> int:
+        invoice = kit.billing.create_invoice(acme.id, seats, issue=True, actor=STAFF)
+        clock.advance(timedelta(minutes=10))  # past the duplicate window (CP3005)
+        seen.clear()
+        event.listen(backend.engine, "before_cursor_execute", count)
+        try:
+            paid = kit.billing.pay([invoice.id], method_id=card.id, idempotency_key=key, actor=user)
+        finally:
+            event.remove(backend.engine, "before_cursor_execute", count)
+        assert paid.status is pk.PaymentStatus.SUCCEEDED
+        return len(seen)
+
+    pay("warm-up")
+    _fill(kit, acme.id, 9, 0)
+    small = pay("small")
+    _fill(kit, acme.id, 9_990, 9)
+    large = pay("large")
+    with capsys.disabled():
+        print(f"\nSQL statements of one online payment (10 / 10,000 invoices): {small} / {large}")
+    assert small == large
+    kit.close()

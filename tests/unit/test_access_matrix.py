@@ -97,6 +97,8 @@ class World:
     payment_id: str = ""
     note_id: str = ""
     tax_id: str = ""
+    #: Acme's saved card (online payments).
+    method_id: str = ""
 
 
 def build_world(url: str) -> World:
@@ -107,6 +109,7 @@ def build_world(url: str) -> World:
         clock=clock,
         mailer=mailer,
         policies=[pk.LeadPolicy(central_it="centralit@vendor.example")],
+        payment_gateway=pk.FakePaymentGateway(clock=clock),
     )
     kit.migrate()
     kit.catalog.add_product("crm", name="CRM", actor=SYSTEM)
@@ -171,6 +174,9 @@ def build_world(url: str) -> World:
         draft.id,
     )
     world.payment_id, world.note_id, world.tax_id = payment.id, note.id, vat.id
+    world.method_id = kit.billing.add_payment_method(acme.id, _card(kit), actor=STAFF).id
+    # Charging through the portal needs the organisation's default tax (CP2001).
+    kit.billing.set_default_tax(vat.id, actor=STAFF)
     assert invoice.id != world.invoice_id  # the first is paid; the second has credit to take
     world.roles = {
         "unassociated partner": pk.Principal.partner_user(beta.id, beta.email),
@@ -280,9 +286,68 @@ def _payment(w: World, missing: bool) -> str:
 
 
 INVOICE_KEY = {"key": lambda w: w.invoice_id, "absent": "inv_missing"}
+METHOD_KEY = {"key": lambda w: w.method_id, "absent": "pm_missing"}
+
+
+def _card(kit: pk.Kit) -> str:
+    gateway = kit.payment_gateway
+    assert isinstance(gateway, pk.FakePaymentGateway)
+    return gateway.tokenize("4242 4242 4242 4242", 12, 2030)
+
+
+def _method(w: World, missing: bool) -> str:
+    return "pm_missing" if missing else w.method_id
+
+
 PAYMENT_KEY = {"key": lambda w: w.payment_id, "absent": "pay_missing"}
 
 BILLING_OPS: tuple[Op, ...] = (
+    Op(
+        "billing.add_payment_method",
+        lambda w, a, m: w.kit.billing.add_payment_method(_acme(w, m), _card(w.kit), actor=a),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+    Op(
+        "billing.payment_methods",
+        lambda w, a, m: w.kit.billing.payment_methods(_acme(w, m), actor=a),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+    Op(
+        "billing.set_default_payment_method",
+        lambda w, a, m: w.kit.billing.set_default_payment_method(_method(w, m), actor=a),
+        OWN_ACCOUNT,
+        **METHOD_KEY,
+    ),
+    Op(
+        "billing.update_payment_method",
+        lambda w, a, m: w.kit.billing.update_payment_method(_method(w, m), _card(w.kit), actor=a),
+        OWN_ACCOUNT,
+        **METHOD_KEY,
+    ),
+    Op(
+        "billing.remove_payment_method",
+        lambda w, a, m: w.kit.billing.remove_payment_method(_method(w, m), actor=a),
+        OWN_ACCOUNT,
+        **METHOD_KEY,
+    ),
+    Op(
+        "billing.pay",
+        lambda w, a, m: w.kit.billing.pay(
+            [_invoice(w, m)], method_id=w.method_id, idempotency_key="matrix", actor=a
+        ),
+        OWN_ACCOUNT,
+        **INVOICE_KEY,
+    ),
+    Op(
+        "billing.pay_all_outstanding",
+        lambda w, a, m: w.kit.billing.pay_all_outstanding(
+            _acme(w, m), method_id=w.method_id, idempotency_key="matrix", actor=a
+        ),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
     Op(
         "billing.create_tax_rate",
         lambda w, a, m: w.kit.billing.create_tax_rate("GST", "5", actor=a),
@@ -794,6 +859,9 @@ ACTOR_FREE = {
     # Billing's overdue job, which run_due drives.
     "billing.next_overdue_due",
     "billing.mark_overdue",
+    # Billing's reconciliation of unknown online payments, which run_due drives.
+    "billing.next_reconcile_due",
+    "billing.reconcile_payments",
 }
 
 

@@ -30,11 +30,20 @@ def usd(amount: str) -> pk.Money:
     return pk.Money.of(amount, "USD")
 
 
+@pytest.fixture
+def gateway() -> pk.FakePaymentGateway:
+    # On the system clock, months ahead of the kit's simulated one: a gateway's time is its
+    # own, and a payment is still booked at the kit's.
+    return pk.FakePaymentGateway()
+
+
 @pytest.fixture(params=["memory", "sqlite"])
-def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[pk.Kit]:
+def kit(
+    request: pytest.FixtureRequest, tmp_path: Path, gateway: pk.FakePaymentGateway
+) -> Iterator[pk.Kit]:
     url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'earn.db'}"
     clock = pk.SimulatedClock(START)
-    kit = pk.connect(url, clock=clock, mailer=pk.InMemoryMailer())
+    kit = pk.connect(url, clock=clock, mailer=pk.InMemoryMailer(), payment_gateway=gateway)
     kit.migrate()
     kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     kit.catalog.add_product("desk", name="Desk", actor=STAFF)
@@ -90,6 +99,28 @@ def test_a_payment_accrues_commission_on_the_product_lines_net_revenue(
     )
     # Tax is not revenue, the Desk line has no partner, the fee names no product.
     assert _ledger(kit, zillium) == [("accrual", usd("200.00"), usd("40.00"))]
+
+
+def test_an_online_payment_earns_the_same_as_an_offline_one(
+    kit: pk.Kit,
+    world: tuple[pk.Partner, pk.Customer, pk.Invoice],
+    gateway: pk.FakePaymentGateway,
+) -> None:
+    zillium, acme, invoice = world
+    vat = kit.billing.tax_rates(actor=STAFF)[0]
+    kit.billing.set_default_tax(vat.id, actor=STAFF)  # the portal charges only then (CP2001)
+    card = gateway.tokenize("4242 4242 4242 4242", 12, 2030)
+    kit.billing.pay(
+        [invoice.id],
+        card=card,
+        idempotency_key="acme-jan",
+        actor=pk.Principal.customer_user(acme.id, ADMIN),
+    )
+    assert _ledger(kit, zillium) == [("accrual", usd("200.00"), usd("40.00"))]
+    [paid] = [
+        p for p in kit.billing.payments(acme.id, actor=STAFF) if p.status.value == "succeeded"
+    ]
+    assert paid.received_at == START  # the kit's time, not the gateway's
 
 
 def test_a_partial_payment_earns_its_share_and_the_rest_earns_the_rest_to_the_cent(

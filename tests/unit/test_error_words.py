@@ -449,6 +449,31 @@ def _billing_refusals(
     yield from refused(
         lambda: kit.billing.statement(customer_id, date(2020, 1, 1), date(2030, 1, 1), actor=STAFF)
     )
+    # Online payment (issue 10, second part): the portal's refusals.
+    gateway = kit.payment_gateway
+    assert isinstance(gateway, pk.FakePaymentGateway)
+    owed = kit.billing.create_invoice(customer_id, [line], issue=True, actor=STAFF)
+    token = gateway.tokenize("4242 4242 4242 4242", 12, 2030)
+    yield from refused(
+        lambda: kit.billing.pay([owed.id], card=token, idempotency_key="w1", actor=STAFF)
+    )  # CP2001: no default tax
+    kit.billing.set_default_tax(vat.id, actor=STAFF)
+    yield from refused(
+        lambda: kit.billing.pay(
+            [owed.id], method_id="pm_missing", idempotency_key="w2", actor=STAFF
+        )
+    )
+    yield from refused(
+        lambda: kit.billing.pay(
+            [owed.id], card=token, method_id="pm_1", idempotency_key="w3", actor=STAFF
+        )
+    )  # a card and a saved method at once
+    yield from refused(lambda: kit.billing.set_default_payment_method("pm_missing", actor=STAFF))
+    gateway.next_charges(pk.FakeOutcome.TIMEOUT)
+    kit.billing.pay([owed.id], card=token, idempotency_key="w4", actor=STAFF)
+    yield from refused(
+        lambda: kit.billing.pay([owed.id], card=token, idempotency_key="w5", actor=STAFF)
+    )  # in progress
 
 
 def test_the_errors_people_meet_speak_to_them(pk_kit: pk.Kit, pk_clock: pk.SimulatedClock) -> None:

@@ -109,6 +109,7 @@ def test_run_due_runs_registered_jobs_in_order() -> None:
         "consent_expiry": 0,
         "provisional_mappings": 0,
         "partner_inactivity": 0,
+        "payments_reconciled": 0,
         "invoices_overdue": 0,
         "first": 2,
         "second": 2,

@@ -59,9 +59,21 @@ __all__ = [
 ]
 
 
-def install(wiring: Wiring[BillingStore]) -> BillingService:
-    """Wire billing into a kit: `kit.billing`, and the job that marks invoices overdue."""
-    service = BillingService(wiring.runtime, wiring.policy(BillingPolicy))
+def install(
+    wiring: Wiring[BillingStore], *, payment_gateway: PaymentGateway | None = None
+) -> BillingService:
+    """Wire billing into a kit: `kit.billing`, the job that marks invoices overdue, and the one
+    that settles online payments the gateway did not answer for."""
+    service = BillingService(
+        wiring.runtime,
+        wiring.policy(BillingPolicy),
+        payment_gateway=payment_gateway,
+        charging=wiring.policy(ChargingPolicy),
+    )
+    # Before the overdue job: an invoice whose charge went through is paid, not overdue.
+    wiring.add_job(
+        "payments_reconciled", service.next_reconcile_due, service.reconcile_payments, order=390
+    )
     # After the partner program's jobs: an invoice due yesterday is overdue this morning.
     wiring.add_job("invoices_overdue", service.next_overdue_due, service.mark_overdue, order=400)
     return service

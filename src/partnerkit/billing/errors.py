@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from partnerkit.errors import (
     Audience,
+    ConfigurationError,
     ConflictError,
     InvalidTransitionError,
     NotFoundError,
@@ -21,7 +22,11 @@ __all__ = [
     "InvalidInvoiceTransitionError",
     "InvoiceHasPaymentsError",
     "InvoiceNotFoundError",
+    "InvoicesOfSeveralCustomersError",
     "NoCreditAvailableError",
+    "NoPaymentGatewayError",
+    "PaymentInProgressError",
+    "PaymentMethodNotFoundError",
     "PaymentNotFoundError",
     "RefundExceedsAvailableError",
     "TaxRateNotFoundError",
@@ -49,6 +54,13 @@ class CreditNoteNotFoundError(NotFoundError):
     code = "billing.credit_note_not_found"
     audience = (Audience.CUSTOMER, Audience.STAFF)
     summary = "No such credit note."
+
+
+class PaymentMethodNotFoundError(NotFoundError):
+    code = "billing.payment_method_not_found"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such saved payment method."
+    default_remedy = "Choose one of the cards saved for the account, or add the card again."
 
 
 class TaxRateNotFoundError(NotFoundError):
@@ -102,6 +114,13 @@ class NoCreditAvailableError(InvalidTransitionError):
     default_remedy = "Record a payment instead, or issue a credit note first."
 
 
+class InvoicesOfSeveralCustomersError(ValidationError):
+    code = "billing.invoices_of_several_customers"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "One payment pays the invoices of one customer only."
+    default_remedy = "Pay each customer's invoices separately."
+
+
 class CurrencyRequiredError(ValidationError):
     code = "billing.currency_required"
     audience = (Audience.CUSTOMER, Audience.STAFF)
@@ -141,8 +160,31 @@ class IdempotencyConflictError(ConflictError):
     )
 
 
+class PaymentInProgressError(ConflictError):
+    """A charge was asked for while another of the customer's, in the same currency, still has
+    no answer from the gateway (`details["payment"]` names it)."""
+
+    code = "billing.payment_in_progress"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "A payment is still being processed."
+    default_remedy = (
+        "Wait a few minutes for the payment in progress to finish, then check the invoices "
+        "before paying again."
+    )
+
+
 class TaxRateTakenError(ConflictError):
     code = "billing.tax_rate_taken"
     audience = (Audience.STAFF,)
     summary = "A tax rate with that name exists already."
     default_remedy = "Choose another name for the tax rate."
+
+
+class NoPaymentGatewayError(ConfigurationError):
+    """An online payment was asked of a kit that has no payment gateway."""
+
+    code = "configuration.no_payment_gateway"
+    audience = (Audience.DEVELOPER,)
+    summary = "Online payments need a payment gateway, and none is configured."
+    default_remedy = "Configure the payment gateway, then try the payment again."
+    default_hint = "pass payment_gateway= to partnerkit.connect(...) or Kit(...)"

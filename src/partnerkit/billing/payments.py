@@ -84,6 +84,9 @@ class Payment:
         reference: The cheque number or the bank's reference, if any.
         idempotency_key: The caller's key for the request, unique per customer, if any.
         gateway_reference: The gateway's transaction id, for an online payment.
+        failure_code: Why an online payment failed: the payment error's code
+            ("payment.cp3003"), for a failed payment only.
+        payment_method_id: The saved payment method charged, if one was.
         version: Increases with each change.
     """
 
@@ -101,6 +104,8 @@ class Payment:
     reference: str | None = None
     idempotency_key: str | None = None
     gateway_reference: str | None = None
+    failure_code: str | None = None
+    payment_method_id: str | None = None
     version: int = 1
 
     @property

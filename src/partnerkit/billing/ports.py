@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from partnerkit.billing.credits import CreditNote, Refund
     from partnerkit.billing.invoices import Invoice, InvoiceStatus, TaxRate
     from partnerkit.billing.ledger import BillingAccount, LedgerEntry
+    from partnerkit.billing.methods import PaymentMethod
     from partnerkit.billing.payments import Application, Payment
     from partnerkit.money import Money
 
@@ -32,6 +33,7 @@ __all__ = [
     "InvoiceQuery",
     "Invoices",
     "Ledger",
+    "PaymentMethods",
     "PaymentQuery",
     "Payments",
     "Refunds",
@@ -170,6 +172,32 @@ class Payments(Protocol):
     def page(self, customer_id: str, query: PaymentQuery) -> list[Payment]:
         """The customer's payments that `query` selects, in its order and window."""
 
+    def unknown(self, limit: int) -> list[Payment]:
+        """Payments whose gateway outcome is still unknown, oldest recorded first, at most
+        `limit`: what reconciliation asks the gateway about."""
+
+    def next_unknown(self) -> datetime | None:
+        """When the oldest payment still unknown was recorded; None when there is none."""
+
+
+class PaymentMethods(Protocol):
+    def add(self, method: PaymentMethod) -> None:
+        """Store a new saved method."""
+
+    def get(self, method_id: str, *, for_update: bool = False) -> PaymentMethod | None: ...
+
+    def for_customer(self, customer_id: str) -> list[PaymentMethod]:
+        """The customer's saved methods, oldest first."""
+
+    def default(self, customer_id: str) -> PaymentMethod | None:
+        """The customer's default (auto-charge) method, if one is set."""
+
+    def update(self, method: PaymentMethod) -> PaymentMethod:
+        """Versioned update, as for invoices."""
+
+    def remove(self, method_id: str) -> None:
+        """Forget a saved method."""
+
 
 class CreditNotes(Protocol):
     def add(self, note: CreditNote) -> None: ...
@@ -266,3 +294,6 @@ class BillingStore(CustomersStore, CatalogStore, Protocol):
 
     @property
     def ledger(self) -> Ledger: ...
+
+    @property
+    def payment_methods(self) -> PaymentMethods: ...

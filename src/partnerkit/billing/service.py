@@ -17,6 +17,8 @@ import attrs
 from partnerkit import validate
 from partnerkit.access import Principal
 from partnerkit.access.guard import NotFound
+from partnerkit.billing.charging import ChargingPolicy
+from partnerkit.billing.checkout import Checkout
 from partnerkit.billing.credits import CreditNote, Refund, RefundMethod
 from partnerkit.billing.documents import (
     EntryKind,
@@ -49,7 +51,9 @@ from partnerkit.billing.events import (
     PaymentRecorded,
     PaymentRefunded,
 )
+from partnerkit.billing.gateway import PaymentGateway
 from partnerkit.billing.invoices import (
+    Allocation,
     Invoice,
     InvoiceAction,
     InvoiceLine,
@@ -61,6 +65,7 @@ from partnerkit.billing.invoices import (
     transition,
 )
 from partnerkit.billing.ledger import BillingAccount, LedgerEntry, document_number
+from partnerkit.billing.methods import PaymentMethod
 from partnerkit.billing.payments import (
     OFFLINE_METHODS,
     Application,
@@ -158,9 +163,19 @@ class BillingService:
     invoice answers exactly like a missing one.
     """
 
-    def __init__(self, runtime: Runtime[BillingStore], policy: BillingPolicy) -> None:
+    def __init__(
+        self,
+        runtime: Runtime[BillingStore],
+        policy: BillingPolicy,
+        *,
+        payment_gateway: PaymentGateway | None = None,
+        charging: ChargingPolicy | None = None,
+    ) -> None:
         self._rt = runtime
         self._policy = policy
+        self._checkout = Checkout(
+            self, payment_gateway, charging if charging is not None else ChargingPolicy()
+        )
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -868,46 +883,67 @@ class BillingService:
                 idempotency_key=key,
             )
             uow.payments.add(payment)
-            by_id = {i.id: i for i in targets}
-            applied = []
-            for invoice_id, part in split.parts:
-                invoice = self._apply(
-                    uow,
-                    by_id[invoice_id],
-                    part,
-                    source=SourceKind.PAYMENT,
-                    source_id=payment.id,
-                    paid=True,
-                    now=now,
-                )
-                applied.append(
-                    AppliedAmount(
-                        invoice.id,
-                        invoice.number,
-                        part,
-                        invoice.subscription_id,
-                        # Shares of what payments have paid on it so far, less before.
-                        revenue_of(invoice, part, before=by_id[invoice_id].amount_paid),
-                    )
-                )
-            self._ledger(
-                uow,
-                customer_id=cid,
-                at=when,
-                kind=EntryKind.PAYMENT,
-                document_id=payment.id,
-                reference=number,
-                description=f"Payment received ({kind.words})"
-                + ("" if ref is None else f", {ref}"),
-                amount=-money,
-            )
-            self._rt.publish(
-                uow,
-                PaymentRecorded(
-                    payment.id, cid, number, money, kind, when, tuple(applied), split.excess
-                ),
-            )
+            self._received(uow, payment, targets, split, now=now)
         return payment
+
+    def _received(
+        self,
+        uow: BillingStore,
+        payment: Payment,
+        targets: Sequence[Invoice],
+        split: Allocation,
+        *,
+        now: datetime,
+    ) -> None:
+        """Book a stored, succeeded payment: its parts onto the invoices `allocate` split it
+        over, its ledger entry, and the event the organisation is told by. Offline and online
+        payments alike (`billing/checkout.py` calls it once the gateway said yes)."""
+        by_id = {i.id: i for i in targets}
+        applied = []
+        for invoice_id, part in split.parts:
+            invoice = self._apply(
+                uow,
+                by_id[invoice_id],
+                part,
+                source=SourceKind.PAYMENT,
+                source_id=payment.id,
+                paid=True,
+                now=now,
+            )
+            applied.append(
+                AppliedAmount(
+                    invoice.id,
+                    invoice.number,
+                    part,
+                    invoice.subscription_id,
+                    # Shares of what payments have paid on it so far, less before.
+                    revenue_of(invoice, part, before=by_id[invoice_id].amount_paid),
+                )
+            )
+        self._ledger(
+            uow,
+            customer_id=payment.customer_id,
+            at=payment.received_at,
+            kind=EntryKind.PAYMENT,
+            document_id=payment.id,
+            reference=payment.number,
+            description=f"Payment received ({payment.method.words})"
+            + ("" if payment.reference is None else f", {payment.reference}"),
+            amount=-payment.amount,
+        )
+        self._rt.publish(
+            uow,
+            PaymentRecorded(
+                payment.id,
+                payment.customer_id,
+                payment.number,
+                payment.amount,
+                payment.method,
+                payment.received_at,
+                tuple(applied),
+                split.excess,
+            ),
+        )
 
     def get_payment(self, payment_id: str, *, actor: Principal) -> Payment:
         """The payment.
@@ -983,6 +1019,276 @@ class BillingService:
         with self._rt.uow(readonly=True) as uow:
             cid = self._customer(uow, actor, customer_id)
             return uow.payments.page(cid, query)
+
+    # --- online payments and saved payment methods --------------------------------------------
+
+    def add_payment_method(
+        self, customer_id: str, card: str, *, default: bool = False, actor: Principal
+    ) -> PaymentMethod:
+        """Save a card for the customer at the gateway, to pay with later.
+
+        The first card saved becomes the customer's default (the one auto-charges use);
+        `default=True` makes this one the default ("use for future transactions").
+
+        Args:
+            customer_id: The customer.
+            card: The one-time token of the gateway's payment page; never a card number.
+            default: Make it the customer's auto-charge method.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The saved method: its id, brand, last four digits and expiry.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            CustomerNotFoundError: No such customer, or one the actor may not see
+                (`customer.not_found`).
+            InvalidInputError: No token (`validation.invalid`).
+            CardNumberRefusedError: A card number instead of a token
+                (`payment.card_number_refused`).
+            CardDeclinedError: The gateway refused the card (`payment.declined`).
+            InvalidGatewayCredentialsError: The gateway refused its credentials (`payment.cp3002`).
+            GatewayUnavailableError: The gateway did not answer (`payment.gateway_unavailable`).
+            NoPaymentGatewayError: The kit has no payment gateway
+                (`configuration.no_payment_gateway`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        return self._checkout.add_method(customer_id, card, default=default, actor=actor)
+
+    def payment_methods(self, customer_id: str, *, actor: Principal) -> list[PaymentMethod]:
+        """The customer's saved cards, oldest first; `default` marks the auto-charge one.
+
+        Args:
+            customer_id: The customer.
+            actor: Who asks: the customer's own users, staff or the system.
+
+        Returns:
+            The saved methods.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            CustomerNotFoundError: No such customer, or one the actor may not see
+                (`customer.not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        return self._checkout.methods(customer_id, actor=actor)
+
+    def set_default_payment_method(self, method_id: str, *, actor: Principal) -> PaymentMethod:
+        """Make a saved card the customer's default, the one auto-charges use.
+
+        Args:
+            method_id: The saved method.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The method, now the default.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PaymentMethodNotFoundError: No such method, or another organisation's
+                (`billing.payment_method_not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        return self._checkout.set_default(method_id, actor=actor)
+
+    def update_payment_method(
+        self, method_id: str, card: str, *, actor: Principal
+    ) -> PaymentMethod:
+        """Replace a saved method's card with a new one (003 seed, "View & Update Payment
+        Information"): the id stays, so the default and everything that pays with the method
+        move onto the new card.
+
+        Args:
+            method_id: The saved method.
+            card: The one-time token of the gateway's payment page for the new card.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The method with the new card.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PaymentMethodNotFoundError: No such method, or another organisation's
+                (`billing.payment_method_not_found`).
+            InvalidInputError: No token (`validation.invalid`).
+            CardNumberRefusedError: A card number instead of a token
+                (`payment.card_number_refused`).
+            CardDeclinedError: The gateway refused the card (`payment.declined`).
+            InvalidGatewayCredentialsError: The gateway refused its credentials (`payment.cp3002`).
+            GatewayUnavailableError: The gateway did not answer (`payment.gateway_unavailable`).
+            NoPaymentGatewayError: The kit has no payment gateway
+                (`configuration.no_payment_gateway`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        return self._checkout.update_method(method_id, card, actor=actor)
+
+    def remove_payment_method(self, method_id: str, *, actor: Principal) -> None:
+        """Forget a saved card; when it was the default, the oldest card left takes over.
+
+        Args:
+            method_id: The saved method.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PaymentMethodNotFoundError: No such method, or another organisation's
+                (`billing.payment_method_not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        self._checkout.remove_method(method_id, actor=actor)
+
+    def pay(
+        self,
+        invoice_ids: Sequence[str],
+        *,
+        method_id: str | None = None,
+        card: str | None = None,
+        save_for_future: bool = False,
+        idempotency_key: str,
+        actor: Principal,
+    ) -> Payment:
+        """Pay invoices online, through the payment gateway, with a saved method or a card.
+
+        The CP rules are checked first; a refusal is kept in the customer's payments as a
+        failed one and raised with the seed's remedy. The same `idempotency_key` with the same
+        way of paying returns the first payment (or raises its failure) and charges nothing
+        more. A gateway that does not answer leaves the payment `unknown`: `run_due` asks the
+        gateway what became of it, and never charges again. Succeeded money pays the invoices
+        oldest due date first; what is left is available credit.
+
+        Args:
+            invoice_ids: The invoices, one customer's, in one currency, each outstanding.
+            method_id: A saved method of that customer (see `payment_methods`).
+            card: Or the one-time token of the gateway's payment page.
+            save_for_future: With `card`: save it, and make it the customer's auto-charge
+                method ("use for future transactions").
+            idempotency_key: Your key for this payment; repeat it only to retry it.
+            actor: Who pays: the customer's own users, staff or the system.
+
+        Returns:
+            The payment: succeeded, or unknown while the gateway has not answered.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            InvoiceNotFoundError: An invoice does not exist or is another organisation's
+                (`billing.invoice_not_found`).
+            PaymentMethodNotFoundError: No such saved method, or another organisation's
+                (`billing.payment_method_not_found`).
+            InvoicesOfSeveralCustomersError: Invoices of two customers
+                (`billing.invoices_of_several_customers`).
+            WrongCurrencyError: Invoices in two currencies (`billing.wrong_currency`).
+            InvalidInvoiceTransitionError: An invoice is a draft, paid or void
+                (`billing.invalid_transition`).
+            IdempotencyConflictError: The key was used for another payment
+                (`billing.idempotency_conflict`).
+            PaymentInProgressError: Another online payment of the customer's in the currency
+                still waits for the gateway's answer (`billing.payment_in_progress`).
+            PortalPaymentError: A CP rule refused the charge: `payment.cp1003`,
+                `payment.cp2001`, `payment.cp3001`, `payment.cp3002`, `payment.cp3005`,
+                `payment.cp4001`, `payment.cp4003`; or the gateway declined it
+                (`payment.cp3003`, `payment.cp3004`).
+            CardDeclinedError: The gateway declined the card (`payment.declined`).
+            NoPaymentGatewayError: The kit has no payment gateway
+                (`configuration.no_payment_gateway`).
+            InvalidInputError: Neither or both of `method_id` and `card`, no key, or not a list
+                of 1 to 500 invoices (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        return self._checkout.pay(
+            invoice_ids,
+            method_id=method_id,
+            card=card,
+            save_for_future=save_for_future,
+            idempotency_key=idempotency_key,
+            actor=actor,
+        )
+
+    def pay_all_outstanding(
+        self,
+        customer_id: str,
+        *,
+        method_id: str | None = None,
+        card: str | None = None,
+        save_for_future: bool = False,
+        idempotency_key: str,
+        actor: Principal,
+    ) -> list[Payment]:
+        """Pay everything the customer owes (003 seed, Home: "pay all outstanding"): one charge
+        per currency for its total, allocated oldest due date first.
+
+        Args:
+            customer_id: The customer.
+            method_id: A saved method of the customer.
+            card: Or the one-time token of the gateway's payment page (saved first when there
+                is more than one currency to charge).
+            save_for_future: With `card`: make it the customer's auto-charge method.
+            idempotency_key: Your key; each currency's charge uses it with ":USD" (its code).
+            actor: Who pays: the customer's own users, staff or the system.
+
+        Returns:
+            One payment per currency, by currency code; none when nothing is outstanding.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            CustomerNotFoundError: No such customer, or one the actor may not see
+                (`customer.not_found`).
+            PaymentMethodNotFoundError: No such saved method, or another organisation's
+                (`billing.payment_method_not_found`).
+            IdempotencyConflictError: The key was used for another payment
+                (`billing.idempotency_conflict`).
+            PaymentInProgressError: An online payment of the customer's still waits for the
+                gateway's answer (`billing.payment_in_progress`).
+            PortalPaymentError: A CP rule refused a charge, or the gateway declined it
+                (`payment.cp1003` ... `payment.cp4003`).
+            CardDeclinedError: The gateway declined the card (`payment.declined`).
+            NoPaymentGatewayError: The kit has no payment gateway
+                (`configuration.no_payment_gateway`).
+            InvalidInputError: Neither or both of `method_id` and `card`, or no key
+                (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        return self._checkout.pay_all(
+            customer_id,
+            method_id=method_id,
+            card=card,
+            save_for_future=save_for_future,
+            idempotency_key=idempotency_key,
+            actor=actor,
+        )
+
+    def next_reconcile_due(self) -> datetime | None:
+        """When the oldest unknown online payment is due to be asked about; None for none.
+
+        Returns:
+            The instant, or None.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
+        return self._checkout.next_reconcile_due()
+
+    def reconcile_payments(self, now: datetime) -> int:
+        """Settle unknown online payments with what the gateway says of each (`lookup`): never
+        a second charge. A charge the gateway never received is failed; one it cannot tell
+        about yet stays unknown for the next run.
+
+        Args:
+            now: The kit's time.
+
+        Returns:
+            How many payments were settled.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
+        return self._checkout.reconcile(now)
 
     # --- credits and refunds ------------------------------------------------------------------
 
@@ -1176,7 +1482,8 @@ class BillingService:
         actor: Principal,
     ) -> Refund:
         """Pay back part of a payment that no invoice took (an overpayment), to the original
-        payment or offline. Refunds of a payment never exceed what is left of it.
+        payment or offline. Refunds of a payment never exceed what is left of it; an online
+        payment's refund to the original payment goes back to its card through the gateway.
 
         Args:
             payment_id: The payment.
@@ -1196,6 +1503,13 @@ class BillingService:
             WrongCurrencyError: The amount is in another currency (`billing.wrong_currency`).
             RefundExceedsAvailableError: More than is left of the payment
                 (`billing.refund_exceeds_available`).
+            RefundRefusedError: The gateway refused to refund an online payment to its card
+                (`payment.refund_refused`); nothing is recorded.
+            GatewayUnavailableError: The gateway did not confirm an online payment's refund
+                (`payment.gateway_unavailable`); nothing is recorded, and the same refund again
+                settles it without refunding twice.
+            NoPaymentGatewayError: An online payment's refund on a kit without a gateway
+                (`configuration.no_payment_gateway`).
             InvalidInputError: The method is unknown, or the reference too long
                 (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
@@ -1212,6 +1526,15 @@ class BillingService:
             left = payment.unapplied if payment.status is PaymentStatus.SUCCEEDED else None
             self._check_refund(money, left, payment.number)
             assert left is not None
+            if how is RefundMethod.ORIGINAL and payment.method is PaymentMethodKind.ONLINE:
+                # Back to the card it came from, through the gateway, before it is recorded:
+                # a refusal records nothing.
+                # The key is the payment's next refund: a retry after a lost answer finds the
+                # same refund at the gateway instead of making a second one.
+                done = len(uow.refunds.for_source(payment.id))
+                ref = self._checkout.refund_online(
+                    payment, money, f"{payment.id}-refund-{done + 1}"
+                )
             uow.payments.update(
                 attrs.evolve(payment, unapplied=left - money, refunded=payment.refunded + money)
             )

@@ -18,6 +18,7 @@ from partnerkit.billing.credits import CreditNote, Refund
 from partnerkit.billing.errors import IdempotencyConflictError, TaxRateTakenError
 from partnerkit.billing.invoices import OUTSTANDING, Invoice, InvoiceStatus, TaxRate
 from partnerkit.billing.ledger import BillingAccount, LedgerEntry
+from partnerkit.billing.methods import PaymentMethod
 from partnerkit.billing.payments import Application, Payment, PaymentStatus
 from partnerkit.billing.ports import InvoiceQuery, PaymentQuery
 from partnerkit.errors import IntegrityViolationError
@@ -29,6 +30,7 @@ __all__ = [
     "MemoryCreditNotes",
     "MemoryInvoices",
     "MemoryLedger",
+    "MemoryPaymentMethods",
     "MemoryPayments",
     "MemoryRefunds",
     "MemoryTaxRates",
@@ -239,6 +241,11 @@ class MemoryPayments:
                 "with_credit": Index(
                     key=lambda p: p.customer_id, order=_by_time, where=_has_credit
                 ),
+                # What reconciliation asks the gateway about, across customers.
+                "unknown": Index(
+                    order=lambda p: (p.recorded_at, p.id),
+                    where=lambda p: p.status is PaymentStatus.UNKNOWN,
+                ),
             },
         )
 
@@ -283,6 +290,55 @@ class MemoryPayments:
         elif query.descending:
             rows.reverse()
         return _window(rows, query.offset, query.limit)
+
+    def unknown(self, limit: int) -> list[Payment]:
+        found: list[Payment] = []
+        for payment in self._t.index("unknown").ascending(ALL):
+            if len(found) >= limit:
+                break
+            found.append(payment)
+        return found
+
+    def next_unknown(self) -> datetime | None:
+        first = self._t.index("unknown").first(ALL)
+        return None if first is None else first.recorded_at
+
+
+class MemoryPaymentMethods:
+    def __init__(self, log: UndoLog) -> None:
+        self._t: Table[PaymentMethod] = Table(
+            log,
+            "payment method",
+            key=lambda m: m.id,
+            indexes={
+                "by_customer": Index(
+                    key=lambda m: m.customer_id, order=lambda m: (m.added_at, m.id)
+                ),
+                "default": Index(
+                    key=lambda m: m.customer_id,
+                    order=lambda m: (m.added_at, m.id),
+                    where=lambda m: m.default,
+                ),
+            },
+        )
+
+    def add(self, method: PaymentMethod) -> None:
+        self._t.insert(method)
+
+    def get(self, method_id: str, *, for_update: bool = False) -> PaymentMethod | None:
+        return self._t.get(method_id)
+
+    def for_customer(self, customer_id: str) -> list[PaymentMethod]:
+        return self._t.index("by_customer").rows(customer_id)
+
+    def default(self, customer_id: str) -> PaymentMethod | None:
+        return self._t.index("default").first(customer_id)
+
+    def update(self, method: PaymentMethod) -> PaymentMethod:
+        return self._t.update(method)
+
+    def remove(self, method_id: str) -> None:
+        self._t.delete(method_id)
 
 
 class MemoryCreditNotes:

@@ -15,6 +15,7 @@ from partnerkit.backends.memory.billing import (
     MemoryCreditNotes,
     MemoryInvoices,
     MemoryLedger,
+    MemoryPaymentMethods,
     MemoryPayments,
     MemoryRefunds,
     MemoryTaxRates,
@@ -58,6 +59,7 @@ class MemoryUnitOfWork:
         self._tax_rates = MemoryTaxRates(log)
         self._invoices = MemoryInvoices(log)
         self._payments = MemoryPayments(log)
+        self._payment_methods = MemoryPaymentMethods(log)
         self._credit_notes = MemoryCreditNotes(log)
         self._applications = MemoryApplications(log)
         self._refunds = MemoryRefunds(log)
@@ -130,6 +132,10 @@ class MemoryUnitOfWork:
     @property
     def payments(self) -> MemoryPayments:
         return self._payments
+
+    @property
+    def payment_methods(self) -> MemoryPaymentMethods:
+        return self._payment_methods
 
     @property
     def credit_notes(self) -> MemoryCreditNotes:

@@ -22,6 +22,7 @@ from partnerkit.billing.credits import CreditNote, Refund
 from partnerkit.billing.errors import IdempotencyConflictError, TaxRateTakenError
 from partnerkit.billing.invoices import OUTSTANDING, Invoice, InvoiceLine, InvoiceStatus, TaxRate
 from partnerkit.billing.ledger import BillingAccount, LedgerEntry
+from partnerkit.billing.methods import PaymentMethod
 from partnerkit.billing.payments import Application, Payment, PaymentStatus
 from partnerkit.billing.ports import InvoiceQuery, PaymentQuery
 from partnerkit.errors import ConcurrencyError, IntegrityViolationError
@@ -33,6 +34,7 @@ __all__ = [
     "SqlCreditNotes",
     "SqlInvoices",
     "SqlLedger",
+    "SqlPaymentMethods",
     "SqlPayments",
     "SqlRefunds",
     "SqlTaxRates",
@@ -48,6 +50,7 @@ CREDIT_NOTES = RowCodec(CreditNote, t.credit_notes)
 APPLICATIONS = RowCodec(Application, t.billing_applications)
 REFUNDS = RowCodec(Refund, t.refunds)
 LEDGER = RowCodec(LedgerEntry, t.ledger_entries)
+METHODS = RowCodec(PaymentMethod, t.payment_methods)
 
 _OUTSTANDING = sorted(s.value for s in OUTSTANDING)
 _WATCHED = sorted(s.value for s in (InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID))
@@ -364,8 +367,19 @@ def _sums(rows: Sequence[Any]) -> list[Money]:
     return [Money.from_minor(int(total), currency) for currency, total in rows]
 
 
+_UNKNOWN = _pay.c.status == PaymentStatus.UNKNOWN.value
+_UNKNOWN_PAYMENTS = (
+    sa.select(_pay)
+    .where(_UNKNOWN)
+    .order_by(_pay.c.recorded_at, _pay.c.id)
+    .limit(sa.bindparam("limit"))
+)
+_NEXT_UNKNOWN = _UNKNOWN_PAYMENTS.limit(1)
+
 # Built once, run on the driver's cursor (see prepared.py).
 prepare(
+    _UNKNOWN_PAYMENTS,
+    _NEXT_UNKNOWN,
     _PAYMENT_BY_ID,
     _PAYMENT_BY_ID_LOCKED,
     _PAYMENT_BY_KEY,
@@ -435,6 +449,61 @@ class SqlPayments(SqlRepository):
         if query.received_before is not None:
             params["end"] = query.received_before
         return PAYMENTS.many(self._tx.execute(statement, params))
+
+    def unknown(self, limit: int) -> list[Payment]:
+        return PAYMENTS.many(self._tx.execute(_UNKNOWN_PAYMENTS, {"limit": limit}))
+
+    def next_unknown(self) -> datetime | None:
+        first = PAYMENTS.one(self._tx.execute(_NEXT_UNKNOWN).first())
+        return None if first is None else first.recorded_at
+
+
+# --- saved payment methods --------------------------------------------------------------------
+
+_pm = t.payment_methods
+_METHOD_BY_ID = sa.select(_pm).where(_pm.c.id == sa.bindparam("v"))
+_METHOD_BY_ID_LOCKED = _METHOD_BY_ID.with_for_update()
+_METHODS_OF = (
+    sa.select(_pm).where(_pm.c.customer_id == sa.bindparam("v")).order_by(_pm.c.added_at, _pm.c.id)
+)
+_DEFAULT_METHOD = (
+    sa.select(_pm)
+    .where(_pm.c.customer_id == sa.bindparam("v"), _pm.c.default.is_(True))
+    .order_by(_pm.c.added_at, _pm.c.id)
+    .limit(1)
+)
+_UPDATE_METHOD = versioned_update(_pm)
+_REMOVE_METHOD = _pm.delete().where(_pm.c.id == sa.bindparam("v"))
+
+# Built once, run on the driver's cursor (see prepared.py).
+prepare(
+    _METHOD_BY_ID,
+    _METHOD_BY_ID_LOCKED,
+    _METHODS_OF,
+    _DEFAULT_METHOD,
+    _REMOVE_METHOD,
+)
+
+
+class SqlPaymentMethods(SqlRepository):
+    def add(self, method: PaymentMethod) -> None:
+        self._tx.execute(METHODS.insert, METHODS.row(method))
+
+    def get(self, method_id: str, *, for_update: bool = False) -> PaymentMethod | None:
+        query = _METHOD_BY_ID_LOCKED if for_update else _METHOD_BY_ID
+        return METHODS.one(self._tx.execute(query, {"v": method_id}).first())
+
+    def for_customer(self, customer_id: str) -> list[PaymentMethod]:
+        return METHODS.many(self._tx.execute(_METHODS_OF, {"v": customer_id}))
+
+    def default(self, customer_id: str) -> PaymentMethod | None:
+        return METHODS.one(self._tx.execute(_DEFAULT_METHOD, {"v": customer_id}).first())
+
+    def update(self, method: PaymentMethod) -> PaymentMethod:
+        return self._update_versioned(_UPDATE_METHOD, METHODS.row(method), method, "payment method")
+
+    def remove(self, method_id: str) -> None:
+        self._tx.execute(_REMOVE_METHOD, {"v": method_id})
 
 
 # --- credit notes -----------------------------------------------------------------------------

@@ -536,10 +536,15 @@ payments = sa.Table(
     sa.Column("idempotency_key", sa.String(200), nullable=True),
     sa.Column("gateway_reference", sa.String(200), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("failure_code", sa.String(60), nullable=True),
+    # The saved method charged; no foreign key: a removed card leaves its payments as they were.
+    sa.Column("payment_method_id", ID, nullable=True),
     sa.UniqueConstraint("customer_id", "number"),
     sa.UniqueConstraint("customer_id", "idempotency_key"),
     sa.Index("ix_payments_customer_id_received_at", "customer_id", "received_at", "id"),
     sa.Index("ix_payments_customer_id_status", "customer_id", "status", "unapplied_minor"),
+    # Reconciliation reads the unknown payments of every customer, oldest first.
+    sa.Index("ix_payments_status_recorded_at", "status", "recorded_at", "id"),
     **_MYSQL,
 )
 
@@ -595,6 +600,26 @@ refunds = sa.Table(
     sa.Column("reference", sa.String(200), nullable=True),
     sa.UniqueConstraint("customer_id", "number"),
     sa.Index("ix_refunds_source_id", "source_id", "refunded_at"),
+    **_MYSQL,
+)
+
+# A customer's saved cards: the gateway's token and what a person recognises the card by.
+payment_methods = sa.Table(
+    "payment_methods",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("token", sa.String(255), nullable=False),
+    sa.Column("brand", sa.String(40), nullable=False),
+    sa.Column("last4", sa.String(4), nullable=False),
+    sa.Column("exp_month", sa.Integer, nullable=False),
+    sa.Column("exp_year", sa.Integer, nullable=False),
+    # At most one per customer, kept so by the writers under the billing account's lock.
+    sa.Column("default", sa.Boolean, nullable=False),
+    sa.Column("added_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_payment_methods_customer_id", "customer_id", "added_at", "id"),
     **_MYSQL,
 )
 

@@ -16,6 +16,7 @@ from partnerkit.backends.sql.billing import (
     SqlCreditNotes,
     SqlInvoices,
     SqlLedger,
+    SqlPaymentMethods,
     SqlPayments,
     SqlRefunds,
     SqlTaxRates,
@@ -111,6 +112,10 @@ class SqlUnitOfWork:
     @functools.cached_property
     def payments(self) -> SqlPayments:
         return SqlPayments(self._tx)
+
+    @functools.cached_property
+    def payment_methods(self) -> SqlPaymentMethods:
+        return SqlPaymentMethods(self._tx)
 
     @functools.cached_property
     def credit_notes(self) -> SqlCreditNotes:

@@ -15,6 +15,7 @@ from partnerkit.billing.documents import EntryKind
 from partnerkit.billing.errors import IdempotencyConflictError, TaxRateTakenError
 from partnerkit.billing.invoices import Invoice, InvoiceLine, InvoiceStatus, TaxRate
 from partnerkit.billing.ledger import BillingAccount, LedgerEntry
+from partnerkit.billing.methods import PaymentMethod
 from partnerkit.billing.payments import (
     Application,
     Payment,
@@ -35,6 +36,7 @@ __all__ = [
     "CreditNotesContract",
     "InvoicesContract",
     "LedgerContract",
+    "PaymentMethodsContract",
     "PaymentsContract",
     "RefundsContract",
     "TaxRatesContract",
@@ -388,6 +390,99 @@ class PaymentsContract(ContractBase):
         assert ids(received_from=T0 + timedelta(hours=1)) == ["pay_003", "pay_002"]
         assert ids(received_before=T0 + timedelta(hours=1)) == ["pay_001"]
         assert ids(limit=1, offset=1) == ["pay_002"]
+
+
+def _method(
+    mid: str, *, customer_id: str = "cus_1", default: bool = False, at: datetime = T0
+) -> PaymentMethod:
+    return PaymentMethod(
+        id=mid,
+        customer_id=customer_id,
+        token=f"card_tok_{mid}",
+        brand="visa",
+        last4="4242",
+        exp_month=12,
+        exp_year=2030,
+        default=default,
+        added_at=at,
+        updated_at=at,
+    )
+
+
+class PaymentMethodsContract(ContractBase):
+    """Saved payment methods: read back exactly, per customer oldest first, one default found,
+    versioned updates that keep the id, removal; and the unknown payments reconciliation reads."""
+
+    def test_a_method_reads_back_exactly_and_updates_keep_its_id(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        method = _method("pm_001", default=True)
+        with backend.unit_of_work() as uow:
+            uow.payment_methods.add(method)
+        with backend.unit_of_work() as uow:
+            assert uow.payment_methods.get("pm_001") == method
+            assert uow.payment_methods.get("pm_001", for_update=True) == method
+            assert uow.payment_methods.get("pm_404") is None
+            new_card = attrs.evolve(method, token="card_tok_new", last4="4444", exp_year=2031)
+            updated = uow.payment_methods.update(new_card)
+            assert (updated.id, updated.version, updated.last4) == ("pm_001", 2, "4444")
+            with pytest.raises(ConcurrencyError):
+                uow.payment_methods.update(method)
+        with backend.unit_of_work() as uow:
+            assert uow.payment_methods.get("pm_001") == updated
+
+    def test_methods_per_customer_oldest_first_with_their_default(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        with backend.unit_of_work() as uow:
+            uow.payment_methods.add(_method("pm_002", at=T0 + timedelta(hours=1), default=True))
+            uow.payment_methods.add(_method("pm_001", at=T0))
+            uow.payment_methods.add(_method("pm_003", customer_id="cus_2", default=True))
+        with backend.unit_of_work() as uow:
+            assert [m.id for m in uow.payment_methods.for_customer("cus_1")] == [
+                "pm_001",
+                "pm_002",
+            ]
+            found = uow.payment_methods.default("cus_1")
+            assert found is not None and found.id == "pm_002"
+            uow.payment_methods.remove("pm_002")
+        with backend.unit_of_work() as uow:
+            assert uow.payment_methods.default("cus_1") is None
+            assert [m.id for m in uow.payment_methods.for_customer("cus_1")] == ["pm_001"]
+            assert uow.payment_methods.for_customer("cus_9") == []
+
+    def test_unknown_payments_oldest_recorded_first(self, backend: Backend[Store]) -> None:
+        self._program(backend)
+        with backend.unit_of_work() as uow:
+            assert uow.payments.next_unknown() is None
+            uow.payments.add(_payment("pay_001", "10", status=PaymentStatus.SUCCEEDED))
+            uow.payments.add(
+                _payment("pay_002", "10", at=T0 + timedelta(hours=2), status=PaymentStatus.UNKNOWN)
+            )
+            uow.payments.add(
+                _payment(
+                    "pay_003",
+                    "10",
+                    customer_id="cus_2",
+                    at=T0 + timedelta(hours=1),
+                    status=PaymentStatus.UNKNOWN,
+                )
+            )
+        with backend.unit_of_work() as uow:
+            assert [p.id for p in uow.payments.unknown(10)] == ["pay_003", "pay_002"]
+            assert [p.id for p in uow.payments.unknown(1)] == ["pay_003"]
+            assert uow.payments.next_unknown() == T0 + timedelta(hours=1)
+            settled = uow.payments.get("pay_003")
+            assert settled is not None
+            uow.payments.update(
+                attrs.evolve(settled, status=PaymentStatus.FAILED, failure_code="payment.cp3003")
+            )
+        with backend.unit_of_work() as uow:
+            assert [p.id for p in uow.payments.unknown(10)] == ["pay_002"]
+            failed = uow.payments.get("pay_003")
+            assert failed is not None and failed.failure_code == "payment.cp3003"
 
 
 class CreditNotesContract(ContractBase):
