@@ -29,6 +29,7 @@ import attrs
 
 from partnerkit import validate
 from partnerkit.access import Principal, Role
+from partnerkit.access.guard import NotFound
 from partnerkit.billing.charging import (
     MAX_DUPLICATE_WINDOW,
     ChargingPolicy,
@@ -44,6 +45,7 @@ from partnerkit.billing.errors import (
     PaymentInProgressError,
     PaymentMethodNotFoundError,
     WrongCurrencyError,
+    not_found,
 )
 from partnerkit.billing.gateway import (
     ChargeRequest,
@@ -59,7 +61,7 @@ from partnerkit.billing.methods import PaymentMethod
 from partnerkit.billing.payment_errors import GatewayUnavailableError, PaymentError
 from partnerkit.billing.payments import Payment, PaymentMethodKind, PaymentStatus
 from partnerkit.billing.ports import BillingStore, PaymentQuery
-from partnerkit.errors import ERRORS, InvalidInputError, PartnerkitError
+from partnerkit.errors import ERRORS, InvalidInputError
 from partnerkit.money import Money
 
 if TYPE_CHECKING:
@@ -136,20 +138,9 @@ class Checkout:
     # --- saved payment methods ----------------------------------------------------------------
 
     def _method(self, uow: BillingStore, actor: object, method_id: object) -> PaymentMethod:
-        def missing() -> PartnerkitError:
-            shown = method_id if isinstance(method_id, str) else repr(method_id)
-            return PaymentMethodNotFoundError(
-                f"no payment method {shown[:100]!r}", details={"payment_method_id": shown[:100]}
-            )
-
-        if not validate.is_ref(method_id):
-            raise missing()
-        assert isinstance(method_id, str)
-        found = uow.payment_methods.get(method_id)
-        if found is None:
-            raise missing()
-        self._rt.guard.require_own_account(actor, found.customer_id, missing)
-        return found
+        return self._svc._owned(
+            actor, method_id, self._method_missing(method_id), uow.payment_methods.get
+        )
 
     def _make_default(self, uow: BillingStore, method: PaymentMethod) -> PaymentMethod:
         """Make `method` the customer's one default (under the account's lock)."""
@@ -342,7 +333,7 @@ class Checkout:
             account = uow.billing_accounts.lock(cid)
             method = None if method_id is None else self._method(uow, principal, method_id)
             if method is not None and method.customer_id != cid:
-                raise self._method_missing(method_id)
+                raise self._method_missing(method_id)()
             first = uow.payments.get_by_key(cid, key)
             if first is not None:
                 # A replay: the same key with the same way of paying returns the first result.
@@ -417,10 +408,9 @@ class Checkout:
         return _Charge(payment, token, saved, replay=False, refusal=error)
 
     @staticmethod
-    def _method_missing(method_id: object) -> PaymentMethodNotFoundError:
-        shown = method_id if isinstance(method_id, str) else repr(method_id)
-        return PaymentMethodNotFoundError(
-            f"no payment method {shown[:100]!r}", details={"payment_method_id": shown[:100]}
+    def _method_missing(method_id: object) -> NotFound:
+        return not_found(
+            PaymentMethodNotFoundError, "payment method", "payment_method_id", method_id
         )
 
     def _charge(self, charge: _Charge) -> ChargeResult:

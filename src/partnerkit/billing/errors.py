@@ -4,12 +4,14 @@ The codes are stable; the registry in `partnerkit.errors` collects them for the 
 
 from __future__ import annotations
 
+from partnerkit.access.guard import NotFound
 from partnerkit.errors import (
     Audience,
     ConfigurationError,
     ConflictError,
     InvalidTransitionError,
     NotFoundError,
+    PartnerkitError,
     ValidationError,
 )
 
@@ -32,6 +34,7 @@ __all__ = [
     "TaxRateNotFoundError",
     "TaxRateTakenError",
     "WrongCurrencyError",
+    "not_found",
 ]
 
 
@@ -188,3 +191,22 @@ class NoPaymentGatewayError(ConfigurationError):
     summary = "Online payments need a payment gateway, and none is configured."
     default_remedy = "Configure the payment gateway, then try the payment again."
     default_hint = "pass payment_gateway= to partnerkit.connect(...) or Kit(...)"
+
+
+def not_found(error: type[PartnerkitError], what: str, field: str, ref: object) -> NotFound:
+    """The not-found answer for a document id, however malformed: "no invoice 'inv_x'".
+
+    Args:
+        error: The not-found error of the document's kind.
+        what: The document's kind in words ("invoice").
+        field: The detail naming the id ("invoice_id").
+        ref: The id as the caller gave it, shown to at most 100 characters.
+
+    Returns:
+        A function building the error, for the access guard to raise alike for a missing
+        document and another customer's.
+
+    Raises nothing.
+    """
+    shown = (ref if isinstance(ref, str) else repr(ref))[:100]
+    return lambda: error(f"no {what} {shown!r}", details={field: shown})

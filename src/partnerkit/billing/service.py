@@ -8,9 +8,10 @@ is left) are checked by one writer at a time, on every backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 import attrs
 
@@ -40,6 +41,7 @@ from partnerkit.billing.errors import (
     RefundExceedsAvailableError,
     TaxRateNotFoundError,
     WrongCurrencyError,
+    not_found,
 )
 from partnerkit.billing.events import (
     AppliedAmount,
@@ -154,6 +156,14 @@ def _sort(value: object) -> str:
     return value
 
 
+class _Owned(Protocol):
+    @property
+    def customer_id(self) -> str: ...
+
+
+D = TypeVar("D", bound=_Owned)
+
+
 class BillingService:
     """`kit.billing`: invoices, taxes, payments recorded offline, credits, refunds, statements.
 
@@ -195,39 +205,41 @@ class BillingService:
 
     @staticmethod
     def _invoice_missing(invoice_id: object) -> NotFound:
-        shown = invoice_id if isinstance(invoice_id, str) else repr(invoice_id)
-        return lambda: InvoiceNotFoundError(
-            f"no invoice {shown[:100]!r}", details={"invoice_id": shown}
-        )
+        return not_found(InvoiceNotFoundError, "invoice", "invoice_id", invoice_id)
 
     def _invoice(
         self, uow: BillingStore, actor: object, invoice_id: object, *, for_update: bool = False
     ) -> Invoice:
-        missing = self._invoice_missing(invoice_id)
-        if not validate.is_ref(invoice_id):
-            raise missing()
-        assert isinstance(invoice_id, str)
-        found = uow.invoices.get(invoice_id, for_update=for_update)
-        if found is None:
-            raise missing()
-        self._rt.guard.require_own_account(actor, found.customer_id, missing)
-        return found
+        return self._owned(
+            actor,
+            invoice_id,
+            self._invoice_missing(invoice_id),
+            lambda ref: uow.invoices.get(ref, for_update=for_update),
+        )
 
     @staticmethod
     def _payment_missing(payment_id: object) -> NotFound:
-        shown = payment_id if isinstance(payment_id, str) else repr(payment_id)
-        return lambda: PaymentNotFoundError(
-            f"no payment {shown[:100]!r}", details={"payment_id": shown}
-        )
+        return not_found(PaymentNotFoundError, "payment", "payment_id", payment_id)
 
     def _payment(
         self, uow: BillingStore, actor: object, payment_id: object, *, for_update: bool = False
     ) -> Payment:
-        missing = self._payment_missing(payment_id)
-        if not validate.is_ref(payment_id):
+        return self._owned(
+            actor,
+            payment_id,
+            self._payment_missing(payment_id),
+            lambda ref: uow.payments.get(ref, for_update=for_update),
+        )
+
+    def _owned(
+        self, actor: object, ref: object, missing: NotFound, get: Callable[[str], D | None]
+    ) -> D:
+        """The customer's document `ref` names, for its own users, staff and the system: a
+        malformed id, a missing one and another customer's answer alike."""
+        if not validate.is_ref(ref):
             raise missing()
-        assert isinstance(payment_id, str)
-        found = uow.payments.get(payment_id, for_update=for_update)
+        assert isinstance(ref, str)
+        found = get(ref)
         if found is None:
             raise missing()
         self._rt.guard.require_own_account(actor, found.customer_id, missing)
@@ -1581,11 +1593,9 @@ class BillingService:
         how = self._refund_method(method)
         ref = None if reference is None else validate.text(reference, "reference")
 
-        def missing() -> PartnerkitError:
-            return CreditNoteNotFoundError(
-                f"no credit note {str(credit_note_id)[:100]!r}",
-                details={"credit_note_id": str(credit_note_id)[:100]},
-            )
+        missing = not_found(
+            CreditNoteNotFoundError, "credit note", "credit_note_id", credit_note_id
+        )
 
         with self._rt.uow() as uow:
             principal = self._rt.guard.require_staff(actor, "refund a credit note")
