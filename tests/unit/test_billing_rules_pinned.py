@@ -182,3 +182,53 @@ def test_allocation_steps_over_a_settled_invoice_to_the_next() -> None:
         allocate(USD("1", "EUR"), [later])
     assert other.value.details["field"] == "amount"
     assert allocate(USD("0", "USD"), [later]).parts == ()
+
+
+def _sold() -> pk.Invoice:
+    """2 CRM seats at 100 with 20 % VAT on top (200 net, 40 tax), Desk at 50, a 10 fee."""
+    vat = pk.TaxRate("tax_vat", "VAT", Decimal("20"), False, T0)
+    usd = pk.Money.of
+    lines = (
+        pk.InvoiceLine.of("CRM seats", 2, usd("100", "USD"), tax=vat, product="crm"),
+        pk.InvoiceLine.of("Desk", 1, usd("50", "USD"), product="desk"),
+        pk.InvoiceLine.of("Setup fee", 1, usd("10", "USD")),
+    )
+    return attrs.evolve(_invoice(InvoiceStatus.SENT, total="300"), lines=lines)
+
+
+def test_a_whole_payment_gives_each_product_line_its_net_and_no_share_of_tax_or_fees() -> None:
+    from partnerkit.billing.invoices import RevenueShare, revenue_of
+
+    usd = pk.Money.of
+    assert revenue_of(_sold(), usd("300", "USD")) == (
+        RevenueShare(0, "crm", usd("200.00", "USD")),
+        RevenueShare(1, "desk", usd("50.00", "USD")),
+    )
+    # A third: 66.67 of CRM's net (13.33 of its tax), 16.67 of Desk's, 3.33 of the fee.
+    assert revenue_of(_sold(), usd("100", "USD")) == (
+        RevenueShare(0, "crm", usd("66.67", "USD")),
+        RevenueShare(1, "desk", usd("16.67", "USD")),
+    )
+
+
+def test_payments_in_parts_share_each_line_to_the_cent() -> None:
+    from partnerkit.billing.invoices import revenue_of
+
+    usd = pk.Money.of
+    hundred = usd("100", "USD")
+    first = revenue_of(_sold(), hundred)
+    second = revenue_of(_sold(), hundred, before=hundred)
+    third = revenue_of(_sold(), hundred, before=usd("200", "USD"))
+    crm = [s.amount for shares in (first, second, third) for s in shares if s.product == "crm"]
+    assert crm == [usd("66.67", "USD"), usd("66.66", "USD"), usd("66.67", "USD")]
+    assert sum(crm, usd("0", "USD")) == usd("200.00", "USD")
+
+
+def test_an_invoice_of_nothing_has_no_revenue() -> None:
+    from partnerkit.billing.invoices import revenue_of
+
+    free = attrs.evolve(
+        _invoice(InvoiceStatus.SENT, total="0"),
+        lines=(pk.InvoiceLine.of("Trial", 1, pk.Money.of("0", "USD"), product="crm"),),
+    )
+    assert revenue_of(free, pk.Money.of("0", "USD")) == ()
