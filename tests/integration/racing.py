@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-__all__ = ["race"]
+__all__ = ["race", "said"]
 
 
 def race(n: int, attempt: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
@@ -32,3 +32,9 @@ def race(n: int, attempt: Callable[[int], object]) -> tuple[list[object], list[B
     for t in threads:
         t.join(timeout=60)
     return wins, errors
+
+
+def said(errors: list[BaseException]) -> list[str]:
+    """The errors with what the driver said, for an assertion message: a storage error's repr
+    names only the driver's exception class."""
+    return [f"{e!r} {getattr(e, 'details', '')}" for e in errors]

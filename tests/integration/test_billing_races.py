@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from racing import race as race_threads
+from racing import said
 
 import partnerkit as pk
 from partnerkit.backends.sql import SqlBackend
@@ -63,13 +64,13 @@ def test_concurrent_creators_leave_no_gap_and_no_duplicate(kit: pk.Kit, acme: pk
     wins, errors = race(
         lambda i: kit.billing.create_invoice(acme.id, [line(str(i + 1))], actor=STAFF)
     )
-    assert not errors, errors
+    assert not errors, said(errors)
     numbers = sorted(i.number for i in wins)  # type: ignore[attr-defined]
     assert numbers == [f"INV-{n:06d}" for n in range(1, WRITERS + 1)]
     wins, errors = race(
         lambda i: kit.billing.create_invoice(acme.id, [line("1")], issue=True, actor=STAFF)
     )
-    assert not errors, errors
+    assert not errors, said(errors)
     stored = kit.billing.invoices(acme.id, limit=100, actor=STAFF)
     assert sorted(i.sequence for i in stored) == list(range(1, 2 * WRITERS + 1))
 
@@ -148,7 +149,7 @@ def test_one_idempotency_key_records_one_payment(kit: pk.Kit, acme: pk.Customer)
             actor=STAFF,
         )
     )
-    assert not errors, errors
+    assert not errors, said(errors)
     assert len({p.id for p in wins}) == 1  # type: ignore[attr-defined]
     assert len(kit.billing.payments(acme.id, actor=STAFF)) == 1
 
@@ -171,7 +172,7 @@ def test_concurrent_online_payers_with_one_key_make_exactly_one_charge(
             [invoice.id], method_id=method.id, idempotency_key="checkout-1", actor=STAFF
         )
     )
-    assert not errors, errors
+    assert not errors, said(errors)
     assert len({p.id for p in wins}) == 1  # type: ignore[attr-defined]
     assert len(gateway.charges) == 1
     assert len(gateway.received) == 1

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from racing import race as race_threads
+from racing import said
 
 import partnerkit as pk
 from partnerkit.backends.sql import SqlBackend
@@ -107,7 +108,7 @@ def test_a_replayed_accrual_racing_itself_returns_the_first_entry(kit: pk.Kit) -
             actor=SYSTEM,
         )
     )
-    assert not errors, errors
+    assert not errors, said(errors)
     assert len({e.id for e in wins if isinstance(e, pk.CommissionEntry)}) == 1
     booked = [
         e for e in kit.commissions.entries(partner.id, actor=STAFF) if e.transaction_id == "txn_2"
@@ -158,7 +159,7 @@ def test_eight_tags_of_the_same_partner_all_succeed_as_one(kit: pk.Kit) -> None:
     wins, errors = race(
         lambda i: kit.mapping.tag_partner(acme.id, "crm", "zilliumcorp", actor=admin)
     )
-    assert not errors, errors
+    assert not errors, said(errors)
     assert len({w.id for w in wins if isinstance(w, pk.MappingInterval)}) == 1
     assert len(kit.mapping.history(acme.id, "crm", actor=STAFF)) == 1
     assert len(kit.outbox(topic="mapping.started")) == 1

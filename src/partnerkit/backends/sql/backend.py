@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from partnerkit.backends.sql.unit_of_work import SqlUnitOfWork
 from partnerkit.errors import (
     BackendUnavailableError,
+    ConcurrencyError,
     IntegrityViolationError,
     InvalidInputError,
     MissingExtraError,
@@ -51,6 +52,21 @@ def _is_schema_problem(orig: object) -> bool:
     return any(marker in text for marker in _SQLITE_SCHEMA_MARKERS)
 
 
+# Two writers the engine could not both let through: a deadlock victim, a serialization
+# failure, a lock wait that ran out. The engine rolled the whole transaction back, so nothing
+# of it is stored and the same call can simply be made again: a conflict, not an outage.
+_CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})
+_MYSQL_CONFLICT_ERRNOS = frozenset({1213, 1205})  # deadlock, lock wait timeout
+
+
+def _is_conflict(orig: object) -> bool:
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int):
+        return args[0] in _MYSQL_CONFLICT_ERRNOS
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return isinstance(state, str) and state in _CONFLICT_STATES
+
+
 def _translate(exc: SQLAlchemyError) -> PartnerkitError:
     """No driver exception reaches the caller: map it to the nearest PartnerkitError. The
     driver's own words stay in `details["driver_message"]`, which `as_dict()` leaves out."""
@@ -59,6 +75,11 @@ def _translate(exc: SQLAlchemyError) -> PartnerkitError:
     if _is_schema_problem(orig):
         return SchemaOutdatedError(
             "the partnerkit tables are missing or out of date", details=driver
+        )
+    if _is_conflict(orig):
+        return ConcurrencyError(
+            "another change to the same records was made at the same moment; nothing was saved",
+            details=driver,
         )
     if isinstance(exc, sa.exc.IntegrityError):
         return IntegrityViolationError("the change breaks a database constraint", details=driver)
