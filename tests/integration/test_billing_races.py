@@ -123,6 +123,30 @@ def test_concurrent_refunds_never_exceed_what_is_left(kit: pk.Kit, acme: pk.Cust
     assert (stored.unapplied, stored.refunded) == (usd("0"), usd("30"))
 
 
+def test_concurrent_invoice_refunds_never_pay_back_more_than_paid_it(
+    kit: pk.Kit, acme: pk.Customer
+) -> None:
+    invoice = kit.billing.create_invoice(acme.id, [line("100")], issue=True, actor=STAFF)
+    payment = kit.billing.record_payment(
+        acme.id,
+        usd("100"),
+        method=pk.PaymentMethodKind.BANK_TRANSFER,
+        invoice_ids=[invoice.id],
+        actor=STAFF,
+    )
+    # Eight refunds of 30 USD of one 100 USD invoice: three fit, five must not.
+    wins, errors = race(
+        lambda i: kit.billing.refund_invoice(
+            invoice.id, usd("30"), reason="Seats returned", actor=STAFF
+        )
+    )
+    assert len(wins) == 3, said(errors)
+    assert all(isinstance(e, RefundExceedsAvailableError) for e in errors), said(errors)
+    assert kit.billing.get_invoice(invoice.id, actor=STAFF).refunded == usd("90")
+    assert kit.billing.get_payment(payment.id, actor=STAFF).refunded == usd("90")
+    assert kit.billing.balance(acme.id, currency="USD", actor=STAFF) == usd("0")
+
+
 def test_concurrent_credits_never_pay_beyond_the_balance(kit: pk.Kit, acme: pk.Customer) -> None:
     invoices = [
         kit.billing.create_invoice(acme.id, [line("25")], issue=True, actor=STAFF)

@@ -93,6 +93,8 @@ class World:
     denials: int = 0
     #: Billing (issue 10): Acme's sent invoice, a draft, a payment with credit left, a note.
     invoice_id: str = ""
+    #: The invoice the payment paid in full: what an invoice refund pays back.
+    paid_id: str = ""
     draft_id: str = ""
     payment_id: str = ""
     note_id: str = ""
@@ -174,6 +176,7 @@ def build_world(url: str) -> World:
         draft.id,
     )
     world.payment_id, world.note_id, world.tax_id = payment.id, note.id, vat.id
+    world.paid_id = invoice.id
     world.method_id = kit.billing.add_payment_method(acme.id, _card(kit), actor=STAFF).id
     # Charging through the portal needs the organisation's default tax (CP2001).
     kit.billing.set_default_tax(vat.id, actor=STAFF)
@@ -394,6 +397,13 @@ BILLING_OPS: tuple[Op, ...] = (
     Op(
         "billing.refund_payment",
         lambda w, a, m: w.kit.billing.refund_payment(w.payment_id, USD_5, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "billing.refund_invoice",
+        lambda w, a, m: w.kit.billing.refund_invoice(
+            "inv_missing" if m else w.paid_id, USD_5, reason="Goodwill", actor=a
+        ),
         STAFF_ONLY,
     ),
     Op(

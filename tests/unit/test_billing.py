@@ -276,6 +276,123 @@ def test_a_refund_never_exceeds_what_is_left_of_the_payment(kit: pk.Kit, acme: p
     }
 
 
+def test_money_that_paid_an_invoice_is_refunded_with_a_credit_note_against_it(
+    kit: pk.Kit, acme: pk.Customer, globex: pk.Customer
+) -> None:
+    # Two payments paid the 100 USD invoice; the refund pays back the newest first.
+    invoice = kit.billing.create_invoice(acme.id, [seats(2)], issue=True, actor=STAFF)
+    first = kit.billing.record_payment(
+        acme.id, usd("70"), method=BANK, invoice_ids=[invoice.id], actor=STAFF
+    )
+    second = kit.billing.record_payment(
+        acme.id, usd("30"), method=CASH, invoice_ids=[invoice.id], actor=STAFF
+    )
+    refund = kit.billing.refund_invoice(
+        invoice.id,
+        usd("40"),
+        reason="One seat returned",
+        method=BANK,
+        reference="BT-9",
+        actor=STAFF,
+    )
+    assert (refund.amount, refund.method, refund.reference) == (usd("40"), BANK, "BT-9")
+    stored = kit.billing.get_invoice(invoice.id, actor=STAFF)
+    # Still paid, still settled: what came back was credited against it.
+    assert (stored.status, stored.balance_due, stored.refunded) == (
+        pk.InvoiceStatus.PAID,
+        usd("0"),
+        usd("40"),
+    )
+    paid_back = {p.id: p.refunded for p in kit.billing.payments(acme.id, actor=STAFF)}
+    assert paid_back == {second.id: usd("30"), first.id: usd("10")}
+    # invoices - payments - credits + refunds: 100 - 100 - 40 + 40
+    assert kit.billing.balance(acme.id, currency="USD", actor=STAFF) == usd("0")
+    _, entries = kit.billing.statement(
+        acme.id, START.date(), START.date() + timedelta(days=1), actor=STAFF
+    )
+    assert [(e.kind.value, e.balance) for e in entries] == [
+        ("invoice", usd("100")),
+        ("payment", usd("30")),
+        ("payment", usd("0")),
+        ("credit_note", usd("-40")),
+        ("refund", usd("0")),
+    ]
+    # Never beyond what paid it: 60 is left.
+    refused_leaves_nothing(
+        kit,
+        (acme,),
+        RefundExceedsAvailableError,
+        lambda: kit.billing.refund_invoice(invoice.id, usd("60.01"), reason="x", actor=STAFF),
+    )
+    kit.billing.refund_invoice(invoice.id, usd("60"), reason="Cancelled", actor=STAFF)
+    assert kit.billing.get_invoice(invoice.id, actor=STAFF).refunded == usd("100")
+    refused_leaves_nothing(
+        kit,
+        (acme,),
+        RefundExceedsAvailableError,
+        lambda: kit.billing.refund_invoice(invoice.id, usd("0.01"), reason="x", actor=STAFF),
+    )
+
+
+def test_an_invoice_refund_refuses_bad_input_and_stores_nothing(
+    kit: pk.Kit, acme: pk.Customer, globex: pk.Customer
+) -> None:
+    invoice = kit.billing.create_invoice(acme.id, [seats(2)], issue=True, actor=STAFF)
+    unpaid = kit.billing.create_invoice(acme.id, [seats(1)], issue=True, actor=STAFF)
+    kit.billing.record_payment(
+        acme.id, usd("100"), method=BANK, invoice_ids=[invoice.id], actor=STAFF
+    )
+    # A credit note's part is no money received: only payments are paid back.
+    kit.billing.issue_credit_note(
+        acme.id, usd("10"), reason="Goodwill", invoice_id=unpaid.id, actor=STAFF
+    )
+    both = (acme, globex)
+    cases: list[tuple[type[PartnerkitError], Callable[[], object]]] = [
+        (
+            AmountNotPositiveError,
+            lambda: kit.billing.refund_invoice(invoice.id, usd("0"), reason="x", actor=STAFF),
+        ),
+        (
+            WrongCurrencyError,
+            lambda: kit.billing.refund_invoice(
+                invoice.id, pk.Money.of("5", "EUR"), reason="x", actor=STAFF
+            ),
+        ),
+        (
+            RefundExceedsAvailableError,
+            lambda: kit.billing.refund_invoice(unpaid.id, usd("1"), reason="x", actor=STAFF),
+        ),
+        (
+            InvalidInputError,
+            lambda: kit.billing.refund_invoice(invoice.id, usd("1"), reason=" ", actor=STAFF),
+        ),
+        (
+            InvalidInputError,
+            lambda: kit.billing.refund_invoice(
+                invoice.id, usd("1"), reason="x", method="paypal", actor=STAFF
+            ),
+        ),  # type: ignore[arg-type]
+        (
+            InvoiceNotFoundError,
+            lambda: kit.billing.refund_invoice("inv_nope", usd("1"), reason="x", actor=STAFF),
+        ),
+        (
+            PermissionDeniedError,
+            lambda: kit.billing.refund_invoice(
+                invoice.id, usd("1"), reason="x", actor=admin_of(acme)
+            ),
+        ),
+        (
+            PermissionDeniedError,
+            lambda: kit.billing.refund_invoice(
+                invoice.id, usd("1"), reason="x", actor=admin_of(globex)
+            ),
+        ),
+    ]
+    for error, call in cases:
+        refused_leaves_nothing(kit, both, error, call)
+
+
 def test_an_idempotency_key_replays_the_first_payment(kit: pk.Kit, acme: pk.Customer) -> None:
     kit.billing.create_invoice(acme.id, [seats(1)], issue=True, actor=STAFF)
     first = kit.billing.record_payment(

@@ -156,9 +156,8 @@ def test_money_that_paid_no_invoice_earns_nothing(
 def test_revenue_a_refund_gives_back_reverses_the_commission_on_it_at_most_once(
     kit: pk.Kit, world: tuple[pk.Partner, pk.Customer, pk.Invoice]
 ) -> None:
-    # Billing's refunds today pay back only unused money (a payment's excess, a standalone
-    # credit note), which was never revenue; the handler is fed here as billing will once a
-    # refund can give back money that paid an invoice.
+    # The handler fed directly: a refund delivered twice, and refunds that together claim
+    # more than the line earned on.
     zillium, acme, invoice = world
     payment = kit.billing.record_payment(
         acme.id,
@@ -186,6 +185,58 @@ def test_revenue_a_refund_gives_back_reverses_the_commission_on_it_at_most_once(
         zillium.id, START.date(), (START + timedelta(days=1)).date(), actor=STAFF
     )
     assert list(statement.totals) == [usd("0.00")]
+
+
+def test_refunding_part_of_a_paid_invoice_takes_back_the_commission_on_that_part(
+    kit: pk.Kit, world: tuple[pk.Partner, pk.Customer, pk.Invoice]
+) -> None:
+    zillium, acme, invoice = world
+    kit.billing.record_payment(
+        acme.id,
+        usd("300.00"),
+        method=pk.PaymentMethodKind.BANK_TRANSFER,
+        invoice_ids=[invoice.id],
+        actor=STAFF,
+    )
+    kit.clock.advance(timedelta(days=3))
+    # A third of the invoice back: a third of the CRM line's 200 net is no longer revenue.
+    kit.billing.refund_invoice(
+        invoice.id, usd("100.00"), reason="One seat was never used", actor=STAFF
+    )
+    assert _ledger(kit, zillium) == [
+        ("accrual", usd("200.00"), usd("40.00")),
+        ("reversal", usd("-66.67"), usd("-13.33")),
+    ]
+    # The rest back: the partner keeps nothing of a transaction the customer got all back.
+    kit.billing.refund_invoice(invoice.id, usd("200.00"), reason="Cancelled", actor=STAFF)
+    entries = kit.commissions.entries(zillium.id, actor=STAFF)
+    assert sum((e.base for e in entries), usd("0")) == usd("0.00")
+    assert sum((e.commission for e in entries), usd("0")) == usd("0.00")
+
+
+def test_an_online_payments_refund_goes_back_to_its_card_and_its_commission_with_it(
+    kit: pk.Kit,
+    world: tuple[pk.Partner, pk.Customer, pk.Invoice],
+    gateway: pk.FakePaymentGateway,
+) -> None:
+    zillium, acme, invoice = world
+    vat = kit.billing.tax_rates(actor=STAFF)[0]
+    kit.billing.set_default_tax(vat.id, actor=STAFF)
+    card = gateway.tokenize("4242 4242 4242 4242", 12, 2030)
+    kit.billing.pay(
+        [invoice.id],
+        card=card,
+        idempotency_key="acme-jan",
+        actor=pk.Principal.customer_user(acme.id, ADMIN),
+    )
+    refund = kit.billing.refund_invoice(
+        invoice.id, usd("300.00"), reason="Bought by mistake", actor=STAFF
+    )
+    assert refund.method is pk.RefundMethod.ORIGINAL
+    assert refund.reference is not None  # the gateway's refund
+    assert [r.amount for r in gateway.refunds] == [usd("300.00")]
+    assert sorted(kind for kind, _, _ in _ledger(kit, zillium)) == ["accrual", "reversal"]
+    assert sum((c for _, _, c in _ledger(kit, zillium)), usd("0")) == usd("0.00")
 
 
 def test_an_invoice_line_for_a_product_not_in_the_catalog_is_refused_and_nothing_stored(

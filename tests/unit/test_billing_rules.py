@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partnerkit as pk
+from partnerkit.billing.credits import refund_parts
 from partnerkit.billing.errors import (
     AmountNotPositiveError,
     InvalidInvoiceTransitionError,
@@ -31,6 +32,7 @@ from partnerkit.billing.invoices import (
     transition,
     transition_table,
 )
+from partnerkit.billing.payments import Application, SourceKind
 from partnerkit.errors import InvalidInputError
 from partnerkit.money import minor_unit_digits
 
@@ -304,3 +306,63 @@ def test_an_invoice_total_is_the_sum_of_its_lines_in_every_minor_unit(
         assert line.net + line.tax == line.total
         if line.tax_inclusive:
             assert line.total == line.gross - line.discount_amount
+
+
+def _applied(source: str, source_id: str, amount: str) -> Application:
+    return Application(
+        id=f"app_{source_id}",
+        customer_id="cus_1",
+        invoice_id="inv_1",
+        source=SourceKind(source),
+        source_id=source_id,
+        amount=pk.Money.of(amount, "USD"),
+        applied_at=datetime(2026, 1, 5, tzinfo=UTC),
+    )
+
+
+def test_an_invoice_refund_pays_back_the_newest_payment_first_and_never_a_credit_note() -> None:
+    # 50 from pay_1, a 20 credit note, 30 from pay_2: 100 paid, 80 of it money received.
+    applied = [
+        _applied("payment", "pay_1", "50"),
+        _applied("credit_note", "crn_1", "20"),
+        _applied("payment", "pay_2", "30"),
+    ]
+    usd = lambda v: pk.Money.of(v, "USD")  # noqa: E731
+    assert refund_parts(applied, usd("0"), usd("40")) == [
+        ("pay_2", usd("30")),
+        ("pay_1", usd("10")),
+    ]
+    # A second refund takes up where the first stopped.
+    assert refund_parts(applied, usd("40"), usd("25")) == [("pay_1", usd("25"))]
+    assert refund_parts(applied, usd("30"), usd("50")) == [("pay_1", usd("50"))]
+    assert refund_parts(applied, usd("80"), usd("1")) == []
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=10_000), min_size=1, max_size=6),
+    st.lists(st.integers(min_value=1, max_value=10_000), min_size=1, max_size=6),
+)
+def test_invoice_refunds_in_any_steps_pay_each_payment_back_exactly_once(
+    paid: list[int], steps: list[int]
+) -> None:
+    applied = [
+        _applied("payment", f"pay_{i}", f"{cents / 100:.2f}") for i, cents in enumerate(paid)
+    ]
+    received = sum(paid)
+    taken: dict[str, int] = {}
+    before = 0
+    for step in steps:
+        step = min(step, received - before)
+        if step <= 0:
+            break
+        parts = refund_parts(
+            applied,
+            pk.Money.of(f"{before / 100:.2f}", "USD"),
+            pk.Money.of(f"{step / 100:.2f}", "USD"),
+        )
+        assert sum(int(m.amount * 100) for _, m in parts) == step
+        for pid, money in parts:
+            taken[pid] = taken.get(pid, 0) + int(money.amount * 100)
+        before += step
+    for i, cents in enumerate(paid):
+        assert taken.get(f"pay_{i}", 0) <= cents

@@ -434,6 +434,11 @@ def _billing_refusals(
     )
     yield from refused(lambda: kit.billing.refund_payment(payment.id, usd("5", "USD"), actor=STAFF))
     yield from refused(
+        lambda: kit.billing.refund_invoice(
+            invoice.id, usd("1000", "USD"), reason="Too much", actor=STAFF
+        )
+    )
+    yield from refused(
         lambda: kit.billing.record_payment(
             customer_id,
             usd("20", "EUR"),

@@ -5,14 +5,15 @@ paid back to it.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
 
-from partnerkit.billing.payments import SourceKind
+from partnerkit.billing.payments import Application, SourceKind
 from partnerkit.money import Money
 
-__all__ = ["CreditNote", "Refund", "RefundMethod"]
+__all__ = ["CreditNote", "Refund", "RefundMethod", "refund_parts"]
 
 
 @attrs.frozen
@@ -83,3 +84,39 @@ class Refund:
     refunded_at: datetime
     refunded_by: str
     reference: str | None = None
+
+
+def refund_parts(
+    applications: Sequence[Application], refunded_before: Money, amount: Money
+) -> list[tuple[str, Money]]:
+    """Which payments a refund of `amount` of an invoice pays back, and how much of each.
+
+    The payments' parts on the invoice are paid back newest first, each at most once over all
+    the invoice's refunds: the first `refunded_before` of the stack went back already, so this
+    refund takes the next `amount` of it. Credit notes' parts are no money received and are
+    never paid back. The parts add up to `amount` when the payments hold that much; the caller
+    checks the cap first.
+
+    Args:
+        applications: What was applied to the invoice, in the order it was applied.
+        refunded_before: What earlier refunds of the invoice paid back.
+        amount: This refund.
+
+    Returns:
+        `(payment_id, part)` pairs, newest payment first, every part above zero.
+    """
+    parts: list[tuple[str, Money]] = []
+    skip, want = refunded_before, amount
+    for application in reversed(applications):
+        if application.source is not SourceKind.PAYMENT or not want.is_positive:
+            continue
+        held = application.amount
+        if skip >= held:
+            skip = skip - held
+            continue
+        free = held - skip
+        skip = Money.zero(held.currency)
+        part = min(free, want)
+        parts.append((application.source_id, part))
+        want = want - part
+    return parts

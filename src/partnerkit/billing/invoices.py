@@ -510,6 +510,9 @@ class Invoice:
         subscription_id: The subscription it bills, if any.
         sales_order_id: The sales order it bills, if any.
         version: Increases with each change.
+        refunded: What was paid back of what was paid on it (`BillingService.refund_invoice`):
+            each refund came with a credit note against the invoice, so the balance stays
+            settled and the invoice keeps its status.
     """
 
     id: str
@@ -532,6 +535,9 @@ class Invoice:
     subscription_id: str | None = None
     sales_order_id: str | None = None
     version: int = 1
+    refunded: Money = attrs.field(
+        default=attrs.Factory(lambda self: Money.zero(self.total.currency), takes_self=True)
+    )
 
     @property
     def currency(self) -> str:

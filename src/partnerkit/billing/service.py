@@ -20,7 +20,7 @@ from partnerkit.access import Principal
 from partnerkit.access.guard import NotFound
 from partnerkit.billing.charging import ChargingPolicy
 from partnerkit.billing.checkout import Checkout
-from partnerkit.billing.credits import CreditNote, Refund, RefundMethod
+from partnerkit.billing.credits import CreditNote, Refund, RefundMethod, refund_parts
 from partnerkit.billing.documents import (
     EntryKind,
     Receipt,
@@ -52,6 +52,7 @@ from partnerkit.billing.events import (
     InvoiceVoided,
     PaymentRecorded,
     PaymentRefunded,
+    ReturnedRevenue,
 )
 from partnerkit.billing.gateway import PaymentGateway
 from partnerkit.billing.invoices import (
@@ -1554,6 +1555,139 @@ class BillingService:
                 uow, account, money, SourceKind.PAYMENT, payment.id, how, ref, principal
             )
 
+    def refund_invoice(
+        self,
+        invoice_id: str,
+        amount: Money,
+        *,
+        reason: str,
+        method: RefundMethod = RefundMethod.ORIGINAL,
+        reference: str | None = None,
+        actor: Principal,
+    ) -> Refund:
+        """Pay back money that paid an invoice: a credit note against the invoice for the
+        amount, refunded at once to the payments that paid it (newest first) or offline.
+
+        The invoice keeps its status and balance: what the customer is given back is credited
+        against it, so its statement shows the invoice, the payment, the credit note and the
+        refund, and the balance still adds up. An online payment's part goes back to its card
+        through the gateway before anything is recorded. The refund names the revenue it gives
+        back (`PaymentRefunded.returned`), so the partner who earned commission on the payment
+        loses it again. All refunds of an invoice together never exceed what payments paid of
+        it, under any number of concurrent callers.
+
+        Args:
+            invoice_id: The invoice.
+            amount: How much, above zero, at most what payments paid of it less what was
+                refunded already.
+            reason: Why, as the customer reads it on the credit note.
+            method: Back to the original payments (cards through the gateway), or cash, cheque,
+                bank transfer.
+            reference: The bank's reference for an offline refund.
+            actor: Who acts: staff or the system.
+
+        Returns:
+            The refund; its credit note is `refund.source_id`.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            InvoiceNotFoundError: No such invoice (`billing.invoice_not_found`).
+            AmountNotPositiveError: The amount is zero or negative (`billing.amount_not_positive`).
+            WrongCurrencyError: The amount is in another currency (`billing.wrong_currency`).
+            RefundExceedsAvailableError: More than is left to refund of what paid the invoice
+                (`billing.refund_exceeds_available`).
+            RefundRefusedError: The gateway refused to refund a card (`payment.refund_refused`);
+                nothing is recorded.
+            GatewayUnavailableError: The gateway did not confirm a card's refund
+                (`payment.gateway_unavailable`); nothing is recorded, and the same refund again
+                settles it without refunding twice.
+            NoPaymentGatewayError: A card's refund on a kit without a gateway
+                (`configuration.no_payment_gateway`).
+            InvalidInputError: The reason is empty or too long, the method is unknown, or the
+                reference too long (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        money = _amount(amount)
+        why = validate.text(reason, "reason", max_length=500)
+        how = self._refund_method(method)
+        ref = None if reference is None else validate.text(reference, "reference")
+        with self._rt.uow() as uow:
+            principal = self._rt.guard.require_staff(actor, "refund an invoice")
+            invoice = self._invoice(uow, actor, invoice_id)
+            account = uow.billing_accounts.lock(invoice.customer_id)
+            invoice = self._invoice(uow, actor, invoice_id, for_update=True)
+            applications = uow.applications.for_invoice(invoice.id)
+            received = sum(
+                (a.amount for a in applications if a.source is SourceKind.PAYMENT),
+                Money.zero(invoice.currency),
+            )
+            self._check_refund(money, received - invoice.refunded, invoice.number)
+            now = self._rt.now()
+            # The gateway's key names the invoice, what was refunded of it before and the
+            # payment: a retry after a lost answer (nothing recorded, so the same key) finds the
+            # same card refund instead of making a second one.
+            key = f"{invoice.id}-refund-{invoice.refunded.amount}"
+            returned: list[ReturnedRevenue] = []
+            references: list[str] = []
+            before = invoice.refunded
+            for payment_id, part in refund_parts(applications, invoice.refunded, money):
+                payment = uow.payments.get(payment_id, for_update=True)
+                assert payment is not None
+                if how is RefundMethod.ORIGINAL and payment.method is PaymentMethodKind.ONLINE:
+                    references.append(
+                        self._checkout.refund_online(payment, part, f"{key}-{payment.id}")
+                    )
+                uow.payments.update(attrs.evolve(payment, refunded=payment.refunded + part))
+                returned += [
+                    ReturnedRevenue(
+                        payment.id, invoice.id, share.line_index, share.product, share.amount
+                    )
+                    for share in revenue_of(invoice, part, before=before)
+                ]
+                before = before + part
+            uow.invoices.update(attrs.evolve(invoice, refunded=invoice.refunded + money))
+            number = self._number(uow, account, EntryKind.CREDIT_NOTE)
+            note = CreditNote(
+                id=self._rt.new_id("crn"),
+                customer_id=invoice.customer_id,
+                number=number,
+                amount=money,
+                reason=why,
+                issued_at=now,
+                issued_by=principal.label,
+                unapplied=Money.zero(money.currency),
+                refunded=money,
+                invoice_id=invoice.id,
+            )
+            uow.credit_notes.add(note)
+            self._ledger(
+                uow,
+                customer_id=invoice.customer_id,
+                at=now,
+                kind=EntryKind.CREDIT_NOTE,
+                document_id=note.id,
+                reference=number,
+                description=f"Credit note: {why}",
+                amount=-money,
+            )
+            self._rt.publish(
+                uow, CreditNoteIssued(note.id, invoice.customer_id, number, money, invoice.id)
+            )
+            gateway_refs = ", ".join(references) if references else None
+            return self._refund(
+                uow,
+                uow.billing_accounts.lock(invoice.customer_id),  # numbered the note: read again
+                money,
+                SourceKind.CREDIT_NOTE,
+                note.id,
+                how,
+                ref if ref is not None else gateway_refs,
+                principal,
+                returned=tuple(returned),
+            )
+
     def refund_credit_note(
         self,
         credit_note_id: str,
@@ -1647,6 +1781,8 @@ class BillingService:
         how: RefundMethod,
         ref: str | None,
         principal: Principal,
+        *,
+        returned: tuple[ReturnedRevenue, ...] = (),
     ) -> Refund:
         now = self._rt.now()
         number = self._number(uow, account, EntryKind.REFUND)
@@ -1676,7 +1812,9 @@ class BillingService:
         )
         self._rt.publish(
             uow,
-            PaymentRefunded(refund.id, account.customer_id, number, source_id, money, now),
+            PaymentRefunded(
+                refund.id, account.customer_id, number, source_id, money, now, returned
+            ),
         )
         return refund
 

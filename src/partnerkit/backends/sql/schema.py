@@ -487,6 +487,7 @@ invoices = sa.Table(
     sa.Column("subscription_id", sa.String(100), nullable=True),
     sa.Column("sales_order_id", sa.String(100), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("refunded_minor", sa.BigInteger, nullable=False, server_default="0"),
     # One number per customer: the backstop behind the locked counter.
     sa.UniqueConstraint("customer_id", "sequence"),
     # The Invoices list by date; the outstanding ones by currency and due date (payments and

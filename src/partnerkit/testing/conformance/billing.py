@@ -221,12 +221,14 @@ class InvoicesContract(ContractBase):
             amount_paid=Money.of("20", "USD"),
             balance_due=Money.of("100", "USD"),
             lines=invoice.lines[:1],
+            refunded=Money.of("7.25", "USD"),
         )
         with backend.unit_of_work() as uow:
             updated = uow.invoices.update(changed)
             assert updated.version == 2
         with backend.unit_of_work() as uow:
             assert uow.invoices.get("inv_1") == updated
+            assert updated.refunded == Money.of("7.25", "USD")
             with pytest.raises(ConcurrencyError):
                 uow.invoices.update(changed)
 
