@@ -156,7 +156,8 @@ class Kit:
         self.catalog = catalog.install(wiring)
         # An account without a time zone of its own follows the organisation's, which the
         # partner program's policy names (its rules are the ones that count days).
-        self.customers = customers.install(wiring, time_zone=wiring.policy(MappingPolicy).time_zone)
+        zone = wiring.policy(MappingPolicy).time_zone
+        self.customers = customers.install(wiring, time_zone=zone)
         program = mapping.install(wiring)
         self.partners = program.partners
         self.mapping = program.mapping
@@ -168,7 +169,7 @@ class Kit:
             payment_gateway = FakePaymentGateway(clock=self.clock)
         #: The payment gateway online payments go through; None: online payments are refused.
         self.payment_gateway: PaymentGateway | None = payment_gateway
-        self.billing = billing.install(wiring, payment_gateway=payment_gateway)
+        self.billing = billing.install(wiring, payment_gateway=payment_gateway, time_zone=zone)
         unused = wiring.unused_policies()
         if unused:
             names = ", ".join(kind.__name__ for kind in unused)

@@ -157,6 +157,30 @@ def test_cp1003_a_deleted_contact_cannot_pay_through_the_portal(
     assert caught.value.remedy == CP_ERRORS["CP1003"].default_remedy
 
 
+def test_cp4002_a_card_kept_for_future_transactions_needs_recurring_support(
+    kit: pk.Kit, acme: pk.Customer
+) -> None:
+    # 003 seed: CP4002 "Payment gateway that you've configured doesn't support recurring
+    # payments". A card kept "for future transactions" is charged again without the customer.
+    inv = invoice(kit, acme)
+    fake(kit).set_capabilities(recurring=False)
+    with pytest.raises(PaymentError) as caught:
+        kit.billing.pay(
+            [inv.id],
+            card=card(kit),
+            save_for_future=True,
+            idempotency_key="k",
+            actor=admin_of(acme),
+        )
+    assert caught.value.code == "payment.cp4002"
+    assert caught.value.remedy == CP_ERRORS["CP4002"].default_remedy
+    assert fake(kit).charges == []
+    assert kit.billing.payment_methods(acme.id, actor=STAFF) == []  # no card kept
+    # Paying once, without keeping the card, needs no recurring support.
+    paid = kit.billing.pay([inv.id], card=card(kit), idempotency_key="k2", actor=admin_of(acme))
+    assert paid.status is pk.PaymentStatus.SUCCEEDED
+
+
 def test_cp3005_the_same_amount_on_the_same_card_within_minutes(
     kit: pk.Kit, acme: pk.Customer
 ) -> None:

@@ -60,15 +60,20 @@ __all__ = [
 
 
 def install(
-    wiring: Wiring[BillingStore], *, payment_gateway: PaymentGateway | None = None
+    wiring: Wiring[BillingStore],
+    *,
+    payment_gateway: PaymentGateway | None = None,
+    time_zone: str = "UTC",
 ) -> BillingService:
     """Wire billing into a kit: `kit.billing`, the job that marks invoices overdue, and the one
-    that settles online payments the gateway did not answer for."""
+    that settles online payments the gateway did not answer for. `time_zone` is the
+    organisation's calendar, for the statements of accounts without one of their own."""
     service = BillingService(
         wiring.runtime,
         wiring.policy(BillingPolicy),
         payment_gateway=payment_gateway,
         charging=wiring.policy(ChargingPolicy),
+        time_zone=time_zone,
     )
     # Before the overdue job: an invoice whose charge went through is paid, not overdue.
     wiring.add_job(

@@ -362,20 +362,17 @@ class Checkout:
             now = self._rt.now()
             lately = self._lately(uow, cid, now)
             self._not_in_progress(lately, total)
-            if method is None:
-                token = _token(card, "card")
-                if save_for_future:
-                    method = self._save(uow, cid, token, default=True)
-                    token = method.token
-            else:
-                token = method.token
+            token = _token(card, "card") if method is None else method.token
             saved = method_id is not None
+            # A card kept "for future transactions" is charged again without the customer:
+            # its first charge sets up recurring payments, which the gateway must support.
             request = ChargeRequest(
                 idempotency_key=key,
                 customer_id=cid,
                 amount=total,
                 payment_method=token,
                 saved_card=saved,
+                recurring=save_for_future,
                 description="Payment of " + ", ".join(i.number for i in targets)[:480],
             )
             refusal = decide_charge(
@@ -387,6 +384,10 @@ class Checkout:
                 portal=self._portal(uow, cid, principal),
             )
             error = None if refusal is None else refusal.error()
+            if error is None and method is None and save_for_future:
+                # Saved only for a charge that goes ahead: a refused one keeps no card.
+                method = self._save(uow, cid, token, default=True)
+                token = method.token
             payment = Payment(
                 id=self._rt.new_id("pay"),
                 customer_id=cid,

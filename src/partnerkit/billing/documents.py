@@ -51,10 +51,16 @@ class StatementEntry:
     kind: EntryKind
     #: The document's number as the customer knows it: "INV-000042", "PAY-000007".
     reference: str
+    #: What a person wrote for it: a credit note's reason, a payment's or refund's reference
+    #: ("" for none). An entry recorded before `detail` existed keeps its whole sentence here.
     description: str
     debit: Money | None
     credit: Money | None
     balance: Money
+    #: What the document's words are built from, in the reader's language
+    #: (`DocumentLocale.describe`): an invoice's due date (ISO), a payment's or a refund's
+    #: method (`PaymentMethodKind`, `RefundMethod` values); None when `description` says it all.
+    detail: str | None = None
 
 
 @attrs.frozen
@@ -76,6 +82,8 @@ class StatementHeader:
     issued_at: datetime
     #: The entries of the period, in date order, as many as it holds.
     entry_count: int
+    #: The customer's calendar: the period's days and the entries' dates are its days.
+    time_zone: str = "UTC"
 
 
 @attrs.frozen
@@ -105,6 +113,11 @@ class Receipt:
     reference: str | None
     lines: tuple[ReceiptLine, ...]
     to_credit: Money
+    #: The customer's calendar: the payment's date is its day there.
+    time_zone: str = "UTC"
+    #: The payment's method (a `PaymentMethodKind` value), which a receipt names in the
+    #: reader's language; None: `method` says it.
+    method_key: str | None = None
 
 
 #: The entries a renderer takes: any iterable, consumed once, in date order.

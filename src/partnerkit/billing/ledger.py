@@ -62,8 +62,10 @@ class LedgerEntry:
         kind: What it records.
         document_id: The invoice's, payment's, credit note's or refund's id.
         reference: The document's number.
-        description: What the statement line says.
+        description: What a person wrote for it (a credit note's reason, a reference), or "".
         amount: Signed: + debit, - credit.
+        detail: What the statement's words for it are built from in the reader's language: an
+            invoice's due date, a payment's or refund's method (`StatementEntry.detail`).
     """
 
     id: str
@@ -74,6 +76,7 @@ class LedgerEntry:
     reference: str
     description: str
     amount: Money
+    detail: str | None = None
 
     @property
     def currency(self) -> str:

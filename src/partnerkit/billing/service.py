@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -82,6 +83,7 @@ from partnerkit.billing.ports import BillingStore, InvoiceQuery, PaymentQuery
 from partnerkit.billing.queries import Dashboard, LastPayment, OutstandingTotal
 from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.clock import ensure_aware_utc
+from partnerkit.customers.accounts import customer_zone
 from partnerkit.errors import FloatAmountError, InvalidInputError, PartnerkitError
 from partnerkit.money import Money
 from partnerkit.runtime import Runtime
@@ -142,6 +144,11 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The instant `day` begins in `zone`, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
 def _window(limit: object, offset: object) -> tuple[int, int]:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
         raise InvalidInputError("A page holds 1 to 500 items.", field="limit")
@@ -181,9 +188,12 @@ class BillingService:
         *,
         payment_gateway: PaymentGateway | None = None,
         charging: ChargingPolicy | None = None,
+        time_zone: str = "UTC",
     ) -> None:
         self._rt = runtime
         self._policy = policy
+        #: The organisation's calendar: a statement's days for an account without its own.
+        self._time_zone = time_zone
         self._checkout = Checkout(
             self, payment_gateway, charging if charging is not None else ChargingPolicy()
         )
@@ -269,7 +279,11 @@ class BillingService:
         reference: str,
         description: str,
         amount: Money,
+        detail: str | None = None,
     ) -> None:
+        """Book a document on the customer's account. `description` is only what a person
+        wrote (a reason, a reference); the words around it come from `detail` when a statement
+        is rendered, in the reader's language."""
         uow.ledger.add(
             LedgerEntry(
                 id=self._rt.new_sequential_id("led"),
@@ -280,6 +294,7 @@ class BillingService:
                 reference=reference,
                 description=description[:500],
                 amount=amount,
+                detail=detail,
             )
         )
 
@@ -595,7 +610,8 @@ class BillingService:
             kind=EntryKind.INVOICE,
             document_id=issued.id,
             reference=issued.number,
-            description=f"Invoice {issued.number}, due {issued.due_date.isoformat()}",
+            description="",
+            detail=issued.due_date.isoformat(),
             amount=issued.total,
         )
         self._rt.publish(
@@ -940,8 +956,8 @@ class BillingService:
             kind=EntryKind.PAYMENT,
             document_id=payment.id,
             reference=payment.number,
-            description=f"Payment received ({payment.method.words})"
-            + ("" if payment.reference is None else f", {payment.reference}"),
+            description=payment.reference or "",
+            detail=payment.method.value,
             amount=-payment.amount,
         )
         self._rt.publish(
@@ -1400,7 +1416,7 @@ class BillingService:
                 kind=EntryKind.CREDIT_NOTE,
                 document_id=note.id,
                 reference=number,
-                description=f"Credit note: {why}",
+                description=why,
                 amount=-money,
             )
             self._rt.publish(uow, CreditNoteIssued(note.id, cid, number, money, note.invoice_id))
@@ -1669,7 +1685,7 @@ class BillingService:
                 kind=EntryKind.CREDIT_NOTE,
                 document_id=note.id,
                 reference=number,
-                description=f"Credit note: {why}",
+                description=why,
                 amount=-money,
             )
             self._rt.publish(
@@ -1799,7 +1815,6 @@ class BillingService:
             reference=ref,
         )
         uow.refunds.add(refund)
-        words = "to the original payment" if how is RefundMethod.ORIGINAL else how.value
         self._ledger(
             uow,
             customer_id=account.customer_id,
@@ -1807,8 +1822,9 @@ class BillingService:
             kind=EntryKind.REFUND,
             document_id=refund.id,
             reference=number,
-            description=f"Refund ({words.replace('_', ' ')})",
+            description=ref or "",
             amount=money,
+            detail=how.value,
         )
         self._rt.publish(
             uow,
@@ -1953,10 +1969,14 @@ class BillingService:
             raise InvalidInputError("The period ends before it starts.", field="end")
         if currency is not None:
             Money.zero(currency)
-        begin, stop = _start_of(first), _start_of(last + timedelta(days=1))
         with self._rt.uow(readonly=True) as uow:
             cid = self._customer(uow, actor, customer_id)
-            name = uow.customers.names([cid])[cid]
+            account = uow.customers.get(cid)
+            assert account is not None  # _customer found it
+            name = account.name
+            # The period is the customer's days: midnight to midnight on its own calendar.
+            zone = customer_zone(account, self._time_zone)
+            begin, stop = _midnight(first, zone), _midnight(last + timedelta(days=1), zone)
             if currency is None:
                 found = uow.ledger.currencies(cid)
                 if len(found) > 1:
@@ -1978,6 +1998,7 @@ class BillingService:
             closing=opening + moved,
             issued_at=self._rt.now(),
             entry_count=count,
+            time_zone=zone.key,
         )
         return header, self._entries(cid, currency, begin, stop, opening)
 
@@ -2004,6 +2025,7 @@ class BillingService:
                     debit=entry.amount if owed else None,
                     credit=None if owed else -entry.amount,
                     balance=balance,
+                    detail=entry.detail,
                 )
             if len(batch) < size:
                 return
@@ -2031,7 +2053,9 @@ class BillingService:
         """
         with self._rt.uow(readonly=True) as uow:
             payment = self._payment(uow, actor, payment_id)
-            name = uow.customers.names([payment.customer_id]).get(payment.customer_id, "")
+            account = uow.customers.get(payment.customer_id)
+            name = "" if account is None else account.name
+            zone = self._time_zone if account is None else account.time_zone or self._time_zone
             applied = uow.applications.for_source(payment.id)
             lines = []
             for application in applied:
@@ -2049,6 +2073,8 @@ class BillingService:
             reference=payment.reference or payment.gateway_reference,
             lines=tuple(lines),
             to_credit=payment.amount - paid,
+            time_zone=zone,
+            method_key=payment.method.value,
         )
 
     # --- time ---------------------------------------------------------------------------------

@@ -638,6 +638,7 @@ ledger_entries = sa.Table(
     sa.Column("description", sa.String(500), nullable=False),
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("detail", sa.String(40), nullable=True),
     sa.Index("ix_ledger_entries_customer_id_currency", "customer_id", "currency", "at", "id"),
     **_MYSQL,
 )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from partnerkit.billing.documents import StatementEntry, StatementHeader
-from partnerkit.billing.render.formatting import as_day, check_header, checked
+from partnerkit.billing.render.formatting import as_day, check_header, checked, document_locale
 from partnerkit.money import Money
 
 __all__ = ["COLUMNS", "render_statement_csv"]
@@ -94,15 +94,17 @@ def _csv(head: StatementHeader, entries: Iterable[StatementEntry]) -> Iterator[s
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     currency = head.currency
+    # The description in English, the file's one language; the dates on the customer's calendar.
+    english = document_locale("en_US").on_calendar(head.time_zone)
     writer.writerow(COLUMNS)
     writer.writerow(_row(head.start, "opening_balance", "", "", ["", ""], head.opening, currency))
     for written, entry in enumerate(checked(entries, currency), start=1):
         writer.writerow(
             _row(
-                as_day(entry.at),
+                as_day(entry.at, head.time_zone),
                 entry.kind.value,
                 entry.reference,
-                entry.description,
+                english.describe(entry),
                 [_amount(entry.debit), _amount(entry.credit)],
                 entry.balance,
                 currency,

@@ -12,12 +12,14 @@ import functools
 import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import attrs
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
 from partnerkit.billing.documents import EntryKind, Receipt, StatementEntry, StatementHeader
+from partnerkit.clock import time_zone
 from partnerkit.errors import CurrencyMismatchError, InvalidInputError
 from partnerkit.money import Money
 
@@ -69,6 +71,10 @@ class Words:
     to_credit: str
     total: str
     kinds: dict[EntryKind, str]
+    #: An invoice's line on a statement: "Due {day}".
+    due: str
+    #: How money came in or went back, by `PaymentMethodKind` and `RefundMethod` value.
+    methods: dict[str, str]
 
 
 _ENGLISH = Words(
@@ -105,6 +111,15 @@ _ENGLISH = Words(
         EntryKind.PAYMENT: "Payment",
         EntryKind.CREDIT_NOTE: "Credit note",
         EntryKind.REFUND: "Refund",
+    },
+    due="Due {day}",
+    methods={
+        "online": "Online payment",
+        "cash": "Cash",
+        "cheque": "Cheque",
+        "bank_transfer": "Bank transfer",
+        "credit": "Customer credit",
+        "original": "To the original payment",
     },
 )
 
@@ -143,6 +158,15 @@ _GERMAN = Words(
         EntryKind.CREDIT_NOTE: "Gutschrift",
         EntryKind.REFUND: "Erstattung",
     },
+    due="Fällig am {day}",
+    methods={
+        "online": "Online-Zahlung",
+        "cash": "Barzahlung",
+        "cheque": "Scheck",
+        "bank_transfer": "Überweisung",
+        "credit": "Kundenguthaben",
+        "original": "Auf die ursprüngliche Zahlung",
+    },
 )
 
 #: The languages whose headings are shipped, by ISO 639 code; any other falls back to English.
@@ -156,18 +180,45 @@ class DocumentLocale:
     name: str
     words: Words
     _locale: Locale = attrs.field(alias="locale", repr=False)
+    #: The calendar an instant's day is read on: the customer's (`StatementHeader.time_zone`).
+    zone: str = "UTC"
+
+    def on_calendar(self, zone: str) -> DocumentLocale:
+        """The same locale, reading instants' days on `zone`'s calendar."""
+        return self if zone == self.zone else attrs.evolve(self, zone=zone)
 
     def money(self, amount: Money) -> str:
         """The amount as the locale writes it (`Money.format`)."""
         return _money(amount, self.name)
 
     def day(self, when: date | datetime) -> str:
-        """A date in the locale's medium form: "Mar 1, 2026", "01.03.2026"."""
-        return _day(as_day(when), self.name, "medium")
+        """A date in the locale's medium form: "Mar 1, 2026", "01.03.2026"; an instant's
+        day is the one on the document's calendar (`zone`, the customer's)."""
+        return _day(as_day(when, self.zone), self.name, "medium")
+
+    def describe(self, entry: StatementEntry) -> str:
+        """What a statement line says about its document, in the document's language: an
+        invoice's due date, a payment's or refund's method, then what a person wrote (a credit
+        note's reason, a reference). An entry without a `detail` says its `description`.
+        """
+        said = " ".join(entry.description.split())
+        if entry.detail is None:
+            return said
+        if entry.kind is EntryKind.INVOICE:
+            words = self.words.due.format(day=self.day(date.fromisoformat(entry.detail)))
+        else:
+            words = self.words.methods.get(entry.detail, entry.detail)
+        return f"{words}, {said}" if said and words else said or words
+
+    def method(self, receipt: Receipt) -> str:
+        """How a receipt's payment was made, in the document's language."""
+        if receipt.method_key is None:
+            return receipt.method
+        return self.words.methods.get(receipt.method_key, receipt.method)
 
     def long_day(self, when: date | datetime) -> str:
         """A date in the locale's long form: "March 1, 2026", "1. März 2026"."""
-        return _day(as_day(when), self.name, "long")
+        return _day(as_day(when, self.zone), self.name, "long")
 
     def kind(self, kind: EntryKind) -> str:
         """What an entry records, in the document's language."""
@@ -217,12 +268,19 @@ def _document_locale(name: str) -> DocumentLocale:
     return DocumentLocale(canonical, LANGUAGES.get(parsed.language, _ENGLISH), locale=parsed)
 
 
-def as_day(when: date | datetime) -> date:
-    """The day of a date or an instant, in UTC for an instant."""
+def as_day(when: date | datetime, zone: str = "UTC") -> date:
+    """The day of a date or an instant; an instant's day on `zone`'s calendar (a statement's
+    is the customer's, as its period is)."""
     if isinstance(when, datetime):
-        # Instants are aware UTC (DESIGN): the day is UTC's, as the statement's period is.
-        return when.astimezone(UTC).date() if when.tzinfo else when.date()
+        if not when.tzinfo:
+            return when.date()
+        return when.astimezone(UTC if zone == "UTC" else _zone(zone)).date()
     return when
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return time_zone(name, "time_zone")
 
 
 # A statement repeats amounts (a monthly price) and every day of its period many times, and
@@ -285,6 +343,7 @@ def check_header(header: object) -> StatementHeader:
             field="header",
             hint=f"header takes a StatementHeader, not {type(header).__name__}",
         )
+    time_zone(header.time_zone, "time_zone")  # refused before a byte is written
     return header
 
 
@@ -296,6 +355,7 @@ def check_receipt(receipt: object) -> Receipt:
             field="receipt",
             hint=f"receipt takes a Receipt, not {type(receipt).__name__}",
         )
+    time_zone(receipt.time_zone, "time_zone")
     return receipt
 
 

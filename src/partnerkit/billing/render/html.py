@@ -78,6 +78,7 @@ def _environment(templates: str | None) -> jinja2.Environment:
         day=_filter(DocumentLocale.day),
         long_day=_filter(DocumentLocale.long_day),
         kind=_filter(DocumentLocale.kind),
+        describe=_filter(DocumentLocale.describe),
     )
     return environment
 
@@ -131,8 +132,9 @@ def render_statement_html(
     puts its own `statement.html` (or `base.html`, which both documents extend) in `templates`;
     it may extend the shipped one as `partnerkit/statement.html` and override a block such as
     `letterhead`. Templates see `header`, `entries`, `words` (the headings), `locale`, `lang`,
-    and the filters `money`, `day`, `long_day` and `kind`. Everything is escaped: a customer
-    named `<script>` is printed, never run. `entries` is read once, as the page is written.
+    and the filters `money`, `day`, `long_day`, `kind` and `describe` (an entry's words, in
+    the page's language). Everything is escaped: a customer named `<script>` is printed,
+    never run. `entries` is read once, as the page is written.
 
     Args:
         header: The statement's `StatementHeader`.
@@ -151,7 +153,7 @@ def render_statement_html(
             (`money.currency_mismatch`), raised when that entry is reached.
     """
     head: StatementHeader = check_header(header)
-    where = document_locale(locale)
+    where = document_locale(locale).on_calendar(head.time_zone)
     template = _environment(_templates_dir(templates)).get_template(STATEMENT_TEMPLATE)
     context = _context(
         where,
@@ -192,6 +194,6 @@ def render_receipt_html(
             `receipt` is not a receipt (`validation.invalid`).
     """
     paid = check_receipt(receipt)
-    where = document_locale(locale)
+    where = document_locale(locale).on_calendar(paid.time_zone)
     template = _environment(_templates_dir(templates)).get_template(RECEIPT_TEMPLATE)
     return template.render(_context(where, receipt=paid))

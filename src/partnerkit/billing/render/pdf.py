@@ -347,7 +347,7 @@ def render_statement_pdf(
         MissingExtraError: fpdf2 is not installed (`configuration.missing_extra`).
     """
     head = check_header(header)
-    where = document_locale(locale)
+    where = document_locale(locale).on_calendar(head.time_zone)
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
         raise InvalidInputError(
             "The most pages a PDF may have must be a whole number above zero.",
@@ -396,7 +396,7 @@ def render_statement_pdf(
                     where.day(entry.at),
                     where.kind(entry.kind),
                     entry.reference,
-                    " ".join(entry.description.split()),
+                    where.describe(entry),
                     where.money(entry.debit) if entry.debit is not None else "",
                     where.money(entry.credit) if entry.credit is not None else "",
                     where.money(entry.balance),
@@ -477,7 +477,7 @@ def render_receipt_pdf(receipt: object, *, locale: str = "en_US") -> bytes:
         MissingExtraError: fpdf2 is not installed (`configuration.missing_extra`).
     """
     paid = check_receipt(receipt)
-    where = document_locale(locale)
+    where = document_locale(locale).on_calendar(paid.time_zone)
     words = where.words
     running_head = f"{words.receipt} {paid.number} · {paid.customer_name}"
     pdf = _document(where, f"{words.receipt} {paid.number}", running_head)
@@ -490,7 +490,7 @@ def render_receipt_pdf(receipt: object, *, locale: str = "en_US") -> bytes:
     facts = [
         (words.receipt_number, paid.number),
         (words.paid_at, where.long_day(paid.paid_at)),
-        (words.method, paid.method),
+        (words.method, where.method(paid)),
     ]
     if paid.reference:
         facts.append((words.payment_reference, paid.reference))

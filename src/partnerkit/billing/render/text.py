@@ -76,7 +76,7 @@ class _Columns:
 
     def entry(self, entry: StatementEntry) -> str:
         where = self.where
-        details = " ".join(f"{entry.reference} {entry.description}".split())
+        details = " ".join(f"{entry.reference} {where.describe(entry)}".split())
         # A long description goes on under itself, a few lines at most, instead of being cut.
         lines = textwrap.wrap(details, self.details, max_lines=_DETAILS_LINES, placeholder=" …")
         first = self.line(
@@ -128,7 +128,7 @@ def render_statement_text(
             (`money.currency_mismatch`), raised when that entry is reached.
     """
     head = check_header(header)
-    where = document_locale(locale)
+    where = document_locale(locale).on_calendar(head.time_zone)
     return _statement_text(head, entries, where)
 
 
@@ -202,14 +202,14 @@ def render_receipt_text(receipt: object, *, locale: str = "en_US") -> str:
             (`validation.invalid`).
     """
     paid = check_receipt(receipt)
-    where = document_locale(locale)
+    where = document_locale(locale).on_calendar(paid.time_zone)
     words = where.words
     facts = [
         (words.receipt_number, paid.number),
         (words.customer, paid.customer_name),
         (words.paid_at, where.long_day(paid.paid_at)),
         (words.amount, where.money(paid.amount)),
-        (words.method, paid.method),
+        (words.method, where.method(paid)),
     ]
     if paid.reference:
         facts.append((words.payment_reference, paid.reference))
