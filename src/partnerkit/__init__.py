@@ -34,6 +34,7 @@ from partnerkit.billing.charging import (
 from partnerkit.billing.credits import CreditNote, Refund, RefundMethod
 from partnerkit.billing.documents import (
     Entries,
+    Issuer,
     Receipt,
     ReceiptLine,
     StatementEntry,
@@ -227,6 +228,7 @@ __all__ = [
     "InvoiceAction",
     "InvoiceLine",
     "InvoiceStatus",
+    "Issuer",
     "Kit",
     "LastPayment",
     "Lead",

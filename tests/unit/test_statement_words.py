@@ -162,3 +162,55 @@ def test_a_header_on_no_known_calendar_is_refused_before_anything_is_written(
     assert refused.value.field == "time_zone"
     with pytest.raises(InvalidTimeZoneError):
         pk.render_statement_csv(bad, entries)
+
+
+ZILLIUM = pk.Issuer(
+    name="Zillium GmbH",
+    address=("Torstraße 1", "10119 Berlin", "Deutschland"),
+    tax_id="DE123456789",
+    email="billing@zillium.example",
+)
+
+
+def test_the_issuer_heads_every_statement_and_receipt() -> None:
+    kit = pk.connect(
+        "memory://", clock=pk.SimulatedClock(START), policies=[pk.BillingPolicy(issuer=ZILLIUM)]
+    )
+    acme = _march(kit)
+    header, entries = kit.billing.statement(
+        acme.id, date(2026, 3, 1), date(2026, 3, 31), actor=STAFF
+    )
+    assert header.issuer == ZILLIUM
+    listed = list(entries)
+    text = "".join(pk.render_statement_text(header, listed, locale="de_DE"))
+    assert text.startswith(
+        "Zillium GmbH\nTorstraße 1\n10119 Berlin\nDeutschland\nUSt-IdNr.: DE123456789\n"
+        "billing@zillium.example\n\nKontoauszug\n"
+    )
+    page = "".join(pk.render_statement_html(header, listed, locale="en_US"))
+    assert '<address class="issuer">' in page and "Tax ID: DE123456789" in page
+    [payment] = kit.billing.payments(acme.id, actor=STAFF)
+    receipt = kit.billing.receipt(payment.id, actor=STAFF)
+    assert pk.render_receipt_text(receipt).startswith("Zillium GmbH\n")
+    assert "<strong>Zillium GmbH</strong>" in pk.render_receipt_html(receipt)
+    # Without an issuer, no letterhead.
+    plain = pk.connect("memory://", clock=pk.SimulatedClock(START))
+    other = _march(plain)
+    bare, entries = plain.billing.statement(
+        other.id, date(2026, 3, 1), date(2026, 3, 31), actor=STAFF
+    )
+    assert "".join(pk.render_statement_text(bare, entries)).startswith("Statement of accounts\n")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"name": ""}, {"address": ["a"]}, {"address": ("x",) * 7}, {"tax_id": "x" * 101}, {"name": 5}],
+)
+def test_a_bad_issuer_is_refused_naming_its_field(changes: dict[str, object]) -> None:
+    values: dict[str, object] = {"name": "Zillium GmbH", **changes}
+    with pytest.raises(pk.PartnerkitError) as refused:
+        pk.Issuer(**values)  # type: ignore[arg-type]
+    assert refused.value.code == "validation.invalid"
+    assert refused.value.field is not None and refused.value.field.split("[")[0] in values
+    with pytest.raises(pk.PartnerkitError):
+        pk.BillingPolicy(issuer="Zillium")  # type: ignore[arg-type]

@@ -14,16 +14,61 @@ from datetime import date, datetime
 
 import attrs
 
+from partnerkit import validate
+from partnerkit.errors import InvalidInputError
 from partnerkit.money import Money
 
 __all__ = [
     "Entries",
     "EntryKind",
+    "Issuer",
     "Receipt",
     "ReceiptLine",
     "StatementEntry",
     "StatementHeader",
 ]
+
+
+def _line(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    validate.text(value, attribute.name, max_length=200)
+
+
+def _lines(instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: object) -> None:
+    if not isinstance(value, tuple) or len(value) > 6:
+        raise InvalidInputError(
+            "An address has at most 6 lines.",
+            field=attribute.name,
+            hint="address takes a tuple of up to 6 strings",
+        )
+    validate.texts(value, attribute.name, lambda v, f: validate.text(v, f, max_length=200))
+
+
+def _optional_line(instance: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        validate.text(value, attribute.name, max_length=100)
+
+
+@attrs.frozen
+class Issuer:
+    """Who sends a statement or a receipt: the organisation's name, postal address and tax
+    number, printed at the head of every document (`BillingPolicy.issuer`).
+
+    Attributes:
+        name: The organisation's name, such as "Zillium GmbH".
+        address: The postal address, one line per item, at most 6.
+        tax_id: Its tax number (a VAT or GST id), if it has one.
+        email: Where customers write about their account, if given.
+
+    Raises:
+        InvalidInputError: A line is empty or longer than 200 characters, the address has more
+            than 6 lines or is not a tuple, or the tax id or email is too long
+            (`validation.invalid`).
+    """
+
+    name: str = attrs.field(validator=_line)
+    address: tuple[str, ...] = attrs.field(default=(), validator=_lines)
+    tax_id: str | None = attrs.field(default=None, validator=_optional_line)
+    email: str | None = attrs.field(default=None, validator=_optional_line)
 
 
 class EntryKind(enum.StrEnum):
@@ -84,6 +129,8 @@ class StatementHeader:
     entry_count: int
     #: The customer's calendar: the period's days and the entries' dates are its days.
     time_zone: str = "UTC"
+    #: Who sends it (`BillingPolicy.issuer`); None prints no letterhead.
+    issuer: Issuer | None = None
 
 
 @attrs.frozen
@@ -118,6 +165,8 @@ class Receipt:
     #: The payment's method (a `PaymentMethodKind` value), which a receipt names in the
     #: reader's language; None: `method` says it.
     method_key: str | None = None
+    #: Who sends it (`BillingPolicy.issuer`); None prints no letterhead.
+    issuer: Issuer | None = None
 
 
 #: The entries a renderer takes: any iterable, consumed once, in date order.

@@ -1999,6 +1999,7 @@ class BillingService:
             issued_at=self._rt.now(),
             entry_count=count,
             time_zone=zone.key,
+            issuer=self._policy.issuer,
         )
         return header, self._entries(cid, currency, begin, stop, opening)
 
@@ -2075,6 +2076,7 @@ class BillingService:
             to_credit=payment.amount - paid,
             time_zone=zone,
             method_key=payment.method.value,
+            issuer=self._policy.issuer,
         )
 
     # --- time ---------------------------------------------------------------------------------

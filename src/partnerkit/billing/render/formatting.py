@@ -18,7 +18,13 @@ import attrs
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 
-from partnerkit.billing.documents import EntryKind, Receipt, StatementEntry, StatementHeader
+from partnerkit.billing.documents import (
+    EntryKind,
+    Issuer,
+    Receipt,
+    StatementEntry,
+    StatementHeader,
+)
 from partnerkit.clock import time_zone
 from partnerkit.errors import CurrencyMismatchError, InvalidInputError
 from partnerkit.money import Money
@@ -75,6 +81,8 @@ class Words:
     due: str
     #: How money came in or went back, by `PaymentMethodKind` and `RefundMethod` value.
     methods: dict[str, str]
+    #: The label of the issuer's tax number in the letterhead.
+    tax_id: str
 
 
 _ENGLISH = Words(
@@ -121,6 +129,7 @@ _ENGLISH = Words(
         "credit": "Customer credit",
         "original": "To the original payment",
     },
+    tax_id="Tax ID",
 )
 
 _GERMAN = Words(
@@ -167,6 +176,7 @@ _GERMAN = Words(
         "credit": "Kundenguthaben",
         "original": "Auf die ursprüngliche Zahlung",
     },
+    tax_id="USt-IdNr.",
 )
 
 #: The languages whose headings are shipped, by ISO 639 code; any other falls back to English.
@@ -215,6 +225,18 @@ class DocumentLocale:
         if receipt.method_key is None:
             return receipt.method
         return self.words.methods.get(receipt.method_key, receipt.method)
+
+    def letterhead(self, issuer: Issuer | None) -> list[str]:
+        """The issuer's lines at a document's head: its name, its address, its tax number
+        and email; none without an issuer."""
+        if issuer is None:
+            return []
+        lines = [issuer.name, *issuer.address]
+        if issuer.tax_id:
+            lines.append(f"{self.words.tax_id}: {issuer.tax_id}")
+        if issuer.email:
+            lines.append(issuer.email)
+        return lines
 
     def long_day(self, when: date | datetime) -> str:
         """A date in the locale's long form: "March 1, 2026", "1. März 2026"."""

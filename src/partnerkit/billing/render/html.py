@@ -131,10 +131,10 @@ def render_statement_html(
     language (English and German are shipped; other locales get English headings). A host
     puts its own `statement.html` (or `base.html`, which both documents extend) in `templates`;
     it may extend the shipped one as `partnerkit/statement.html` and override a block such as
-    `letterhead`. Templates see `header`, `entries`, `words` (the headings), `locale`, `lang`,
-    and the filters `money`, `day`, `long_day`, `kind` and `describe` (an entry's words, in
-    the page's language). Everything is escaped: a customer named `<script>` is printed,
-    never run. `entries` is read once, as the page is written.
+    `letterhead`. Templates see `header`, `entries`, `issuer`, `words` (the headings),
+    `locale`, `lang`, and the filters `money`, `day`, `long_day`, `kind` and `describe` (an
+    entry's words, in the page's language). Everything is escaped: a customer named
+    `<script>` is printed, never run. `entries` is read once, as the page is written.
 
     Args:
         header: The statement's `StatementHeader`.
@@ -160,6 +160,7 @@ def render_statement_html(
         header=head,
         entries=checked(entries, head.currency),
         due=_due(head.closing),
+        issuer=head.issuer,
     )
     return _chunks(template.generate(context))
 
@@ -196,4 +197,4 @@ def render_receipt_html(
     paid = check_receipt(receipt)
     where = document_locale(locale).on_calendar(paid.time_zone)
     template = _environment(_templates_dir(templates)).get_template(RECEIPT_TEMPLATE)
-    return template.render(_context(where, receipt=paid))
+    return template.render(_context(where, receipt=paid, issuer=paid.issuer))

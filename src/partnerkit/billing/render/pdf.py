@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from partnerkit.billing.documents import StatementEntry, StatementHeader
+from partnerkit.billing.documents import Issuer, StatementEntry, StatementHeader
 from partnerkit.billing.render.errors import StatementTooLongError
 from partnerkit.billing.render.formatting import (
     DocumentLocale,
@@ -425,8 +425,29 @@ def _too_long(entries: int, pages: int, max_pages: int) -> StatementTooLongError
     )
 
 
+def _letterhead(pdf: Any, where: DocumentLocale, issuer: Issuer | None) -> None:
+    """The issuer at the top right, above everything else: its name, then its address and
+    its tax number and email in small muted type, three lines at most so that the page below
+    keeps its place, each cut to the space there is."""
+    if issuer is None:
+        return
+    right, room = _MARGIN + _WIDTH, 80.0
+    pdf.set_font(_FONT, "B", 8.5)
+    name = _fitted(pdf, issuer.name, room)
+    pdf.text(right - _measure(pdf, name), _MARGIN + 2.5, name)
+    extras = [f"{where.words.tax_id}: {issuer.tax_id}" if issuer.tax_id else "", issuer.email or ""]
+    small = [" · ".join(issuer.address), " · ".join(e for e in extras if e)]
+    pdf.set_font(_FONT, "", 7)
+    pdf.set_text_color(*_MUTED)
+    for n, line in enumerate(line for line in small if line):
+        fitted = _fitted(pdf, line, room)
+        pdf.text(right - _measure(pdf, fitted), _MARGIN + 6 + 3.2 * n, fitted)
+    pdf.set_text_color(*_INK)
+
+
 def _statement_heading(pdf: Any, head: StatementHeader, where: DocumentLocale, period: str) -> None:
     words = where.words
+    _letterhead(pdf, where, head.issuer)
     pdf.set_font(_FONT, "B", 18)
     pdf.text(_MARGIN, _MARGIN + 7, words.statement)
     pdf.set_font(_FONT, "B", 12)
@@ -483,6 +504,7 @@ def render_receipt_pdf(receipt: object, *, locale: str = "en_US") -> bytes:
     pdf = _document(where, f"{words.receipt} {paid.number}", running_head)
     pdf.set_creation_date(paid.paid_at)
     pdf.add_page()
+    _letterhead(pdf, where, paid.issuer)
     pdf.set_font(_FONT, "B", 18)
     pdf.text(_MARGIN, _MARGIN + 7, words.receipt)
     pdf.set_font(_FONT, "B", 12)

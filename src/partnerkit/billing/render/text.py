@@ -91,6 +91,11 @@ class _Columns:
         return "\n".join([first, *(indent + fit(more, self.details) for more in lines[1:])])
 
 
+def _letterhead(lines: list[str]) -> list[str]:
+    """The issuer's lines, then a blank line before the document; nothing without them."""
+    return [*lines, ""] if lines else []
+
+
 def _labelled(pairs: list[tuple[str, str]]) -> list[str]:
     width = max(display_width(label) for label, _ in pairs) + 1
     return [pad(f"{label}:", width + 1) + value for label, value in pairs]
@@ -138,6 +143,7 @@ def _statement_text(
     words = where.words
     columns = _Columns(where, [head.opening, head.closing, Money.of("99999", head.currency)])
     top = [
+        *_letterhead(where.letterhead(head.issuer)),
         words.statement,
         "",
         *_labelled(
@@ -213,7 +219,7 @@ def render_receipt_text(receipt: object, *, locale: str = "en_US") -> str:
     ]
     if paid.reference:
         facts.append((words.payment_reference, paid.reference))
-    lines = [words.receipt, "", *_labelled(facts)]
+    lines = [*_letterhead(where.letterhead(paid.issuer)), words.receipt, "", *_labelled(facts)]
     if paid.lines or not paid.to_credit.is_zero:
         amounts = [where.money(line.amount) for line in paid.lines]
         amounts.append(where.money(paid.to_credit))
