@@ -31,6 +31,7 @@ from partnerkit.billing.charging import (
     explain_charge,
     same_request,
 )
+from partnerkit.billing.checkout import RecurringProfileCheck
 from partnerkit.billing.credits import CreditNote, Refund, RefundMethod
 from partnerkit.billing.documents import (
     Entries,
@@ -278,6 +279,7 @@ __all__ = [
     "Receipt",
     "ReceiptLine",
     "RecentCharge",
+    "RecurringProfileCheck",
     "Refund",
     "RefundMethod",
     "RefundRequest",

@@ -124,6 +124,9 @@ EXCLUDED = {
     # Billing's reconciliation of unknown online payments, driven by run_due the same way.
     "billing.next_reconcile_due",
     "billing.reconcile_payments",
+    # Wiring, not a call made for anyone: a package's install (or the host, once at start-up)
+    # registers a function, not input a person sends.
+    "billing.add_recurring_profile_check",
 }
 
 

@@ -872,6 +872,8 @@ ACTOR_FREE = {
     # Billing's reconciliation of unknown online payments, which run_due drives.
     "billing.next_reconcile_due",
     "billing.reconcile_payments",
+    # Wiring at start-up: the subscriptions package (or the host) registers a function.
+    "billing.add_recurring_profile_check",
 }
 
 

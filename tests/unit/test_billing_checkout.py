@@ -157,6 +157,42 @@ def test_cp1003_a_deleted_contact_cannot_pay_through_the_portal(
     assert caught.value.remedy == CP_ERRORS["CP1003"].default_remedy
 
 
+def test_cp1004_an_invoice_of_a_deleted_recurring_profile_is_not_charged(
+    kit: pk.Kit, acme: pk.Customer
+) -> None:
+    # 003 seed: CP1004 "Your customer's customer portal might be associated with a deleted
+    # recurring profile." The host (or the subscriptions package) tells billing which exist.
+    deleted = {"sub_gone"}
+    kit.billing.add_recurring_profile_check(lambda uow, sid: sid not in deleted)
+    gone = kit.billing.create_invoice(
+        acme.id,
+        [pk.InvoiceLine.of("CRM, March", 1, usd("30"))],
+        subscription_id="sub_gone",
+        issue=True,
+        actor=STAFF,
+    )
+    live = kit.billing.create_invoice(
+        acme.id,
+        [pk.InvoiceLine.of("CRM, March", 1, usd("30"))],
+        subscription_id="sub_live",
+        issue=True,
+        actor=STAFF,
+    )
+    with pytest.raises(PaymentError) as caught:
+        kit.billing.pay([gone.id], card=card(kit), idempotency_key="k", actor=admin_of(acme))
+    assert caught.value.code == "payment.cp1004"
+    assert caught.value.remedy == CP_ERRORS["CP1004"].default_remedy
+    assert fake(kit).charges == []
+    assert kit.billing.get_invoice(gone.id, actor=STAFF).status is pk.InvoiceStatus.SENT
+    # Paying it together with a live one is refused too; the live one alone goes through.
+    with pytest.raises(PaymentError):
+        kit.billing.pay(
+            [live.id, gone.id], card=card(kit), idempotency_key="k2", actor=admin_of(acme)
+        )
+    paid = kit.billing.pay([live.id], card=card(kit), idempotency_key="k3", actor=admin_of(acme))
+    assert paid.status is pk.PaymentStatus.SUCCEEDED
+
+
 def test_cp4002_a_card_kept_for_future_transactions_needs_recurring_support(
     kit: pk.Kit, acme: pk.Customer
 ) -> None:

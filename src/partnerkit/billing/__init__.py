@@ -17,6 +17,7 @@ from partnerkit.billing.charging import (
     explain_charge,
     same_request,
 )
+from partnerkit.billing.checkout import RecurringProfileCheck
 from partnerkit.billing.gateway import (
     BillingAddress,
     ChargeRequest,
@@ -49,6 +50,7 @@ __all__ = [
     "PaymentGateway",
     "PortalFacts",
     "RecentCharge",
+    "RecurringProfileCheck",
     "RefundRequest",
     "RefundResult",
     "SavedCard",

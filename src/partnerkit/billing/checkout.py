@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
@@ -67,7 +67,13 @@ from partnerkit.money import Money
 if TYPE_CHECKING:
     from partnerkit.billing.service import BillingService
 
-__all__ = ["IN_PROGRESS_WINDOW", "RECONCILE_AFTER", "RECONCILE_BATCH", "Checkout"]
+__all__ = [
+    "IN_PROGRESS_WINDOW",
+    "RECONCILE_AFTER",
+    "RECONCILE_BATCH",
+    "Checkout",
+    "RecurringProfileCheck",
+]
 
 #: How long an unknown charge is left to its own caller before `run_due` asks the gateway: a
 #: charge still in flight must not be settled as never received.
@@ -97,6 +103,14 @@ def _token(value: object, field: str) -> str:
     return value
 
 
+class RecurringProfileCheck(Protocol):
+    """Whether the recurring profile (a subscription) an invoice bills still exists:
+    `(uow, subscription_id) -> bool`. A payment of an invoice whose profile is gone is refused
+    with CP1004 (003 seed: "associated with a deleted recurring profile")."""
+
+    def __call__(self, uow: BillingStore, subscription_id: str, /) -> bool: ...
+
+
 @attrs.frozen
 class _Charge:
     """What the first transaction decided: the payment to charge and how."""
@@ -122,6 +136,9 @@ class Checkout:
         self._rt = service._rt
         self._gateway = gateway
         self._policy = policy
+        #: How to tell whether an invoice's recurring profile (its subscription) still exists:
+        #: the subscriptions package registers one (CP1004); none, and nothing is checked.
+        self.profile_checks: list[RecurringProfileCheck] = []
 
     @property
     def gateway(self) -> PaymentGateway:
@@ -256,13 +273,21 @@ class Checkout:
             if not invoice.is_outstanding:
                 transition(invoice.status, InvoiceAction.PAY_PART, number=invoice.number)
 
-    def _portal(self, uow: BillingStore, cid: str, actor: Principal) -> PortalFacts:
+    def _portal(
+        self, uow: BillingStore, cid: str, actor: Principal, targets: Sequence[Invoice]
+    ) -> PortalFacts:
         contact_deleted = False
         if actor.role is Role.CUSTOMER_USER:
             head = uow.customers.head(cid, user=actor.name)
             contact_deleted = head is None or head.user is None
+        profiles = {i.subscription_id for i in targets if i.subscription_id is not None}
         return PortalFacts(
             contact_deleted=contact_deleted,
+            recurring_profile_deleted=any(
+                not check(uow, profile)
+                for profile in sorted(profiles)
+                for check in self.profile_checks
+            ),
             default_tax_missing=uow.tax_rates.default() is None,
         )
 
@@ -381,7 +406,7 @@ class Checkout:
                 self._recent(lately, method, now),
                 now,
                 self._policy,
-                portal=self._portal(uow, cid, principal),
+                portal=self._portal(uow, cid, principal, targets),
             )
             error = None if refusal is None else refusal.error()
             if error is None and method is None and save_for_future:

@@ -20,7 +20,7 @@ from partnerkit import validate
 from partnerkit.access import Principal
 from partnerkit.access.guard import NotFound
 from partnerkit.billing.charging import ChargingPolicy
-from partnerkit.billing.checkout import Checkout
+from partnerkit.billing.checkout import Checkout, RecurringProfileCheck
 from partnerkit.billing.credits import CreditNote, Refund, RefundMethod, refund_parts
 from partnerkit.billing.documents import (
     EntryKind,
@@ -333,6 +333,23 @@ class BillingService:
                 InvoicePaid(updated.id, updated.customer_id, updated.number, updated.total, now),
             )
         return updated
+
+    def add_recurring_profile_check(self, check: RecurringProfileCheck) -> None:
+        """Tell billing how to know whether an invoice's recurring profile still exists.
+
+        An online payment of an invoice that bills a subscription (`Invoice.subscription_id`)
+        whose profile is gone is refused with CP1004 before the gateway is called (003 seed:
+        "Your customer's customer portal might be associated with a deleted recurring
+        profile"). The subscriptions package registers its check when it is installed; a host
+        whose recurring profiles live elsewhere registers its own. With none, nothing is checked.
+
+        Args:
+            check: `(uow, subscription_id) -> bool`, True while the profile exists; it reads
+                in the payment's unit of work.
+
+        Raises nothing.
+        """
+        self._checkout.profile_checks.append(check)
 
     # --- tax rates ----------------------------------------------------------------------------
 
