@@ -330,8 +330,11 @@ class ResellersService:
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
-        if not isinstance(token, str) or not 0 < len(token) <= 200:
-            raise InvalidTokenError("This invitation link is not valid.")
+        try:
+            # A link's token is plain text; anything else (a lone surrogate) is no token.
+            token = validate.text(token, "token", max_length=200)
+        except InvalidInputError:
+            raise InvalidTokenError("This invitation link is not valid.") from None
         with self._rt.uow() as uow:
             invitation = uow.reseller_invitations.get_by_token_hash(
                 hash_token(token), for_update=True
