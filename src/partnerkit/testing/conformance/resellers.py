@@ -6,6 +6,7 @@ port, plus the portal's service contract."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import attrs
@@ -140,15 +141,18 @@ class ResellerCustomersContract(_Resellers):
             uow.reseller_customers.add(_link("cus_3", "rsl_2", "Copy", "it@acme.example"))
         with backend.unit_of_work() as uow:
             globex = uow.reseller_customers.get("cus_2", for_update=True)
+            assert globex is not None
             with pytest.raises(ResellerEmailTakenError):
                 uow.reseller_customers.update(attrs.evolve(globex, email="it@acme.example"))
         with backend.unit_of_work() as uow:
-            assert uow.reseller_customers.get("cus_2").email == "buy@globex.example"
+            stored = uow.reseller_customers.get("cus_2")
+            assert stored is not None and stored.email == "buy@globex.example"
 
     def test_the_list_filters_searches_sorts_and_pages(self, backend: Backend[Store]) -> None:
         self._linked(backend)
         with backend.unit_of_work() as uow:
             globex = uow.reseller_customers.get("cus_2")
+            assert globex is not None
             archived = uow.reseller_customers.update(attrs.evolve(globex, archived=True))
             assert archived.version == 2
 
@@ -336,7 +340,7 @@ class ResellerPortalContract(ContractBase):
         assert kit.resellers.get_customer(acme.id, actor=user).contact_name == "Ann"
         assert [o.id for o in kit.resellers.orders(acme.id, actor=user)] == [order.id]
         assert [m.id for m in kit.billing.payment_methods(acme.id, actor=user)] == [card.id]
-        changes = [
+        changes: list[Callable[[], object]] = [
             lambda: kit.resellers.cancel_order(order.id, actor=user),
             lambda: kit.resellers.update_details(acme.id, contact_name="X", actor=user),
             lambda: kit.resellers.archive(rid, [acme.id], actor=user),
