@@ -121,6 +121,16 @@ class MemoryResellerCustomers:
 
     def page(self, reseller_id: str, query: CustomerQuery) -> list[ResellerCustomer]:
         index = self._t.index(query.sort.value)
+        if query.archived is not None and not query.tag_ids and query.search is None:
+            # No filter but the index's own: walk it and stop at the end of the page.
+            group = (reseller_id, query.archived)
+            walk = index.descending(group) if query.descending else index.ascending(group)
+            page: list[ResellerCustomer] = []
+            for customer in walk:
+                if len(page) >= query.offset + query.limit:
+                    break
+                page.append(customer)
+            return page[query.offset :]
         flags = (False, True) if query.archived is None else (query.archived,)
         rows: list[ResellerCustomer] = []
         for flag in flags:

@@ -276,7 +276,7 @@ class ResellerPortalContract(ContractBase):
     details, payment method, tags, archive, orders and the migration to a portal of its own."""
 
     @pytest.fixture
-    def kit(self, backend: Backend[Store], clock: SimulatedClock, mailer: FakeMailer) -> Kit:
+    def portal_kit(self, backend: Backend[Store], clock: SimulatedClock, mailer: FakeMailer) -> Kit:
         """A kit on the backend with the fake payment gateway and the product `crm`.
 
         Args:
@@ -301,7 +301,8 @@ class ResellerPortalContract(ContractBase):
         token = mailer.to("ops@zillium.example")[-1].context["token"]
         return reseller.id, kit.resellers.accept_invitation(token)
 
-    def test_the_seed_operations_on_the_backend(self, kit: Kit, mailer: FakeMailer) -> None:
+    def test_the_seed_operations_on_the_backend(self, portal_kit: Kit, mailer: FakeMailer) -> None:
+        kit = portal_kit
         rid, user = self._portal(kit, mailer)
         acme = kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
         globex = kit.resellers.create_customer(
@@ -361,7 +362,10 @@ class ResellerPortalContract(ContractBase):
         assert kit.billing.set_default_payment_method(card.id, actor=own).default
         assert [m.id for m in kit.resellers.migrations(rid, actor=user)] == [move.id]
 
-    def test_another_resellers_customer_is_missing(self, kit: Kit, mailer: FakeMailer) -> None:
+    def test_another_resellers_customer_is_missing(
+        self, portal_kit: Kit, mailer: FakeMailer
+    ) -> None:
+        kit = portal_kit
         rid, user = self._portal(kit, mailer)
         other = kit.resellers.invite("Other", "ops@other.example", actor=STAFF)
         stranger = kit.resellers.accept_invitation(
