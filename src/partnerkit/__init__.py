@@ -156,6 +156,23 @@ from partnerkit.mapping.service import MappingService
 from partnerkit.mapping.tracking import TrackedUser, TrackingEntry
 from partnerkit.mapping.transfers import TransferDecision, decide_transfer
 from partnerkit.money import Money
+from partnerkit.resellers import (
+    CustomerMigration,
+    CustomerQuery,
+    CustomerSort,
+    OrderAction,
+    OrderLine,
+    OrderStatus,
+    Reseller,
+    ResellerCustomer,
+    ResellerInvitation,
+    ResellerPolicy,
+    ResellersService,
+    ResellerStatus,
+    ResellerTag,
+    SalesOrder,
+    TagMatch,
+)
 from partnerkit.serialization import from_dict, from_json, to_dict, to_json
 
 __version__ = "0.1.0"
@@ -201,6 +218,9 @@ __all__ = [
     "ContactPerson",
     "CreditNote",
     "Customer",
+    "CustomerMigration",
+    "CustomerQuery",
+    "CustomerSort",
     "CustomerUser",
     "CustomersService",
     "Dashboard",
@@ -252,6 +272,9 @@ __all__ = [
     "Money",
     "NotFoundError",
     "OfferStatus",
+    "OrderAction",
+    "OrderLine",
+    "OrderStatus",
     "OutboxMessage",
     "OutstandingTotal",
     "Partner",
@@ -284,8 +307,16 @@ __all__ = [
     "RefundMethod",
     "RefundRequest",
     "RefundResult",
+    "Reseller",
+    "ResellerCustomer",
+    "ResellerInvitation",
+    "ResellerPolicy",
+    "ResellerStatus",
+    "ResellerTag",
+    "ResellersService",
     "RetryPolicy",
     "Role",
+    "SalesOrder",
     "SavedCard",
     "SharingDecision",
     "SignupLink",
@@ -298,6 +329,7 @@ __all__ = [
     "StatementLine",
     "StorageError",
     "SystemClock",
+    "TagMatch",
     "TaxRate",
     "TrackedUser",
     "TrackingEntry",

@@ -376,6 +376,8 @@ def _tour(url: str) -> int:
 
         _billing_tour(kit, gateway, acme)
 
+        _resellers_tour(kit, gateway)
+
         _section("Outbox (every run on this database)")
         messages = kit.outbox()
         by_topic = Counter(m.topic for m in messages)
@@ -817,6 +819,59 @@ def _commission_statement(kit: pk.Kit, zillium: pk.Partner, acme: pk.Customer) -
         entries = f"{line.entries} {'entry' if line.entries == 1 else 'entries'}"
         _row("  line", f"{name} {line.product}: {line.commission} on {line.base} ({entries})")
     _row("  total", ", ".join(str(total) for total in statement.totals))
+
+
+def _resellers_tour(kit: pk.Kit, gateway: pk.FakePaymentGateway) -> None:
+    """The reseller portal (004 seed): an invited reseller's customers, tags, archive, an order
+    and the migration of a large customer to a portal of its own; a rerun finds it done."""
+    _section("The reseller portal")
+    hooli = next((c for c in kit.customers.customers(actor=_TEAM) if c.name == "Hooli"), None)
+    if hooli is not None:
+        link = kit.resellers.get_customer(hooli.id, actor=_TEAM)
+        orders = kit.resellers.orders(hooli.id, actor=_TEAM)
+        _row("customer", "Hooli, in its own reseller portal since an earlier run", _ALREADY)
+        _row("order history", f"{len(orders)} kept with it, archived: {link.archived}")
+        return
+    mailer = kit.mailer
+    assert isinstance(mailer, pk.InMemoryMailer)
+    reseller = kit.resellers.invite("Zillium Resale", "ops@zillium-resale.example", actor=_TEAM)
+    token = mailer.to(reseller.email)[-1].context["token"]
+    seller = kit.resellers.accept_invitation(token)
+    _row("invited", f"{reseller.name} by email; the link opened its portal once")
+    created = [
+        kit.resellers.create_customer(
+            reseller.id, name=name, email=f"it@{name.lower()}.example", actor=seller
+        )
+        for name in ("Hooli", "Initrode")
+    ]
+    first, second = created
+    kit.resellers.update_details(
+        first.id, contact_name="Gavin", shipping_city="Palo Alto", actor=seller
+    )
+    card = gateway.tokenize("4242 4242 4242 4242", 12, 2030)
+    method = kit.billing.add_payment_method(first.id, card, actor=seller)
+    _row("new customers", ", ".join(c.name for c in created), "(created)")
+    _row("card", f"{method.label}, entered by the reseller for Hooli")
+    kit.resellers.tag(reseller.id, [c.id for c in created], "Priority", actor=seller)
+    kit.resellers.tag(reseller.id, [first.id], "Large", actor=seller)
+    both = kit.resellers.customers(
+        reseller.id, tags=["priority", "large"], match="all", actor=seller
+    )
+    _row("tagged", f"priority and large: {', '.join(c.name for c in both)}")
+    kit.resellers.archive(reseller.id, [second.id], actor=seller)
+    shown = kit.resellers.customers(reseller.id, actor=seller)
+    _row("archived", f"Initrode; the list shows {', '.join(c.name for c in shown)}")
+    order = kit.resellers.place_order(
+        first.id, [pk.OrderLine("crm", 12, pk.Money.of("49.99", "USD"))], actor=seller
+    )
+    kit.resellers.confirm_order(order.id, actor=seller)
+    _row("sales order", f"12 crm seats for Hooli, {order.total}, confirmed")
+    move = kit.resellers.migrate_to_reseller(first.id, actor=seller)
+    _row("migrated", f"Hooli to its own portal by {move.migrated_by}", "(done)")
+    try:
+        kit.resellers.cancel_order(order.id, actor=seller)
+    except PartnerkitError as exc:
+        _error_rows(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

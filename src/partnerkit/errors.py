@@ -109,6 +109,8 @@ class Audience(enum.Enum):
     CUSTOMER = "customer"
     #: The vendor's partner team, acting for partners and customers.
     STAFF = "staff"
+    #: A reseller's user, in the reseller portal (004 seed).
+    RESELLER = "reseller"
     #: Whoever runs the application that uses partnerkit: it is set up or called wrongly, or
     #: the database failed. No partner or customer could have caused it.
     DEVELOPER = "developer"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from partnerkit import access, billing, catalog, customers, mapping, validate
+from partnerkit import access, billing, catalog, customers, mapping, resellers, validate
 from partnerkit.access import Principal
 from partnerkit.access.service import AccessService
 from partnerkit.billing.gateway import PaymentGateway
@@ -90,6 +90,8 @@ class Kit:
         leads: Leads shared with partners (`LeadsService`).
         billing: Invoices, taxes, payments, credits, refunds, statements and receipts
             (`BillingService`).
+        resellers: The reseller portal: resellers, their customers, tags, archive, orders
+            and migration to a portal of the customer's own (`ResellersService`).
         clock: The clock every rule reads the time from.
         mailer: Where emails go when the outbox delivers them; None keeps them pending.
         policies: The policies in force by type, such as `MappingPolicy`: the host's, or
@@ -170,6 +172,7 @@ class Kit:
         #: The payment gateway online payments go through; None: online payments are refused.
         self.payment_gateway: PaymentGateway | None = payment_gateway
         self.billing = billing.install(wiring, payment_gateway=payment_gateway, time_zone=zone)
+        self.resellers = resellers.install(wiring)
         unused = wiring.unused_policies()
         if unused:
             names = ", ".join(kind.__name__ for kind in unused)

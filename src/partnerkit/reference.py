@@ -34,6 +34,7 @@ ERROR_MODULES: tuple[str, ...] = (
     "partnerkit.billing.payment_errors",
     "partnerkit.billing.render.errors",
     "partnerkit.billing.errors",
+    "partnerkit.resellers.errors",
 )
 
 #: The category bases in the order the page lists them; anything else goes under "Other".
@@ -53,6 +54,7 @@ AUDIENCE_WORDS: dict[Audience, str] = {
     Audience.PARTNER: "partner",
     Audience.CUSTOMER: "customer admin or user",
     Audience.STAFF: "partner team",
+    Audience.RESELLER: "reseller",
     Audience.DEVELOPER: "developer",
 }
 

@@ -13,7 +13,13 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from partnerkit.access.guard import AccountLoader, Association, EvidenceSource, PartnerFinder
+from partnerkit.access.guard import (
+    AccountLoader,
+    Association,
+    EvidenceSource,
+    PartnerFinder,
+    ResellerTie,
+)
 from partnerkit.errors import ConfigurationError, PartnerkitError
 from partnerkit.events import Event
 from partnerkit.ports import S_co
@@ -154,6 +160,16 @@ class Wiring(Generic[S_co]):
             not_found: Builds that error for an id.
         """
         self.runtime.guard.provide_accounts(loader, not_found)
+
+    def tie_resellers(self, tie: ResellerTie, read_only: Callable[[str], PartnerkitError]) -> None:
+        """Tell access which customers a reseller manages, and what a change through a
+        read-only trace answers.
+
+        Args:
+            tie: The reseller's scope over a customer, or None.
+            read_only: Builds the error for a change through a trace.
+        """
+        self.runtime.guard.tie_resellers(tie, read_only)
 
     def jobs(self) -> list[DueJob]:
         return [job for _, _, job in sorted(self._jobs, key=lambda j: (j[0], j[1]))]

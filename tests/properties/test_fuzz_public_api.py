@@ -96,7 +96,7 @@ MAX_AS_DICT = 10_000
 
 # --- what is fuzzed -----------------------------------------------------------------------------
 
-SERVICES = ("catalog", "customers", "partners", "mapping", "commissions", "billing")
+SERVICES = ("catalog", "customers", "partners", "mapping", "commissions", "billing", "resellers")
 #: The kit's own public calls that take caller input (the rest are lifecycle and wiring).
 KIT_METHODS = ("outbox", "advance_to", "run_due", "subscribe")
 EXCLUDED = {

@@ -101,6 +101,12 @@ class World:
     tax_id: str = ""
     #: Acme's saved card (online payments).
     method_id: str = ""
+    #: The reseller portal (issue 12): Zillium Resale, its customer Hooli, a draft order and a
+    #: confirmed one.
+    reseller_id: str = ""
+    hooli_id: str = ""
+    draft_order_id: str = ""
+    confirmed_order_id: str = ""
 
 
 def build_world(url: str) -> World:
@@ -181,6 +187,17 @@ def build_world(url: str) -> World:
     # Charging through the portal needs the organisation's default tax (CP2001).
     kit.billing.set_default_tax(vat.id, actor=STAFF)
     assert invoice.id != world.invoice_id  # the first is paid; the second has credit to take
+    reseller = kit.resellers.invite("Zillium Resale", "ops@resale.example", actor=STAFF)
+    seller = kit.resellers.accept_invitation(mailer.to("ops@resale.example")[-1].context["token"])
+    hooli = kit.resellers.create_customer(
+        reseller.id, name="Hooli", email="it@hooli.example", actor=seller
+    )
+    kit.resellers.tag(reseller.id, [hooli.id], "vip", actor=seller)
+    one = [pk.OrderLine("crm", 1, pk.Money.of("10.00", "USD"))]
+    world.reseller_id, world.hooli_id = reseller.id, hooli.id
+    world.draft_order_id = kit.resellers.place_order(hooli.id, one, actor=seller).id
+    confirmed = kit.resellers.place_order(hooli.id, one, actor=seller)
+    world.confirmed_order_id = kit.resellers.confirm_order(confirmed.id, actor=seller).id
     world.roles = {
         "unassociated partner": pk.Principal.partner_user(beta.id, beta.email),
         "associated partner": alpha_user,
@@ -236,7 +253,7 @@ def _visible_customers(w: World, role: str, result: list[pk.Customer]) -> None:
         "other customer's user": {"Globex"},
         "non-admin user": {"Acme"},
         "customer admin": {"Acme"},
-    }.get(role, {"Acme", "Globex"})
+    }.get(role, {"Acme", "Globex", "Hooli"})
     assert seen == expected, (role, seen)
 
 
@@ -476,8 +493,159 @@ BILLING_OPS: tuple[Op, ...] = (
 )
 
 
+#: The reseller portal (issue 12): the reseller's own users (tests/unit/test_resellers.py holds
+#: them and other resellers' users to it), staff and the system; to partners and customers'
+#: users every reseller, customer and order of the portal is missing.
+RESELLER_SCOPE = rule(NF, NF, NF, NF, NF, A, A)
+RESELLER_KEY = {"key": lambda w: w.reseller_id, "absent": "rsl_missing"}
+HOOLI_KEY = {"key": lambda w: w.hooli_id, "absent": "cus_missing"}
+DRAFT_ORDER_KEY = {"key": lambda w: w.draft_order_id, "absent": "so_missing"}
+CONFIRMED_ORDER_KEY = {"key": lambda w: w.confirmed_order_id, "absent": "so_missing"}
+ONE_LINE = [pk.OrderLine("crm", 1, pk.Money.of("1.00", "USD"))]
+
+
+def _rsl(w: World, missing: bool) -> str:
+    return "rsl_missing" if missing else w.reseller_id
+
+
+def _hooli(w: World, missing: bool) -> str:
+    return "cus_missing" if missing else w.hooli_id
+
+
+def _order(w: World, missing: bool, confirmed: bool = False) -> str:
+    if missing:
+        return "so_missing"
+    return w.confirmed_order_id if confirmed else w.draft_order_id
+
+
+RESELLER_OPS: tuple[Op, ...] = (
+    Op(
+        "resellers.invite",
+        lambda w, a, m: w.kit.resellers.invite("Initech Resale", "ops@initech.example", actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "resellers.get",
+        lambda w, a, m: w.kit.resellers.get(_rsl(w, m), actor=a),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+    Op(
+        "resellers.create_customer",
+        lambda w, a, m: w.kit.resellers.create_customer(
+            _rsl(w, m), name="Pied Piper", email="it@piper.example", actor=a
+        ),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+    Op(
+        "resellers.get_customer",
+        lambda w, a, m: w.kit.resellers.get_customer(_hooli(w, m), actor=a),
+        RESELLER_SCOPE,
+        **HOOLI_KEY,
+    ),
+    Op(
+        "resellers.update_details",
+        lambda w, a, m: w.kit.resellers.update_details(_hooli(w, m), contact_name="Gavin", actor=a),
+        RESELLER_SCOPE,
+        **HOOLI_KEY,
+    ),
+    Op(
+        "resellers.customers",
+        lambda w, a, m: w.kit.resellers.customers(_rsl(w, m), actor=a),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+    Op(
+        "resellers.tags",
+        lambda w, a, m: w.kit.resellers.tags(_rsl(w, m), actor=a),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+    Op(
+        "resellers.tag",
+        lambda w, a, m: w.kit.resellers.tag(_rsl(w, m), [w.hooli_id], "big", actor=a),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+    Op(
+        "resellers.untag",
+        lambda w, a, m: w.kit.resellers.untag(_rsl(w, m), [w.hooli_id], "vip", actor=a),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+    Op(
+        "resellers.customer_tags",
+        lambda w, a, m: w.kit.resellers.customer_tags(_hooli(w, m), actor=a),
+        RESELLER_SCOPE,
+        **HOOLI_KEY,
+    ),
+    Op(
+        "resellers.archive",
+        lambda w, a, m: w.kit.resellers.archive(_rsl(w, m), [w.hooli_id], actor=a),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+    Op(
+        "resellers.unarchive",
+        lambda w, a, m: w.kit.resellers.unarchive(_rsl(w, m), [w.hooli_id], actor=a),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+    Op(
+        "resellers.place_order",
+        lambda w, a, m: w.kit.resellers.place_order(_hooli(w, m), ONE_LINE, actor=a),
+        RESELLER_SCOPE,
+        **HOOLI_KEY,
+    ),
+    Op(
+        "resellers.orders",
+        lambda w, a, m: w.kit.resellers.orders(_hooli(w, m), actor=a),
+        RESELLER_SCOPE,
+        **HOOLI_KEY,
+    ),
+    Op(
+        "resellers.get_order",
+        lambda w, a, m: w.kit.resellers.get_order(_order(w, m), actor=a),
+        RESELLER_SCOPE,
+        **DRAFT_ORDER_KEY,
+    ),
+    Op(
+        "resellers.confirm_order",
+        lambda w, a, m: w.kit.resellers.confirm_order(_order(w, m), actor=a),
+        RESELLER_SCOPE,
+        **DRAFT_ORDER_KEY,
+    ),
+    Op(
+        "resellers.cancel_order",
+        lambda w, a, m: w.kit.resellers.cancel_order(_order(w, m), actor=a),
+        RESELLER_SCOPE,
+        **DRAFT_ORDER_KEY,
+    ),
+    Op(
+        "resellers.fulfil_order",
+        lambda w, a, m: w.kit.resellers.fulfil_order(_order(w, m, confirmed=True), actor=a),
+        RESELLER_SCOPE,
+        **CONFIRMED_ORDER_KEY,
+    ),
+    Op(
+        "resellers.migrate_to_reseller",
+        lambda w, a, m: w.kit.resellers.migrate_to_reseller(_hooli(w, m), actor=a),
+        RESELLER_SCOPE,
+        **HOOLI_KEY,
+    ),
+    Op(
+        "resellers.migrations",
+        lambda w, a, m: w.kit.resellers.migrations(_rsl(w, m), actor=a),
+        RESELLER_SCOPE,
+        **RESELLER_KEY,
+    ),
+)
+
+
 OPS: tuple[Op, ...] = (
     *BILLING_OPS,
+    *RESELLER_OPS,
     # leads (002 seed, lead sharing)
     Op(
         "leads.create",
@@ -874,6 +1042,8 @@ ACTOR_FREE = {
     "billing.reconcile_payments",
     # Wiring at start-up: the subscriptions package (or the host) registers a function.
     "billing.add_recurring_profile_check",
+    # The reseller portal's invitation link: its token is the authority, as for mapping.sign_up.
+    "resellers.accept_invitation",
 }
 
 
@@ -927,6 +1097,11 @@ def snapshot(w: World) -> object:
             [uow.payments.page(c.id, PaymentQuery(limit=500)) for c in customers],
             [uow.ledger.total(c.id, "USD") for c in customers],
             [uow.credit_notes.credit_totals(c.id) for c in customers],
+            [uow.reseller_customers.get(c.id) for c in customers],
+            [uow.sales_orders.for_customer(c.id, limit=500, offset=0) for c in customers],
+            [uow.reseller_tags.of_customer(w.reseller_id, c.id) for c in customers],
+            uow.reseller_tags.for_reseller(w.reseller_id),
+            uow.customer_migrations.from_reseller(w.reseller_id),
         )
 
 
@@ -1005,6 +1180,7 @@ def _public_methods(kit: pk.Kit) -> dict[str, inspect.Signature]:
         "commissions",
         "leads",
         "billing",
+        "resellers",
     ):
         for name, method in inspect.getmembers(getattr(kit, service), inspect.ismethod):
             if not name.startswith("_"):

@@ -381,6 +381,52 @@ def _errors_people_meet(kit: pk.Kit) -> Iterator[PartnerkitError]:
     yield from refused(lambda: pk.render_statement_pdf(header, []))
     yield from refused(lambda: "".join(pk.render_statement_text(header, [], locale="xx_nope")))
     yield from _billing_refusals(kit, acme.id, refused)
+    yield from _reseller_refusals(kit, refused)
+
+
+def _reseller_refusals(
+    kit: pk.Kit, refused: Callable[[Callable[[], object]], Iterator[PartnerkitError]]
+) -> Iterator[PartnerkitError]:
+    """The reseller portal, done wrongly by a reseller (issue 12, 004 seed)."""
+    line = pk.OrderLine("crm", 1, pk.Money.of("1", "USD"))
+    kit.resellers.invite("Zillium", "ops@zillium-resale.example", actor=STAFF)
+    mailer = kit.mailer
+    assert isinstance(mailer, pk.InMemoryMailer)
+    token = mailer.to("ops@zillium-resale.example")[-1].context["token"]
+    user = kit.resellers.accept_invitation(token)
+    rid = user.reseller_id or ""
+    yield from refused(lambda: kit.resellers.get("rsl_missing", actor=user))
+    yield from refused(lambda: kit.resellers.get_customer("cus_missing", actor=user))
+    yield from refused(lambda: kit.resellers.get_order("so_missing", actor=user))
+    acme = kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
+    yield from refused(
+        lambda: kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
+    )
+    yield from refused(lambda: kit.resellers.customers(rid, tags=["gold"], actor=user))
+    yield from refused(
+        lambda: kit.resellers.place_order(
+            acme.id, [pk.OrderLine("crm", 0, pk.Money.of("1", "USD"))], actor=user
+        )
+    )
+    yield from refused(lambda: kit.resellers.place_order(acme.id, [], actor=user))
+    yield from refused(
+        lambda: kit.resellers.place_order(
+            acme.id, [line, pk.OrderLine("crm", 1, pk.Money.of("1", "EUR"))], actor=user
+        )
+    )
+    order = kit.resellers.place_order(acme.id, [line], actor=user)
+    yield from refused(lambda: kit.resellers.fulfil_order(order.id, actor=user))
+    kit.resellers.archive(rid, [acme.id], actor=user)
+    yield from refused(lambda: kit.resellers.place_order(acme.id, [line], actor=user))
+    kit.resellers.unarchive(rid, [acme.id], actor=user)
+    kit.resellers.migrate_to_reseller(acme.id, actor=user)
+    yield from refused(lambda: kit.resellers.archive(rid, [acme.id], actor=user))
+    own = kit.resellers.accept_invitation(mailer.to("it@acme.example")[-1].context["token"])
+    yield from refused(lambda: kit.resellers.migrate_to_reseller(acme.id, actor=own))
+    kit.resellers.invite("Late", "ops@late-resale.example", actor=STAFF)
+    late = mailer.to("ops@late-resale.example")[-1].context["token"]
+    kit.clock.advance(timedelta(days=8))  # type: ignore[attr-defined]
+    yield from refused(lambda: kit.resellers.accept_invitation(late))
 
 
 def _billing_refusals(

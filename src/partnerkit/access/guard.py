@@ -9,6 +9,7 @@ like a missing one, so a foreign id tells nothing: every `require_*` method take
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Protocol
 
@@ -36,6 +37,8 @@ __all__ = [
     "Guard",
     "NotFound",
     "PartnerFinder",
+    "ResellerScope",
+    "ResellerTie",
     "Tie",
     "admin_domains",
 ]
@@ -133,6 +136,18 @@ class DisclosedAccount(Account, Protocol):
         """
 
 
+class ResellerScope(enum.Enum):
+    """What a reseller may do with a customer: manage it, or only read the trace a customer
+    that moved to its own reseller portal left behind (004 seed, "Migrating customers")."""
+
+    MANAGES = "manages"
+    TRACE = "trace"
+
+
+#: (unit of work, reseller id, customer id) -> the reseller's scope over the customer, or None
+#: when the customer is not the reseller's (registered by the resellers package).
+ResellerTie = Callable[[UnitOfWork, str, str], ResellerScope | None]
+
 #: (unit of work, partner id, customer id) -> the facts tying them (registered by packages).
 EvidenceSource = Callable[[UnitOfWork, str, str], Iterable[Evidence]]
 #: (unit of work, email) -> the ids of the partners the address belongs to.
@@ -172,6 +187,8 @@ class Guard:
         self._finders: list[PartnerFinder] = []
         self._accounts: AccountLoader | None = None
         self._account_not_found: Callable[[str], PartnerkitError] | None = None
+        self._reseller_tie: ResellerTie | None = None
+        self._read_only: Callable[[str], PartnerkitError] | None = None
 
     # --- what packages register (through their install()) ------------------------------------
 
@@ -209,6 +226,19 @@ class Guard:
         """
         self._accounts = loader
         self._account_not_found = not_found
+
+    def tie_resellers(self, tie: ResellerTie, read_only: Callable[[str], PartnerkitError]) -> None:
+        """Read which customers a reseller manages with `tie` (the resellers package's install).
+
+        Args:
+            tie: The reseller's scope over a customer, or None for a customer not its own.
+            read_only: Builds the error a change gets from a reseller that keeps only a trace
+                of the customer.
+
+        Raises nothing.
+        """
+        self._reseller_tie = tie
+        self._read_only = read_only
 
     # --- what the access service reads --------------------------------------------------------
 
@@ -495,16 +525,29 @@ class Guard:
             raise not_found()
         return principal
 
-    @staticmethod
-    def require_own_account(actor: object, customer_id: str, not_found: NotFound) -> Principal:
+    def require_own_account(
+        self,
+        actor: object,
+        customer_id: str,
+        not_found: NotFound,
+        *,
+        managed: UnitOfWork | None = None,
+        change: bool = False,
+    ) -> Principal:
         """Let the account's own users (admin or not), staff and the system through: a customer's
         money (its invoices, payments, credits, statements) is for the customer and the
         organisation only. To anyone else, an associated partner included, it is missing.
+
+        With `managed`, the reseller that manages the customer is let through as well, read in
+        that unit of work (004 seed: the reseller enters a payment method for its customer);
+        a reseller that keeps only a trace of the customer may read but not `change`.
 
         Args:
             actor: Who acts.
             customer_id: The account the record belongs to.
             not_found: Builds the error a missing record gets.
+            managed: The unit of work to read the reseller's tie in; None lets no reseller in.
+            change: Whether the call changes the record (a trace is read-only).
 
         Returns:
             The principal.
@@ -512,7 +555,8 @@ class Guard:
         Raises:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
             PartnerkitError: The error `not_found` builds: the one a missing record gets, so a
-                foreign id tells nothing.
+                foreign id tells nothing; or, for a reseller's change to a customer it keeps
+                only a trace of, the error the resellers package registered.
         """
         principal = require_principal(actor)
         if not validate.is_ref(customer_id):
@@ -521,7 +565,82 @@ class Guard:
             return principal
         if principal.role is Role.CUSTOMER_USER and principal.customer_id == customer_id:
             return principal
+        if principal.role is Role.RESELLER_USER and managed is not None:
+            return self.require_managed(managed, principal, customer_id, not_found, change=change)
         raise not_found()
+
+    def require_reseller(self, actor: object, reseller_id: str, not_found: NotFound) -> Principal:
+        """Let the reseller's own users, staff and the system through; to anyone else (another
+        reseller's users included) the reseller is missing.
+
+        Args:
+            actor: Who acts.
+            reseller_id: The reseller acted for.
+            not_found: Builds the error a missing reseller gets.
+
+        Returns:
+            The principal.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PartnerkitError: The error `not_found` builds.
+        """
+        principal = require_principal(actor)
+        if not validate.is_ref(reseller_id):
+            raise not_found()
+        if principal.is_staff_or_system:
+            return principal
+        if principal.role is Role.RESELLER_USER and principal.reseller_id == reseller_id:
+            return principal
+        raise not_found()
+
+    def require_managed(
+        self,
+        uow: UnitOfWork,
+        actor: object,
+        customer_id: str,
+        not_found: NotFound,
+        *,
+        change: bool,
+    ) -> Principal:
+        """Let the reseller that manages the customer, staff and the system through; a reseller
+        that keeps only a trace of it (the customer moved to its own portal) may read, and a
+        change answers the read-only error. To anyone else the customer is missing, exactly
+        like one that does not exist.
+
+        Args:
+            uow: The unit of work to read the tie in.
+            actor: Who acts.
+            customer_id: The reseller's customer.
+            not_found: Builds the error a missing customer gets.
+            change: Whether the call changes the customer or what belongs to it.
+
+        Returns:
+            The principal.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            PartnerkitError: The error `not_found` builds, or the read-only error for a change
+                through a trace.
+        """
+        principal = require_principal(actor)
+        if not validate.is_ref(customer_id):
+            raise not_found()
+        if principal.is_staff_or_system:
+            return principal
+        if (
+            principal.role is not Role.RESELLER_USER
+            or principal.reseller_id is None
+            or self._reseller_tie is None
+        ):
+            raise not_found()
+        scope = self._reseller_tie(uow, principal.reseller_id, customer_id)
+        if scope is None:
+            raise not_found()
+        if scope is ResellerScope.TRACE and change:
+            assert self._read_only is not None
+            raise self._read_only(customer_id)
+        return principal
 
     def require_customer_admin(
         self,

@@ -155,8 +155,13 @@ class Checkout:
     # --- saved payment methods ----------------------------------------------------------------
 
     def _method(self, uow: BillingStore, actor: object, method_id: object) -> PaymentMethod:
+        # A reseller enters and changes its customers' cards on their behalf (004 seed).
         return self._svc._owned(
-            actor, method_id, self._method_missing(method_id), uow.payment_methods.get
+            actor,
+            method_id,
+            self._method_missing(method_id),
+            uow.payment_methods.get,
+            managed=uow,
         )
 
     def _make_default(self, uow: BillingStore, method: PaymentMethod) -> PaymentMethod:
@@ -196,13 +201,13 @@ class Checkout:
         flag = validate.flag(default, "default")
         self._require_gateway()
         with self._rt.uow() as uow:
-            cid = self._svc._customer(uow, actor, customer_id)
+            cid = self._svc._customer(uow, actor, customer_id, managed=True, change=True)
             uow.billing_accounts.lock(cid)
             return self._save(uow, cid, token, default=flag)
 
     def methods(self, customer_id: object, *, actor: Principal) -> list[PaymentMethod]:
         with self._rt.uow(readonly=True) as uow:
-            cid = self._svc._customer(uow, actor, customer_id)
+            cid = self._svc._customer(uow, actor, customer_id, managed=True)
             return uow.payment_methods.for_customer(cid)
 
     def set_default(self, method_id: object, *, actor: Principal) -> PaymentMethod:

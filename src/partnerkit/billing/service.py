@@ -200,8 +200,17 @@ class BillingService:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _customer(self, uow: BillingStore, actor: object, customer_id: object) -> str:
-        """The id of an account the actor may see the money of; missing otherwise."""
+    def _customer(
+        self,
+        uow: BillingStore,
+        actor: object,
+        customer_id: object,
+        *,
+        managed: bool = False,
+        change: bool = False,
+    ) -> str:
+        """The id of an account the actor may see the money of; missing otherwise. With
+        `managed`, also for the reseller that manages the customer (saved payment methods)."""
         cid = customer_id if isinstance(customer_id, str) else ""
 
         def missing() -> PartnerkitError:
@@ -209,7 +218,9 @@ class BillingService:
                 cid if isinstance(customer_id, str) else repr(customer_id)
             )
 
-        self._rt.guard.require_own_account(actor, cid, missing)
+        self._rt.guard.require_own_account(
+            actor, cid, missing, managed=uow if managed else None, change=change
+        )
         if cid not in uow.customers.names([cid]):
             raise missing()
         return cid
@@ -243,17 +254,26 @@ class BillingService:
         )
 
     def _owned(
-        self, actor: object, ref: object, missing: NotFound, get: Callable[[str], D | None]
+        self,
+        actor: object,
+        ref: object,
+        missing: NotFound,
+        get: Callable[[str], D | None],
+        *,
+        managed: BillingStore | None = None,
     ) -> D:
-        """The customer's document `ref` names, for its own users, staff and the system: a
-        malformed id, a missing one and another customer's answer alike."""
+        """The customer's document `ref` names, for its own users, staff and the system (and,
+        with `managed`, the reseller that manages the customer, changing it): a malformed id,
+        a missing one and another customer's answer alike."""
         if not validate.is_ref(ref):
             raise missing()
         assert isinstance(ref, str)
         found = get(ref)
         if found is None:
             raise missing()
-        self._rt.guard.require_own_account(actor, found.customer_id, missing)
+        self._rt.guard.require_own_account(
+            actor, found.customer_id, missing, managed=managed, change=True
+        )
         return found
 
     def _number(self, uow: BillingStore, account: BillingAccount, kind: EntryKind) -> str:

@@ -32,6 +32,14 @@ from partnerkit.backends.memory.mapping import (
 )
 from partnerkit.backends.memory.outbox import MemoryOutbox
 from partnerkit.backends.memory.partners import MemoryPartnerCodes, MemoryPartners
+from partnerkit.backends.memory.resellers import (
+    MemoryCustomerMigrations,
+    MemoryResellerCustomers,
+    MemoryResellerInvitations,
+    MemoryResellers,
+    MemoryResellerTags,
+    MemorySalesOrders,
+)
 
 __all__ = ["MemoryBackend", "MemoryUnitOfWork"]
 
@@ -64,6 +72,12 @@ class MemoryUnitOfWork:
         self._applications = MemoryApplications(log)
         self._refunds = MemoryRefunds(log)
         self._ledger = MemoryLedger(log)
+        self._resellers = MemoryResellers(log)
+        self._reseller_invitations = MemoryResellerInvitations(log)
+        self._reseller_tags = MemoryResellerTags(log)
+        self._reseller_customers = MemoryResellerCustomers(log, self._reseller_tags)
+        self._sales_orders = MemorySalesOrders(log)
+        self._customer_migrations = MemoryCustomerMigrations(log)
 
     @property
     def products(self) -> MemoryProducts:
@@ -152,6 +166,30 @@ class MemoryUnitOfWork:
     @property
     def ledger(self) -> MemoryLedger:
         return self._ledger
+
+    @property
+    def resellers(self) -> MemoryResellers:
+        return self._resellers
+
+    @property
+    def reseller_invitations(self) -> MemoryResellerInvitations:
+        return self._reseller_invitations
+
+    @property
+    def reseller_customers(self) -> MemoryResellerCustomers:
+        return self._reseller_customers
+
+    @property
+    def reseller_tags(self) -> MemoryResellerTags:
+        return self._reseller_tags
+
+    @property
+    def sales_orders(self) -> MemorySalesOrders:
+        return self._sales_orders
+
+    @property
+    def customer_migrations(self) -> MemoryCustomerMigrations:
+        return self._customer_migrations
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -643,4 +643,137 @@ ledger_entries = sa.Table(
     **_MYSQL,
 )
 
+# --- the reseller portal (issue 12) ------------------------------------------------------------
+# A reseller's customer is a customer account linked to the reseller by a row of its own; one
+# email per customer within a reseller is a unique key, and each order of the customer list is
+# an index that starts with (reseller, archived), so a page reads its reseller's rows only.
+
+resellers = sa.Table(
+    "resellers",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("invited_by", sa.String(254), nullable=False),
+    sa.Column("from_customer_id", ID, sa.ForeignKey("customers.id"), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+reseller_invitations = sa.Table(
+    "reseller_invitations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("reseller_id", ID, sa.ForeignKey("resellers.id"), nullable=False, index=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    # SHA-256 of the emailed token: the token itself is never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("accepted_at", UtcDateTime(), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+reseller_customers = sa.Table(
+    "reseller_customers",
+    metadata,
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("reseller_id", ID, sa.ForeignKey("resellers.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("archived_at", UtcDateTime(), nullable=True),
+    sa.Column("contact_name", sa.String(200), nullable=True),
+    sa.Column("contact_phone", sa.String(200), nullable=True),
+    sa.Column("shipping_line1", sa.String(200), nullable=True),
+    sa.Column("shipping_line2", sa.String(200), nullable=True),
+    sa.Column("shipping_city", sa.String(200), nullable=True),
+    sa.Column("shipping_postal_code", sa.String(200), nullable=True),
+    sa.Column("shipping_country", sa.String(200), nullable=True),
+    sa.Column("company_name", sa.String(200), nullable=True),
+    sa.Column("company_tax_id", sa.String(200), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("reseller_id", "email"),
+    sa.Index("ix_reseller_customers_by_name", "reseller_id", "archived", "name", "customer_id"),
+    sa.Index("ix_reseller_customers_by_email", "reseller_id", "archived", "email", "customer_id"),
+    sa.Index(
+        "ix_reseller_customers_by_created", "reseller_id", "archived", "created_at", "customer_id"
+    ),
+    **_MYSQL,
+)
+
+reseller_tags = sa.Table(
+    "reseller_tags",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("reseller_id", ID, sa.ForeignKey("resellers.id"), nullable=False),
+    sa.Column("name", sa.String(40), nullable=False),
+    sa.Column("key", sa.String(40), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("reseller_id", "key"),
+    **_MYSQL,
+)
+
+# A tag on a customer: the key makes a second tagging of the same customer a no-op; the
+# reseller's column serves a customer's tags in one portal.
+reseller_customer_tags = sa.Table(
+    "reseller_customer_tags",
+    metadata,
+    sa.Column("tag_id", ID, sa.ForeignKey("reseller_tags.id"), primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("reseller_id", ID, sa.ForeignKey("resellers.id"), nullable=False),
+    sa.Index("ix_reseller_customer_tags_customer", "reseller_id", "customer_id"),
+    **_MYSQL,
+)
+
+sales_orders = sa.Table(
+    "sales_orders",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("reseller_id", ID, sa.ForeignKey("resellers.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_sales_orders_customer_id", "customer_id", "created_at", "id"),
+    **_MYSQL,
+)
+
+sales_order_lines = sa.Table(
+    "sales_order_lines",
+    metadata,
+    sa.Column("order_id", ID, sa.ForeignKey("sales_orders.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    sa.Column("unit_price_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    **_MYSQL,
+)
+
+# One move per customer and reseller it leaves: the key decides two migrations at once.
+customer_migrations = sa.Table(
+    "customer_migrations",
+    metadata,
+    sa.Column("from_reseller_id", ID, sa.ForeignKey("resellers.id"), primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("id", ID, nullable=False, unique=True),
+    sa.Column("to_reseller_id", ID, sa.ForeignKey("resellers.id"), nullable=False),
+    sa.Column("migrated_at", UtcDateTime(), nullable=False),
+    sa.Column("migrated_by", sa.String(254), nullable=False),
+    sa.Column("consent_id", ID, nullable=True),
+    sa.Index("ix_customer_migrations_customer_id", "customer_id", "migrated_at"),
+    sa.Index("ix_customer_migrations_from", "from_reseller_id", "migrated_at"),
+    **_MYSQL,
+)
+
 TABLES = tuple(metadata.sorted_tables)

@@ -29,6 +29,14 @@ from partnerkit.backends.sql.leads import SqlLeads
 from partnerkit.backends.sql.outbox import SqlOutbox
 from partnerkit.backends.sql.partners import SqlPartnerCodes, SqlPartners
 from partnerkit.backends.sql.records import SqlPartnerRecords
+from partnerkit.backends.sql.resellers import (
+    SqlCustomerMigrations,
+    SqlResellerCustomers,
+    SqlResellerInvitations,
+    SqlResellers,
+    SqlResellerTags,
+    SqlSalesOrders,
+)
 from partnerkit.backends.sql.signup_links import SqlSignupLinks
 from partnerkit.backends.sql.tracking import SqlTrackingEntries
 
@@ -132,6 +140,30 @@ class SqlUnitOfWork:
     @functools.cached_property
     def ledger(self) -> SqlLedger:
         return SqlLedger(self._tx)
+
+    @functools.cached_property
+    def resellers(self) -> SqlResellers:
+        return SqlResellers(self._tx)
+
+    @functools.cached_property
+    def reseller_invitations(self) -> SqlResellerInvitations:
+        return SqlResellerInvitations(self._tx)
+
+    @functools.cached_property
+    def reseller_customers(self) -> SqlResellerCustomers:
+        return SqlResellerCustomers(self._tx)
+
+    @functools.cached_property
+    def reseller_tags(self) -> SqlResellerTags:
+        return SqlResellerTags(self._tx)
+
+    @functools.cached_property
+    def sales_orders(self) -> SqlSalesOrders:
+        return SqlSalesOrders(self._tx)
+
+    @functools.cached_property
+    def customer_migrations(self) -> SqlCustomerMigrations:
+        return SqlCustomerMigrations(self._tx)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -34,6 +34,15 @@ from partnerkit.testing.conformance.partners import PartnersContract
 from partnerkit.testing.conformance.payment_gateway import PaymentGatewayContract
 from partnerkit.testing.conformance.products import ProductsContract
 from partnerkit.testing.conformance.records import PartnerRecordsContract
+from partnerkit.testing.conformance.resellers import (
+    CustomerMigrationsContract,
+    ResellerCustomersContract,
+    ResellerInvitationsContract,
+    ResellerPortalContract,
+    ResellersContract,
+    ResellerTagsContract,
+    SalesOrdersContract,
+)
 from partnerkit.testing.conformance.services import ServiceContract
 from partnerkit.testing.conformance.signup_links import SignupLinksContract
 from partnerkit.testing.conformance.tracking import TrackingEntriesContract
@@ -50,6 +59,7 @@ __all__ = [
     "ConsentRequestsContract",
     "ContractBase",
     "CreditNotesContract",
+    "CustomerMigrationsContract",
     "CustomersContract",
     "InvoicesContract",
     "LeadsContract",
@@ -63,6 +73,12 @@ __all__ = [
     "PaymentsContract",
     "ProductsContract",
     "RefundsContract",
+    "ResellerCustomersContract",
+    "ResellerInvitationsContract",
+    "ResellerPortalContract",
+    "ResellerTagsContract",
+    "ResellersContract",
+    "SalesOrdersContract",
     "ServiceContract",
     "SignupLinksContract",
     "TaxRatesContract",
@@ -95,6 +111,13 @@ class BackendContract(
     ApplicationsContract,
     RefundsContract,
     LedgerContract,
+    ResellersContract,
+    ResellerInvitationsContract,
+    ResellerCustomersContract,
+    ResellerTagsContract,
+    SalesOrdersContract,
+    CustomerMigrationsContract,
+    ResellerPortalContract,
     ServiceContract,
     AccessServiceContract,
 ):
