@@ -146,6 +146,22 @@ def test_a_cp_rule_refuses_before_the_gateway_and_the_attempt_is_kept(
     assert kit.billing.get_invoice(inv.id, actor=STAFF).status is pk.InvoiceStatus.SENT
 
 
+def test_cp2001_is_the_portals_rule_staff_and_the_system_charge_without_a_default_tax(
+    kit: pk.Kit, acme: pk.Customer
+) -> None:
+    # 003 seed, "Troubleshooting" lists CP2001 for payments in the customer portal; an
+    # auto-charge the system runs, or staff charging a saved card, is not the portal.
+    kit.billing.set_default_tax(None, actor=STAFF)
+    method = kit.billing.add_payment_method(acme.id, card(kit), actor=admin_of(acme))
+    first, second = invoice(kit, acme), invoice(kit, acme)
+    by_staff = kit.billing.pay([first.id], method_id=method.id, idempotency_key="s", actor=STAFF)
+    kit.clock.advance(timedelta(minutes=6))  # type: ignore[attr-defined]  # not CP3005
+    by_system = kit.billing.pay(
+        [second.id], method_id=method.id, idempotency_key="y", actor=pk.Principal.system()
+    )
+    assert {by_staff.status, by_system.status} == {pk.PaymentStatus.SUCCEEDED}
+
+
 def test_cp1003_a_deleted_contact_cannot_pay_through_the_portal(
     kit: pk.Kit, acme: pk.Customer
 ) -> None:

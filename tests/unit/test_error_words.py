@@ -505,9 +505,10 @@ def _billing_refusals(
     assert isinstance(gateway, pk.FakePaymentGateway)
     owed = kit.billing.create_invoice(customer_id, [line], issue=True, actor=STAFF)
     token = gateway.tokenize("4242 4242 4242 4242", 12, 2030)
+    portal = pk.Principal.customer_user(customer_id, "it@acme.example")
     yield from refused(
-        lambda: kit.billing.pay([owed.id], card=token, idempotency_key="w1", actor=STAFF)
-    )  # CP2001: no default tax
+        lambda: kit.billing.pay([owed.id], card=token, idempotency_key="w1", actor=portal)
+    )  # CP2001: no default tax, in the customer portal
     kit.billing.set_default_tax(vat.id, actor=STAFF)
     yield from refused(
         lambda: kit.billing.pay(

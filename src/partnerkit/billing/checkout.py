@@ -281,8 +281,11 @@ class Checkout:
     def _portal(
         self, uow: BillingStore, cid: str, actor: Principal, targets: Sequence[Invoice]
     ) -> PortalFacts:
+        # CP1003 and CP2001 are the customer portal's rules (003 seed, "Troubleshooting"): they
+        # meet a customer's user paying there, not staff nor an auto-charge the system runs.
         contact_deleted = False
-        if actor.role is Role.CUSTOMER_USER:
+        in_portal = actor.role is Role.CUSTOMER_USER
+        if in_portal:
             head = uow.customers.head(cid, user=actor.name)
             contact_deleted = head is None or head.user is None
         profiles = {i.subscription_id for i in targets if i.subscription_id is not None}
@@ -293,7 +296,7 @@ class Checkout:
                 for profile in sorted(profiles)
                 for check in self.profile_checks
             ),
-            default_tax_missing=uow.tax_rates.default() is None,
+            default_tax_missing=in_portal and uow.tax_rates.default() is None,
         )
 
     @staticmethod
