@@ -23,6 +23,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "partnerkit.billing.payment_errors",
     "partnerkit.billing.render.errors",
     "partnerkit.billing.errors",
+    "partnerkit.subscriptions.errors",
     "partnerkit.events",
     "partnerkit.catalog.events",
     "partnerkit.customers.events",
