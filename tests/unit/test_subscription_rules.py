@@ -142,6 +142,7 @@ def test_period_end_refuses_what_is_not_a_count_of_periods() -> None:
         with pytest.raises(InvalidInputError) as raised:
             period_end(anchor, MONTHLY, bad)  # type: ignore[arg-type]
         assert raised.value.field == "n"
+        assert raised.value.message == "the number of periods is a whole number, 1 or more"
     with pytest.raises(InvalidInputError) as raised:
         period_end(datetime(2026, 1, 31, tzinfo=UTC), MONTHLY, 1)
     assert raised.value.field == "anchor"
@@ -166,6 +167,11 @@ def test_a_period_past_the_last_day_is_a_typed_error() -> None:
     with pytest.raises(errors.PeriodOutOfRangeError) as raised:
         term(date(9999, 1, 31), MONTHLY, 12)
     assert raised.value.field == "index"
+    # The term starts on a day partnerkit handles and would end after the last.
+    with pytest.raises(errors.PeriodOutOfRangeError) as raised:
+        term(date(9999, 12, 1), MONTHLY, 1)
+    assert raised.value.field == "index"
+    assert raised.value.details["periods"] == 1
 
 
 def test_term_is_the_index_th_period_with_an_exclusive_end() -> None:
@@ -184,6 +190,10 @@ def test_term_is_the_index_th_period_with_an_exclusive_end() -> None:
         with pytest.raises(InvalidInputError) as raised:
             term(date(2026, 1, 31), MONTHLY, bad)
         assert raised.value.field == "index"
+        assert raised.value.message == "the term's number is a whole number, 1 or more"
+    with pytest.raises(InvalidInputError) as raised:
+        term(datetime(2026, 1, 31, tzinfo=UTC), MONTHLY, 1)
+    assert raised.value.field == "anchor"
     with pytest.raises(InvalidInputError) as raised:
         term(date(2026, 1, 31), None, 1)  # type: ignore[arg-type]
     assert raised.value.field == "period"
@@ -232,6 +242,9 @@ def test_term_containing_refuses_a_day_before_the_anchor() -> None:
     with pytest.raises(InvalidInputError) as raised_input:
         term_containing(date(2026, 1, 31), MONTHLY, "2026-02-01")  # type: ignore[arg-type]
     assert raised_input.value.field == "day"
+    with pytest.raises(InvalidInputError) as raised_input:
+        term_containing(date.max, MONTHLY, date.max)
+    assert raised_input.value.field == "anchor"
     with pytest.raises(InvalidInputError) as raised_input:
         term_containing(date(2026, 1, 31), 1, date(2026, 2, 1))  # type: ignore[arg-type]
     assert raised_input.value.field == "period"
@@ -418,6 +431,15 @@ def test_coupon_create_refuses_every_bad_combination(
         Coupon.create(**given)  # type: ignore[arg-type]
     assert type(raised.value) is error
     assert raised.value.details["field"] == field
+
+
+def test_an_unknown_kind_or_duration_names_the_choices() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        Coupon.create(id="c", code="C", name="C", kind="percent", percentage=1)  # type: ignore[arg-type]
+    assert raised.value.message == "the coupon's kind is one of percentage, fixed"
+    with pytest.raises(InvalidInputError) as raised:
+        percent(10, duration="twice")
+    assert raised.value.message == "the coupon's duration is one of once, cycles, forever"
 
 
 def test_coupon_limits_at_their_edges() -> None:
@@ -741,24 +763,25 @@ def test_prorated_ties_go_to_the_even_minor_unit() -> None:
 
 
 @pytest.mark.parametrize(
-    ("amount", "days", "term_days"),
+    ("amount", "days", "term_days", "field"),
     [
-        (usd("-1"), 1, 30),
-        (Decimal(1), 1, 30),
-        (usd("1"), -1, 30),
-        (usd("1"), 31, 30),
-        (usd("1"), 0, 0),
-        (usd("1"), True, 30),
-        (usd("1"), 1, True),
-        (usd("1"), "1", 30),
-        (usd("1"), 1, "30"),
+        (usd("-1"), 1, 30, "amount"),
+        (Decimal(1), 1, 30, "amount"),
+        (usd("1"), -1, 30, "days"),
+        (usd("1"), 31, 30, "days"),
+        (usd("1"), 0, 0, "days"),
+        (usd("1"), True, 30, "days"),
+        (usd("1"), 1, True, "days"),
+        (usd("1"), "1", 30, "days"),
+        (usd("1"), 1, "30", "days"),
     ],
 )
 def test_prorated_refuses_what_is_not_a_share_of_a_term(
-    amount: pk.Money, days: int, term_days: int
+    amount: pk.Money, days: int, term_days: int, field: str
 ) -> None:
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError) as raised:
         prorated(amount, days, term_days)
+    assert raised.value.field == field
 
 
 def test_a_change_day_outside_the_term_is_refused() -> None:
@@ -904,8 +927,9 @@ def test_a_retry_schedule_is_increasing_days_from_1_to_90_at_most_10() -> None:
             DunningPolicy(retry_after_days=bad)
         assert raised.value.field == "retry_after_days"
     for bad_kind in ("137", 7, None):
-        with pytest.raises(errors.DunningScheduleError):
+        with pytest.raises(errors.DunningScheduleError) as raised:
             DunningPolicy(retry_after_days=bad_kind)
+        assert raised.value.field == "retry_after_days"
     with pytest.raises(InvalidInputError) as raised_input:
         DunningPolicy(final_action="delete")
     assert raised_input.value.field == "final_action"
@@ -920,6 +944,9 @@ def test_dunning_refuses_bad_input() -> None:
     naive = datetime(2026, 1, 10, 9, 30)  # noqa: DTZ001 - refused on purpose
     with pytest.raises(InvalidInputError) as raised:
         next_attempt(policy, naive, 0)
+    assert raised.value.field == "first_failure"
+    with pytest.raises(InvalidInputError) as raised:
+        policy.schedule(naive)
     assert raised.value.field == "first_failure"
     with pytest.raises(InvalidInputError) as raised:
         decide_retry(policy, FAILED, 0, naive)

@@ -8,6 +8,7 @@ redemptions (under a lock), then asks these rules.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -45,7 +46,7 @@ __all__ = [
 
 #: The most billing cycles a coupon may last (for ever is `CouponDuration.FOREVER`).
 MAX_COUPON_CYCLES = 1000
-_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_CODE = re.compile(r"[A-Za-z0-9_-]+")
 _CODE_MAX = 50
 
 
@@ -131,7 +132,7 @@ def _amount(value: object) -> Money:
 
 def _code(value: object) -> str:
     code = validate.text(value, "code", max_length=_CODE_MAX)
-    if not set(code) <= _CODE_CHARS:
+    if not _CODE.fullmatch(code):
         raise InvalidInputError(
             f"the coupon code {code!r} may hold only letters, digits, '-' and '_'",
             field="code",
@@ -298,7 +299,7 @@ def applies_on_cycle(coupon: Coupon, cycle: int) -> bool:
         return True
     if coupon.duration is CouponDuration.ONCE:
         return cycle == 1
-    return cycle <= (coupon.cycles or 0)
+    return coupon.cycles is not None and cycle <= coupon.cycles
 
 
 def _subtotal(value: object) -> Money:

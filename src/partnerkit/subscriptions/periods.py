@@ -148,14 +148,18 @@ class Term:
 def _boundary(anchor: date, period: BillingPeriod, n: int, field: str = "n") -> date:
     """The start of term n + 1 (the anchor for n = 0)."""
     try:
-        return validate.as_date(anchor + period.offset(n), "end")
-    except (OverflowError, ValueError, InvalidInputError):
+        end = anchor + period.offset(n)
+    except (OverflowError, ValueError):
+        end = date.max
+    # The last day has no day after it: every rule that counts days would overflow on it.
+    if end == date.max:
         raise PeriodOutOfRangeError(
             f"{n} billing periods of {period.count} {period.unit.value}(s) from {anchor} end "
             "after the last day partnerkit handles",
             field=field,
             details={"anchor": anchor.isoformat(), "periods": n},
-        ) from None
+        )
+    return end
 
 
 def _index(value: object, field: str, words: str) -> int:
