@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import attrs
 
@@ -70,29 +70,6 @@ class CouponDuration(enum.StrEnum):
     FOREVER = "forever"
 
 
-def _choice(kind: type[DiscountKind] | type[CouponDuration], value: Any, field: str) -> str:
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(member.value for member in kind)
-        raise InvalidInputError(
-            f"the coupon's {'kind' if field == 'kind' else 'duration'} is one of {choices}",
-            field=field,
-            hint=f"{field} takes a {kind.__name__}",
-        ) from None
-
-
-def _count(value: object, field: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidInputError(
-            f"the {'version' if field == 'version' else 'number'} must be a whole number of "
-            f"{minimum} or more",
-            field=field,
-            hint=f"{field} takes an int",
-        )
-    return value
-
-
 def _percentage(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise CouponPercentageError(
@@ -115,12 +92,7 @@ def _percentage(value: object) -> Decimal:
 
 
 def _amount(value: object) -> Money:
-    if not isinstance(value, Money):
-        raise CouponAmountNotPositiveError(
-            "the discount must be an amount of money",
-            field="amount",
-            hint=f"amount takes a Money, not {type(value).__name__}",
-        )
+    value = validate.instance(value, Money, "amount", "the discount's amount")
     if not value.is_positive:
         raise CouponAmountNotPositiveError(
             f"a fixed discount must be above zero, not {value}",
@@ -225,8 +197,8 @@ class Coupon:
             CouponCyclesError: Cycles missing or below 1 for a coupon of some cycles, or given
                 for one of once or for ever (`subscription.coupon_cycles`).
         """
-        kind = DiscountKind(_choice(DiscountKind, kind, "kind"))
-        duration = CouponDuration(_choice(CouponDuration, duration, "duration"))
+        kind = validate.choice(kind, DiscountKind, "kind", "the coupon's kind")
+        duration = validate.choice(duration, CouponDuration, "duration", "the coupon's duration")
         percent = kind is DiscountKind.PERCENTAGE
         wanted, unwanted = ("percentage", "amount") if percent else ("amount", "percentage")
         given = {"percentage": percentage, "amount": amount}
@@ -237,16 +209,14 @@ class Coupon:
                 details={"kind": kind.value},
             )
         if duration is CouponDuration.CYCLES:
-            if (
-                isinstance(cycles, bool)
-                or not isinstance(cycles, int)
-                or not 1 <= cycles <= MAX_COUPON_CYCLES
-            ):
+            try:
+                validate.whole_number(cycles, "cycles", minimum=1, maximum=MAX_COUPON_CYCLES)
+            except InvalidInputError:
                 raise CouponCyclesError(
                     f"a coupon for some billing cycles lasts 1 to {MAX_COUPON_CYCLES} of them",
                     field="cycles",
                     details={"max": MAX_COUPON_CYCLES},
-                )
+                ) from None
         elif cycles is not None:
             raise CouponCyclesError(
                 f"a coupon for {'once' if duration is CouponDuration.ONCE else 'ever'} takes no "
@@ -269,15 +239,11 @@ class Coupon:
             max_redemptions=(
                 None
                 if max_redemptions is None
-                else _count(max_redemptions, "max_redemptions", minimum=1)
+                else validate.whole_number(max_redemptions, "max_redemptions", minimum=1)
             ),
             archived=validate.flag(archived, "archived"),
-            version=_count(version, "version", minimum=1),
+            version=validate.whole_number(version, "version", minimum=1),
         )
-
-
-def _cycle(value: object) -> int:
-    return _count(value, "cycle", minimum=1)
 
 
 def applies_on_cycle(coupon: Coupon, cycle: int) -> bool:
@@ -294,7 +260,7 @@ def applies_on_cycle(coupon: Coupon, cycle: int) -> bool:
     Raises:
         InvalidInputError: `cycle` is not a whole number of 1 or more (`validation.invalid`).
     """
-    cycle = _cycle(cycle)
+    cycle = validate.whole_number(cycle, "cycle", minimum=1, words="the billing cycle")
     if coupon.duration is CouponDuration.FOREVER:
         return True
     if coupon.duration is CouponDuration.ONCE:
@@ -485,7 +451,7 @@ def decide_redemption(coupon: Coupon, today: date, redemptions: int) -> Redempti
             more (`validation.invalid`).
     """
     today = validate.as_date(today, "today")
-    redemptions = _count(redemptions, "redemptions", minimum=0)
+    redemptions = validate.whole_number(redemptions, "redemptions")
     checks: list[RedemptionCheck] = []
     verdicts = (
         (

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from partnerkit import validate
 from partnerkit.clock import ensure_aware_utc
 from partnerkit.errors import InvalidInputError
 from partnerkit.subscriptions.errors import DunningScheduleError
@@ -66,14 +67,13 @@ def _schedule(value: object) -> tuple[int, ...]:
 
 
 def _final_action(value: Any) -> FinalAction:
-    try:
-        return FinalAction(value)
-    except ValueError:
-        raise InvalidInputError(
-            "the final action is to cancel the subscription or to leave the invoice unpaid",
-            field="final_action",
-            hint="final_action takes FinalAction.CANCEL or FinalAction.LEAVE_UNPAID",
-        ) from None
+    return validate.choice(
+        value,
+        FinalAction,
+        "final_action",
+        "the final action",
+        "to cancel the subscription or to leave the invoice unpaid",
+    )
 
 
 @attrs.frozen
@@ -141,24 +141,8 @@ def _after(failed: datetime, days: int) -> datetime:
         ) from None
 
 
-def _attempts(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInputError(
-            "the number of retries made is a whole number of 0 or more",
-            field="attempts_made",
-            hint="attempts_made takes an int: the retries made, not counting the first charge",
-        )
-    return value
-
-
 def _policy(value: object) -> DunningPolicy:
-    if not isinstance(value, DunningPolicy):
-        raise InvalidInputError(
-            "the dunning policy is missing",
-            field="policy",
-            hint=f"policy takes a DunningPolicy, not {type(value).__name__}",
-        )
-    return value
+    return validate.instance(value, DunningPolicy, "policy", "the dunning policy")
 
 
 def next_attempt(
@@ -181,7 +165,7 @@ def next_attempt(
     """
     days = _policy(policy).retry_after_days
     failed = ensure_aware_utc(first_failure, "first_failure")
-    made = _attempts(attempts_made)
+    made = validate.whole_number(attempts_made, "attempts_made", words="the number of retries made")
     return _after(failed, days[made]) if made < len(days) else None
 
 

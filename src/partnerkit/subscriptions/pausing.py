@@ -12,7 +12,6 @@ from datetime import date
 import attrs
 
 from partnerkit import validate
-from partnerkit.errors import InvalidInputError
 from partnerkit.subscriptions.errors import (
     NoResumeDayError,
     PauseInPastError,
@@ -106,12 +105,8 @@ def paused_days(schedule: PauseSchedule, term: Term) -> int:
     Raises:
         InvalidInputError: `schedule` or `term` is missing (`validation.invalid`).
     """
-    if not isinstance(schedule, PauseSchedule) or not isinstance(term, Term):
-        raise InvalidInputError(
-            "the pause schedule and the term are both needed",
-            field="schedule" if not isinstance(schedule, PauseSchedule) else "term",
-            hint="paused_days(PauseSchedule, Term)",
-        )
+    schedule = validate.instance(schedule, PauseSchedule, "schedule", "the pause schedule")
+    term = validate.instance(term, Term, "term", "the term")
     start = max(schedule.pause_on, term.start)
     end = term.end if schedule.resume_on is None else min(schedule.resume_on, term.end)
     return max((end - start).days, 0)
@@ -136,12 +131,7 @@ def resumed_term_anchor(schedule: PauseSchedule, resumed_on: date | None = None)
         NoResumeDayError: Neither `resumed_on` nor a resume day on the schedule
             (`subscription.no_resume_day`).
     """
-    if not isinstance(schedule, PauseSchedule):
-        raise InvalidInputError(
-            "the pause schedule is missing",
-            field="schedule",
-            hint=f"schedule takes a PauseSchedule, not {type(schedule).__name__}",
-        )
+    schedule = validate.instance(schedule, PauseSchedule, "schedule", "the pause schedule")
     if resumed_on is None:
         if schedule.resume_on is None:
             raise NoResumeDayError(

@@ -16,7 +16,6 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from partnerkit import validate
-from partnerkit.errors import InvalidInputError
 from partnerkit.subscriptions.errors import DayBeforeAnchorError, PeriodOutOfRangeError
 
 __all__ = [
@@ -50,26 +49,12 @@ MAX_PERIOD: dict[IntervalUnit, int] = {
 
 
 def _unit(value: Any) -> IntervalUnit:
-    try:
-        return IntervalUnit(value)
-    except ValueError:
-        units = ", ".join(unit.value for unit in IntervalUnit)
-        raise InvalidInputError(
-            f"the billing interval is one of {units}",
-            field="unit",
-            hint="unit takes an IntervalUnit, such as IntervalUnit.MONTH",
-        ) from None
+    return validate.choice(value, IntervalUnit, "unit", "the billing interval")
 
 
 def _count(instance: BillingPeriod, attribute: Any, value: object) -> None:
-    longest = MAX_PERIOD[instance.unit]
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= longest:
-        raise InvalidInputError(
-            f"a billing period is 1 to {longest} {instance.unit.value}s long",
-            field="count",
-            details={"unit": instance.unit.value, "max": longest},
-            hint="count takes an int",
-        )
+    words = f"a billing period's number of {instance.unit.value}s"
+    validate.whole_number(value, "count", minimum=1, maximum=MAX_PERIOD[instance.unit], words=words)
 
 
 @attrs.frozen
@@ -162,24 +147,8 @@ def _boundary(anchor: date, period: BillingPeriod, n: int, field: str = "n") -> 
     return end
 
 
-def _index(value: object, field: str, words: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInputError(
-            f"{words} is a whole number, 1 or more",
-            field=field,
-            hint=f"{field} takes an int, 1 for the first period",
-        )
-    return value
-
-
 def _period(value: object) -> BillingPeriod:
-    if not isinstance(value, BillingPeriod):
-        raise InvalidInputError(
-            "the billing period is missing",
-            field="period",
-            hint=f"period takes a BillingPeriod, not {type(value).__name__}",
-        )
-    return value
+    return validate.instance(value, BillingPeriod, "period", "the billing period")
 
 
 def period_end(anchor: date, period: BillingPeriod, n: int) -> date:
@@ -204,7 +173,8 @@ def period_end(anchor: date, period: BillingPeriod, n: int) -> date:
             (`subscription.period_out_of_range`).
     """
     anchor = validate.as_date(anchor, "anchor")
-    return _boundary(anchor, _period(period), _index(n, "n", "the number of periods"))
+    n = validate.whole_number(n, "n", minimum=1, words="the number of periods")
+    return _boundary(anchor, _period(period), n)
 
 
 def term(anchor: date, period: BillingPeriod, index: int) -> Term:
@@ -227,7 +197,7 @@ def term(anchor: date, period: BillingPeriod, index: int) -> Term:
     """
     anchor = validate.as_date(anchor, "anchor")
     period = _period(period)
-    index = _index(index, "index", "the term's number")
+    index = validate.whole_number(index, "index", minimum=1, words="the term's number")
     start = _boundary(anchor, period, index - 1, "index")
     return Term(index, start, _boundary(anchor, period, index, "index"))
 

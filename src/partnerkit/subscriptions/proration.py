@@ -114,19 +114,8 @@ def prorated(amount: Money, days: int, term_days: int) -> Money:
             field="amount",
             hint="amount takes a Money of zero or more",
         )
-    if (
-        isinstance(days, bool)
-        or isinstance(term_days, bool)
-        or not isinstance(days, int)
-        or not isinstance(term_days, int)
-        or not 0 <= days <= term_days
-        or term_days < 1
-    ):
-        raise InvalidInputError(
-            "the days must be a whole number from zero to the days of the term",
-            field="days",
-            hint="days and term_days take ints, 0 <= days <= term_days, term_days >= 1",
-        )
+    term_days = validate.whole_number(term_days, "term_days", minimum=1, words="the term's days")
+    days = validate.whole_number(days, "days", maximum=term_days, words="the days of the share")
     # round() of a Fraction is half-even and exact, whatever the sizes.
     return Money.from_minor(round(Fraction(amount.minor_units * days, term_days)), amount.currency)
 
@@ -177,12 +166,9 @@ def prorate(
         ChangeDayOutsideTermError: The change day is before the term's start or after its end
             (`subscription.change_day_outside_term`).
     """
-    if not isinstance(term, Term) or term.days < 1:
-        raise InvalidInputError(
-            "the current term is missing, or ends before it starts",
-            field="term",
-            hint=f"term takes a Term, not {type(term).__name__}",
-        )
+    term = validate.instance(term, Term, "term", "the current term")
+    if term.days < 1:
+        raise InvalidInputError("the current term ends before it starts", field="term")
     paid = _price(paid_for_term, "paid_for_term")
     price = _price(new_price_for_term, "new_price_for_term")
     if paid.currency != price.currency:
