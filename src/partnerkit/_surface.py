@@ -24,6 +24,7 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "partnerkit.billing.render.errors",
     "partnerkit.billing.errors",
     "partnerkit.resellers.errors",
+    "partnerkit.subscriptions.errors",
     "partnerkit.events",
     "partnerkit.catalog.events",
     "partnerkit.customers.events",

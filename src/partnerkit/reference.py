@@ -35,6 +35,7 @@ ERROR_MODULES: tuple[str, ...] = (
     "partnerkit.billing.render.errors",
     "partnerkit.billing.errors",
     "partnerkit.resellers.errors",
+    "partnerkit.subscriptions.errors",
 )
 
 #: The category bases in the order the page lists them; anything else goes under "Other".

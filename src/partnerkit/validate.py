@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -21,16 +23,22 @@ __all__ = [
     "EMAIL_MAX_LENGTH",
     "as_date",
     "as_instant_or_day",
+    "choice",
     "domain",
     "domain_of",
     "email",
     "flag",
+    "instance",
     "is_ref",
     "key",
     "region",
     "text",
     "texts",
+    "whole_number",
 ]
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=StrEnum)
 
 #: The longest address SMTP carries (RFC 5321, in UTF-8 octets) and the email columns' width.
 EMAIL_MAX_LENGTH = 254
@@ -258,3 +266,92 @@ def flag(value: object, field: str) -> bool:
             hint=f"{field} takes True or False",
         )
     return value
+
+
+def whole_number(
+    value: object,
+    field: str,
+    *,
+    minimum: int = 0,
+    maximum: int | None = None,
+    words: str | None = None,
+) -> int:
+    """A count: an int (never a bool) from `minimum` to `maximum`.
+
+    Args:
+        value: The value given.
+        field: The argument's name, put in the error's `field`.
+        minimum: The smallest allowed.
+        maximum: The largest allowed; None for no bound.
+        words: What a message calls the count ("the number of periods"); the field in words
+            when None.
+
+    Returns:
+        The count.
+
+    Raises:
+        InvalidInputError: `value` is not an int, or outside the bounds (`validation.invalid`).
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        bounds = f"of {minimum} or more" if maximum is None else f"from {minimum} to {maximum}"
+        raise InvalidInputError(
+            f"{words or field_label(field)} must be a whole number {bounds}",
+            field=field,
+            hint=f"{field} takes an int",
+        )
+    return value
+
+
+def instance(value: object, kind: type[_T], field: str, words: str) -> _T:
+    """A value of a partnerkit type a rule takes, such as a billing period or a policy.
+
+    Args:
+        value: The value given.
+        kind: The class it must be of.
+        field: The argument's name, put in the error's `field`.
+        words: What a message calls it ("the billing period").
+
+    Returns:
+        The value.
+
+    Raises:
+        InvalidInputError: `value` is not a `kind` (`validation.invalid`).
+    """
+    if not isinstance(value, kind):
+        raise InvalidInputError(
+            f"{words} is missing",
+            field=field,
+            hint=f"{field} takes a {kind.__name__}, not {type(value).__name__}",
+        )
+    return value
+
+
+def choice(value: object, kind: type[_E], field: str, words: str, choices: str = "") -> _E:
+    """One of an enumeration's members, or its value as text (`"month"` for a month).
+
+    Args:
+        value: The member or its value.
+        kind: The enumeration.
+        field: The argument's name, put in the error's `field`.
+        words: What a message calls it ("the billing interval").
+        choices: The choices in words ("to cancel or to leave it unpaid"); "one of" the
+            members' values when empty.
+
+    Returns:
+        The member.
+
+    Raises:
+        InvalidInputError: `value` is no member's value (`validation.invalid`).
+    """
+    values = {member.value: member for member in kind}
+    if isinstance(value, str) and value in values:
+        return values[value]
+    listed = choices or "one of " + ", ".join(values)
+    raise InvalidInputError(
+        f"{words} is {listed}", field=field, hint=f"{field} takes a {kind.__name__}"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from enum import StrEnum
 from typing import Any
 
 import pytest
@@ -180,6 +181,49 @@ def test_a_flag_is_a_real_boolean() -> None:
     assert validate.flag(True, "admin") is True
     assert validate.flag(False, "admin") is False
     assert field_of(validate.flag, 1, "admin") == "admin"
+
+
+def test_a_whole_number_is_an_int_within_its_bounds() -> None:
+    assert validate.whole_number(0, "count") == 0
+    assert validate.whole_number(1, "count", minimum=1, maximum=1) == 1
+    assert validate.whole_number(10**30, "count") == 10**30
+    for bad in (True, False, 1.0, "1", None):
+        assert field_of(validate.whole_number, bad, "count") == "count"
+    assert refused(validate.whole_number, -1, "max_count").message == (
+        "max count must be a whole number of 0 or more"
+    )
+    assert refused(validate.whole_number, 0, "n", minimum=1, words="the periods").message == (
+        "the periods must be a whole number of 1 or more"
+    )
+    error = refused(validate.whole_number, 4, "cycle", minimum=1, maximum=3)
+    assert error.message == "cycle must be a whole number from 1 to 3"
+    assert error.hint == "cycle takes an int"
+    assert validate.whole_number(3, "cycle", minimum=1, maximum=3) == 3
+
+
+def test_a_choice_is_a_member_or_its_value() -> None:
+    class Colour(StrEnum):
+        RED = "red"
+        DEEP_BLUE = "deep blue"
+
+    assert validate.choice("red", Colour, "colour", "the colour") is Colour.RED
+    assert validate.choice(Colour.DEEP_BLUE, Colour, "colour", "the colour") is Colour.DEEP_BLUE
+    for bad in ("green", "RED", 1, None):
+        error = refused(validate.choice, bad, Colour, "colour", "the colour")
+        assert error.message == "the colour is one of red, deep blue"
+        assert error.field == "colour"
+        assert error.hint == "colour takes a Colour"
+    worded = refused(validate.choice, "green", Colour, "colour", "the colour", "red or blue")
+    assert worded.message == "the colour is red or blue"
+
+
+def test_an_instance_is_of_the_class_a_rule_takes() -> None:
+    day = date(2026, 1, 1)
+    assert validate.instance(day, date, "day", "the day") is day
+    error = refused(validate.instance, "2026-01-01", date, "day", "the day")
+    assert error.message == "the day is missing"
+    assert error.field == "day"
+    assert error.hint == "day takes a date, not str"
 
 
 def test_an_address_too_long_once_lower_cased_names_its_field() -> None:

@@ -1,0 +1,3 @@
+"""Subscriptions: plans, coupons, the lifecycle, renewals, dunning and pauses."""
+
+__all__: list[str] = []
