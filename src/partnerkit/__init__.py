@@ -155,6 +155,20 @@ from partnerkit.mapping.tracking import TrackedUser, TrackingEntry
 from partnerkit.mapping.transfers import TransferDecision, decide_transfer
 from partnerkit.money import Money
 from partnerkit.serialization import from_dict, from_json, to_dict, to_json
+from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
+from partnerkit.subscriptions.charges import ChargesSummary
+from partnerkit.subscriptions.coupons import Coupon, CouponDuration, DiscountKind
+from partnerkit.subscriptions.dunning import DunningPolicy, FinalAction
+from partnerkit.subscriptions.lifecycle import (
+    SubscriptionAction,
+    SubscriptionStatus,
+    allowed_actions,
+)
+from partnerkit.subscriptions.periods import BillingPeriod, IntervalUnit, Term
+from partnerkit.subscriptions.policy import SubscriptionPolicy
+from partnerkit.subscriptions.ports import BilledPeriod
+from partnerkit.subscriptions.service import SubscriptionsService
+from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
 
 __version__ = "0.1.0"
 
@@ -164,12 +178,16 @@ __all__ = [
     "AddCase",
     "AddDecision",
     "AddResult",
+    "Addon",
+    "AddonKind",
     "Allocation",
     "Application",
     "Audience",
     "AuditEntry",
     "AuditKind",
+    "BilledPeriod",
     "BillingAddress",
+    "BillingPeriod",
     "BillingPolicy",
     "BillingService",
     "CatalogService",
@@ -181,6 +199,7 @@ __all__ = [
     "ChargeResult",
     "ChargeRule",
     "ChargeStatus",
+    "ChargesSummary",
     "ChargingPolicy",
     "Clock",
     "CodeAdvice",
@@ -197,6 +216,8 @@ __all__ = [
     "ConsentRequest",
     "ConsentStatus",
     "ContactPerson",
+    "Coupon",
+    "CouponDuration",
     "CreditNote",
     "Customer",
     "CustomerUser",
@@ -205,9 +226,11 @@ __all__ = [
     "Decision",
     "DirectoryEntry",
     "DisclosureReason",
+    "DiscountKind",
     "DomainEvent",
     "DueJob",
     "DueReport",
+    "DunningPolicy",
     "Edition",
     "Email",
     "Entries",
@@ -220,8 +243,10 @@ __all__ = [
     "FakeOutcome",
     "FakePaymentGateway",
     "FeatureDisabledError",
+    "FinalAction",
     "GatewayCapabilities",
     "InMemoryMailer",
+    "IntervalUnit",
     "InvalidTransitionError",
     "Invoice",
     "InvoiceAction",
@@ -268,6 +293,7 @@ __all__ = [
     "PaymentMethodKind",
     "PaymentStatus",
     "PermissionDeniedError",
+    "Plan",
     "PortalFacts",
     "PortalPaymentError",
     "Principal",
@@ -293,8 +319,15 @@ __all__ = [
     "StatementHeader",
     "StatementLine",
     "StorageError",
+    "Subscription",
+    "SubscriptionAction",
+    "SubscriptionAddon",
+    "SubscriptionPolicy",
+    "SubscriptionStatus",
+    "SubscriptionsService",
     "SystemClock",
     "TaxRate",
+    "Term",
     "TrackedUser",
     "TrackingEntry",
     "TransferDecision",
@@ -302,6 +335,7 @@ __all__ = [
     "__version__",
     "advise_code",
     "allocate",
+    "allowed_actions",
     "canonical_key",
     "connect",
     "decide_add",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from partnerkit import access, billing, catalog, customers, mapping, validate
+from partnerkit import access, billing, catalog, customers, mapping, subscriptions, validate
 from partnerkit.access import Principal
 from partnerkit.access.service import AccessService
 from partnerkit.billing.gateway import PaymentGateway
@@ -57,8 +57,8 @@ class DueReport:
     Attributes:
         at: The instant the run processed (the clock's now when it started).
         handled: Items handled per job name, in the order the jobs ran: `consent_expiry`,
-            `provisional_mappings`, `partner_inactivity`, `payments_reconciled`,
-            `invoices_overdue`, then `outbox` (messages delivered).
+            `subscriptions`, `provisional_mappings`, `partner_inactivity`,
+            `payments_reconciled`, `invoices_overdue`, then `outbox` (messages delivered).
     """
 
     at: datetime
@@ -90,6 +90,8 @@ class Kit:
         leads: Leads shared with partners (`LeadsService`).
         billing: Invoices, taxes, payments, credits, refunds, statements and receipts
             (`BillingService`).
+        subscriptions: Plans, addons, coupons, subscriptions and their lifecycle, renewals
+            and dunning (`SubscriptionsService`).
         clock: The clock every rule reads the time from.
         mailer: Where emails go when the outbox delivers them; None keeps them pending.
         policies: The policies in force by type, such as `MappingPolicy`: the host's, or
@@ -169,6 +171,9 @@ class Kit:
         #: The payment gateway online payments go through; None: online payments are refused.
         self.payment_gateway: PaymentGateway | None = payment_gateway
         self.billing = billing.install(wiring, payment_gateway=payment_gateway)
+        self.subscriptions = subscriptions.install(
+            wiring, billing=self.billing, customers=self.customers
+        )
         unused = wiring.unused_policies()
         if unused:
             names = ", ".join(kind.__name__ for kind in unused)

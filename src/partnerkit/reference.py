@@ -34,6 +34,7 @@ ERROR_MODULES: tuple[str, ...] = (
     "partnerkit.billing.payment_errors",
     "partnerkit.billing.render.errors",
     "partnerkit.billing.errors",
+    "partnerkit.subscriptions.errors",
 )
 
 #: The category bases in the order the page lists them; anything else goes under "Other".

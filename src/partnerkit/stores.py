@@ -12,9 +12,18 @@ from partnerkit.billing.ports import BillingStore
 from partnerkit.catalog.ports import CatalogStore
 from partnerkit.customers.ports import CustomersStore
 from partnerkit.mapping.ports import MappingStore, PartnersStore
+from partnerkit.subscriptions.ports import SubscriptionsStore
 
 __all__ = ["Store"]
 
 
-class Store(BillingStore, MappingStore, PartnersStore, CustomersStore, CatalogStore, Protocol):
+class Store(
+    SubscriptionsStore,
+    BillingStore,
+    MappingStore,
+    PartnersStore,
+    CustomersStore,
+    CatalogStore,
+    Protocol,
+):
     """Every repository of every package, inside one transaction."""

@@ -32,6 +32,13 @@ from partnerkit.backends.memory.mapping import (
 )
 from partnerkit.backends.memory.outbox import MemoryOutbox
 from partnerkit.backends.memory.partners import MemoryPartnerCodes, MemoryPartners
+from partnerkit.backends.memory.subscriptions import (
+    MemoryAddons,
+    MemoryCoupons,
+    MemoryPlans,
+    MemorySubscriptionPeriods,
+    MemorySubscriptions,
+)
 
 __all__ = ["MemoryBackend", "MemoryUnitOfWork"]
 
@@ -64,6 +71,11 @@ class MemoryUnitOfWork:
         self._applications = MemoryApplications(log)
         self._refunds = MemoryRefunds(log)
         self._ledger = MemoryLedger(log)
+        self._plans = MemoryPlans(log)
+        self._addons = MemoryAddons(log)
+        self._coupons = MemoryCoupons(log)
+        self._subscriptions = MemorySubscriptions(log)
+        self._subscription_periods = MemorySubscriptionPeriods(log)
 
     @property
     def products(self) -> MemoryProducts:
@@ -152,6 +164,26 @@ class MemoryUnitOfWork:
     @property
     def ledger(self) -> MemoryLedger:
         return self._ledger
+
+    @property
+    def plans(self) -> MemoryPlans:
+        return self._plans
+
+    @property
+    def addons(self) -> MemoryAddons:
+        return self._addons
+
+    @property
+    def coupons(self) -> MemoryCoupons:
+        return self._coupons
+
+    @property
+    def subscriptions(self) -> MemorySubscriptions:
+        return self._subscriptions
+
+    @property
+    def subscription_periods(self) -> MemorySubscriptionPeriods:
+        return self._subscription_periods
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -30,6 +30,13 @@ from partnerkit.backends.sql.outbox import SqlOutbox
 from partnerkit.backends.sql.partners import SqlPartnerCodes, SqlPartners
 from partnerkit.backends.sql.records import SqlPartnerRecords
 from partnerkit.backends.sql.signup_links import SqlSignupLinks
+from partnerkit.backends.sql.subscriptions import (
+    SqlAddons,
+    SqlCoupons,
+    SqlPlans,
+    SqlSubscriptionPeriods,
+    SqlSubscriptions,
+)
 from partnerkit.backends.sql.tracking import SqlTrackingEntries
 
 __all__ = ["SqlUnitOfWork"]
@@ -132,6 +139,26 @@ class SqlUnitOfWork:
     @functools.cached_property
     def ledger(self) -> SqlLedger:
         return SqlLedger(self._tx)
+
+    @functools.cached_property
+    def plans(self) -> SqlPlans:
+        return SqlPlans(self._tx)
+
+    @functools.cached_property
+    def addons(self) -> SqlAddons:
+        return SqlAddons(self._tx)
+
+    @functools.cached_property
+    def coupons(self) -> SqlCoupons:
+        return SqlCoupons(self._tx)
+
+    @functools.cached_property
+    def subscriptions(self) -> SqlSubscriptions:
+        return SqlSubscriptions(self._tx)
+
+    @functools.cached_property
+    def subscription_periods(self) -> SqlSubscriptionPeriods:
+        return SqlSubscriptionPeriods(self._tx)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
