@@ -36,6 +36,10 @@ from partnerkit.testing.conformance.products import ProductsContract
 from partnerkit.testing.conformance.records import PartnerRecordsContract
 from partnerkit.testing.conformance.services import ServiceContract
 from partnerkit.testing.conformance.signup_links import SignupLinksContract
+from partnerkit.testing.conformance.subscriptions import (
+    SubscriptionPeriodsContract,
+    SubscriptionsContract,
+)
 from partnerkit.testing.conformance.tracking import TrackingEntriesContract
 from partnerkit.testing.conformance.unit_of_work import UnitOfWorkContract
 
@@ -65,6 +69,8 @@ __all__ = [
     "RefundsContract",
     "ServiceContract",
     "SignupLinksContract",
+    "SubscriptionPeriodsContract",
+    "SubscriptionsContract",
     "TaxRatesContract",
     "TrackingEntriesContract",
     "UnitOfWorkContract",
@@ -95,6 +101,8 @@ class BackendContract(
     ApplicationsContract,
     RefundsContract,
     LedgerContract,
+    SubscriptionsContract,
+    SubscriptionPeriodsContract,
     ServiceContract,
     AccessServiceContract,
 ):
