@@ -174,6 +174,8 @@ from partnerkit.resellers import (
     TagMatch,
 )
 from partnerkit.serialization import from_dict, from_json, to_dict, to_json
+from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
+from partnerkit.subscriptions.charges import ChargesSummary
 from partnerkit.subscriptions.coupons import (
     Coupon,
     CouponDuration,
@@ -191,6 +193,11 @@ from partnerkit.subscriptions.dunning import (
     FinalAction,
     decide_retry,
 )
+from partnerkit.subscriptions.lifecycle import (
+    SubscriptionAction,
+    SubscriptionStatus,
+    allowed_actions,
+)
 from partnerkit.subscriptions.pausing import PauseSchedule
 from partnerkit.subscriptions.periods import (
     BillingPeriod,
@@ -199,7 +206,11 @@ from partnerkit.subscriptions.periods import (
     period_end,
     term_containing,
 )
+from partnerkit.subscriptions.policy import SubscriptionPolicy
+from partnerkit.subscriptions.ports import BilledPeriod
 from partnerkit.subscriptions.proration import Proration, ProrationLine, prorate
+from partnerkit.subscriptions.service import SubscriptionsService
+from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
 
 __version__ = "0.1.0"
 
@@ -209,11 +220,14 @@ __all__ = [
     "AddCase",
     "AddDecision",
     "AddResult",
+    "Addon",
+    "AddonKind",
     "Allocation",
     "Application",
     "Audience",
     "AuditEntry",
     "AuditKind",
+    "BilledPeriod",
     "BillingAddress",
     "BillingPeriod",
     "BillingPolicy",
@@ -227,6 +241,7 @@ __all__ = [
     "ChargeResult",
     "ChargeRule",
     "ChargeStatus",
+    "ChargesSummary",
     "ChargingPolicy",
     "Clock",
     "CodeAdvice",
@@ -331,6 +346,7 @@ __all__ = [
     "PaymentMethodKind",
     "PaymentStatus",
     "PermissionDeniedError",
+    "Plan",
     "PortalFacts",
     "PortalPaymentError",
     "Principal",
@@ -370,6 +386,12 @@ __all__ = [
     "StatementHeader",
     "StatementLine",
     "StorageError",
+    "Subscription",
+    "SubscriptionAction",
+    "SubscriptionAddon",
+    "SubscriptionPolicy",
+    "SubscriptionStatus",
+    "SubscriptionsService",
     "SystemClock",
     "TagMatch",
     "TaxRate",
@@ -381,6 +403,7 @@ __all__ = [
     "__version__",
     "advise_code",
     "allocate",
+    "allowed_actions",
     "canonical_key",
     "connect",
     "decide_add",

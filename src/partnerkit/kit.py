@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from partnerkit import access, billing, catalog, customers, mapping, resellers, validate
+from partnerkit import (
+    access,
+    billing,
+    catalog,
+    customers,
+    mapping,
+    resellers,
+    subscriptions,
+    validate,
+)
 from partnerkit.access import Principal
 from partnerkit.access.service import AccessService
 from partnerkit.billing.gateway import PaymentGateway
@@ -57,8 +66,8 @@ class DueReport:
     Attributes:
         at: The instant the run processed (the clock's now when it started).
         handled: Items handled per job name, in the order the jobs ran: `consent_expiry`,
-            `provisional_mappings`, `partner_inactivity`, `payments_reconciled`,
-            `invoices_overdue`, then `outbox` (messages delivered).
+            `subscriptions`, `provisional_mappings`, `partner_inactivity`,
+            `payments_reconciled`, `invoices_overdue`, then `outbox` (messages delivered).
     """
 
     at: datetime
@@ -92,6 +101,8 @@ class Kit:
             (`BillingService`).
         resellers: The reseller portal: resellers, their customers, tags, archive, orders
             and migration to a portal of the customer's own (`ResellersService`).
+        subscriptions: Plans, addons, coupons, subscriptions and their lifecycle, renewals
+            and dunning (`SubscriptionsService`).
         clock: The clock every rule reads the time from.
         mailer: Where emails go when the outbox delivers them; None keeps them pending.
         policies: The policies in force by type, such as `MappingPolicy`: the host's, or
@@ -173,6 +184,9 @@ class Kit:
         self.payment_gateway: PaymentGateway | None = payment_gateway
         self.billing = billing.install(wiring, payment_gateway=payment_gateway, time_zone=zone)
         self.resellers = resellers.install(wiring)
+        self.subscriptions = subscriptions.install(
+            wiring, billing=self.billing, customers=self.customers
+        )
         unused = wiring.unused_policies()
         if unused:
             names = ", ".join(kind.__name__ for kind in unused)

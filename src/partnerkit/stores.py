@@ -13,12 +13,14 @@ from partnerkit.catalog.ports import CatalogStore
 from partnerkit.customers.ports import CustomersStore
 from partnerkit.mapping.ports import MappingStore, PartnersStore
 from partnerkit.resellers.ports import ResellersStore
+from partnerkit.subscriptions.ports import SubscriptionsStore
 
 __all__ = ["Store"]
 
 
 class Store(
     ResellersStore,
+    SubscriptionsStore,
     BillingStore,
     MappingStore,
     PartnersStore,

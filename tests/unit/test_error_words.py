@@ -548,8 +548,8 @@ def test_the_errors_people_meet_speak_to_them(pk_kit: pk.Kit, pk_clock: pk.Simul
     people -= {
         code for code, cls in ERRORS.items() if cls.__module__.startswith("partnerkit.billing")
     }
-    # The subscription rules' errors are met in tests/unit/test_subscription_rules.py, through
-    # the pure rules, and held to the same scan there.
+    # Subscriptions' errors are met in tests/unit/test_subscriptions.py (the lifecycle's walk)
+    # and in the rules' own tests, and held to the same scan there.
     people -= {
         code
         for code, cls in ERRORS.items()

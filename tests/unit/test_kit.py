@@ -107,6 +107,7 @@ def test_run_due_runs_registered_jobs_in_order() -> None:
     assert ran == ["first", "second"]
     assert report.handled == {
         "consent_expiry": 0,
+        "subscriptions": 0,
         "provisional_mappings": 0,
         "partner_inactivity": 0,
         "payments_reconciled": 0,

@@ -136,8 +136,8 @@ class Checkout:
         self._rt = service._rt
         self._gateway = gateway
         self._policy = policy
-        #: How to tell whether an invoice's recurring profile (its subscription) still exists:
-        #: the subscriptions package registers one (CP1004); none, and nothing is checked.
+        #: How to tell whether an invoice's recurring profile (its subscription) still exists
+        #: (CP1004): the host registers them; none, and nothing is checked.
         self.profile_checks: list[RecurringProfileCheck] = []
 
     @property

@@ -360,8 +360,9 @@ class BillingService:
         An online payment of an invoice that bills a subscription (`Invoice.subscription_id`)
         whose profile is gone is refused with CP1004 before the gateway is called (003 seed:
         "Your customer's customer portal might be associated with a deleted recurring
-        profile"). The subscriptions package registers its check when it is installed; a host
-        whose recurring profiles live elsewhere registers its own. With none, nothing is checked.
+        profile"). partnerkit's own subscriptions are never deleted (a cancelled one's invoices
+        stay payable), so this is for a host whose recurring profiles live elsewhere and can
+        be: it registers how to tell. With none, nothing is checked.
 
         Args:
             check: `(uow, subscription_id) -> bool`, True while the profile exists; it reads

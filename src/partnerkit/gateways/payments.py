@@ -299,7 +299,7 @@ class FakePaymentGateway:
             raise InvalidInputError("the outcome must be a fake outcome", field="outcome")
         # SavedCard checks the expiry, and shows what is kept: never the number.
         kept = SavedCard("tok", _brand(digits), digits[-4:], exp_month, exp_year)
-        token = f"tok_fake_{secrets.token_hex(12)}"
+        token = f"tok_fake_{_opaque()}"
         with self._lock:
             self._cards[token] = _Card(kept.brand, kept.last4, exp_month, exp_year, outcome)
         return token
@@ -452,7 +452,7 @@ class FakePaymentGateway:
                     details={"gateway_code": "invalid_token"},
                 )
             card.used = True
-            token = f"card_fake_{secrets.token_hex(12)}"
+            token = f"card_fake_{_opaque()}"
             self._cards[token] = attrs.evolve(card, saved=True, used=False)
             return SavedCard(token, card.brand, card.last4, card.exp_month, card.exp_year)
 
@@ -608,3 +608,10 @@ class FakePaymentGateway:
         self._refunded.append(result)
         _log.info("refunded %s under %s", request.amount, request.idempotency_key)
         return result, unknown if outcome is FakeOutcome.TIMEOUT else result
+
+
+def _opaque() -> str:
+    """24 random hex digits in groups of six: random hex can hold a run of 13 or more digits
+    that passes the Luhn check, and a token must never look like a card number."""
+    raw = secrets.token_hex(12)
+    return "_".join(raw[i : i + 6] for i in range(0, len(raw), 6))

@@ -1,12 +1,21 @@
-"""Errors of subscriptions: billing periods, coupons, proration, dunning and pause schedules.
-
-The codes are stable; the registry in `partnerkit.errors` collects them for the reference."""
+"""Errors of subscriptions: the pure rules' (periods, coupons, proration, dunning, pausing) and
+the lifecycle's (catalog, subscriptions, their moves). The codes are stable; the registry in
+`partnerkit.errors` collects them for the reference."""
 
 from __future__ import annotations
 
-from partnerkit.errors import Audience, InvalidInputError, InvalidTransitionError, ValidationError
+from partnerkit.errors import (
+    Audience,
+    ConflictError,
+    InvalidInputError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+)
 
 __all__ = [
+    "AddonNotFoundError",
+    "AddonTakenError",
     "ChangeDayOutsideTermError",
     "CouponAmountNotPositiveError",
     "CouponArchivedError",
@@ -14,16 +23,25 @@ __all__ = [
     "CouponCyclesError",
     "CouponExpiredError",
     "CouponKindMismatchError",
+    "CouponNotFoundError",
     "CouponPercentageError",
+    "CouponTakenError",
     "CouponUsedUpError",
     "DayBeforeAnchorError",
     "DunningScheduleError",
+    "InvalidSubscriptionTransitionError",
+    "NoPaymentMethodError",
     "NoResumeDayError",
     "PauseInPastError",
+    "PeriodAlreadyBilledError",
     "PeriodOutOfRangeError",
+    "PlanNotFoundError",
+    "PlanTakenError",
     "ResumeNotAfterPauseError",
+    "SubscriptionNotFoundError",
+    "TrialNotExtendableError",
+    "WrongProductError",
 ]
-
 
 # --- rules ------------------------------------------------------------------------------------
 # Raised by the pure rules (periods, coupons, proration, dunning, pausing).
@@ -143,3 +161,88 @@ class NoResumeDayError(ValidationError):
     summary = "The pause has no resume day, so there is no day for renewals to start again."
     default_remedy = "Resume the subscription now, or set a resume day."
     default_hint = "pass resumed_on= the day the subscription is resumed"
+
+
+# --- lifecycle --------------------------------------------------------------------------------
+
+
+class SubscriptionNotFoundError(NotFoundError):
+    code = "subscription.not_found"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such subscription."
+
+
+class PlanNotFoundError(NotFoundError):
+    code = "subscription.plan_not_found"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such plan."
+    default_remedy = "Choose one of the plans of the product."
+
+
+class AddonNotFoundError(NotFoundError):
+    code = "subscription.addon_not_found"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such addon."
+    default_remedy = "Choose one of the addons of the product."
+
+
+class CouponNotFoundError(NotFoundError):
+    code = "subscription.coupon_not_found"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No such coupon."
+    default_remedy = "Check the coupon's code."
+
+
+class PlanTakenError(ConflictError):
+    code = "subscription.plan_taken"
+    audience = (Audience.STAFF,)
+    summary = "A plan with that code exists already."
+    default_remedy = "Choose another code for the plan."
+
+
+class AddonTakenError(ConflictError):
+    code = "subscription.addon_taken"
+    audience = (Audience.STAFF,)
+    summary = "An addon with that code exists already."
+    default_remedy = "Choose another code for the addon."
+
+
+class CouponTakenError(ConflictError):
+    code = "subscription.coupon_taken"
+    audience = (Audience.STAFF,)
+    summary = "A coupon with that code exists already."
+    default_remedy = "Choose another code for the coupon."
+
+
+class WrongProductError(ValidationError):
+    code = "subscription.wrong_product"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "That addon or coupon belongs to another product than the plan."
+    default_remedy = "Choose an addon or a coupon of the subscription's own product."
+
+
+class NoPaymentMethodError(ValidationError):
+    code = "subscription.no_payment_method"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "Auto-charge needs a saved payment method."
+    default_remedy = "Save a card for the account first, then turn auto-charge on."
+
+
+class InvalidSubscriptionTransitionError(InvalidTransitionError):
+    code = "subscription.invalid_transition"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "The subscription's status does not allow this."
+
+
+class TrialNotExtendableError(InvalidTransitionError):
+    code = "subscription.trial_not_extendable"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = (
+        "Only a trial that expired because it could not be charged can be extended, and only once."
+    )
+
+
+class PeriodAlreadyBilledError(ConflictError):
+    code = "subscription.period_billed"
+    audience = (Audience.STAFF,)
+    summary = "That period of the subscription has been invoiced already."

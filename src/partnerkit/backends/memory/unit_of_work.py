@@ -40,6 +40,13 @@ from partnerkit.backends.memory.resellers import (
     MemoryResellerTags,
     MemorySalesOrders,
 )
+from partnerkit.backends.memory.subscriptions import (
+    MemoryAddons,
+    MemoryCoupons,
+    MemoryPlans,
+    MemorySubscriptionPeriods,
+    MemorySubscriptions,
+)
 
 __all__ = ["MemoryBackend", "MemoryUnitOfWork"]
 
@@ -78,6 +85,11 @@ class MemoryUnitOfWork:
         self._reseller_customers = MemoryResellerCustomers(log, self._reseller_tags)
         self._sales_orders = MemorySalesOrders(log)
         self._customer_migrations = MemoryCustomerMigrations(log)
+        self._plans = MemoryPlans(log)
+        self._addons = MemoryAddons(log)
+        self._coupons = MemoryCoupons(log)
+        self._subscriptions = MemorySubscriptions(log)
+        self._subscription_periods = MemorySubscriptionPeriods(log)
 
     @property
     def products(self) -> MemoryProducts:
@@ -190,6 +202,26 @@ class MemoryUnitOfWork:
     @property
     def customer_migrations(self) -> MemoryCustomerMigrations:
         return self._customer_migrations
+
+    @property
+    def plans(self) -> MemoryPlans:
+        return self._plans
+
+    @property
+    def addons(self) -> MemoryAddons:
+        return self._addons
+
+    @property
+    def coupons(self) -> MemoryCoupons:
+        return self._coupons
+
+    @property
+    def subscriptions(self) -> MemorySubscriptions:
+        return self._subscriptions
+
+    @property
+    def subscription_periods(self) -> MemorySubscriptionPeriods:
+        return self._subscription_periods
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

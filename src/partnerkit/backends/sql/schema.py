@@ -776,4 +776,130 @@ customer_migrations = sa.Table(
     **_MYSQL,
 )
 
+# --- subscriptions --------------------------------------------------------------------------
+
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("setup_fee_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("period_unit", sa.String(10), nullable=False),
+    sa.Column("period_count", sa.Integer, nullable=False),
+    sa.Column("trial_unit", sa.String(10), nullable=True),
+    sa.Column("trial_count", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_plans_product", "product", "id"),
+    **_MYSQL,
+)
+
+addons = sa.Table(
+    "addons",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("price_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_addons_product", "product", "id"),
+    **_MYSQL,
+)
+
+# A coupon's product is the catalog's fact about it, beside the coupon's own fields.
+coupons = sa.Table(
+    "coupons",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("code", sa.String(50), nullable=False, unique=True),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("percentage", sa.String(40), nullable=True),
+    sa.Column("amount_minor", sa.BigInteger, nullable=True),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("duration", sa.String(20), nullable=False),
+    sa.Column("cycles", sa.Integer, nullable=True),
+    sa.Column("valid_until", sa.Date, nullable=True),
+    sa.Column("max_redemptions", sa.Integer, nullable=True),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_coupons_product", "product", "code"),
+    **_MYSQL,
+)
+
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("product", sa.String(40), sa.ForeignKey("products.key"), nullable=False),
+    sa.Column("plan_id", sa.String(40), sa.ForeignKey("plans.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("term_start", sa.Date, nullable=False),
+    sa.Column("term_end", sa.Date, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("anchor", sa.Date, nullable=True),
+    sa.Column("term_index", sa.Integer, nullable=False),
+    sa.Column("trial_end", sa.Date, nullable=True),
+    sa.Column("trial_extended", sa.Boolean, nullable=False),
+    sa.Column("expired_at_trial_end", sa.Boolean, nullable=False),
+    sa.Column("auto_charge", sa.Boolean, nullable=False),
+    sa.Column("payment_method_id", ID, nullable=True),
+    sa.Column("previous_status", sa.String(20), nullable=True),
+    sa.Column("cycles_billed", sa.Integer, nullable=False),
+    sa.Column("unpaid_invoice_id", ID, nullable=True),
+    sa.Column("charge_at", UtcDateTime(), nullable=True),
+    sa.Column("charge_attempts", sa.Integer, nullable=False),
+    sa.Column("first_failure_at", UtcDateTime(), nullable=True),
+    sa.Column("due_at", UtcDateTime(), nullable=True),
+    sa.Column("cancelled_at", UtcDateTime(), nullable=True),
+    sa.Column("expired_at", UtcDateTime(), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    # The Subscriptions list of a customer; the renewal run's queue, earliest due first.
+    sa.Index("ix_subscriptions_customer_id", "customer_id", "created_at", "id"),
+    sa.Index("ix_subscriptions_due_at", "due_at", "id"),
+    **_MYSQL,
+)
+
+subscription_addons = sa.Table(
+    "subscription_addons",
+    metadata,
+    sa.Column("subscription_id", ID, sa.ForeignKey("subscriptions.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("addon_id", sa.String(40), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+subscription_coupons = sa.Table(
+    "subscription_coupons",
+    metadata,
+    sa.Column("subscription_id", ID, sa.ForeignKey("subscriptions.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("coupon_id", sa.String(100), nullable=False),
+    **_MYSQL,
+)
+
+# One row per billed period: its primary key is the rule "one invoice per subscription and
+# period", written in the transaction of the invoice.
+subscription_periods = sa.Table(
+    "subscription_periods",
+    metadata,
+    sa.Column("subscription_id", ID, sa.ForeignKey("subscriptions.id"), primary_key=True),
+    sa.Column("period_start", sa.Date, primary_key=True),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("invoice_id", ID, sa.ForeignKey("invoices.id"), nullable=False, unique=True),
+    sa.Column("billed_at", UtcDateTime(), nullable=False),
+    **_MYSQL,
+)
+
 TABLES = tuple(metadata.sorted_tables)

@@ -38,6 +38,13 @@ from partnerkit.backends.sql.resellers import (
     SqlSalesOrders,
 )
 from partnerkit.backends.sql.signup_links import SqlSignupLinks
+from partnerkit.backends.sql.subscriptions import (
+    SqlAddons,
+    SqlCoupons,
+    SqlPlans,
+    SqlSubscriptionPeriods,
+    SqlSubscriptions,
+)
 from partnerkit.backends.sql.tracking import SqlTrackingEntries
 
 __all__ = ["SqlUnitOfWork"]
@@ -164,6 +171,26 @@ class SqlUnitOfWork:
     @functools.cached_property
     def customer_migrations(self) -> SqlCustomerMigrations:
         return SqlCustomerMigrations(self._tx)
+
+    @functools.cached_property
+    def plans(self) -> SqlPlans:
+        return SqlPlans(self._tx)
+
+    @functools.cached_property
+    def addons(self) -> SqlAddons:
+        return SqlAddons(self._tx)
+
+    @functools.cached_property
+    def coupons(self) -> SqlCoupons:
+        return SqlCoupons(self._tx)
+
+    @functools.cached_property
+    def subscriptions(self) -> SqlSubscriptions:
+        return SqlSubscriptions(self._tx)
+
+    @functools.cached_property
+    def subscription_periods(self) -> SqlSubscriptionPeriods:
+        return SqlSubscriptionPeriods(self._tx)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

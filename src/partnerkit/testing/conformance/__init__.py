@@ -45,6 +45,10 @@ from partnerkit.testing.conformance.resellers import (
 )
 from partnerkit.testing.conformance.services import ServiceContract
 from partnerkit.testing.conformance.signup_links import SignupLinksContract
+from partnerkit.testing.conformance.subscriptions import (
+    SubscriptionPeriodsContract,
+    SubscriptionsContract,
+)
 from partnerkit.testing.conformance.tracking import TrackingEntriesContract
 from partnerkit.testing.conformance.unit_of_work import UnitOfWorkContract
 
@@ -81,6 +85,8 @@ __all__ = [
     "SalesOrdersContract",
     "ServiceContract",
     "SignupLinksContract",
+    "SubscriptionPeriodsContract",
+    "SubscriptionsContract",
     "TaxRatesContract",
     "TrackingEntriesContract",
     "UnitOfWorkContract",
@@ -118,6 +124,8 @@ class BackendContract(
     SalesOrdersContract,
     CustomerMigrationsContract,
     ResellerPortalContract,
+    SubscriptionsContract,
+    SubscriptionPeriodsContract,
     ServiceContract,
     AccessServiceContract,
 ):

@@ -1,0 +1,1428 @@
+"""`kit.subscriptions`: the catalog of plans, addons and coupons, subscriptions and their
+lifecycle, and the due job that starts them, ends trials, renews, charges and retries.
+
+Every invoice goes through billing (`create_invoice(..., subscription_id=...)`) in the
+transaction that records its period, whose unique key makes "one invoice per subscription and
+period" the database's decision. A charge goes through billing's online payment outside any
+transaction, under an idempotency key derived from the subscription and the period, so a
+retried run never charges twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+
+import attrs
+
+from partnerkit import validate
+from partnerkit.access import Principal
+from partnerkit.billing.errors import (
+    InvalidInvoiceTransitionError,
+    PaymentMethodNotFoundError,
+    not_found,
+)
+from partnerkit.billing.invoices import Invoice, InvoiceLine, InvoiceStatus
+from partnerkit.billing.payments import PaymentStatus
+from partnerkit.billing.service import BillingService
+from partnerkit.catalog.errors import ProductNotFoundError
+from partnerkit.customers.accounts import CustomersService
+from partnerkit.customers.plans import Edition
+from partnerkit.errors import FloatAmountError, InvalidInputError, PartnerkitError
+from partnerkit.money import Money
+from partnerkit.runtime import Runtime
+from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
+from partnerkit.subscriptions.charges import ChargesSummary, summary, term_lines
+from partnerkit.subscriptions.coupons import Coupon
+from partnerkit.subscriptions.dunning import FinalAction, next_attempt
+from partnerkit.subscriptions.errors import (
+    AddonNotFoundError,
+    CouponNotFoundError,
+    NoPaymentMethodError,
+    PlanNotFoundError,
+    SubscriptionNotFoundError,
+    TrialNotExtendableError,
+    WrongProductError,
+)
+from partnerkit.subscriptions.events import (
+    SubscriptionChanged,
+    SubscriptionCreated,
+    SubscriptionInvoiced,
+)
+from partnerkit.subscriptions.lifecycle import (
+    SubscriptionAction,
+    SubscriptionStatus,
+    allowed_actions,
+    transition,
+)
+from partnerkit.subscriptions.periods import BillingPeriod, IntervalUnit, Term, term
+from partnerkit.subscriptions.policy import SubscriptionPolicy
+from partnerkit.subscriptions.ports import BilledPeriod, SubscriptionsStore
+from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
+
+__all__ = ["UNKNOWN_CHARGE_RETRY", "SubscriptionsService"]
+
+#: Who acts when the clock does: starts, trial ends, renewals and retries.
+SYSTEM = Principal.system("subscriptions")
+
+#: How long a charge the gateway has not answered waits before it is asked about again (the
+#: same key: billing returns what became of the first attempt, it never charges twice).
+UNKNOWN_CHARGE_RETRY = timedelta(hours=1)
+
+_S, _A = SubscriptionStatus, SubscriptionAction
+
+#: Statuses in which the customer pays for the product: its plan is "paid" while one is.
+_PAYING = frozenset({_S.LIVE, _S.NON_RENEWING, _S.DUNNING, _S.PAUSED})
+
+
+def _money(value: object, field: str, *, zero: bool = False) -> Money:
+    if isinstance(value, float):
+        raise FloatAmountError(field=field, details={"value": repr(value)})
+    if not isinstance(value, Money):
+        raise InvalidInputError(
+            f"The {field.replace('_', ' ')} must be an amount of money.",
+            field=field,
+            hint=f"{field} takes a Money, such as Money.of('29.00', 'USD')",
+        )
+    if value.is_negative or (not zero and not value.is_positive):
+        raise InvalidInputError(
+            f"The {field.replace('_', ' ')} must be "
+            + ("zero or more." if zero else "above zero."),
+            field=field,
+        )
+    return value
+
+
+def _period(value: object, field: str) -> BillingPeriod:
+    if not isinstance(value, BillingPeriod):
+        raise InvalidInputError(
+            f"The {field} must be a billing period, such as one month.",
+            field=field,
+            hint=f"{field} takes a BillingPeriod(IntervalUnit.MONTH, 1)",
+        )
+    return value
+
+
+def _trial(value: object) -> BillingPeriod | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value == 0:
+            return None
+        return BillingPeriod(IntervalUnit.DAY, value)
+    return _period(value, "trial")
+
+
+def _codes(values: object, field: str) -> tuple[str, ...]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInputError(
+            f"Name the {field} as a list.", field=field, hint=f"{field} takes a list of codes"
+        )
+    found = tuple(validate.text(v, f"{field}[{i}]", max_length=50) for i, v in enumerate(values))
+    if len(found) > 50:
+        raise InvalidInputError(f"At most 50 {field}.", field=field)
+    return tuple(dict.fromkeys(found))
+
+
+def _addons(values: object) -> tuple[SubscriptionAddon, ...]:
+    """Addons as codes, or as (code, quantity) pairs, or as a mapping of code to quantity."""
+    if isinstance(values, dict):
+        values = list(values.items())
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInputError(
+            "Name the addons as a list.",
+            field="addons",
+            hint="addons takes codes, (code, quantity) pairs or {code: quantity}",
+        )
+    found: dict[str, int] = {}
+    for i, item in enumerate(values):
+        code, quantity = (item, 1) if isinstance(item, str) else (item, None)
+        if quantity is None:
+            if not isinstance(item, tuple) or len(item) != 2:
+                raise InvalidInputError(
+                    "Each addon is a code, or a code and a quantity.", field=f"addons[{i}]"
+                )
+            code, quantity = item
+        key = validate.key(code, f"addons[{i}]")
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 1 <= quantity <= 10**6
+        ):
+            raise InvalidInputError(
+                "An addon's quantity is a whole number from 1 to 1000000.",
+                field=f"addons[{i}]",
+            )
+        found[key] = found.get(key, 0) + quantity
+    if len(found) > 50:
+        raise InvalidInputError("At most 50 addons.", field="addons")
+    return tuple(SubscriptionAddon(k, q) for k, q in found.items())
+
+
+@attrs.frozen
+class _Charge:
+    """A charge the run or an action owes the gateway, made after its transaction commits."""
+
+    subscription_id: str
+    customer_id: str
+    invoice_id: str
+    method_id: str
+    key: str
+    attempt: int
+
+
+class SubscriptionsService:
+    """`kit.subscriptions`: plans, addons and coupons; subscriptions and their lifecycle.
+
+    Staff (and the system) keep the catalog and create subscriptions; a customer's own users,
+    staff and the system act on the customer's subscriptions (convert or cancel a trial,
+    schedule or remove a cancellation, extend an expired trial, turn auto-charge on or off).
+    Whether a customer's user may take an action is the caller's to say (`customer_allowed`),
+    so a portal can put its preferences in front. Another organisation's subscription answers
+    exactly like a missing one.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime[SubscriptionsStore],
+        policy: SubscriptionPolicy,
+        *,
+        billing: BillingService,
+        customers: CustomersService,
+    ) -> None:
+        self._rt = runtime
+        self._policy = policy
+        self._billing = billing
+        self._customers = customers
+
+    # --- the catalog --------------------------------------------------------------------------
+
+    def add_plan(
+        self,
+        code: str,
+        *,
+        product: str,
+        name: str,
+        price: Money,
+        period: BillingPeriod,
+        trial: BillingPeriod | int | None = None,
+        setup_fee: Money | None = None,
+        actor: Principal,
+    ) -> Plan:
+        """Add a plan to a product: its price per billing period, a trial, a setup fee.
+
+        Args:
+            code: The plan's code, unique (a key: lower-case letters, digits, `-` and `_`).
+            product: The catalog key of the product.
+            name: Its name as customers read it.
+            price: The price of one billing period, above zero.
+            period: The billing period, such as `BillingPeriod(IntervalUnit.MONTH, 1)`.
+            trial: The trial period: a `BillingPeriod`, or a number of days; None for none.
+            setup_fee: Charged once, on the first invoice; None for none.
+            actor: Who acts: staff or the system.
+
+        Returns:
+            The plan.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            ProductNotFoundError: No such product (`catalog.product_not_found`).
+            PlanTakenError: A plan has that code (`subscription.plan_taken`).
+            InvalidInputError: A value is missing or malformed, or the setup fee is in another
+                currency than the price (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        plan_id = validate.key(code, "code")
+        key = validate.key(product, "product")
+        text = validate.text(name, "name")
+        money = _money(price, "price")
+        every = _period(period, "period")
+        trial_period = _trial(trial)
+        fee = (
+            Money.zero(money.currency)
+            if setup_fee is None
+            else _money(setup_fee, "setup_fee", zero=True)
+        )
+        if fee.currency != money.currency:
+            raise InvalidInputError(
+                "The setup fee must be in the plan's currency.", field="setup_fee"
+            )
+        with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "add a plan")
+            self._product(uow, key)
+            plan = Plan(
+                id=plan_id,
+                product=key,
+                name=text,
+                price=money,
+                period_unit=every.unit,
+                period_count=every.count,
+                setup_fee=fee,
+                created_at=self._rt.now(),
+                trial_unit=None if trial_period is None else trial_period.unit,
+                trial_count=0 if trial_period is None else trial_period.count,
+            )
+            uow.plans.add(plan)
+        return plan
+
+    def plans(self, product: str) -> list[Plan]:
+        """The product's plans, by code: the catalog is public.
+
+        Args:
+            product: The catalog key of the product.
+
+        Returns:
+            The plans.
+
+        Raises:
+            InvalidInputError: The key is malformed (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        key = validate.key(product, "product")
+        with self._rt.uow(readonly=True) as uow:
+            return uow.plans.for_product(key)
+
+    def get_plan(self, code: str) -> Plan:
+        """A plan, by its code.
+
+        Args:
+            code: The plan's code.
+
+        Returns:
+            The plan.
+
+        Raises:
+            PlanNotFoundError: No such plan (`subscription.plan_not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow(readonly=True) as uow:
+            return self._plan(uow, code)
+
+    def add_addon(
+        self,
+        code: str,
+        *,
+        product: str,
+        name: str,
+        price: Money,
+        kind: AddonKind | str = AddonKind.RECURRING,
+        actor: Principal,
+    ) -> Addon:
+        """Add an addon to a product: recurring (billed every term) or one-time.
+
+        Args:
+            code: The addon's code, unique.
+            product: The catalog key of the product.
+            name: Its name as customers read it.
+            price: The price of one, above zero.
+            kind: `AddonKind.RECURRING` or `AddonKind.ONE_TIME`.
+            actor: Who acts: staff or the system.
+
+        Returns:
+            The addon.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            ProductNotFoundError: No such product (`catalog.product_not_found`).
+            AddonTakenError: An addon has that code (`subscription.addon_taken`).
+            InvalidInputError: A value is missing or malformed (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        addon_id = validate.key(code, "code")
+        key = validate.key(product, "product")
+        text = validate.text(name, "name")
+        money = _money(price, "price")
+        try:
+            billed = AddonKind(kind)
+        except ValueError:
+            raise InvalidInputError(
+                "An addon is recurring or one-time.",
+                field="kind",
+                hint="kind takes AddonKind.RECURRING or AddonKind.ONE_TIME",
+            ) from None
+        with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "add an addon")
+            self._product(uow, key)
+            addon = Addon(addon_id, key, text, money, billed, self._rt.now())
+            uow.addons.add(addon)
+        return addon
+
+    def addons(self, product: str) -> list[Addon]:
+        """The product's addons, by code: the catalog is public.
+
+        Args:
+            product: The catalog key of the product.
+
+        Returns:
+            The addons.
+
+        Raises:
+            InvalidInputError: The key is malformed (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        key = validate.key(product, "product")
+        with self._rt.uow(readonly=True) as uow:
+            return uow.addons.for_product(key)
+
+    def add_coupon(self, coupon: Coupon, *, product: str, actor: Principal) -> Coupon:
+        """Store a coupon (`Coupon.create(...)`) for a product: only subscriptions to the
+        product's plans may apply it.
+
+        Args:
+            coupon: The coupon.
+            product: The catalog key of the product.
+            actor: Who acts: staff or the system.
+
+        Returns:
+            The coupon as stored.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            ProductNotFoundError: No such product (`catalog.product_not_found`).
+            CouponTakenError: A coupon has that code (`subscription.coupon_taken`).
+            InvalidInputError: Not a coupon (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        if not isinstance(coupon, Coupon):
+            raise InvalidInputError(
+                "That is not a coupon.",
+                field="coupon",
+                hint="build one with Coupon.create(...)",
+            )
+        key = validate.key(product, "product")
+        with self._rt.uow() as uow:
+            self._rt.guard.require_staff(actor, "add a coupon")
+            self._product(uow, key)
+            uow.coupons.add(coupon, product=key)
+        return coupon
+
+    def coupons(self, product: str, *, actor: Principal) -> list[Coupon]:
+        """The product's coupons, by code.
+
+        Args:
+            product: The catalog key of the product.
+            actor: Who asks: staff or the system.
+
+        Returns:
+            The coupons.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            InvalidInputError: The key is malformed (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        key = validate.key(product, "product")
+        with self._rt.uow(readonly=True) as uow:
+            self._rt.guard.require_staff(actor, "read the coupons")
+            return uow.coupons.for_product(key)
+
+    # --- look-ups -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _product(uow: SubscriptionsStore, key: str) -> None:
+        if uow.products.get(key) is None:
+            raise ProductNotFoundError(
+                f"no product with key {key!r}", details={"field": "product", "key": key}
+            )
+
+    @staticmethod
+    def _plan(uow: SubscriptionsStore, code: object) -> Plan:
+        found = uow.plans.get(code) if validate.is_ref(code, max_length=40) else None  # type: ignore[arg-type]
+        if found is None:
+            shown = (code if isinstance(code, str) else repr(code))[:100]
+            raise PlanNotFoundError(f"no plan {shown!r}", details={"plan": shown})
+        return found
+
+    @staticmethod
+    def _missing(subscription_id: object) -> Callable[[], PartnerkitError]:
+        shown = (subscription_id if isinstance(subscription_id, str) else repr(subscription_id))[
+            :100
+        ]
+        return lambda: SubscriptionNotFoundError(
+            f"no subscription {shown!r}", details={"subscription_id": shown}
+        )
+
+    def _subscription(
+        self,
+        uow: SubscriptionsStore,
+        actor: object,
+        subscription_id: object,
+        *,
+        for_update: bool = False,
+        customer_allowed: bool = True,
+    ) -> Subscription:
+        """The subscription, for its customer's own users, staff and the system: a malformed
+        id, a missing one and another customer's answer alike."""
+        missing = self._missing(subscription_id)
+        if not validate.is_ref(subscription_id):
+            raise missing()
+        assert isinstance(subscription_id, str)
+        found = uow.subscriptions.get(subscription_id, for_update=for_update)
+        if found is None:
+            raise missing()
+        principal = self._rt.guard.require_own_account(actor, found.customer_id, missing)
+        if not customer_allowed and not principal.is_staff_or_system:
+            self._rt.guard.require_staff(actor, "change this subscription")
+        return found
+
+    def _lines_for(
+        self,
+        uow: SubscriptionsStore,
+        subscription: Subscription,
+        plan: Plan,
+        period: Term,
+        *,
+        first: bool,
+    ) -> tuple[InvoiceLine, ...]:
+        addons = []
+        for item in subscription.addons:
+            addon = uow.addons.get(item.addon_id)
+            if addon is not None:
+                addons.append((addon, item.quantity))
+        coupons = [c for c in (uow.coupons.get(code) for code in subscription.coupons) if c]
+        return term_lines(
+            plan,
+            addons,
+            coupons,
+            period,
+            cycle=subscription.cycles_billed + 1,
+            first=first,
+            tax=uow.tax_rates.default(),
+        )
+
+    # --- subscriptions ------------------------------------------------------------------------
+
+    def create(
+        self,
+        customer_id: str,
+        plan: str,
+        *,
+        start_date: date | None = None,
+        addons: Iterable[str] | Iterable[tuple[str, int]] = (),
+        coupons: Iterable[str] = (),
+        auto_charge: bool = False,
+        payment_method_id: str | None = None,
+        actor: Principal,
+    ) -> Subscription:
+        """Subscribe a customer to a plan: now, or from a later day (status future).
+
+        Starting now, a plan with a trial starts its trial; one without goes live at once with
+        its first invoice (the setup fee, the first term, one-time and recurring addons, the
+        coupons off the plan's line), issued through billing and, with auto-charge, charged.
+
+        Args:
+            customer_id: The customer.
+            plan: The plan's code.
+            start_date: The first day; today when None. A later day makes it future.
+            addons: The addons of the plan's product: codes, or (code, quantity) pairs.
+            coupons: The codes customers type of coupons of the plan's product.
+            auto_charge: Charge every invoice to a saved payment method of the customer.
+            payment_method_id: That method; the customer's default one when None.
+            actor: Who acts: staff or the system.
+
+        Returns:
+            The subscription: future, in its trial, or live.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            StaffOnlyError: The actor is not staff or the system (`access.staff_only`).
+            CustomerNotFoundError: No such customer (`customer.not_found`).
+            PlanNotFoundError: No such plan (`subscription.plan_not_found`).
+            AddonNotFoundError: No such addon (`subscription.addon_not_found`).
+            CouponNotFoundError: No such coupon (`subscription.coupon_not_found`).
+            WrongProductError: An addon or a coupon of another product
+                (`subscription.wrong_product`).
+            NoPaymentMethodError: Auto-charge without a saved payment method
+                (`subscription.no_payment_method`).
+            PaymentMethodNotFoundError: No such saved method of the customer's
+                (`billing.payment_method_not_found`).
+            InvalidInputError: A start day in the past, or a malformed value
+                (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        wanted_addons = _addons(addons)
+        wanted_coupons = _codes(coupons, "coupons")
+        charge = validate.flag(auto_charge, "auto_charge")
+        charges: list[_Charge] = []
+        with self._rt.uow() as uow:
+            principal = self._rt.guard.require_staff(actor, "create a subscription")
+            cid = self._billing._customer(uow, principal, customer_id)
+            chosen = self._plan(uow, plan)
+            coupon_ids = self._check_items(uow, chosen, wanted_addons, wanted_coupons)
+            method = self._method(uow, cid, charge, payment_method_id)
+            now = self._rt.now()
+            today = now.date()
+            start = today if start_date is None else validate.as_date(start_date, "start_date")
+            if start < today:
+                raise InvalidInputError(
+                    "A subscription cannot start on a day that has passed.", field="start_date"
+                )
+            subscription = Subscription(
+                id=self._rt.new_id("sub"),
+                customer_id=cid,
+                product=chosen.product,
+                plan_id=chosen.id,
+                status=_S.FUTURE,
+                start_date=start,
+                term_start=start,
+                term_end=start,
+                created_at=now,
+                created_by=principal.label,
+                auto_charge=charge,
+                payment_method_id=method,
+                addons=wanted_addons,
+                coupons=coupon_ids,
+            ).scheduled()
+            uow.subscriptions.add(subscription)
+            self._rt.publish(
+                uow,
+                SubscriptionCreated(
+                    subscription.id, cid, chosen.product, chosen.id, subscription.status.value
+                ),
+            )
+            if start == today:
+                subscription = self._start(uow, subscription, chosen, now, charges)
+        self._collect_all(charges)
+        return self._reread(subscription.id)
+
+    def _check_items(
+        self,
+        uow: SubscriptionsStore,
+        plan: Plan,
+        addons: Sequence[SubscriptionAddon],
+        coupons: Sequence[str],
+    ) -> tuple[str, ...]:
+        """Check the addons and coupons are the plan's product's; the coupons' ids."""
+        for item in addons:
+            addon = uow.addons.get(item.addon_id)
+            if addon is None:
+                raise AddonNotFoundError(
+                    f"no addon {item.addon_id!r}", details={"addon": item.addon_id}
+                )
+            if addon.product != plan.product:
+                raise WrongProductError(
+                    f"The addon {addon.name} is for another product than the plan {plan.name}.",
+                    details={"field": "addons", "addon": addon.id, "product": addon.product},
+                )
+        ids = []
+        for code in coupons:
+            coupon = uow.coupons.by_code(code)
+            if coupon is None:
+                raise CouponNotFoundError(f"no coupon {code!r}", details={"coupon": code})
+            product = uow.coupons.product_of(coupon.id)
+            if product != plan.product:
+                raise WrongProductError(
+                    f"The coupon {code} is for another product than the plan {plan.name}.",
+                    details={"field": "coupons", "coupon": code, "product": product},
+                )
+            ids.append(coupon.id)
+        return tuple(ids)
+
+    def _method(
+        self, uow: SubscriptionsStore, cid: str, auto_charge: bool, method_id: object
+    ) -> str | None:
+        """The saved payment method auto-charge uses: the one named, or the default."""
+        if method_id is None:
+            found = uow.payment_methods.default(cid)
+        else:
+            found = (
+                uow.payment_methods.get(method_id) if validate.is_ref(method_id) else None  # type: ignore[arg-type]
+            )
+            if found is None or found.customer_id != cid:
+                raise not_found(
+                    PaymentMethodNotFoundError, "payment method", "payment_method_id", method_id
+                )()
+        if auto_charge and found is None:
+            raise NoPaymentMethodError(
+                "Auto-charge needs a saved card, and the account has none.",
+                details={"field": "auto_charge"},
+            )
+        return None if found is None else found.id
+
+    def get(self, subscription_id: str, *, actor: Principal) -> Subscription:
+        """The subscription.
+
+        Args:
+            subscription_id: The subscription.
+            actor: Who asks: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow(readonly=True) as uow:
+            return self._subscription(uow, actor, subscription_id)
+
+    def subscriptions(self, customer_id: str, *, actor: Principal) -> list[Subscription]:
+        """The customer's subscriptions, oldest first (003 seed, "View Subscriptions").
+
+        Args:
+            customer_id: The customer.
+            actor: Who asks: the customer's own users, staff or the system.
+
+        Returns:
+            The subscriptions.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            CustomerNotFoundError: No such customer, or one the actor may not see
+                (`customer.not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow(readonly=True) as uow:
+            cid = self._billing._customer(uow, actor, customer_id)
+            return uow.subscriptions.for_customer(cid)
+
+    def allowed_actions(
+        self, subscription_id: str, *, actor: Principal
+    ) -> tuple[SubscriptionAction, ...]:
+        """What a person may do with the subscription now: the buttons a screen shows.
+
+        Args:
+            subscription_id: The subscription.
+            actor: Who asks: the customer's own users, staff or the system.
+
+        Returns:
+            The actions the lifecycle table allows from its status.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        return allowed_actions(self.get(subscription_id, actor=actor))
+
+    def periods(self, subscription_id: str, *, actor: Principal) -> list[BilledPeriod]:
+        """The periods invoiced for the subscription, by start, each with its invoice
+        (003 seed, "View Invoices" of a subscription).
+
+        Args:
+            subscription_id: The subscription.
+            actor: Who asks: the customer's own users, staff or the system.
+
+        Returns:
+            The billed periods.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow(readonly=True) as uow:
+            found = self._subscription(uow, actor, subscription_id)
+            return uow.subscription_periods.for_subscription(found.id)
+
+    def _reread(self, subscription_id: str) -> Subscription:
+        with self._rt.uow(readonly=True) as uow:
+            found = uow.subscriptions.get(subscription_id)
+        assert found is not None
+        return found
+
+    # --- moves --------------------------------------------------------------------------------
+
+    def _move(
+        self,
+        uow: SubscriptionsStore,
+        subscription: Subscription,
+        action: SubscriptionAction,
+        now: datetime,
+        **changes: object,
+    ) -> Subscription:
+        """Apply `action` by the table, with `changes`, save, and announce it."""
+        status = transition(subscription.status, action, previous=subscription.previous_status)
+        moved = attrs.evolve(subscription, status=status, **changes).scheduled()  # type: ignore[arg-type]
+        saved = uow.subscriptions.update(moved)
+        self._rt.publish(
+            uow,
+            SubscriptionChanged(
+                saved.id,
+                saved.customer_id,
+                saved.product,
+                action.value,
+                subscription.status.value,
+                saved.status.value,
+                now,
+            ),
+        )
+        self._paid_facts(uow, subscription, saved)
+        return saved
+
+    def _paid_facts(
+        self, uow: SubscriptionsStore, before: Subscription, after: Subscription
+    ) -> None:
+        """The customer's plan for the product follows its subscriptions: paid since the day one
+        went live (the partner program's 3-month rule reads it), free again once none pays."""
+        was, now = _paying(before), _paying(after)
+        if was == now:
+            return
+        if now:
+            plan = uow.plans.get(after.plan_id)
+            if plan is None or not plan.price.is_positive:
+                return
+            since = after.anchor or self._rt.today()
+            self._customers.set_plan(
+                after.customer_id, after.product, Edition.PAID, since=since, actor=SYSTEM
+            )
+            return
+        others = [
+            s
+            for s in uow.subscriptions.for_customer(after.customer_id)
+            if s.id != after.id and s.product == after.product and s.status in _PAYING
+        ]
+        customer = uow.customers.get(after.customer_id)
+        current = None if customer is None else customer.plan(after.product)
+        if not others and current is not None and current.edition is Edition.PAID:
+            self._customers.set_plan(after.customer_id, after.product, Edition.FREE, actor=SYSTEM)
+
+    def _bill(
+        self,
+        uow: SubscriptionsStore,
+        subscription: Subscription,
+        plan: Plan,
+        period: Term,
+        *,
+        first: bool,
+    ) -> Invoice:
+        """Invoice one period through billing and record it: the period's unique key refuses
+        a second invoice for it, in this same transaction."""
+        lines = self._lines_for(uow, subscription, plan, period, first=first)
+        invoice = self._billing.create_invoice(
+            subscription.customer_id,
+            lines,
+            subscription_id=subscription.id,
+            issue=True,
+            actor=SYSTEM,
+        )
+        uow.subscription_periods.add(
+            BilledPeriod(subscription.id, period.start, period.end, invoice.id, self._rt.now())
+        )
+        self._rt.publish(
+            uow,
+            SubscriptionInvoiced(
+                subscription.id, subscription.customer_id, invoice.id, period.start, period.end
+            ),
+        )
+        return invoice
+
+    def _owes(
+        self, subscription: Subscription, invoice: Invoice, now: datetime
+    ) -> dict[str, object]:
+        """The fields that make the run charge `invoice` (with auto-charge and a method)."""
+        if (
+            not subscription.auto_charge
+            or subscription.payment_method_id is None
+            or invoice.status is InvoiceStatus.PAID
+        ):
+            return {}
+        return {
+            "unpaid_invoice_id": invoice.id,
+            "charge_at": now,
+            "charge_attempts": 0,
+            "first_failure_at": None,
+        }
+
+    def _go_live(
+        self,
+        uow: SubscriptionsStore,
+        subscription: Subscription,
+        plan: Plan,
+        action: SubscriptionAction,
+        anchor: date,
+        now: datetime,
+        charges: list[_Charge],
+    ) -> Subscription:
+        """Live from `anchor`: the first paid term invoiced (setup fee included), charged
+        after commit with auto-charge."""
+        first = term(anchor, plan.period, 1)
+        invoice = self._bill(uow, subscription, plan, first, first=True)
+        owes = self._owes(subscription, invoice, now)
+        live = self._move(
+            uow,
+            subscription,
+            action,
+            now,
+            anchor=anchor,
+            term_index=1,
+            term_start=first.start,
+            term_end=first.end,
+            cycles_billed=subscription.cycles_billed + 1,
+            **owes,
+        )
+        self._queue(live, charges)
+        return live
+
+    def _start(
+        self,
+        uow: SubscriptionsStore,
+        subscription: Subscription,
+        plan: Plan,
+        now: datetime,
+        charges: list[_Charge],
+    ) -> Subscription:
+        trial = plan.trial
+        day = subscription.start_date
+        if trial is None:
+            return self._go_live(uow, subscription, plan, _A.START, day, now, charges)
+        ends = term(day, trial, 1).end
+        return self._move(
+            uow, subscription, _A.START_TRIAL, now, term_start=day, term_end=ends, trial_end=ends
+        )
+
+    def _queue(self, subscription: Subscription, charges: list[_Charge]) -> None:
+        if subscription.unpaid_invoice_id is None or subscription.payment_method_id is None:
+            return
+        # The key names the subscription and the period (its one invoice) and the attempt: a
+        # run that repeats an attempt gets billing's first answer back, never a second charge.
+        invoice = subscription.unpaid_invoice_id
+        attempt = subscription.charge_attempts + 1
+        charges.append(
+            _Charge(
+                subscription.id,
+                subscription.customer_id,
+                invoice,
+                subscription.payment_method_id,
+                f"subscription:{subscription.id}:{invoice}:{attempt}",
+                subscription.charge_attempts,
+            )
+        )
+
+    # --- trials -------------------------------------------------------------------------------
+
+    def preview_activate(
+        self, subscription_id: str, *, customer_allowed: bool = True, actor: Principal
+    ) -> ChargesSummary:
+        """What converting the trial to live now would invoice: the charges summary shown
+        before the customer confirms (003 seed, "Convert Trials to Live"). Stores nothing.
+
+        Args:
+            subscription_id: The subscription, in its trial.
+            customer_allowed: Whether the customer's own users may do this (a portal
+                preference); staff and the system always may.
+            actor: Who asks: the customer's own users, staff or the system.
+
+        Returns:
+            The summary of the first invoice: its lines and total, and the first term.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: It is not in its trial
+                (`subscription.invalid_transition`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow(readonly=True) as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, customer_allowed=customer_allowed
+            )
+            transition(found.status, _A.ACTIVATE)
+            plan = self._plan(uow, found.plan_id)
+            first = term(self._rt.today(), plan.period, 1)
+            lines = self._lines_for(uow, found, plan, first, first=True)
+            return summary(found.id, first, lines)
+
+    def activate(
+        self, subscription_id: str, *, customer_allowed: bool = True, actor: Principal
+    ) -> Subscription:
+        """Convert a trial to live now: the trial ends, the first term starts today and is
+        invoiced (003 seed, "Convert Trials to Live": "An invoice will be created as well"),
+        and with auto-charge the invoice is charged.
+
+        Args:
+            subscription_id: The subscription, in its trial.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, live.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: It is not in its trial
+                (`subscription.invalid_transition`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        charges: list[_Charge] = []
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            transition(found.status, _A.ACTIVATE)
+            plan = self._plan(uow, found.plan_id)
+            now = self._rt.now()
+            live = self._go_live(uow, found, plan, _A.ACTIVATE, now.date(), now, charges)
+        self._collect_all(charges)
+        return self._reread(live.id)
+
+    def extend_trial(
+        self, subscription_id: str, *, customer_allowed: bool = True, actor: Principal
+    ) -> Subscription:
+        """Extend a trial that expired because it could not be charged at its end, once, by the
+        plan's trial period from today (003 seed, "Extend Trials").
+
+        Args:
+            subscription_id: The subscription, expired at its trial's end.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, in its trial again.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            TrialNotExtendableError: It did not expire at its trial's end, or its trial was
+                extended before (`subscription.trial_not_extendable`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            if not found.trial_extendable:
+                raise TrialNotExtendableError(
+                    details={
+                        "status": found.status.value,
+                        "trial_extended": found.trial_extended,
+                    },
+                )
+            plan = self._plan(uow, found.plan_id)
+            trial = plan.trial or BillingPeriod(IntervalUnit.DAY, 14)
+            now = self._rt.now()
+            today = now.date()
+            ends = term(today, trial, 1).end
+            return self._move(
+                uow,
+                found,
+                _A.EXTEND_TRIAL,
+                now,
+                term_start=today,
+                term_end=ends,
+                trial_end=ends,
+                trial_extended=True,
+                expired_at=None,
+            )
+
+    # --- cancellation -------------------------------------------------------------------------
+
+    def cancel(
+        self,
+        subscription_id: str,
+        *,
+        at_term_end: bool = False,
+        customer_allowed: bool = True,
+        actor: Principal,
+    ) -> Subscription:
+        """Cancel a subscription (or a trial) now, or at the end of the current term (003 seed,
+        "Cancel Subscriptions", "Cancel Trials"): scheduled, it is non-renewing until then.
+
+        Args:
+            subscription_id: The subscription.
+            at_term_end: Schedule the cancellation for the end of the current term.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, cancelled or non-renewing.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: Its status does not allow it (cancelled or
+                expired already; scheduled already) (`subscription.invalid_transition`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        later = validate.flag(at_term_end, "at_term_end")
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            now = self._rt.now()
+            if later:
+                return self._move(
+                    uow, found, _A.SCHEDULE_CANCELLATION, now, previous_status=found.status
+                )
+            return self._move(uow, found, _A.CANCEL, now, cancelled_at=now, **_settled())
+
+    def remove_scheduled_cancellation(
+        self, subscription_id: str, *, customer_allowed: bool = True, actor: Principal
+    ) -> Subscription:
+        """Keep a subscription scheduled to be cancelled at its term's end: it returns to the
+        status it had before (003 seed, "Remove Scheduled Cancellation").
+
+        Args:
+            subscription_id: The subscription, non-renewing.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, in its status before the cancellation was scheduled.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: No cancellation is scheduled
+                (`subscription.invalid_transition`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            return self._move(
+                uow, found, _A.REMOVE_SCHEDULED_CANCELLATION, self._rt.now(), previous_status=None
+            )
+
+    # --- auto-charge --------------------------------------------------------------------------
+
+    def set_auto_charge(
+        self,
+        subscription_id: str,
+        enabled: bool,
+        *,
+        payment_method_id: str | None = None,
+        customer_allowed: bool = True,
+        actor: Principal,
+    ) -> Subscription:
+        """Turn auto-charge on or off (003 seed, "Change Auto-charge Status").
+
+        On needs a saved payment method (the one named, or the customer's default), and
+        collects nothing already invoiced: those invoices are paid by hand. Off while in
+        dunning makes the subscription live, since no retry is possible any more.
+
+        Args:
+            subscription_id: The subscription.
+            enabled: On or off.
+            payment_method_id: The saved method to charge; the customer's default when None.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            NoPaymentMethodError: On, and the customer has no saved payment method
+                (`subscription.no_payment_method`).
+            PaymentMethodNotFoundError: No such saved method of the customer's
+                (`billing.payment_method_not_found`).
+            InvalidSubscriptionTransitionError: It is cancelled or expired
+                (`subscription.invalid_transition`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        on = validate.flag(enabled, "enabled")
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            if found.is_ended:
+                transition(found.status, _A.DISABLE_AUTO_CHARGE)
+            now = self._rt.now()
+            if on:
+                method = self._method(uow, found.customer_id, True, payment_method_id)
+                # Nothing already invoiced is collected: the seed's "pay those by hand".
+                changed = attrs.evolve(found, auto_charge=True, payment_method_id=method)
+                return uow.subscriptions.update(changed.scheduled())
+            if found.status is _S.DUNNING:
+                return self._move(
+                    uow, found, _A.DISABLE_AUTO_CHARGE, now, auto_charge=False, **_settled()
+                )
+            changed = attrs.evolve(found, auto_charge=False, **_settled())  # type: ignore[arg-type]
+            return uow.subscriptions.update(changed.scheduled())
+
+    # --- the due job --------------------------------------------------------------------------
+
+    def next_due(self) -> datetime | None:
+        """When a subscription next has something due: a start, a trial end, a term end, a
+        charge or a retry; None for nothing.
+
+        Returns:
+            The instant, or None.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
+        with self._rt.uow(readonly=True) as uow:
+            return uow.subscriptions.next_due()
+
+    def run_due(self, now: datetime) -> int:
+        """Do what is due at `now`, batch by batch: start future subscriptions, end trials,
+        renew terms (one invoice per subscription and period), end non-renewing ones; then
+        make the charges owed, outside the batch's transaction, and record what each did.
+
+        Several workers may run this at once on PostgreSQL: each batch claims its rows with
+        `FOR UPDATE SKIP LOCKED`.
+
+        Args:
+            now: The kit's time.
+
+        Returns:
+            How many subscriptions were handled.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
+        handled = 0
+        seen: set[str] = set()
+        while True:
+            charges: list[_Charge] = []
+            with self._rt.uow() as uow:
+                batch = uow.subscriptions.claim_due(now, self._policy.renewal_batch)
+                plans: dict[str, Plan] = {}
+                for subscription in batch:
+                    plan = plans.get(subscription.plan_id)
+                    if plan is None:
+                        plan = plans[subscription.plan_id] = self._plan(uow, subscription.plan_id)
+                    self._advance(uow, subscription, plan, now, charges)
+            fresh = {s.id for s in batch} - seen
+            if not fresh:
+                # Only subscriptions this run handled already (more terms overdue than one run
+                # catches up on): the next run goes on with them.
+                return handled
+            seen |= fresh
+            handled += len(fresh)
+            self._collect_all(charges)
+
+    def _advance(
+        self,
+        uow: SubscriptionsStore,
+        subscription: Subscription,
+        plan: Plan,
+        now: datetime,
+        charges: list[_Charge],
+    ) -> None:
+        """Everything due for one subscription at `now`, in order; charges are queued."""
+        today = now.date()
+        sub = subscription
+        while True:
+            status = sub.status
+            if sub.unpaid_invoice_id is not None and sub.charge_at is not None:
+                if sub.charge_at <= now:
+                    self._queue(sub, charges)
+                    return
+                if status is _S.TRIAL:
+                    return  # the trial's charge decides what comes next
+            if status is _S.FUTURE:
+                if sub.start_date > today:
+                    return
+                sub = self._start(uow, sub, plan, now, charges)
+                continue
+            if sub.term_end > today:
+                return
+            if status is _S.TRIAL:
+                if sub.auto_charge and sub.payment_method_id is not None:
+                    # Charged first: live when it goes through, expired when it does not.
+                    anchor = sub.term_end
+                    invoice = self._bill(uow, sub, plan, term(anchor, plan.period, 1), first=True)
+                    sub = uow.subscriptions.update(
+                        attrs.evolve(sub, **self._owes(sub, invoice, now)).scheduled()  # type: ignore[arg-type]
+                    )
+                    if sub.unpaid_invoice_id is None:
+                        sub = self._trial_paid(uow, sub, plan, now)
+                    continue
+                if sub.auto_charge:
+                    sub = self._move(
+                        uow, sub, _A.EXPIRE, now, expired_at=now, expired_at_trial_end=True
+                    )
+                    return
+                sub = self._go_live(uow, sub, plan, _A.END_TRIAL, sub.term_end, now, charges)
+                continue
+            if status is _S.NON_RENEWING:
+                self._move(uow, sub, _A.END_TERM, now, cancelled_at=now, **_settled())
+                return
+            if status in (_S.LIVE, _S.DUNNING):
+                sub = self._renew(uow, sub, plan, now)
+                continue
+            return
+
+    def _renew(
+        self, uow: SubscriptionsStore, sub: Subscription, plan: Plan, now: datetime
+    ) -> Subscription:
+        assert sub.anchor is not None
+        following = term(sub.anchor, plan.period, sub.term_index + 1)
+        invoice = self._bill(uow, sub, plan, following, first=False)
+        # In dunning, the retries go on with the invoice they started with.
+        owes = {} if sub.unpaid_invoice_id is not None else self._owes(sub, invoice, now)
+        return self._move(
+            uow,
+            sub,
+            _A.RENEW,
+            now,
+            term_index=following.index,
+            term_start=following.start,
+            term_end=following.end,
+            cycles_billed=sub.cycles_billed + 1,
+            **owes,
+        )
+
+    def _trial_paid(
+        self, uow: SubscriptionsStore, sub: Subscription, plan: Plan, now: datetime
+    ) -> Subscription:
+        first = term(sub.term_end, plan.period, 1)
+        return self._move(
+            uow,
+            sub,
+            _A.END_TRIAL,
+            now,
+            anchor=first.start,
+            term_index=1,
+            term_start=first.start,
+            term_end=first.end,
+            cycles_billed=sub.cycles_billed + 1,
+            **_settled(),
+        )
+
+    # --- charging -----------------------------------------------------------------------------
+
+    def _collect_all(self, charges: Sequence[_Charge]) -> None:
+        for charge in charges:
+            self._record(charge, self._collect(charge))
+
+    def _collect(self, charge: _Charge) -> str | None:
+        """Charge the invoice through billing, outside any transaction. Returns None when it
+        is paid, "unknown" while the gateway has not answered, else the failure's code."""
+        try:
+            payment = self._billing.pay(
+                [charge.invoice_id],
+                method_id=charge.method_id,
+                idempotency_key=charge.key,
+                actor=SYSTEM,
+            )
+        except InvalidInvoiceTransitionError:
+            return None  # paid (or voided) meanwhile: nothing is left to collect
+        except PartnerkitError as failure:
+            return failure.code
+        return None if payment.status is PaymentStatus.SUCCEEDED else "unknown"
+
+    def _record(self, charge: _Charge, outcome: str | None) -> None:
+        """What the charge did, under the subscription's lock; a run that lost the race to
+        another worker finds the charge recorded and leaves it."""
+        with self._rt.uow() as uow:
+            sub = uow.subscriptions.get(charge.subscription_id, for_update=True)
+            if (
+                sub is None
+                or sub.unpaid_invoice_id != charge.invoice_id
+                or sub.charge_attempts != charge.attempt
+            ):
+                return
+            now = self._rt.now()
+            if outcome == "unknown":
+                uow.subscriptions.update(
+                    attrs.evolve(sub, charge_at=now + UNKNOWN_CHARGE_RETRY).scheduled()
+                )
+                return
+            plan = self._plan(uow, sub.plan_id)
+            if outcome is None:
+                if sub.status is _S.TRIAL:
+                    self._trial_paid(uow, sub, plan, now)
+                elif sub.status is _S.DUNNING:
+                    self._move(uow, sub, _A.CHARGE_SUCCEEDED, now, **_settled())
+                else:
+                    uow.subscriptions.update(attrs.evolve(sub, **_settled()).scheduled())  # type: ignore[arg-type]
+                return
+            if sub.status is _S.TRIAL:
+                # 003 seed, "Extend Trials": an auto-charge trial that cannot be charged at its
+                # end expires; its invoice is voided, since nothing was delivered.
+                self._billing.void_invoice(charge.invoice_id, actor=SYSTEM)
+                self._move(
+                    uow,
+                    sub,
+                    _A.EXPIRE,
+                    now,
+                    expired_at=now,
+                    expired_at_trial_end=True,
+                    **_settled(),
+                )
+                return
+            self._failed(uow, sub, now)
+
+    def _failed(self, uow: SubscriptionsStore, sub: Subscription, now: datetime) -> None:
+        policy = self._policy.dunning
+        first = sub.first_failure_at or now
+        attempts = sub.charge_attempts + 1
+        # The first failure is the renewal's own charge; the policy counts the retries after it.
+        retry = next_attempt(policy, first, attempts - 1)
+        if retry is not None:
+            changes: dict[str, object] = {
+                "charge_attempts": attempts,
+                "first_failure_at": first,
+                "charge_at": retry,
+            }
+            if sub.status is _S.LIVE or sub.status is _S.DUNNING:
+                self._move(uow, sub, _A.CHARGE_FAILED, now, **changes)
+            else:
+                uow.subscriptions.update(attrs.evolve(sub, **changes).scheduled())  # type: ignore[arg-type]
+            return
+        if policy.final_action is FinalAction.CANCEL:
+            if sub.status is _S.DUNNING:
+                self._move(uow, sub, _A.DUNNING_CANCEL, now, cancelled_at=now, **_settled())
+            else:
+                self._move(uow, sub, _A.CANCEL, now, cancelled_at=now, **_settled())
+            return
+        if sub.status is _S.DUNNING:
+            self._move(uow, sub, _A.DUNNING_GIVE_UP, now, **_settled())
+        else:
+            uow.subscriptions.update(attrs.evolve(sub, **_settled()).scheduled())  # type: ignore[arg-type]
+
+
+def _paying(subscription: Subscription) -> bool:
+    """Whether the customer pays for the product by it: past its trial, not ended."""
+    return subscription.status in _PAYING and subscription.anchor is not None
+
+
+def _settled() -> dict[str, object]:
+    """The fields of a subscription that owes no charge."""
+    return {
+        "unpaid_invoice_id": None,
+        "charge_at": None,
+        "charge_attempts": 0,
+        "first_failure_at": None,
+    }
