@@ -20,7 +20,11 @@ from partnerkit.subscriptions.errors import PeriodAlreadyBilledError, PlanTakenE
 from partnerkit.subscriptions.lifecycle import SubscriptionStatus
 from partnerkit.subscriptions.periods import IntervalUnit
 from partnerkit.subscriptions.ports import BilledPeriod
-from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
+from partnerkit.subscriptions.subscription import (
+    Subscription,
+    SubscriptionAddon,
+    SubscriptionCoupon,
+)
 from partnerkit.testing.conformance._base import T0, ContractBase
 
 __all__ = ["SubscriptionPeriodsContract", "SubscriptionsContract"]
@@ -46,7 +50,7 @@ def _subscription(sid: str, due_days: int | None = 1) -> Subscription:
         anchor=date(2026, 1, 31),
         term_index=1,
         addons=(SubscriptionAddon("seats", 3), SubscriptionAddon("onboarding")),
-        coupons=("cpn_1",),
+        coupons=(SubscriptionCoupon("cpn_1"), SubscriptionCoupon("cpn_2", first_cycle=3)),
         due_at=None if due_days is None else T0 + timedelta(days=due_days),
     )
 
