@@ -17,8 +17,10 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.integration.racing import race, said
 
 import partnerkit as pk
+from partnerkit.backends.sql import SqlBackend
 from partnerkit.billing.invoices import InvoiceLine, TaxRate
 from partnerkit.errors import PartnerkitError
 from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
@@ -43,6 +45,7 @@ from partnerkit.subscriptions.errors import (
 )
 from partnerkit.subscriptions.periods import IntervalUnit, Term
 from partnerkit.subscriptions.subscription import SubscriptionCoupon
+from partnerkit.testing.databases import require_server, wipe
 
 START = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
 STAFF = pk.Principal.staff("billing@vendor.example")
@@ -62,6 +65,10 @@ def make_kit(url: str, policies: tuple[object, ...] = ()) -> pk.Kit:
         url, clock=clock, payment_gateway=pk.FakePaymentGateway(clock=clock), policies=policies
     )
     kit.migrate()
+    return with_catalog(kit)
+
+
+def with_catalog(kit: pk.Kit) -> pk.Kit:
     kit.billing.create_tax_rate("No tax", "0", default=True, actor=STAFF)
     kit.catalog.add_product("crm", name="CRM", actor=STAFF)
     kit.catalog.add_product("books", name="Books", actor=STAFF)
@@ -702,3 +709,40 @@ def test_a_coupons_redemption_limit_and_last_day_are_enforced_when_applied(
     # A coupon the subscription keeps is not counted again.
     kept = kit.subscriptions.change(first.id, plan="crm-biz", actor=STAFF)
     assert kept.coupon_ids == ("cpn_once",)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("PARTNERKIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgres"),
+        pytest.param("PARTNERKIT_TEST_MYSQL_URL", marks=pytest.mark.mysql, id="mariadb"),
+    ],
+    scope="module",
+)
+def server(request: pytest.FixtureRequest) -> Iterator[SqlBackend]:
+    backend = require_server(request.param)
+    yield backend
+    backend.close()
+
+
+def test_concurrent_appliers_never_take_more_redemptions_than_a_coupon_has(
+    server: SqlBackend,
+) -> None:
+    """Coupon limits are a database fact: 8 writers apply a coupon of 3 redemptions at once,
+    each locking the coupon's row before counting; 3 get it, 5 are refused, none stores."""
+    wipe(server)
+    kit = with_catalog(pk.Kit(server, clock=pk.SimulatedClock(START)))
+    add_coupon(kit, "THREE", max_redemptions=3)
+    customers = [
+        kit.customers.create(name=f"Org {i}", admin_email=f"it@org{i}.example", actor=STAFF)
+        for i in range(8)
+    ]
+    wins, errors = race(
+        8,
+        lambda i: kit.subscriptions.create(
+            customers[i].id, "crm-lite", coupons=["THREE"], actor=STAFF
+        ),
+    )
+    assert len(wins) == 3, said(errors)
+    assert len(errors) == 5 and all(isinstance(e, CouponUsedUpError) for e in errors), said(errors)
+    stored = [s for c in customers for s in kit.subscriptions.subscriptions(c.id, actor=STAFF)]
+    assert len(stored) == 3
