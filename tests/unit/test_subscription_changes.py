@@ -9,7 +9,7 @@ The rules come from 003_9950710e2377ac79.txt, "Manage Subscriptions" and its sub
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,9 +18,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.integration.racing import race, said
+from tests.unit.test_subscriptions import (
+    MONTH,
+    STAFF,
+    START,
+    admin_of,
+    fake,
+    invoices_of,
+    save_card,
+    usd,
+)
 
 import partnerkit as pk
-from partnerkit.backends.sql import SqlBackend
 from partnerkit.billing.invoices import InvoiceLine, TaxRate
 from partnerkit.errors import PartnerkitError
 from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
@@ -47,16 +56,8 @@ from partnerkit.subscriptions.periods import IntervalUnit, Term
 from partnerkit.subscriptions.subscription import SubscriptionCoupon
 from partnerkit.testing.databases import require_server, wipe
 
-START = datetime(2026, 1, 31, 9, 0, tzinfo=UTC)
-STAFF = pk.Principal.staff("billing@vendor.example")
-VISA = "4242 4242 4242 4242"
-MONTH = pk.BillingPeriod(pk.IntervalUnit.MONTH, 1)
 S = pk.SubscriptionStatus
 A = pk.SubscriptionAction
-
-
-def usd(amount: str) -> pk.Money:
-    return pk.Money.of(amount, "USD")
 
 
 def make_kit(url: str, policies: tuple[object, ...] = ()) -> pk.Kit:
@@ -112,29 +113,8 @@ def acme(kit: pk.Kit) -> pk.Customer:
     return kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
 
 
-def admin_of(customer: pk.Customer) -> pk.Principal:
-    return pk.Principal.customer_user(customer.id, customer.users[0].email)
-
-
-def fake(kit: pk.Kit) -> pk.FakePaymentGateway:
-    assert isinstance(kit.payment_gateway, pk.FakePaymentGateway)
-    return kit.payment_gateway
-
-
-def save_card(kit: pk.Kit, customer: pk.Customer) -> pk.PaymentMethod:
-    token = fake(kit).tokenize(VISA, 12, 2030)
-    return kit.billing.add_payment_method(customer.id, token, actor=STAFF)
-
-
 def periods_of(kit: pk.Kit, sub: pk.Subscription) -> list[tuple[date, date]]:
     return [(p.period_start, p.period_end) for p in kit.subscriptions.periods(sub.id, actor=STAFF)]
-
-
-def invoices_of(kit: pk.Kit, sub: pk.Subscription) -> list[pk.Invoice]:
-    return [
-        kit.billing.get_invoice(p.invoice_id, actor=STAFF)
-        for p in kit.subscriptions.periods(sub.id, actor=STAFF)
-    ]
 
 
 def add_coupon(kit: pk.Kit, code: str, product: str = "crm", **fields: object) -> Coupon:
@@ -711,26 +691,26 @@ def test_a_coupons_redemption_limit_and_last_day_are_enforced_when_applied(
     assert kept.coupon_ids == ("cpn_once",)
 
 
-@pytest.fixture(
-    params=[
+@pytest.mark.parametrize(
+    "env",
+    [
         pytest.param("PARTNERKIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgres"),
         pytest.param("PARTNERKIT_TEST_MYSQL_URL", marks=pytest.mark.mysql, id="mariadb"),
     ],
-    scope="module",
 )
-def server(request: pytest.FixtureRequest) -> Iterator[SqlBackend]:
-    backend = require_server(request.param)
-    yield backend
-    backend.close()
-
-
-def test_concurrent_appliers_never_take_more_redemptions_than_a_coupon_has(
-    server: SqlBackend,
-) -> None:
+def test_concurrent_appliers_never_take_more_redemptions_than_a_coupon_has(env: str) -> None:
     """Coupon limits are a database fact: 8 writers apply a coupon of 3 redemptions at once,
     each locking the coupon's row before counting; 3 get it, 5 are refused, none stores."""
-    wipe(server)
-    kit = with_catalog(pk.Kit(server, clock=pk.SimulatedClock(START)))
+    backend = require_server(env)
+    try:
+        wipe(backend)
+        _race_for_a_coupon(pk.Kit(backend, clock=pk.SimulatedClock(START)))
+    finally:
+        backend.close()
+
+
+def _race_for_a_coupon(kit: pk.Kit) -> None:
+    with_catalog(kit)
     add_coupon(kit, "THREE", max_redemptions=3)
     customers = [
         kit.customers.create(name=f"Org {i}", admin_email=f"it@org{i}.example", actor=STAFF)

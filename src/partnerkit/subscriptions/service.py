@@ -178,6 +178,16 @@ def _addons(values: object) -> tuple[SubscriptionAddon, ...]:
     return tuple(SubscriptionAddon(k, q) for k, q in found.items())
 
 
+def _edits(
+    addons: object, coupons: object
+) -> tuple[tuple[SubscriptionAddon, ...] | None, tuple[str, ...] | None]:
+    """An edit's addons and coupon codes, checked; None for "keep them"."""
+    return (
+        None if addons is None else _addons(addons),
+        None if coupons is None else _codes(coupons, "coupons"),
+    )
+
+
 @attrs.frozen
 class _Charge:
     """A charge the run or an action owes the gateway, made after its transaction commits."""
@@ -1490,8 +1500,7 @@ class SubscriptionsService:
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
-        wanted_addons = None if addons is None else _addons(addons)
-        wanted_coupons = None if coupons is None else _codes(coupons, "coupons")
+        wanted_addons, wanted_coupons = _edits(addons, coupons)
         later = validate.flag(at_term_end, "at_term_end")
         with self._rt.uow(readonly=True) as uow:
             found = self._subscription(
@@ -1568,8 +1577,7 @@ class SubscriptionsService:
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
-        wanted_addons = None if addons is None else _addons(addons)
-        wanted_coupons = None if coupons is None else _codes(coupons, "coupons")
+        wanted_addons, wanted_coupons = _edits(addons, coupons)
         later = validate.flag(at_term_end, "at_term_end")
         charges: list[_Charge] = []
         with self._rt.uow() as uow:
@@ -1976,8 +1984,7 @@ class SubscriptionsService:
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
-        wanted_addons = None if addons is None else _addons(addons)
-        wanted_coupons = None if coupons is None else _codes(coupons, "coupons")
+        wanted_addons, wanted_coupons = _edits(addons, coupons)
         with self._rt.uow(readonly=True) as uow:
             found = self._subscription(
                 uow, actor, subscription_id, customer_allowed=customer_allowed
@@ -2045,8 +2052,7 @@ class SubscriptionsService:
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
-        wanted_addons = None if addons is None else _addons(addons)
-        wanted_coupons = None if coupons is None else _codes(coupons, "coupons")
+        wanted_addons, wanted_coupons = _edits(addons, coupons)
         charges: list[_Charge] = []
         with self._rt.uow() as uow:
             found = self._subscription(
