@@ -1531,8 +1531,9 @@ class SubscriptionsService:
         Now, in a paid term, the change is prorated by day: a credit note for the unused days
         of what the term's recurring charges cost (against the new invoice first, the rest as
         credit for later invoices) and an invoice for the new charges over the rest of the term
-        (one-time addons it adds billed whole), charged with auto-charge like a renewal; the
-        term itself stays. Before the first paid term (future, trial) nothing is billed. A plan
+        (one-time addons it adds billed whole), charged with auto-charge like a renewal (unless
+        another charge of the subscription is still waiting: then it is paid by hand); the term
+        itself stays. Before the first paid term (future, trial) nothing is billed. A plan
         of another billing period can only start at the end of a term. At term end, the change
         waits for the renewal, which invoices the new plan (from the renewal day, as a new
         anchor, for another billing period); `remove_scheduled_change` withdraws it. A change now
