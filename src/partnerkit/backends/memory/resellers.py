@@ -1,12 +1,14 @@
 """The reseller portal in memory: resellers, invitations by token hash, the customer links with
 an index per list order and a unique (reseller, email), tags and their customers, orders per
-customer, and migrations by the reseller they left.
+customer (and per reseller that placed them) with a unique invoice, migrations by the reseller
+they left, and the traces a move leaves there.
 
 Units of work run one at a time in memory: every read is as good as locked.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -110,6 +112,10 @@ class MemoryResellerCustomers:
             },
         )
 
+        self._traces: Table[ResellerCustomer] = Table(
+            log, "customer trace", key=lambda c: (c.reseller_id, c.customer_id)
+        )
+
     def add(self, customer: ResellerCustomer) -> None:
         self._t.insert(customer)
 
@@ -118,6 +124,12 @@ class MemoryResellerCustomers:
 
     def update(self, customer: ResellerCustomer) -> ResellerCustomer:
         return self._t.update(customer)
+
+    def freeze(self, customer: ResellerCustomer) -> None:
+        self._traces.insert(customer)
+
+    def frozen(self, reseller_id: str, customer_id: str) -> ResellerCustomer | None:
+        return self._traces.get((reseller_id, customer_id))
 
     def page(self, reseller_id: str, query: CustomerQuery) -> list[ResellerCustomer]:
         index = self._t.index(query.sort.value)
@@ -228,11 +240,29 @@ class MemorySalesOrders:
             log,
             "sales order",
             key=lambda o: o.id,
+            unique={
+                "invoice": Unique(
+                    key=lambda o: o.invoice_id,
+                    taken=lambda o, _: IntegrityViolationError(
+                        "another order is billed by this invoice",
+                        details={"invoice_id": o.invoice_id},
+                    ),
+                )
+            },
             indexes={
                 "by_customer": Index(
                     key=lambda o: o.customer_id, order=lambda o: (o.created_at, o.id)
-                )
+                ),
+                "by_placer": Index(
+                    key=lambda o: (o.customer_id, o.reseller_id),
+                    order=lambda o: (o.created_at, o.id),
+                ),
             },
+        )
+        # Orders as the reseller that placed them keeps them once their customer left it: kept
+        # on their first change after the move.
+        self._traces: Table[SalesOrder] = Table(
+            log, "order trace", key=lambda o: (o.reseller_id, o.id)
         )
 
     def add(self, order: SalesOrder) -> None:
@@ -244,13 +274,23 @@ class MemorySalesOrders:
     def update(self, order: SalesOrder) -> SalesOrder:
         return self._t.update(order)
 
-    def for_customer(self, customer_id: str, *, limit: int, offset: int) -> list[SalesOrder]:
-        found: list[SalesOrder] = []
-        for order in self._t.index("by_customer").descending(customer_id):
-            if len(found) >= offset + limit:
-                break
-            found.append(order)
-        return found[offset:]
+    def for_customer(
+        self, customer_id: str, *, limit: int, offset: int, placed_by: str | None = None
+    ) -> list[SalesOrder]:
+        walk = (
+            self._t.index("by_customer").descending(customer_id)
+            if placed_by is None
+            else self._t.index("by_placer").descending((customer_id, placed_by))
+        )
+        return list(itertools.islice(walk, offset, offset + limit))
+
+    def freeze(self, order: SalesOrder) -> None:
+        if self._traces.get((order.reseller_id, order.id)) is None:
+            self._traces.insert(order)
+
+    def frozen(self, orders: Sequence[SalesOrder]) -> list[SalesOrder]:
+        traces = self._traces
+        return [traces.get((o.reseller_id, o.id)) or o for o in orders]
 
 
 class MemoryCustomerMigrations:
