@@ -77,6 +77,28 @@ def _link(
     )
 
 
+def _order(
+    n: int,
+    lines: tuple[OrderLine, ...],
+    total: Money,
+    *,
+    status: OrderStatus = OrderStatus.CONFIRMED,
+    reseller_id: str = "rsl_1",
+) -> SalesOrder:
+    """Order so_n of cus_1, placed n minutes after T0."""
+    return SalesOrder(
+        id=f"so_{n}",
+        customer_id="cus_1",
+        reseller_id=reseller_id,
+        status=status,
+        lines=lines,
+        total=total,
+        created_at=T0 + timedelta(minutes=n),
+        created_by="ops@zillium.example",
+        updated_at=T0,
+    )
+
+
 class _Resellers(ContractBase):
     def _resellers(self, backend: Backend[Store]) -> None:
         """Products, customers cus_1 and cus_2, resellers rsl_1 and rsl_2."""
@@ -247,18 +269,7 @@ class SalesOrdersContract(_Resellers):
             OrderLine("books", 1, Money.of("0.05", "USD")),
         )
         orders = [
-            SalesOrder(
-                id=f"so_{n}",
-                customer_id="cus_1",
-                reseller_id="rsl_1",
-                status=OrderStatus.DRAFT,
-                lines=lines,
-                total=Money.of("30.35", "USD"),
-                created_at=T0 + timedelta(minutes=n),
-                created_by="ops@zillium.example",
-                updated_at=T0,
-            )
-            for n in range(3)
+            _order(n, lines, Money.of("30.35", "USD"), status=OrderStatus.DRAFT) for n in range(3)
         ]
         with backend.unit_of_work() as uow:
             for order in orders:
@@ -281,17 +292,10 @@ class SalesOrdersContract(_Resellers):
     def _orders(self, backend: Backend[Store]) -> list[SalesOrder]:
         """so_0 and so_2 placed by rsl_1 for cus_1, so_1 by rsl_2."""
         self._linked(backend)
+        nine = Money.of("9.00", "USD")
         orders = [
-            SalesOrder(
-                id=f"so_{n}",
-                customer_id="cus_1",
-                reseller_id="rsl_2" if n == 1 else "rsl_1",
-                status=OrderStatus.CONFIRMED,
-                lines=(OrderLine("crm", 1, Money.of("9.00", "USD")),),
-                total=Money.of("9.00", "USD"),
-                created_at=T0 + timedelta(minutes=n),
-                created_by="ops@zillium.example",
-                updated_at=T0,
+            _order(
+                n, (OrderLine("crm", 1, nine),), nine, reseller_id="rsl_2" if n == 1 else "rsl_1"
             )
             for n in range(3)
         ]

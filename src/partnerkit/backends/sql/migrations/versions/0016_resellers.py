@@ -28,6 +28,31 @@ _MYSQL: dict[str, Any] = {
 }
 
 
+def _customer_columns() -> list[sa.Column[Any]]:
+    """A reseller's customer after its key: the live row and a move's trace hold the same."""
+    details = [
+        "contact_name",
+        "contact_phone",
+        "shipping_line1",
+        "shipping_line2",
+        "shipping_city",
+        "shipping_postal_code",
+        "shipping_country",
+        "company_name",
+        "company_tax_id",
+    ]
+    return [
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("archived", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("created_by", sa.String(length=254), nullable=False),
+        sa.Column("archived_at", UtcDateTime(), nullable=True),
+        *(sa.Column(name, sa.String(length=200), nullable=True) for name in details),
+        sa.Column("version", sa.Integer(), nullable=False),
+    ]
+
+
 def upgrade() -> None:
     op.create_table(
         "resellers",
@@ -93,22 +118,7 @@ def upgrade() -> None:
         "reseller_customers",
         sa.Column("customer_id", sa.String(length=40), nullable=False),
         sa.Column("reseller_id", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("archived", sa.Boolean(), nullable=False),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("created_by", sa.String(length=254), nullable=False),
-        sa.Column("archived_at", UtcDateTime(), nullable=True),
-        sa.Column("contact_name", sa.String(length=200), nullable=True),
-        sa.Column("contact_phone", sa.String(length=200), nullable=True),
-        sa.Column("shipping_line1", sa.String(length=200), nullable=True),
-        sa.Column("shipping_line2", sa.String(length=200), nullable=True),
-        sa.Column("shipping_city", sa.String(length=200), nullable=True),
-        sa.Column("shipping_postal_code", sa.String(length=200), nullable=True),
-        sa.Column("shipping_country", sa.String(length=200), nullable=True),
-        sa.Column("company_name", sa.String(length=200), nullable=True),
-        sa.Column("company_tax_id", sa.String(length=200), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
+        *_customer_columns(),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -224,22 +234,7 @@ def upgrade() -> None:
         "reseller_customer_traces",
         sa.Column("reseller_id", sa.String(length=40), nullable=False),
         sa.Column("customer_id", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("archived", sa.Boolean(), nullable=False),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("created_by", sa.String(length=254), nullable=False),
-        sa.Column("archived_at", UtcDateTime(), nullable=True),
-        sa.Column("contact_name", sa.String(length=200), nullable=True),
-        sa.Column("contact_phone", sa.String(length=200), nullable=True),
-        sa.Column("shipping_line1", sa.String(length=200), nullable=True),
-        sa.Column("shipping_line2", sa.String(length=200), nullable=True),
-        sa.Column("shipping_city", sa.String(length=200), nullable=True),
-        sa.Column("shipping_postal_code", sa.String(length=200), nullable=True),
-        sa.Column("shipping_country", sa.String(length=200), nullable=True),
-        sa.Column("company_name", sa.String(length=200), nullable=True),
-        sa.Column("company_tax_id", sa.String(length=200), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
+        *_customer_columns(),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
