@@ -321,6 +321,7 @@ def test_migration_moves_orders_and_payment_details_and_freezes_the_old_portal(
             acme.id, [pk.OrderLine("crm", 1, USD("1", "USD"))], actor=user
         ),
         lambda: kit.resellers.confirm_order(order.id, actor=user),
+        lambda: kit.resellers.invoice_order(order.id, actor=user),
         lambda: kit.resellers.migrate_to_reseller(acme.id, actor=user),
         lambda: kit.billing.add_payment_method(
             acme.id, gateway.tokenize("4242 4242 4242 4242", 12, 2031), actor=user
@@ -370,6 +371,7 @@ def _operations(
         ("confirm_order", lambda a, c, o, m: r.confirm_order(o, actor=a)),
         ("fulfil_order", lambda a, c, o, m: r.fulfil_order(o, actor=a)),
         ("cancel_order", lambda a, c, o, m: r.cancel_order(o, actor=a)),
+        ("invoice_order", lambda a, c, o, m: r.invoice_order(o, actor=a)),
         ("migrate_to_reseller", lambda a, c, o, m: r.migrate_to_reseller(c, actor=a)),
         ("customers", lambda a, c, o, m: r.customers(rid, actor=a)),
         ("tags", lambda a, c, o, m: r.tags(rid, actor=a)),
