@@ -183,7 +183,7 @@ class Kit:
         #: The payment gateway online payments go through; None: online payments are refused.
         self.payment_gateway: PaymentGateway | None = payment_gateway
         self.billing = billing.install(wiring, payment_gateway=payment_gateway, time_zone=zone)
-        self.resellers = resellers.install(wiring)
+        self.resellers = resellers.install(wiring, billing=self.billing)
         self.subscriptions = subscriptions.install(
             wiring, billing=self.billing, customers=self.customers
         )

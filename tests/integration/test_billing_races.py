@@ -5,8 +5,7 @@ billing account (FOR UPDATE), then the rows it checks."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -16,7 +15,7 @@ from racing import said
 import partnerkit as pk
 from partnerkit.backends.sql import SqlBackend
 from partnerkit.billing.errors import InvalidInvoiceTransitionError, RefundExceedsAvailableError
-from partnerkit.testing.databases import require_server, wipe
+from partnerkit.testing.databases import wipe
 
 STAFF = pk.Principal.staff("billing@vendor.example")
 WRITERS = 8
@@ -25,19 +24,6 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 def usd(amount: str) -> pk.Money:
     return pk.Money.of(amount, "USD")
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("PARTNERKIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgres"),
-        pytest.param("PARTNERKIT_TEST_MYSQL_URL", marks=pytest.mark.mysql, id="mariadb"),
-    ],
-    scope="module",
-)
-def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, SqlBackend]]:
-    backend = require_server(request.param)
-    yield os.environ[request.param], backend
-    backend.close()
 
 
 @pytest.fixture

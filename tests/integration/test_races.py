@@ -5,8 +5,7 @@ constraint picks one winner — never by a read-check-write that two writers can
 from __future__ import annotations
 
 import multiprocessing
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -18,25 +17,12 @@ import partnerkit as pk
 from partnerkit.backends.sql import SqlBackend
 from partnerkit.errors import InvalidInputError
 from partnerkit.mapping.errors import CodeTakenError
-from partnerkit.testing.databases import require_server, wipe
+from partnerkit.testing.databases import wipe
 
 STAFF = pk.Principal.staff("team@vendor.example")
 SYSTEM = pk.Principal.system()
 WRITERS = 8
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("PARTNERKIT_TEST_POSTGRES_URL", marks=pytest.mark.postgres, id="postgres"),
-        pytest.param("PARTNERKIT_TEST_MYSQL_URL", marks=pytest.mark.mysql, id="mariadb"),
-    ],
-    scope="module",
-)
-def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, SqlBackend]]:
-    backend = require_server(request.param)
-    yield os.environ[request.param], backend
-    backend.close()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ undo paths with more rows and more interleavings than a contract test would stor
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -13,10 +14,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partnerkit.backends.memory import _sorted
+from partnerkit.backends.memory import MemoryBackend, _sorted
 from partnerkit.backends.memory._sorted import SortedTuples
 from partnerkit.backends.memory._table import ALL, Index, Table, UndoLog, Unique
+from partnerkit.customers.accounts import Customer
 from partnerkit.errors import PartnerkitError
+from partnerkit.resellers.accounts import Reseller, ResellerStatus
+from partnerkit.resellers.clients import (
+    CustomerQuery,
+    CustomerSort,
+    ResellerCustomer,
+    ResellerTag,
+    TagMatch,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +35,7 @@ def tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_sorted, "_LOAD", 2)
 
 
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 values = st.tuples(st.integers(0, 30), st.integers(0, 3))
 probes = st.one_of(st.none(), st.tuples(st.integers(-1, 31)), values)
 # A remove names a present value by position, so removes hit as often as adds.
@@ -206,3 +217,104 @@ def test_indexes_follow_every_write_and_undo(ops: list[tuple[str, Any]]) -> None
     log.undo_to(0)
     assert len(table) == 0
     _consistent(_state(table, {}))
+
+
+# --- the reseller customer list (issue 12): each way to a page gives the plain answer ----------
+
+_NAMES = ["Acme", "acme", "Globex", "Initech", "Hooli", "Umbrella"]
+_TAG_IDS = ("rtg_a", "rtg_b", "rtg_c")
+
+
+@settings(max_examples=150)
+@given(
+    customers=st.lists(
+        st.tuples(
+            st.sampled_from(_NAMES),
+            st.booleans(),
+            st.sampled_from(["rsl_1", "rsl_1", "rsl_2"]),
+            st.sets(st.sampled_from(_TAG_IDS)),
+        ),
+        max_size=40,
+    ),
+    archived=st.sampled_from([False, True, None]),
+    tag_ids=st.lists(st.sampled_from(_TAG_IDS), max_size=3, unique=True),
+    match=st.sampled_from(list(TagMatch)),
+    search=st.sampled_from([None, "ac", "E", "x.ex", "nope"]),
+    sort=st.sampled_from(list(CustomerSort)),
+    descending=st.booleans(),
+    limit=st.integers(1, 12),
+    offset=st.integers(0, 15),
+)
+def test_a_customer_page_is_the_filtered_sorted_window(
+    customers: list[tuple[str, bool, str, set[str]]],
+    archived: bool | None,
+    tag_ids: list[str],
+    match: TagMatch,
+    search: str | None,
+    sort: CustomerSort,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> None:
+    # Small tag sets take the sorting way, large ones the walk (tests/unit/test_resellers.py
+    # and the contract pin the answers; here both ways meet every mix of filters).
+    backend = MemoryBackend()
+    rows = []
+    with backend.unit_of_work() as uow:
+        for rid in ("rsl_1", "rsl_2"):
+            uow.resellers.add(
+                Reseller(rid, rid, f"o@{rid}.example", ResellerStatus.ACTIVE, T0, "b")
+            )
+        tags = {tid: ResellerTag(tid, "rsl_1", tid, tid, T0) for tid in _TAG_IDS}
+        for tag in tags.values():
+            uow.reseller_tags.add(tag)
+        for i, (name, is_archived, rid, held) in enumerate(customers):
+            cid = f"cus_{i:03}"
+            uow.customers.add(Customer(id=cid, name=name, created_at=T0))
+            row = ResellerCustomer(
+                customer_id=cid,
+                reseller_id=rid,
+                name=name,
+                email=f"it{i % 7}@{name.lower()}.example",
+                archived=is_archived,
+                created_at=T0 + timedelta(minutes=i % 5),
+                created_by="b",
+            )
+            try:
+                uow.reseller_customers.add(row)
+            except PartnerkitError:
+                continue  # a taken email
+            rows.append((row, held))
+            for tid in held:
+                uow.reseller_tags.tag(tags[tid], [cid])
+        query = CustomerQuery(
+            archived=archived,
+            tag_ids=tuple(tag_ids),
+            match=match,
+            search=search,
+            sort=sort,
+            descending=descending,
+            limit=limit,
+            offset=offset,
+        )
+        page = uow.reseller_customers.page("rsl_1", query)
+    key = {
+        CustomerSort.NAME: lambda c: (c.name.casefold(), c.customer_id),
+        CustomerSort.EMAIL: lambda c: (c.email, c.customer_id),
+        CustomerSort.CREATED: lambda c: (c.created_at, c.customer_id),
+    }[sort]
+    wanted = set(tag_ids)
+    needle = None if search is None else search.casefold()
+    expected = sorted(
+        (
+            c
+            for c, held in rows
+            if c.reseller_id == "rsl_1"
+            and (archived is None or c.archived is archived)
+            and (not wanted or (wanted <= held if match is TagMatch.ALL else bool(wanted & held)))
+            and (needle is None or needle in c.name.casefold() or needle in c.email.casefold())
+        ),
+        key=key,
+        reverse=descending,
+    )
+    assert page == expected[offset : offset + limit]

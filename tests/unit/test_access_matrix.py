@@ -629,6 +629,12 @@ RESELLER_OPS: tuple[Op, ...] = (
         **CONFIRMED_ORDER_KEY,
     ),
     Op(
+        "resellers.invoice_order",
+        lambda w, a, m: w.kit.resellers.invoice_order(_order(w, m, confirmed=True), actor=a),
+        RESELLER_SCOPE,
+        **CONFIRMED_ORDER_KEY,
+    ),
+    Op(
         "resellers.migrate_to_reseller",
         lambda w, a, m: w.kit.resellers.migrate_to_reseller(_hooli(w, m), actor=a),
         RESELLER_SCOPE,

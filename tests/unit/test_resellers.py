@@ -14,6 +14,7 @@ import pytest
 
 import partnerkit as pk
 from partnerkit.resellers import errors
+from partnerkit.resellers.events import SalesOrderInvoiced
 from partnerkit.resellers.orders import OrderAction, transition
 from partnerkit.secrets import hash_token
 from partnerkit.testing.plugin import START
@@ -320,6 +321,7 @@ def test_migration_moves_orders_and_payment_details_and_freezes_the_old_portal(
             acme.id, [pk.OrderLine("crm", 1, USD("1", "USD"))], actor=user
         ),
         lambda: kit.resellers.confirm_order(order.id, actor=user),
+        lambda: kit.resellers.invoice_order(order.id, actor=user),
         lambda: kit.resellers.migrate_to_reseller(acme.id, actor=user),
         lambda: kit.billing.add_payment_method(
             acme.id, gateway.tokenize("4242 4242 4242 4242", 12, 2031), actor=user
@@ -369,6 +371,7 @@ def _operations(
         ("confirm_order", lambda a, c, o, m: r.confirm_order(o, actor=a)),
         ("fulfil_order", lambda a, c, o, m: r.fulfil_order(o, actor=a)),
         ("cancel_order", lambda a, c, o, m: r.cancel_order(o, actor=a)),
+        ("invoice_order", lambda a, c, o, m: r.invoice_order(o, actor=a)),
         ("migrate_to_reseller", lambda a, c, o, m: r.migrate_to_reseller(c, actor=a)),
         ("customers", lambda a, c, o, m: r.customers(rid, actor=a)),
         ("tags", lambda a, c, o, m: r.tags(rid, actor=a)),
@@ -426,3 +429,167 @@ def test_every_operation_with_another_resellers_ids_answers_like_a_missing_id(
         kit.resellers.get_customer(
             acme.id, actor=pk.Principal.customer_user(acme.id, "x@y.example")
         )
+
+
+# --- invoicing an order through billing (issue 12, second pass) -------------------------------
+
+
+def _confirmed(kit: pk.Kit) -> tuple[str, pk.Principal, pk.ResellerCustomer, pk.SalesOrder]:
+    rid, user = _portal(kit)
+    acme = kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
+    lines = [
+        pk.OrderLine("crm", 3, USD("10.10", "USD")),
+        pk.OrderLine("crm", 1, USD("0.05", "USD")),
+    ]
+    order = kit.resellers.place_order(acme.id, lines, actor=user)
+    return rid, user, acme, kit.resellers.confirm_order(order.id, actor=user)
+
+
+def test_a_confirmed_order_is_invoiced_through_billing_with_its_lines(kit: pk.Kit) -> None:
+    _, user, acme, order = _confirmed(kit)
+    invoice = kit.resellers.invoice_order(order.id, actor=user)
+    assert invoice.status is pk.InvoiceStatus.SENT
+    assert (invoice.customer_id, invoice.sales_order_id) == (acme.id, order.id)
+    assert [(li.product, li.quantity, li.unit_price) for li in invoice.lines] == [
+        (line.product, line.quantity, line.unit_price) for line in order.lines
+    ]
+    assert [li.description for li in invoice.lines] == ["CRM", "CRM"]
+    assert invoice.total == order.total  # no default tax in this kit
+    assert kit.billing.get_invoice(invoice.id, actor=STAFF) == invoice
+    stored = kit.resellers.get_order(order.id, actor=user)
+    assert (stored.invoice_id, stored.status) == (invoice.id, pk.OrderStatus.CONFIRMED)
+    [event] = kit.outbox(topic="resellers.order_invoiced")
+    assert event.payload["invoice_id"] == invoice.id
+    assert event.payload["by"] == "ops@zillium.example"
+    # An invoiced order is still fulfilled as usual.
+    assert kit.resellers.fulfil_order(order.id, actor=user).invoice_id == invoice.id
+
+
+def test_a_fulfilled_order_is_invoiced_too(kit: pk.Kit) -> None:
+    _, user, _, order = _confirmed(kit)
+    kit.resellers.fulfil_order(order.id, actor=user)
+    assert kit.resellers.invoice_order(order.id, actor=user).sales_order_id == order.id
+
+
+def test_a_draft_or_cancelled_order_is_not_invoiced_and_nothing_stored(kit: pk.Kit) -> None:
+    rid, user = _portal(kit)
+    acme = kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
+    line = [pk.OrderLine("crm", 1, USD("5", "USD"))]
+    draft = kit.resellers.place_order(acme.id, line, actor=user)
+    cancelled = kit.resellers.cancel_order(
+        kit.resellers.place_order(acme.id, line, actor=user).id, actor=user
+    )
+    before = _stored(kit)
+    for order, status in ((draft, "draft"), (cancelled, "cancelled")):
+        with pytest.raises(errors.OrderNotConfirmedError) as info:
+            kit.resellers.invoice_order(order.id, actor=user)
+        assert info.value.code == "resellers.order_not_confirmed"
+        assert info.value.details == {"order_id": order.id, "status": status}
+    assert _stored(kit) == before
+    assert kit.billing.invoices(acme.id, actor=STAFF) == []
+
+
+def test_an_order_is_invoiced_once_and_then_not_cancelled(kit: pk.Kit) -> None:
+    _, user, acme, order = _confirmed(kit)
+    invoice = kit.resellers.invoice_order(order.id, actor=user)
+    before = _stored(kit)
+    with pytest.raises(errors.OrderInvoicedError) as info:
+        kit.resellers.invoice_order(order.id, actor=STAFF)
+    assert info.value.details == {"order_id": order.id, "invoice_id": invoice.id}
+    with pytest.raises(errors.OrderInvoicedError):
+        kit.resellers.cancel_order(order.id, actor=user)
+    assert _stored(kit) == before
+    assert [i.id for i in kit.billing.invoices(acme.id, actor=STAFF)] == [invoice.id]
+    assert len(kit.outbox(topic="resellers.order_invoiced")) == 1
+
+
+def test_the_invoice_and_the_order_commit_together_or_not_at_all(kit: pk.Kit) -> None:
+    # A handler of the order's event fails after billing wrote the invoice, in the same
+    # transaction: the invoice, its number and the order's tie to it all roll back.
+    _, user, acme, order = _confirmed(kit)
+
+    def refuse(event: SalesOrderInvoiced) -> None:
+        raise RuntimeError("a host's handler failed")
+
+    kit._runtime.on(SalesOrderInvoiced, refuse)
+    before = _stored(kit)
+    with pytest.raises(RuntimeError):
+        kit.resellers.invoice_order(order.id, actor=user)
+    assert _stored(kit) == before
+    assert kit.billing.invoices(acme.id, actor=STAFF) == []
+    assert kit.resellers.get_order(order.id, actor=user).invoice_id is None
+
+
+# --- the trace the old reseller keeps is frozen at the migration (issue 12, second pass) ------
+
+
+def test_the_old_resellers_trace_is_frozen_at_the_migration(kit: pk.Kit) -> None:
+    # 004 seed, "Migrating customers to reseller": the customer manages its own orders and
+    # details from its new portal; the reseller it left reads what it had, as it was then.
+    rid, user = _portal(kit)
+    acme = kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
+    kit.resellers.update_details(acme.id, contact_name="Ann", shipping_city="Pune", actor=user)
+    kit.resellers.tag(rid, [acme.id], "Priority", actor=user)
+    line = [pk.OrderLine("crm", 1, USD("9", "USD"))]
+    draft = kit.resellers.place_order(acme.id, line, actor=user)
+    confirmed = kit.resellers.confirm_order(
+        kit.resellers.place_order(acme.id, line, actor=user).id, actor=user
+    )
+    as_left = kit.resellers.get_customer(acme.id, actor=user)
+    orders_then = kit.resellers.orders(acme.id, actor=user)
+    kit.clock.advance(timedelta(minutes=5))
+    kit.resellers.migrate_to_reseller(acme.id, actor=user)
+    own = kit.resellers.accept_invitation(_token(kit, "it@acme.example"))
+    own_rid = own.reseller_id or ""
+
+    # The new portal changes everything it may: details, tags, the old orders, new orders.
+    kit.clock.advance(timedelta(minutes=5))
+    kit.resellers.update_details(
+        acme.id, name="Acme Group", contact_name="Bob", company_name="Acme Group plc", actor=own
+    )
+    kit.resellers.tag(own_rid, [acme.id], "Self-managed", actor=own)
+    kit.resellers.untag(own_rid, [acme.id], "priority", actor=own)
+    kit.resellers.cancel_order(draft.id, actor=own)
+    invoice = kit.resellers.invoice_order(confirmed.id, actor=own)
+    kit.resellers.fulfil_order(confirmed.id, actor=own)
+    later = kit.resellers.place_order(acme.id, line, actor=own)
+
+    # The new portal sees it all.
+    assert kit.resellers.get_customer(acme.id, actor=own).contact_name == "Bob"
+    assert [o.id for o in kit.resellers.orders(acme.id, actor=own)] == [
+        later.id,
+        confirmed.id,
+        draft.id,
+    ]
+    assert kit.resellers.get_order(confirmed.id, actor=own).invoice_id == invoice.id
+    # The old reseller reads the customer, its tags and its orders as they were at the move.
+    assert kit.resellers.get_customer(acme.id, actor=user) == as_left
+    assert [t.name for t in kit.resellers.customer_tags(acme.id, actor=user)] == ["Priority"]
+    assert kit.resellers.orders(acme.id, actor=user) == orders_then
+    assert kit.resellers.get_order(draft.id, actor=user) == draft
+    assert kit.resellers.get_order(confirmed.id, actor=user) == confirmed
+    # ...and a later order of the new portal is missing to it, like any id it does not have.
+    with pytest.raises(errors.SalesOrderNotFoundError) as later_error:
+        kit.resellers.get_order(later.id, actor=user)
+    with pytest.raises(errors.SalesOrderNotFoundError) as missing_error:
+        kit.resellers.get_order("so_missing", actor=user)
+    assert set(later_error.value.details) == set(missing_error.value.details)
+    # Staff see the customer as it is now.
+    assert kit.resellers.get_customer(acme.id, actor=STAFF).name == "Acme Group"
+
+
+def test_a_trace_costs_one_row_at_the_move_and_one_per_order_changed_after(kit: pk.Kit) -> None:
+    rid, user = _portal(kit)
+    acme = kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
+    line = [pk.OrderLine("crm", 1, USD("9", "USD"))]
+    orders = [kit.resellers.place_order(acme.id, line, actor=user) for _ in range(3)]
+    kit.resellers.migrate_to_reseller(acme.id, actor=user)
+    own = kit.resellers.accept_invitation(_token(kit, "it@acme.example"))
+    with kit._runtime.uow(readonly=True) as uow:
+        assert uow.reseller_customers.frozen(rid, acme.id) is not None
+        assert uow.sales_orders.frozen(orders) == orders  # nothing kept: nothing changed
+    kit.resellers.confirm_order(orders[0].id, actor=own)
+    kit.resellers.cancel_order(orders[0].id, actor=own)  # the first kept state stays
+    with kit._runtime.uow(readonly=True) as uow:
+        assert uow.sales_orders.frozen(orders) == orders
+        assert uow.sales_orders.get(orders[0].id).status is pk.OrderStatus.CANCELLED  # type: ignore[union-attr]

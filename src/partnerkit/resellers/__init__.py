@@ -1,6 +1,6 @@
 """The reseller portal (`kit.resellers`, 004 seed): resellers invited by staff, their customers
-(details, payment methods through billing, tags, archive), their orders, and a customer's move
-to a reseller portal of its own.
+(details, payment methods through billing, tags, archive), their orders and their invoices
+through billing, and a customer's move to a reseller portal of its own.
 
 `install()` wires the service and tells the access guard which customers a reseller manages.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 from partnerkit.access.guard import ResellerScope
+from partnerkit.billing.service import BillingService
 from partnerkit.ports import UnitOfWork
 from partnerkit.resellers.accounts import Reseller, ResellerInvitation, ResellerStatus
 from partnerkit.resellers.clients import (
@@ -70,9 +71,19 @@ def scope_of(uow: UnitOfWork, reseller_id: str, customer_id: str) -> ResellerSco
     return None
 
 
-def install(wiring: Wiring[ResellersStore]) -> ResellersService:
+def install(wiring: Wiring[ResellersStore], *, billing: BillingService) -> ResellersService:
     """Wire the reseller portal into a kit: `kit.resellers`, and the reseller-to-customer tie
     the access guard checks every reseller call against (billing's saved payment methods
-    included)."""
+    included).
+
+    Args:
+        wiring: The kit's wiring.
+        billing: The billing service an order's invoice goes through.
+
+    Returns:
+        The service.
+
+    Raises nothing.
+    """
     wiring.tie_resellers(scope_of, migrated_refusal)
-    return ResellersService(wiring.runtime, wiring.policy(ResellerPolicy))
+    return ResellersService(wiring.runtime, wiring.policy(ResellerPolicy), billing)

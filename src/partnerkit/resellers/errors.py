@@ -1,5 +1,6 @@
 """Errors of the reseller portal: missing resellers, customers and orders, a taken email, an
-unknown tag, an archived or migrated customer, order lines and statuses, invitations.
+unknown tag, an archived or migrated customer, order lines and statuses, an order's one invoice,
+invitations.
 
 The codes are stable; the registry in `partnerkit.errors` collects them for the reference."""
 
@@ -21,6 +22,8 @@ __all__ = [
     "InvitationExpiredError",
     "MixedCurrenciesError",
     "OrderEmptyError",
+    "OrderInvoicedError",
+    "OrderNotConfirmedError",
     "QuantityNotPositiveError",
     "ResellerCustomerNotFoundError",
     "ResellerEmailTakenError",
@@ -92,6 +95,16 @@ class ResellerEmailTakenError(ConflictError):
     default_remedy = "Open that customer instead, or use another email address."
 
 
+class OrderInvoicedError(ConflictError):
+    code = "resellers.order_invoiced"
+    audience = (Audience.RESELLER, Audience.STAFF)
+    summary = "The order has its invoice already."
+    default_remedy = (
+        "Open the order's invoice instead: it is paid, credited or voided in billing, and the "
+        "order keeps it."
+    )
+
+
 # --- statuses ---------------------------------------------------------------------------------
 
 
@@ -122,6 +135,13 @@ class InvalidOrderTransitionError(InvalidTransitionError):
     code = "resellers.invalid_order_transition"
     audience = (Audience.RESELLER, Audience.STAFF)
     summary = "The order's status does not allow this."
+
+
+class OrderNotConfirmedError(InvalidTransitionError):
+    code = "resellers.order_not_confirmed"
+    audience = (Audience.RESELLER, Audience.STAFF)
+    summary = "Only a confirmed (or fulfilled) order can be invoiced."
+    default_remedy = "Confirm the order first; a cancelled order is not invoiced."
 
 
 class InvitationExpiredError(InvalidTransitionError):

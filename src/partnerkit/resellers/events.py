@@ -1,5 +1,6 @@
 """What the reseller portal announces: a reseller invited and joined, a customer created,
-archived or unarchived, an order placed or moved on, a customer migrated to its own portal."""
+archived or unarchived, an order placed, moved on or invoiced, a customer migrated to its own
+portal."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ __all__ = [
     "ResellerInvited",
     "ResellerJoined",
     "SalesOrderChanged",
+    "SalesOrderInvoiced",
     "SalesOrderPlaced",
 ]
 
@@ -76,6 +78,18 @@ class SalesOrderChanged(Event):
     order_id: str
     customer_id: str
     status: str
+
+
+@attrs.frozen
+class SalesOrderInvoiced(Event):
+    """An order was invoiced through billing (`kit.resellers.invoice_order`)."""
+
+    TOPIC: ClassVar[str] = "resellers.order_invoiced"
+    order_id: str
+    customer_id: str
+    invoice_id: str
+    total: Money
+    by: str
 
 
 @attrs.frozen

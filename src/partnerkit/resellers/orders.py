@@ -1,6 +1,7 @@
 """Sales orders a reseller places for its customers (004 seed: "where you also manage your
-orders"): lines from the catalog, a small status table, and a total that is the exact sum of
-its lines. The rules here are pure: the service passes them what it read.
+orders"): lines from the catalog, a small status table, a total that is the exact sum of its
+lines, and the one invoice that bills a confirmed order. The rules here are pure: the service
+passes them what it read.
 """
 
 from __future__ import annotations
@@ -16,14 +17,19 @@ from partnerkit.resellers.errors import (
     InvalidOrderTransitionError,
     MixedCurrenciesError,
     OrderEmptyError,
+    OrderInvoicedError,
+    OrderNotConfirmedError,
 )
 
 __all__ = [
+    "INVOICEABLE",
     "TRANSITIONS",
     "OrderAction",
     "OrderLine",
     "OrderStatus",
     "SalesOrder",
+    "check_invoiceable",
+    "next_status",
     "order_total",
     "transition",
 ]
@@ -53,6 +59,9 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderAction], OrderStatus] = {
     (OrderStatus.CONFIRMED, OrderAction.FULFIL): OrderStatus.FULFILLED,
     (OrderStatus.CONFIRMED, OrderAction.CANCEL): OrderStatus.CANCELLED,
 }
+
+#: The statuses an order is invoiced from: the customer confirmed it (and it may be fulfilled).
+INVOICEABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.FULFILLED})
 
 _WORDS = {
     OrderAction.CONFIRM: "confirmed",
@@ -145,6 +154,7 @@ class SalesOrder:
         created_at: When it was placed.
         created_by: Who placed it.
         updated_at: When its status last changed.
+        invoice_id: The invoice that bills it (`kit.resellers.invoice_order`); None until then.
         version: Increases with each change (optimistic concurrency).
     """
 
@@ -157,4 +167,51 @@ class SalesOrder:
     created_at: datetime
     created_by: str
     updated_at: datetime
+    invoice_id: str | None = None
     version: int = 1
+
+
+def next_status(order: SalesOrder, action: OrderAction) -> OrderStatus:
+    """The status an action leads an order to: the status table's, and an invoiced order is
+    not cancelled (its invoice would bill nothing).
+
+    Args:
+        order: The order as stored.
+        action: What is asked.
+
+    Returns:
+        The new status.
+
+    Raises:
+        OrderInvoicedError: A cancellation of an invoiced order (`resellers.order_invoiced`).
+        InvalidOrderTransitionError: The table has no such move
+            (`resellers.invalid_order_transition`).
+    """
+    if action is OrderAction.CANCEL and order.invoice_id is not None:
+        raise OrderInvoicedError(
+            "This order has an invoice: it cannot be cancelled.",
+            details={"order_id": order.id, "invoice_id": order.invoice_id},
+        )
+    return transition(order.status, action)
+
+
+def check_invoiceable(order: SalesOrder) -> None:
+    """Refuse to invoice an order that is not confirmed, or that has its invoice already.
+
+    Args:
+        order: The order as stored (read under its row lock, so two invoicers take turns).
+
+    Raises:
+        OrderInvoicedError: The order has its invoice (`resellers.order_invoiced`).
+        OrderNotConfirmedError: A draft or cancelled order (`resellers.order_not_confirmed`).
+    """
+    if order.invoice_id is not None:
+        raise OrderInvoicedError(
+            "This order is invoiced already.",
+            details={"order_id": order.id, "invoice_id": order.invoice_id},
+        )
+    if order.status not in INVOICEABLE:
+        raise OrderNotConfirmedError(
+            f"A {order.status.value} order cannot be invoiced: confirm it first.",
+            details={"order_id": order.id, "status": order.status.value},
+        )

@@ -1,6 +1,7 @@
 """What the reseller portal needs from storage: its repositories and its slice of the unit of
 work. A duplicate customer email within a reseller and a duplicate tag are refused by unique
-keys; the customer list is one indexed query per page, filters included.
+keys; the customer list is one indexed query per page, filters included; an invoice bills one
+order at most (a unique key); the trace a migrated customer leaves is kept by the storage.
 """
 
 from __future__ import annotations
@@ -68,6 +69,14 @@ class ResellerCustomers(Protocol):
         """The reseller's customers that `query` selects, in its order and window, computed by
         the storage (never by loading every customer)."""
 
+    def freeze(self, customer: ResellerCustomer) -> None:
+        """Keep the customer as it is as the read-only trace of its reseller
+        (`customer.reseller_id`), which it is leaving; raises IntegrityViolationError when
+        that reseller keeps one already (one move per reseller and customer)."""
+
+    def frozen(self, reseller_id: str, customer_id: str) -> ResellerCustomer | None:
+        """The customer as it was when it left the reseller; None when it never did."""
+
 
 class ResellerTags(Protocol):
     def add(self, tag: ResellerTag) -> None:
@@ -101,8 +110,21 @@ class SalesOrders(Protocol):
     def update(self, order: SalesOrder) -> SalesOrder:
         """Versioned update, as for resellers."""
 
-    def for_customer(self, customer_id: str, *, limit: int, offset: int) -> list[SalesOrder]:
-        """The customer's orders, newest first (then by id), in the window."""
+    def for_customer(
+        self, customer_id: str, *, limit: int, offset: int, placed_by: str | None = None
+    ) -> list[SalesOrder]:
+        """The customer's orders, newest first (then by id), in the window; with `placed_by`,
+        only those that reseller placed."""
+
+    def freeze(self, order: SalesOrder) -> None:
+        """Keep the order as it is now as the read-only trace of the reseller that placed it
+        (`order.reseller_id`), which its customer left, unless one is kept already: the first
+        is the order as it was when the customer moved, since nothing changed it before. The
+        caller holds the order's lock."""
+
+    def frozen(self, orders: Sequence[SalesOrder]) -> list[SalesOrder]:
+        """The orders as the resellers that placed them keep them: the kept state where one
+        is, else as given (unchanged since the customer moved), in the order given."""
 
 
 class CustomerMigrations(Protocol):

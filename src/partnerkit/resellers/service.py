@@ -1,7 +1,8 @@
 """`kit.resellers`: the reseller portal's operations (004 seed). Staff invite a reseller; its
-users manage their own customers (details, tags, archive), place orders for them and move a
-large customer to a reseller portal of its own. Every call is scoped by the access guard: any
-other reseller's customer, order or id answers exactly like a missing one.
+users manage their own customers (details, tags, archive), place orders for them, invoice them
+through billing, and move a large customer to a reseller portal of its own, which leaves the
+old reseller a read-only trace frozen at the move. Every call is scoped by the access guard:
+any other reseller's customer, order or id answers exactly like a missing one.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import attrs
 from partnerkit import validate
 from partnerkit.access import Principal
 from partnerkit.access.guard import NotFound
-from partnerkit.access.principal import require_principal
+from partnerkit.access.principal import Role, require_principal
+from partnerkit.billing.invoices import Invoice, InvoiceLine
+from partnerkit.billing.service import BillingService
 from partnerkit.catalog.errors import ProductNotFoundError
 from partnerkit.customers.accounts import Customer
 from partnerkit.customers.events import CustomerCreated
 from partnerkit.errors import (
     FloatAmountError,
+    IntegrityViolationError,
     InvalidInputError,
     InvalidTokenError,
     NotFoundError,
@@ -55,6 +59,7 @@ from partnerkit.resellers.events import (
     ResellerInvited,
     ResellerJoined,
     SalesOrderChanged,
+    SalesOrderInvoiced,
     SalesOrderPlaced,
 )
 from partnerkit.resellers.migrations import CustomerMigration
@@ -63,8 +68,9 @@ from partnerkit.resellers.orders import (
     OrderLine,
     OrderStatus,
     SalesOrder,
+    check_invoiceable,
+    next_status,
     order_total,
-    transition,
 )
 from partnerkit.resellers.policy import ResellerPolicy
 from partnerkit.resellers.ports import ResellersStore
@@ -82,6 +88,9 @@ __all__ = [
 
 #: What the secret key derives invitation tokens for (never stored; see partnerkit.secrets).
 INVITATION_PURPOSE = "reseller_invitation"
+#: Who asks billing for an order's invoice: billing invoices for staff and the system only, and
+#: the reseller's own right to the order was checked first.
+SYSTEM = Principal.system("resellers")
 #: The most customers one tag or archive call takes: the dashboard's selection.
 MAX_SELECTION = 500
 _DETAIL_LENGTH = 200
@@ -117,6 +126,16 @@ def migrated_refusal(customer_id: str) -> CustomerMigratedError:
         "This customer moved to its own reseller portal; its history stays readable here.",
         details={"customer_id": customer_id},
     )
+
+
+def _trace_reader(actor: Principal, link: ResellerCustomer) -> str | None:
+    """The reseller whose read-only trace the actor reads a customer through: a user of a
+    reseller the customer left (the guard let it read, so it keeps a trace); None for the
+    managing reseller's users, staff and the system."""
+    rid = actor.reseller_id
+    if actor.role is Role.RESELLER_USER and rid is not None and rid != link.reseller_id:
+        return rid
+    return None
 
 
 def _tag_key(name: str) -> str:
@@ -200,9 +219,12 @@ class ResellersService:
     on the customer's behalf. Another reseller's ids answer exactly like missing ones.
     """
 
-    def __init__(self, runtime: Runtime[ResellersStore], policy: ResellerPolicy) -> None:
+    def __init__(
+        self, runtime: Runtime[ResellersStore], policy: ResellerPolicy, billing: BillingService
+    ) -> None:
         self._rt = runtime
         self._policy = policy
+        self._billing = billing
 
     # --- scope --------------------------------------------------------------------------------
 
@@ -227,6 +249,21 @@ class ResellersService:
         if link is None:
             raise missing()
         return link
+
+    def _seen(
+        self, uow: ResellersStore, actor: object, customer_id: object
+    ) -> tuple[ResellerCustomer, str | None]:
+        """The customer as the actor reads it, and the reseller whose trace it reads it through
+        (None for the managing reseller, staff and the system): a reseller the customer left
+        reads it as it was when it moved, whatever its new portal changed since."""
+        link = self._customer(uow, actor, customer_id, change=False)
+        trace = _trace_reader(require_principal(actor), link)
+        if trace is None:
+            return link, None
+        frozen = uow.reseller_customers.frozen(trace, link.customer_id)
+        if frozen is None:
+            raise customer_missing(customer_id)()
+        return frozen, trace
 
     def _selected(
         self, uow: ResellersStore, reseller: Reseller, customer_ids: Sequence[str]
@@ -434,7 +471,7 @@ class ResellersService:
                 which keeps a read-only trace), staff or the system.
 
         Returns:
-            The customer.
+            The customer; to the reseller it left, as it was when it moved.
 
         Raises:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
@@ -444,7 +481,7 @@ class ResellersService:
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
         with self._rt.uow(readonly=True) as uow:
-            return self._customer(uow, actor, customer_id, change=False)
+            return self._seen(uow, actor, customer_id)[0]
 
     def update_details(
         self,
@@ -641,7 +678,15 @@ class ResellersService:
         if found is not None:
             return found
         tag = ResellerTag(self._rt.new_id("rtg"), reseller_id, name, key, self._rt.now())
-        uow.reseller_tags.add(tag)
+        try:
+            uow.reseller_tags.add(tag)
+        except IntegrityViolationError:
+            # Another call made it since we looked (the unique key chose it): take theirs. The
+            # storage refused only that insert, so this transaction goes on.
+            made = uow.reseller_tags.by_key(reseller_id, key)
+            if made is None:
+                raise
+            return made
         return tag
 
     def tag(
@@ -739,10 +784,9 @@ class ResellersService:
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
         with self._rt.uow(readonly=True) as uow:
-            link = self._customer(uow, actor, customer_id, change=False)
-            principal = require_principal(actor)
-            reseller_id = principal.reseller_id or link.reseller_id
-            return uow.reseller_tags.of_customer(reseller_id, link.customer_id)
+            # A reseller the customer left keeps its own tags on it: nobody changes them since.
+            link, _ = self._seen(uow, actor, customer_id)
+            return uow.reseller_tags.of_customer(link.reseller_id, link.customer_id)
 
     # --- archive ------------------------------------------------------------------------------
 
@@ -914,17 +958,27 @@ class ResellersService:
                 customer left), staff or the system.
 
         Returns:
-            The order.
+            The order; to the reseller the customer left, as it was when the customer moved.
 
         Raises:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
-            SalesOrderNotFoundError: No such order, or another reseller's
+            SalesOrderNotFoundError: No such order, or another reseller's, or one placed in
+                the customer's new portal when the reseller it left asks
                 (`resellers.order_not_found`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
         with self._rt.uow(readonly=True) as uow:
-            return self._order(uow, actor, order_id, change=False)
+            order = self._order(uow, actor, order_id, change=False)
+            link = uow.reseller_customers.get(order.customer_id)
+            trace = None if link is None else _trace_reader(require_principal(actor), link)
+            if trace is None:
+                return order
+            # The trace holds the orders the reseller placed, frozen at the move; a later
+            # order of the new portal answers like a missing one.
+            if order.reseller_id != trace:
+                raise order_missing(order_id)()
+            return uow.sales_orders.frozen([order])[0]
 
     def orders(
         self, customer_id: str, *, limit: int = 50, offset: int = 0, actor: Principal
@@ -939,7 +993,8 @@ class ResellersService:
                 staff or the system.
 
         Returns:
-            The orders.
+            The orders; to the reseller the customer left, only those it placed, as they were
+            when the customer moved.
 
         Raises:
             InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
@@ -951,15 +1006,29 @@ class ResellersService:
         """
         first, skip = _window(limit, offset)
         with self._rt.uow(readonly=True) as uow:
-            link = self._customer(uow, actor, customer_id, change=False)
-            return uow.sales_orders.for_customer(link.customer_id, limit=first, offset=skip)
+            link, trace = self._seen(uow, actor, customer_id)
+            found = uow.sales_orders.for_customer(
+                link.customer_id, limit=first, offset=skip, placed_by=trace
+            )
+            return found if trace is None else uow.sales_orders.frozen(found)
+
+    def _save_order(
+        self, uow: ResellersStore, order: SalesOrder, changed: SalesOrder
+    ) -> SalesOrder:
+        """Store a change of an order read under its lock. When its customer has left the
+        reseller that placed it, that reseller's trace keeps the order as it was first."""
+        link = uow.reseller_customers.get(order.customer_id)
+        if link is not None and link.reseller_id != order.reseller_id:
+            uow.sales_orders.freeze(order)
+        return uow.sales_orders.update(changed)
 
     def _move(self, order_id: str, action: OrderAction, actor: Principal) -> SalesOrder:
         with self._rt.uow() as uow:
+            # Locked: of two moves of one order, the second reads the first's status.
             order = self._order(uow, actor, order_id, change=True)
-            status = transition(order.status, action)
-            updated = uow.sales_orders.update(
-                attrs.evolve(order, status=status, updated_at=self._rt.now())
+            status = next_status(order, action)
+            updated = self._save_order(
+                uow, order, attrs.evolve(order, status=status, updated_at=self._rt.now())
             )
             self._rt.publish(uow, SalesOrderChanged(order.id, order.customer_id, status.value))
             return updated
@@ -1028,10 +1097,73 @@ class ResellersService:
                 (`resellers.customer_migrated`).
             InvalidOrderTransitionError: The order is fulfilled or cancelled
                 (`resellers.invalid_order_transition`).
+            OrderInvoicedError: The order has an invoice (`resellers.order_invoiced`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
         return self._move(order_id, OrderAction.CANCEL, actor)
+
+    def invoice_order(self, order_id: str, *, actor: Principal) -> Invoice:
+        """Invoice a confirmed (or fulfilled) order through billing, once: the invoice's lines
+        are the order's (product, quantity, unit price; billing adds its default tax), it is
+        issued at once, names the order (`Invoice.sales_order_id`), and the order keeps it
+        (`SalesOrder.invoice_id`), all in one transaction.
+
+        The order's row is locked first, so of two calls the second finds the invoice; an
+        invoice bills one order at most (a unique key).
+
+        Args:
+            order_id: The order.
+            actor: Who acts: the managing reseller's users, staff or the system.
+
+        Returns:
+            The invoice, issued.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SalesOrderNotFoundError: No such order, or another reseller's
+                (`resellers.order_not_found`).
+            CustomerMigratedError: The customer moved to its own portal
+                (`resellers.customer_migrated`).
+            OrderNotConfirmedError: A draft or cancelled order
+                (`resellers.order_not_confirmed`).
+            OrderInvoicedError: The order has its invoice already (`resellers.order_invoiced`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow() as uow:
+            order = self._order(uow, actor, order_id, change=True)
+            check_invoiceable(order)
+            lines = []
+            for line in order.lines:
+                product = uow.products.get(line.product)
+                lines.append(
+                    InvoiceLine.of(
+                        line.product if product is None else product.name,
+                        line.quantity,
+                        line.unit_price,
+                        product=line.product,
+                    )
+                )
+            # Billing's unit of work joins this one: the invoice and the order's tie to it
+            # commit together, or neither does.
+            invoice = self._billing.create_invoice(
+                order.customer_id, lines, sales_order_id=order.id, issue=True, actor=SYSTEM
+            )
+            self._save_order(
+                uow, order, attrs.evolve(order, invoice_id=invoice.id, updated_at=self._rt.now())
+            )
+            self._rt.publish(
+                uow,
+                SalesOrderInvoiced(
+                    order.id,
+                    order.customer_id,
+                    invoice.id,
+                    invoice.total,
+                    require_principal(actor).label,
+                ),
+            )
+            return invoice
 
     # --- migration to a reseller portal of the customer's own ----------------------------------
 
@@ -1042,8 +1174,10 @@ class ResellersService:
         The new reseller is invited at the customer's email. The customer's orders and saved
         payment methods stay with its account and so are reachable from the new portal; its
         tags are copied there. The record says who did it and when, and the reseller it left
-        keeps a read-only trace: it still reads the customer, its orders, tags and payment
-        methods, and every change answers `CustomerMigratedError`.
+        keeps a read-only trace frozen at the move: it reads the customer's details and its
+        own tags as they were, and the orders it placed as they were (none the new portal
+        places or changes later); it still sees the payment methods, and every change answers
+        `CustomerMigratedError`.
 
         Args:
             customer_id: The customer.
@@ -1100,6 +1234,9 @@ class ResellersService:
             for tag in uow.reseller_tags.of_customer(old.id, link.customer_id):
                 copied = self._tag_named(uow, portal.id, tag.name)
                 uow.reseller_tags.tag(copied, [link.customer_id])
+            # The reseller it leaves keeps it as it is now; its orders are kept as they are
+            # when the new portal first changes them (see _save_order).
+            uow.reseller_customers.freeze(link)
             uow.reseller_customers.update(attrs.evolve(link, reseller_id=portal.id))
             self._send_invitation(uow, portal)
             self._rt.publish(

@@ -1,14 +1,17 @@
 """The reseller portal on SQL: resellers, invitations found by token hash, the customer links
-(one email per reseller, a unique key), tags and their customers, orders with their lines, and
-migrations. A customer list page is one statement over an index that starts with the reseller:
-tags, search, order and window are all computed by the database.
+(one email per reseller, a unique key), tags and their customers, orders with their lines and
+their one invoice (a unique key), migrations, and the traces a move leaves. A customer list page
+is one statement over an index that starts with the reseller: tags, search, order and window
+are all computed by the database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from partnerkit.backends.sql import schema as t
@@ -26,7 +29,7 @@ from partnerkit.resellers.clients import (
 )
 from partnerkit.resellers.errors import ResellerEmailTakenError
 from partnerkit.resellers.migrations import CustomerMigration
-from partnerkit.resellers.orders import OrderLine, SalesOrder
+from partnerkit.resellers.orders import OrderLine, OrderStatus, SalesOrder
 
 __all__ = [
     "SqlCustomerMigrations",
@@ -47,6 +50,42 @@ ORDERS = RowCodec(
     children={"lines": Children(t.sales_order_lines, "order_id", OrderLine)},
 )
 MIGRATIONS = RowCodec(CustomerMigration, t.customer_migrations)
+LINK_TRACES = RowCodec(ResellerCustomer, t.reseller_customer_traces, id_field="customer_id")
+
+
+@attrs.frozen
+class _KeptOrder:
+    """What an order's trace keeps: the fields that change (its lines and total never do)."""
+
+    reseller_id: str
+    order_id: str
+    status: OrderStatus
+    updated_at: datetime
+    invoice_id: str | None
+    version: int
+
+    @classmethod
+    def of(cls, order: SalesOrder) -> _KeptOrder:
+        return cls(
+            order.reseller_id,
+            order.id,
+            order.status,
+            order.updated_at,
+            order.invoice_id,
+            order.version,
+        )
+
+    def applied_to(self, order: SalesOrder) -> SalesOrder:
+        return attrs.evolve(
+            order,
+            status=self.status,
+            updated_at=self.updated_at,
+            invoice_id=self.invoice_id,
+            version=self.version,
+        )
+
+
+ORDER_TRACES = RowCodec(_KeptOrder, t.sales_order_traces)
 
 
 def _email_taken(customer: ResellerCustomer) -> ResellerEmailTakenError:
@@ -117,7 +156,12 @@ _SORTS = {
     CustomerSort.CREATED: _rc.c.created_at,
 }
 
-prepare(_LINK, _LINK_LOCKED, _LINK_BY_EMAIL, _UPDATE_LINK)
+_lt = t.reseller_customer_traces
+_LINK_TRACE = sa.select(_lt).where(
+    _lt.c.reseller_id == sa.bindparam("r"), _lt.c.customer_id == sa.bindparam("c")
+)
+
+prepare(_LINK, _LINK_LOCKED, _LINK_BY_EMAIL, _UPDATE_LINK, _LINK_TRACE)
 
 
 def _like(text: str) -> str:
@@ -147,6 +191,18 @@ class SqlResellerCustomers(SqlRepository):
         row.pop("customer_id")
         return self._update_versioned(
             _UPDATE_LINK, row, customer, "customer", unique=lambda: _email_taken(customer)
+        )
+
+    def freeze(self, customer: ResellerCustomer) -> None:
+        with self._unique(
+            lambda: IntegrityViolationError("the reseller keeps a trace of this customer already"),
+            single=True,
+        ):
+            self._tx.execute(LINK_TRACES.insert, LINK_TRACES.row(customer))
+
+    def frozen(self, reseller_id: str, customer_id: str) -> ResellerCustomer | None:
+        return LINK_TRACES.one(
+            self._tx.execute(_LINK_TRACE, {"r": reseller_id, "c": customer_id}).first()
         )
 
     def page(self, reseller_id: str, query: CustomerQuery) -> list[ResellerCustomer]:
@@ -264,14 +320,35 @@ _ORDER_IDS_OF = (
     .limit(sa.bindparam("limit"))
     .offset(sa.bindparam("offset"))
 )
+_ORDER_IDS_PLACED = (
+    sa.select(_so.c.id)
+    .where(_so.c.customer_id == sa.bindparam("c"), _so.c.reseller_id == sa.bindparam("r"))
+    .order_by(_so.c.created_at.desc(), _so.c.id.desc())
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
 _ORDERS_BY_IDS = ORDERS.aggregate.select(_so.c.id.in_(sa.bindparam("ids", expanding=True)))
+_ot = t.sales_order_traces
+_ORDER_KEPT = sa.select(_ot.c.order_id).where(
+    _ot.c.reseller_id == sa.bindparam("r"), _ot.c.order_id == sa.bindparam("o")
+)
+_ORDERS_KEPT = sa.select(_ot).where(
+    sa.tuple_(_ot.c.reseller_id, _ot.c.order_id).in_(sa.bindparam("keys", expanding=True))
+)
 
-prepare(_LOCK_ORDER)
+prepare(_LOCK_ORDER, _ORDER_KEPT)
+
+
+def _invoice_taken(order: SalesOrder) -> IntegrityViolationError:
+    return IntegrityViolationError(
+        "another order is billed by this invoice", details={"invoice_id": order.invoice_id}
+    )
 
 
 class SqlSalesOrders(SqlRepository):
     def add(self, order: SalesOrder) -> None:
-        self._tx.execute(ORDERS.insert, ORDERS.row(order))
+        with self._unique(lambda: _invoice_taken(order), single=True):
+            self._tx.execute(ORDERS.insert, ORDERS.row(order))
         self._insert_aggregate(ORDERS, order)
 
     def get(self, order_id: str, *, for_update: bool = False) -> SalesOrder | None:
@@ -281,19 +358,43 @@ class SqlSalesOrders(SqlRepository):
         return found[0] if found else None
 
     def update(self, order: SalesOrder) -> SalesOrder:
-        return self._update_aggregate(ORDERS, _UPDATE_ORDER, order, "order")
+        return self._update_aggregate(
+            ORDERS, _UPDATE_ORDER, order, "order", unique=lambda: _invoice_taken(order)
+        )
 
-    def for_customer(self, customer_id: str, *, limit: int, offset: int) -> list[SalesOrder]:
-        ids = [
-            row[0]
-            for row in self._tx.execute(
-                _ORDER_IDS_OF, {"c": customer_id, "limit": limit, "offset": offset}
-            )
-        ]
+    def for_customer(
+        self, customer_id: str, *, limit: int, offset: int, placed_by: str | None = None
+    ) -> list[SalesOrder]:
+        window = {"c": customer_id, "limit": limit, "offset": offset}
+        if placed_by is None:
+            rows = self._tx.execute(_ORDER_IDS_OF, window)
+        else:
+            rows = self._tx.execute(_ORDER_IDS_PLACED, {**window, "r": placed_by})
+        ids = [row[0] for row in rows]
         if not ids:
             return []
         found = {o.id: o for o in self._load(ORDERS, _ORDERS_BY_IDS, {"ids": ids})}
         return [found[i] for i in ids]
+
+    def freeze(self, order: SalesOrder) -> None:
+        key = {"r": order.reseller_id, "o": order.id}
+        # The caller holds the order's lock: no other writer keeps a trace of it meanwhile.
+        if self._tx.execute(_ORDER_KEPT, key).first() is None:
+            self._tx.execute(ORDER_TRACES.insert, ORDER_TRACES.row(_KeptOrder.of(order)))
+
+    def frozen(self, orders: Sequence[SalesOrder]) -> list[SalesOrder]:
+        if not orders:
+            return []
+        keys = [(o.reseller_id, o.id) for o in orders]
+        kept = {
+            (k.reseller_id, k.order_id): k
+            for k in ORDER_TRACES.many(self._tx.execute(_ORDERS_KEPT, {"keys": keys}))
+        }
+        found = []
+        for order in orders:
+            trace = kept.get((order.reseller_id, order.id))
+            found.append(order if trace is None else trace.applied_to(order))
+        return found
 
 
 # --- migrations ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from partnerkit.backends.sql.types import UtcDateTime
+from partnerkit.resellers.clients import DETAIL_FIELDS
 
 __all__ = ["TABLES", "UtcDateTime", "metadata"]
 
@@ -648,6 +649,22 @@ ledger_entries = sa.Table(
 # email per customer within a reseller is a unique key, and each order of the customer list is
 # an index that starts with (reseller, archived), so a page reads its reseller's rows only.
 
+
+def _reseller_customer_columns() -> list[sa.Column[Any]]:
+    """A reseller's customer as the portal keeps it, after its key: the live row and the trace a
+    move leaves hold the same."""
+    return [
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("email", sa.String(254), nullable=False),
+        sa.Column("archived", sa.Boolean, nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("created_by", sa.String(254), nullable=False),
+        sa.Column("archived_at", UtcDateTime(), nullable=True),
+        *(sa.Column(name, sa.String(200), nullable=True) for name in DETAIL_FIELDS),
+        sa.Column("version", sa.Integer, nullable=False),
+    ]
+
+
 resellers = sa.Table(
     "resellers",
     metadata,
@@ -682,22 +699,7 @@ reseller_customers = sa.Table(
     metadata,
     sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), primary_key=True),
     sa.Column("reseller_id", ID, sa.ForeignKey("resellers.id"), nullable=False),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("email", sa.String(254), nullable=False),
-    sa.Column("archived", sa.Boolean, nullable=False),
-    sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.Column("created_by", sa.String(254), nullable=False),
-    sa.Column("archived_at", UtcDateTime(), nullable=True),
-    sa.Column("contact_name", sa.String(200), nullable=True),
-    sa.Column("contact_phone", sa.String(200), nullable=True),
-    sa.Column("shipping_line1", sa.String(200), nullable=True),
-    sa.Column("shipping_line2", sa.String(200), nullable=True),
-    sa.Column("shipping_city", sa.String(200), nullable=True),
-    sa.Column("shipping_postal_code", sa.String(200), nullable=True),
-    sa.Column("shipping_country", sa.String(200), nullable=True),
-    sa.Column("company_name", sa.String(200), nullable=True),
-    sa.Column("company_tax_id", sa.String(200), nullable=True),
-    sa.Column("version", sa.Integer, nullable=False),
+    *_reseller_customer_columns(),
     sa.UniqueConstraint("reseller_id", "email"),
     sa.Index("ix_reseller_customers_by_name", "reseller_id", "archived", "name", "customer_id"),
     sa.Index("ix_reseller_customers_by_email", "reseller_id", "archived", "email", "customer_id"),
@@ -743,8 +745,13 @@ sales_orders = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("created_by", sa.String(254), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # The invoice that bills the order: set once, under the order's row lock; an invoice bills
+    # one order at most (the unique key).
+    sa.Column("invoice_id", ID, sa.ForeignKey("invoices.id"), nullable=True, unique=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_sales_orders_customer_id", "customer_id", "created_at", "id"),
+    # The orders a customer's former reseller placed: its read-only trace lists these only.
+    sa.Index("ix_sales_orders_customer_reseller", "customer_id", "reseller_id", "created_at", "id"),
     **_MYSQL,
 )
 
@@ -757,6 +764,32 @@ sales_order_lines = sa.Table(
     sa.Column("quantity", sa.Integer, nullable=False),
     sa.Column("unit_price_minor", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
+    **_MYSQL,
+)
+
+# The read-only trace a customer leaves with the reseller it moved away from, frozen at the
+# migration: its details as they were then (one row per reseller left, written by the move),
+# and each order the reseller placed as it was then, kept when its new portal first changes it
+# (copy on write: a move costs one row however many orders the customer has).
+reseller_customer_traces = sa.Table(
+    "reseller_customer_traces",
+    metadata,
+    sa.Column("reseller_id", ID, sa.ForeignKey("resellers.id"), primary_key=True),
+    sa.Column("customer_id", ID, sa.ForeignKey("customers.id"), primary_key=True),
+    *_reseller_customer_columns(),
+    **_MYSQL,
+)
+
+# An order's lines and total never change: its trace keeps what does.
+sales_order_traces = sa.Table(
+    "sales_order_traces",
+    metadata,
+    sa.Column("reseller_id", ID, sa.ForeignKey("resellers.id"), primary_key=True),
+    sa.Column("order_id", ID, sa.ForeignKey("sales_orders.id"), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("invoice_id", ID, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
     **_MYSQL,
 )
 

@@ -1,18 +1,22 @@
 """The reseller portal's ports (004 seed): resellers and invitations read back exactly, one
 customer email per reseller (a unique key), the customer list's filters, order and window
-computed by the storage, tags kept once, orders with their lines, migrations as traces; and the
-seed's operations end to end through `kit.resellers` on the backend. One contract class per
-port, plus the portal's service contract."""
+computed by the storage, tags kept once, orders with their lines and one invoice each (a unique
+key), migrations as traces, and the trace a move freezes (the customer as it was, each order as
+it was before its first change after); and the seed's operations end to end through
+`kit.resellers` on the backend, an order's invoice through billing included. One contract class
+per port, plus the portal's service contract."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 import attrs
 import pytest
 
 from partnerkit.access import Principal
+from partnerkit.billing.invoices import InvoiceStatus
 from partnerkit.clock import SimulatedClock
 from partnerkit.errors import ConcurrencyError, IntegrityViolationError, PartnerkitError
 from partnerkit.gateways.mailer import FakeMailer
@@ -31,13 +35,16 @@ from partnerkit.resellers.clients import (
 from partnerkit.resellers.errors import (
     CustomerArchivedError,
     CustomerMigratedError,
+    OrderInvoicedError,
     ResellerCustomerNotFoundError,
     ResellerEmailTakenError,
+    SalesOrderNotFoundError,
 )
 from partnerkit.resellers.migrations import CustomerMigration
 from partnerkit.resellers.orders import OrderLine, OrderStatus, SalesOrder
 from partnerkit.stores import Store
 from partnerkit.testing.conformance._base import T0, ContractBase, _customer
+from partnerkit.testing.conformance.billing import _invoice
 
 __all__ = [
     "CustomerMigrationsContract",
@@ -67,6 +74,28 @@ def _link(
         archived=archived,
         created_at=T0 + timedelta(minutes=minutes),
         created_by="ops@zillium.example",
+    )
+
+
+def _order(
+    n: int,
+    lines: tuple[OrderLine, ...],
+    total: Money,
+    *,
+    status: OrderStatus = OrderStatus.CONFIRMED,
+    reseller_id: str = "rsl_1",
+) -> SalesOrder:
+    """Order so_n of cus_1, placed n minutes after T0."""
+    return SalesOrder(
+        id=f"so_{n}",
+        customer_id="cus_1",
+        reseller_id=reseller_id,
+        status=status,
+        lines=lines,
+        total=total,
+        created_at=T0 + timedelta(minutes=n),
+        created_by="ops@zillium.example",
+        updated_at=T0,
     )
 
 
@@ -175,6 +204,27 @@ class ResellerCustomersContract(_Resellers):
             assert names(archived=None, limit=1, offset=1) == ["globex"]
             assert uow.reseller_customers.page("rsl_2", CustomerQuery(archived=None)) == []
 
+    def test_a_frozen_customer_reads_back_as_it_was(self, backend: Backend[Store]) -> None:
+        self._linked(backend)
+        with backend.unit_of_work() as uow:
+            acme = uow.reseller_customers.get("cus_1", for_update=True)
+            assert acme is not None
+            detailed = uow.reseller_customers.update(
+                attrs.evolve(acme, contact_name="Ann", shipping_city="Pune")
+            )
+            uow.reseller_customers.freeze(detailed)
+            uow.reseller_customers.update(
+                attrs.evolve(detailed, reseller_id="rsl_2", contact_name="Bob")
+            )
+        with pytest.raises(IntegrityViolationError), backend.unit_of_work() as uow:
+            uow.reseller_customers.freeze(detailed)  # one trace per reseller left
+        with backend.unit_of_work() as uow:
+            assert uow.reseller_customers.frozen("rsl_1", "cus_1") == detailed
+            assert uow.reseller_customers.frozen("rsl_2", "cus_1") is None
+            assert uow.reseller_customers.frozen("rsl_1", "cus_2") is None
+            now = uow.reseller_customers.get("cus_1")
+            assert now is not None and (now.reseller_id, now.contact_name) == ("rsl_2", "Bob")
+
 
 class ResellerTagsContract(_Resellers):
     """A tag per key and reseller; a customer has a tag once; the list filters by any or all."""
@@ -219,18 +269,7 @@ class SalesOrdersContract(_Resellers):
             OrderLine("books", 1, Money.of("0.05", "USD")),
         )
         orders = [
-            SalesOrder(
-                id=f"so_{n}",
-                customer_id="cus_1",
-                reseller_id="rsl_1",
-                status=OrderStatus.DRAFT,
-                lines=lines,
-                total=Money.of("30.35", "USD"),
-                created_at=T0 + timedelta(minutes=n),
-                created_by="ops@zillium.example",
-                updated_at=T0,
-            )
-            for n in range(3)
+            _order(n, lines, Money.of("30.35", "USD"), status=OrderStatus.DRAFT) for n in range(3)
         ]
         with backend.unit_of_work() as uow:
             for order in orders:
@@ -249,6 +288,64 @@ class SalesOrdersContract(_Resellers):
                 "so_0"
             ]
             assert uow.sales_orders.for_customer("cus_2", limit=5, offset=0) == []
+
+    def _orders(self, backend: Backend[Store]) -> list[SalesOrder]:
+        """so_0 and so_2 placed by rsl_1 for cus_1, so_1 by rsl_2."""
+        self._linked(backend)
+        nine = Money.of("9.00", "USD")
+        orders = [
+            _order(
+                n, (OrderLine("crm", 1, nine),), nine, reseller_id="rsl_2" if n == 1 else "rsl_1"
+            )
+            for n in range(3)
+        ]
+        with backend.unit_of_work() as uow:
+            for order in orders:
+                uow.sales_orders.add(order)
+        return orders
+
+    def test_an_invoice_bills_one_order_decided_by_the_store(self, backend: Backend[Store]) -> None:
+        orders = self._orders(backend)
+        with backend.unit_of_work() as uow:
+            uow.invoices.add(_invoice("inv_1", 1))
+        with backend.unit_of_work() as uow:
+            first = uow.sales_orders.get("so_0", for_update=True)
+            assert first is not None
+            billed = uow.sales_orders.update(attrs.evolve(first, invoice_id="inv_1"))
+        with pytest.raises(IntegrityViolationError), backend.unit_of_work() as uow:
+            uow.sales_orders.update(attrs.evolve(orders[2], invoice_id="inv_1"))
+        with backend.unit_of_work() as uow:
+            assert uow.sales_orders.get("so_0") == billed
+            stored = uow.sales_orders.get("so_2")
+            assert stored is not None and stored.invoice_id is None
+
+    def test_orders_placed_by_one_reseller_and_their_frozen_state(
+        self, backend: Backend[Store]
+    ) -> None:
+        orders = self._orders(backend)
+        with backend.unit_of_work() as uow:
+            placed = uow.sales_orders.for_customer("cus_1", limit=5, offset=0, placed_by="rsl_1")
+            assert [o.id for o in placed] == ["so_2", "so_0"]
+            one = uow.sales_orders.for_customer("cus_1", limit=1, offset=1, placed_by="rsl_1")
+            assert [o.id for o in one] == ["so_0"]
+            assert (
+                uow.sales_orders.for_customer("cus_1", limit=5, offset=0, placed_by="rsl_3") == []
+            )
+        with backend.unit_of_work() as uow:
+            # The first change after the move keeps the order as it was; a second keeps nothing.
+            first = uow.sales_orders.get("so_0", for_update=True)
+            assert first == orders[0]
+            uow.sales_orders.freeze(first)
+            fulfilled = uow.sales_orders.update(
+                attrs.evolve(first, status=OrderStatus.FULFILLED, updated_at=T0 + timedelta(1))
+            )
+            uow.sales_orders.freeze(fulfilled)
+            uow.sales_orders.update(attrs.evolve(fulfilled, updated_at=T0 + timedelta(2)))
+        with backend.unit_of_work() as uow:
+            now = uow.sales_orders.for_customer("cus_1", limit=5, offset=0, placed_by="rsl_1")
+            assert now[1].status is OrderStatus.FULFILLED and now[1].version == 3
+            assert uow.sales_orders.frozen(now) == [orders[2], orders[0]]
+            assert uow.sales_orders.frozen([]) == []
 
 
 class CustomerMigrationsContract(_Resellers):
@@ -361,6 +458,42 @@ class ResellerPortalContract(ContractBase):
         assert kit.resellers.cancel_order(order.id, actor=own).status is OrderStatus.CANCELLED
         assert kit.billing.set_default_payment_method(card.id, actor=own).default
         assert [m.id for m in kit.resellers.migrations(rid, actor=user)] == [move.id]
+
+    def test_an_order_invoiced_once_and_the_trace_frozen_at_the_move(
+        self, portal_kit: Kit, mailer: FakeMailer
+    ) -> None:
+        kit = portal_kit
+        rid, user = self._portal(kit, mailer)
+        acme = kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
+        kit.resellers.update_details(acme.id, contact_name="Ann", actor=user)
+        line = [OrderLine("crm", 2, Money.of("10.10", "USD"))]
+        order = kit.resellers.confirm_order(
+            kit.resellers.place_order(acme.id, line, actor=user).id, actor=user
+        )
+        invoice = kit.resellers.invoice_order(order.id, actor=user)
+        assert (invoice.status, invoice.sales_order_id) == (InvoiceStatus.SENT, order.id)
+        assert [(li.product, li.quantity, li.unit_price) for li in invoice.lines] == [
+            ("crm", Decimal(2), Money.of("10.10", "USD"))
+        ]
+        with pytest.raises(OrderInvoicedError):
+            kit.resellers.invoice_order(order.id, actor=user)
+        billed = kit.resellers.get_order(order.id, actor=user)
+        assert billed.invoice_id == invoice.id
+        as_left = kit.resellers.get_customer(acme.id, actor=user)
+        kit.resellers.migrate_to_reseller(acme.id, actor=user)
+        own = kit.resellers.accept_invitation(mailer.to("it@acme.example")[-1].context["token"])
+        kit.resellers.update_details(acme.id, contact_name="Bob", actor=own)
+        kit.resellers.fulfil_order(order.id, actor=own)
+        later = kit.resellers.place_order(acme.id, line, actor=own)
+        # The reseller it left reads the customer and its order as they were at the move.
+        assert kit.resellers.get_customer(acme.id, actor=user) == as_left
+        assert kit.resellers.orders(acme.id, actor=user) == [billed]
+        assert kit.resellers.get_order(order.id, actor=user) == billed
+        with pytest.raises(SalesOrderNotFoundError):
+            kit.resellers.get_order(later.id, actor=user)
+        fulfilled = kit.resellers.get_order(order.id, actor=own)
+        assert (fulfilled.status, fulfilled.invoice_id) == (OrderStatus.FULFILLED, invoice.id)
+        assert [o.id for o in kit.resellers.orders(acme.id, actor=own)] == [later.id, order.id]
 
     def test_another_resellers_customer_is_missing(
         self, portal_kit: Kit, mailer: FakeMailer

@@ -1,6 +1,7 @@
 """The reseller portal (issue 12, 004 seed): resellers and their invitations (the token stored
 as a hash), the customers each manages (one email per reseller, an index per list order), tags,
-sales orders with their lines, and customers' moves to portals of their own.
+sales orders with their lines and the one invoice that bills each, customers' moves to portals
+of their own, and the read-only traces those moves leave (details and orders as they were).
 
 Revision ID: 0016
 Revises: 0015
@@ -25,6 +26,31 @@ _MYSQL: dict[str, Any] = {
     "mysql_collate": "utf8mb4_bin",
     "mysql_engine": "InnoDB",
 }
+
+
+def _customer_columns() -> list[sa.Column[Any]]:
+    """A reseller's customer after its key: the live row and a move's trace hold the same."""
+    details = [
+        "contact_name",
+        "contact_phone",
+        "shipping_line1",
+        "shipping_line2",
+        "shipping_city",
+        "shipping_postal_code",
+        "shipping_country",
+        "company_name",
+        "company_tax_id",
+    ]
+    return [
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("archived", sa.Boolean(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("created_by", sa.String(length=254), nullable=False),
+        sa.Column("archived_at", UtcDateTime(), nullable=True),
+        *(sa.Column(name, sa.String(length=200), nullable=True) for name in details),
+        sa.Column("version", sa.Integer(), nullable=False),
+    ]
 
 
 def upgrade() -> None:
@@ -92,22 +118,7 @@ def upgrade() -> None:
         "reseller_customers",
         sa.Column("customer_id", sa.String(length=40), nullable=False),
         sa.Column("reseller_id", sa.String(length=40), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("archived", sa.Boolean(), nullable=False),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("created_by", sa.String(length=254), nullable=False),
-        sa.Column("archived_at", UtcDateTime(), nullable=True),
-        sa.Column("contact_name", sa.String(length=200), nullable=True),
-        sa.Column("contact_phone", sa.String(length=200), nullable=True),
-        sa.Column("shipping_line1", sa.String(length=200), nullable=True),
-        sa.Column("shipping_line2", sa.String(length=200), nullable=True),
-        sa.Column("shipping_city", sa.String(length=200), nullable=True),
-        sa.Column("shipping_postal_code", sa.String(length=200), nullable=True),
-        sa.Column("shipping_country", sa.String(length=200), nullable=True),
-        sa.Column("company_name", sa.String(length=200), nullable=True),
-        sa.Column("company_tax_id", sa.String(length=200), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
+        *_customer_columns(),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -192,14 +203,19 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("created_by", sa.String(length=254), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.Column("invoice_id", sa.String(length=40), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_sales_orders_customer_id_customers")
         ),
         sa.ForeignKeyConstraint(
+            ["invoice_id"], ["invoices.id"], name=op.f("fk_sales_orders_invoice_id_invoices")
+        ),
+        sa.ForeignKeyConstraint(
             ["reseller_id"], ["resellers.id"], name=op.f("fk_sales_orders_reseller_id_resellers")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sales_orders")),
+        sa.UniqueConstraint("invoice_id", name=op.f("uq_sales_orders_invoice_id")),
         **_MYSQL,
     )
     op.create_index(
@@ -207,6 +223,53 @@ def upgrade() -> None:
         "sales_orders",
         ["customer_id", "created_at", "id"],
         unique=False,
+    )
+    op.create_index(
+        "ix_sales_orders_customer_reseller",
+        "sales_orders",
+        ["customer_id", "reseller_id", "created_at", "id"],
+        unique=False,
+    )
+    op.create_table(
+        "reseller_customer_traces",
+        sa.Column("reseller_id", sa.String(length=40), nullable=False),
+        sa.Column("customer_id", sa.String(length=40), nullable=False),
+        *_customer_columns(),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_reseller_customer_traces_customer_id_customers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reseller_id"],
+            ["resellers.id"],
+            name=op.f("fk_reseller_customer_traces_reseller_id_resellers"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "reseller_id", "customer_id", name=op.f("pk_reseller_customer_traces")
+        ),
+        **_MYSQL,
+    )
+    op.create_table(
+        "sales_order_traces",
+        sa.Column("reseller_id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.Column("invoice_id", sa.String(length=40), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["sales_orders.id"],
+            name=op.f("fk_sales_order_traces_order_id_sales_orders"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reseller_id"],
+            ["resellers.id"],
+            name=op.f("fk_sales_order_traces_reseller_id_resellers"),
+        ),
+        sa.PrimaryKeyConstraint("reseller_id", "order_id", name=op.f("pk_sales_order_traces")),
+        **_MYSQL,
     )
     op.create_table(
         "reseller_customer_tags",
@@ -261,6 +324,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Dropping a table drops its indexes; dropping an index first would fail on MariaDB where
     # a foreign key uses it.
+    op.drop_table("sales_order_traces")
+    op.drop_table("reseller_customer_traces")
     op.drop_table("sales_order_lines")
     op.drop_table("reseller_customer_tags")
     op.drop_table("sales_orders")
