@@ -209,6 +209,19 @@ def test_cp1004_an_invoice_of_a_deleted_recurring_profile_is_not_charged(
     assert paid.status is pk.PaymentStatus.SUCCEEDED
 
 
+def test_cp3005_is_the_portals_rule_auto_charges_of_two_invoices_both_go_through(
+    kit: pk.Kit, acme: pk.Customer
+) -> None:
+    # Two subscriptions of one price renew on one day: the system charges the same card the
+    # same amount twice within minutes, for two invoices. That is no one paying twice.
+    method = kit.billing.add_payment_method(acme.id, card(kit), actor=admin_of(acme))
+    first, second = invoice(kit, acme), invoice(kit, acme)
+    system = pk.Principal.system()
+    for inv, key in ((first, "r1"), (second, "r2")):
+        paid = kit.billing.pay([inv.id], method_id=method.id, idempotency_key=key, actor=system)
+        assert paid.status is pk.PaymentStatus.SUCCEEDED
+
+
 def test_cp4002_a_card_kept_for_future_transactions_needs_recurring_support(
     kit: pk.Kit, acme: pk.Customer
 ) -> None:
