@@ -44,6 +44,7 @@ __all__ = [
     "PlanTakenError",
     "ResumeNotAfterPauseError",
     "SubscriptionNotFoundError",
+    "TrialChargePendingError",
     "TrialNotExtendableError",
     "WrongProductError",
 ]
@@ -245,6 +246,18 @@ class TrialNotExtendableError(InvalidTransitionError):
     summary = (
         "Only a trial that expired because it could not be charged can be extended, and only once."
     )
+
+
+class TrialChargePendingError(InvalidTransitionError):
+    """The trial's first charge was sent to the payment gateway and its answer has not come:
+    ending, cancelling or converting the trial, or turning auto-charge off, waits for it (the
+    answer decides whether the subscription goes live or expires)."""
+
+    code = "subscription.trial_charge_pending"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "The trial's first payment is still waiting for the payment gateway's answer."
+    default_remedy = "Try again once the payment is settled, within the hour."
+    default_hint = "kit.run_due() settles the charge with the gateway; call again afterwards"
 
 
 class PeriodAlreadyBilledError(ConflictError):

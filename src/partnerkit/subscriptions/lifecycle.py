@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from partnerkit.subscriptions.subscription import Subscription
 
 __all__ = [
+    "CHARGE_PENDING_WAITS",
     "CUSTOMER_ACTIONS",
     "ENDED",
     "PREVIOUS",
@@ -243,6 +244,13 @@ def transition(
     return SubscriptionStatus(found)
 
 
+#: What waits while a trial's end charge awaits the gateway's answer (`trial_charge_pending`):
+#: the answer moves the trial to live or expired, and these would decide it first.
+CHARGE_PENDING_WAITS = frozenset(
+    {_A.ACTIVATE, _A.CANCEL, _A.SCHEDULE_CANCELLATION, _A.DISABLE_AUTO_CHARGE}
+)
+
+
 def allowed_actions(subscription: Subscription) -> tuple[SubscriptionAction, ...]:
     """The actions a person may take on the subscription now: what a screen shows as buttons.
 
@@ -264,6 +272,8 @@ def allowed_actions(subscription: Subscription) -> tuple[SubscriptionAction, ...
         if (subscription.status, action) not in TRANSITIONS:
             continue
         if action is _A.EXTEND_TRIAL and not subscription.trial_extendable:
+            continue
+        if subscription.trial_charge_pending and action in CHARGE_PENDING_WAITS:
             continue
         if action is _A.REMOVE_SCHEDULED_CHANGE and not subscription.has_scheduled_change:
             continue

@@ -137,6 +137,10 @@ class SubscriptionPeriods(Protocol):
     def billed_since(self, subscription_id: str, at: datetime) -> list[BilledPeriod]:
         """The subscription's periods billed at or after an instant, by start."""
 
+    def release(self, subscription_id: str, period_start: date) -> None:
+        """Free a period whose invoice was voided before anything was delivered (a trial
+        that expired because its end could not be charged): it may be billed again."""
+
 
 class SubscriptionsStore(BillingStore, Protocol):
     """Subscriptions' repositories, and the billing, accounts and catalog they bill through."""

@@ -55,6 +55,7 @@ from partnerkit.subscriptions.errors import (
     PlanNotFoundError,
     ResumeNotAfterPauseError,
     SubscriptionNotFoundError,
+    TrialChargePendingError,
     TrialNotExtendableError,
     WrongProductError,
 )
@@ -1064,6 +1065,7 @@ class SubscriptionsService:
                 uow, actor, subscription_id, customer_allowed=customer_allowed
             )
             transition(found.status, _A.ACTIVATE)
+            _no_charge_pending(found)
             plan = self._plan(uow, found.plan_id)
             first = term(self._rt.today(), plan.period, 1)
             lines = self._lines_for(uow, found, plan, first, first=True)
@@ -1101,6 +1103,7 @@ class SubscriptionsService:
                 uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
             )
             transition(found.status, _A.ACTIVATE)
+            _no_charge_pending(found)
             plan = self._plan(uow, found.plan_id)
             now = self._rt.now()
             live = self._go_live(uow, found, plan, _A.ACTIVATE, now.date(), now, charges)
@@ -1199,6 +1202,7 @@ class SubscriptionsService:
                 uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
             )
             now = self._rt.now()
+            _no_charge_pending(found)
             if later:
                 return self._move(
                     uow, found, _A.SCHEDULE_CANCELLATION, now, previous_status=found.status
@@ -2133,6 +2137,8 @@ class SubscriptionsService:
             )
             if found.is_ended:
                 transition(found.status, _A.DISABLE_AUTO_CHARGE)
+            if not on:
+                _no_charge_pending(found)
             now = self._rt.now()
             if on:
                 method = self._method(uow, found.customer_id, True, payment_method_id)
@@ -2387,8 +2393,12 @@ class SubscriptionsService:
                 return
             if sub.status is _S.TRIAL:
                 # 003 seed, "Extend Trials": an auto-charge trial that cannot be charged at its
-                # end expires; its invoice is voided, since nothing was delivered.
+                # end expires; its invoice is voided, since nothing was delivered, and its
+                # period is free again (an extension or a conversion bills it anew).
                 self._billing.void_invoice(charge.invoice_id, actor=SYSTEM)
+                for period in uow.subscription_periods.for_subscription(sub.id):
+                    if period.invoice_id == charge.invoice_id:
+                        uow.subscription_periods.release(sub.id, period.period_start)
                 self._move(
                     uow,
                     sub,
@@ -2451,3 +2461,13 @@ def _settled() -> dict[str, object]:
         "charge_attempts": 0,
         "first_failure_at": None,
     }
+
+
+def _no_charge_pending(subscription: Subscription) -> None:
+    """Refuse a person's move on a trial whose end charge awaits the gateway's answer: the
+    answer decides between live and expired (`Subscription.trial_charge_pending`)."""
+    if subscription.trial_charge_pending:
+        raise TrialChargePendingError(
+            "The trial's first payment is still waiting for the payment gateway's answer.",
+            details={"subscription_id": subscription.id},
+        )

@@ -149,6 +149,12 @@ class Subscription:
     version: int = 1
 
     @property
+    def trial_charge_pending(self) -> bool:
+        """Whether the trial's end was charged and the gateway's answer is awaited: the answer
+        decides between live and expired, so a person's move on the trial waits for it."""
+        return self.status is SubscriptionStatus.TRIAL and self.unpaid_invoice_id is not None
+
+    @property
     def trial_extendable(self) -> bool:
         """Whether the trial may be extended: it expired at its end because it could not be
         charged, and was not extended before (003 seed, "Extend Trials")."""

@@ -220,3 +220,7 @@ class MemorySubscriptionPeriods:
         return [
             p for p in self._t.index("by_subscription").rows(subscription_id) if p.billed_at >= at
         ]
+
+    def release(self, subscription_id: str, period_start: date) -> None:
+        if self._t.get((subscription_id, period_start)) is not None:
+            self._t.delete((subscription_id, period_start))

@@ -256,7 +256,11 @@ _PERIOD_ROW = sa.select(_per).where(
     _per.c.subscription_id == sa.bindparam("subscription_id"),
     _per.c.period_start == sa.bindparam("period_start"),
 )
-prepare(_PERIODS_OF, _PERIOD_ROW)
+_RELEASE_PERIOD = _per.delete().where(
+    _per.c.subscription_id == sa.bindparam("subscription_id"),
+    _per.c.period_start == sa.bindparam("period_start"),
+)
+prepare(_PERIODS_OF, _PERIOD_ROW, _RELEASE_PERIOD)
 
 
 class SqlSubscriptionPeriods(SqlRepository):
@@ -290,3 +294,7 @@ class SqlSubscriptionPeriods(SqlRepository):
 
     def billed_since(self, subscription_id: str, at: datetime) -> list[BilledPeriod]:
         return PERIODS.many(self._tx.execute(_PERIODS_SINCE, {"v": subscription_id, "at": at}))
+
+    def release(self, subscription_id: str, period_start: date) -> None:
+        params = {"subscription_id": subscription_id, "period_start": period_start}
+        self._tx.execute(_RELEASE_PERIOD, params)

@@ -202,3 +202,21 @@ class SubscriptionPeriodsContract(ContractBase):
             assert uow.subscription_periods.billed_since("sub_1", T0) == [first, second]
             later = T0 + timedelta(seconds=1)
             assert uow.subscription_periods.billed_since("sub_1", later) == []
+
+    def test_a_released_period_may_be_billed_again(self, backend: Backend[Store]) -> None:
+        self._program(backend)
+        voided = BilledPeriod("sub_1", date(2026, 1, 31), date(2026, 2, 28), "inv_1", T0)
+        with backend.unit_of_work() as uow:
+            uow.plans.add(_PLAN)
+            uow.subscriptions.add(_subscription("sub_1"))
+            uow.invoices.add(_invoice("inv_1", 1))
+            uow.invoices.add(_invoice("inv_2", 2))
+            uow.subscription_periods.add(voided)
+        with backend.unit_of_work() as uow:
+            uow.subscription_periods.release("sub_1", date(2026, 1, 31))
+            uow.subscription_periods.release("sub_1", date(2026, 3, 31))  # none: no error
+            assert uow.subscription_periods.get("sub_1", date(2026, 1, 31)) is None
+            again = attrs.evolve(voided, invoice_id="inv_2")
+            uow.subscription_periods.add(again)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.subscription_periods.for_subscription("sub_1") == [again]
