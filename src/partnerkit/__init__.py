@@ -175,6 +175,7 @@ from partnerkit.resellers import (
 )
 from partnerkit.serialization import from_dict, from_json, to_dict, to_json
 from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
+from partnerkit.subscriptions.changes import ChangePreview
 from partnerkit.subscriptions.charges import ChargesSummary
 from partnerkit.subscriptions.coupons import (
     Coupon,
@@ -210,7 +211,11 @@ from partnerkit.subscriptions.policy import SubscriptionPolicy
 from partnerkit.subscriptions.ports import BilledPeriod
 from partnerkit.subscriptions.proration import Proration, ProrationLine, prorate
 from partnerkit.subscriptions.service import SubscriptionsService
-from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
+from partnerkit.subscriptions.subscription import (
+    Subscription,
+    SubscriptionAddon,
+    SubscriptionCoupon,
+)
 
 __version__ = "0.1.0"
 
@@ -233,6 +238,7 @@ __all__ = [
     "BillingPolicy",
     "BillingService",
     "CatalogService",
+    "ChangePreview",
     "Channel",
     "ChargeCheck",
     "ChargeDecision",
@@ -389,6 +395,7 @@ __all__ = [
     "Subscription",
     "SubscriptionAction",
     "SubscriptionAddon",
+    "SubscriptionCoupon",
     "SubscriptionPolicy",
     "SubscriptionStatus",
     "SubscriptionsService",

@@ -20,10 +20,12 @@ from partnerkit import validate
 from partnerkit.access.audit import AuditEntry, AuditKind, is_refusal
 from partnerkit.access.guard import Guard
 from partnerkit.clock import Clock, ensure_aware_utc
-from partnerkit.errors import PartnerkitError, PermissionDeniedError
+from partnerkit.errors import ConcurrencyError, PartnerkitError, PermissionDeniedError
 from partnerkit.events import AccessDenied, Email, Event, OutboxMessage
 from partnerkit.ports import Backend, S_co, UnitOfWork
 from partnerkit.secrets import SecretKey
+
+T = TypeVar("T")
 
 __all__ = ["Runtime"]
 
@@ -79,6 +81,24 @@ class Runtime(Generic[S_co]):
     @property
     def in_transaction(self) -> bool:
         return self._current.get() is not None
+
+    def retrying(self, call: Callable[[], T], *, attempts: int = 3) -> T:
+        """Run `call`, a whole service call that touches only the database, again when the
+        database gave up on it for a concurrent writer (`ConcurrencyError`: a deadlock victim,
+        a serialization failure, a version that moved). The engine rolled it all back, so
+        running it again is safe, and a call that is idempotent by its own key (a booked
+        transaction id) then finds what the other writer stored. Inside an open unit of work it
+        runs once: the enclosing call is the one to run again.
+        """
+        if self.in_transaction:
+            return call()
+        for attempt in range(1, attempts + 1):
+            try:
+                return call()
+            except ConcurrencyError:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("attempts is at least 1")  # pragma: no cover
 
     @contextmanager
     def uow(self, *, readonly: bool = False) -> Iterator[S_co]:

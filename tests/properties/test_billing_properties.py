@@ -37,6 +37,7 @@ OPERATIONS = st.sampled_from(
         "apply",
         "refund",
         "refund_note",
+        "refund_invoice",
         "void",
         "tick",
     ]
@@ -170,6 +171,13 @@ def run(currency: str, data: st.DataObject, url: str) -> None:
                 amount = money(data.draw(units))
                 kit.billing.refund_credit_note(source_note.id, amount, actor=STAFF)
                 refunded += amount
+            elif op == "refund_invoice" and issued:
+                target = data.draw(st.sampled_from(issued))
+                amount = money(data.draw(units))
+                kit.billing.refund_invoice(target.id, amount, reason="Returned", actor=STAFF)
+                # A credit note against the invoice, paid out at once.
+                credited += amount
+                refunded += amount
             elif op == "void" and issued:
                 target = data.draw(st.sampled_from(issued))
                 voided = kit.billing.void_invoice(target.id, actor=STAFF)
@@ -185,11 +193,19 @@ def run(currency: str, data: st.DataObject, url: str) -> None:
         check(kit, acme.id, currency, invoiced - paid - credited + refunded)
 
     assert all(code.startswith("billing.") for code in codes), codes
-    # No cent lost or made: each source is what it applied + what is left + what went back.
+    # No cent lost or made: each payment is what it applied + what is left + its excess paid
+    # back; what went back of its invoice parts is never more than they were.
+    from_invoices = zero
     for payment in kit.billing.payments(acme.id, limit=500, actor=STAFF):
         receipt = kit.billing.receipt(payment.id, actor=STAFF)
         applied = sum((line.amount for line in receipt.lines), zero)
-        assert payment.amount == applied + payment.unapplied + payment.refunded
+        excess_back = payment.amount - applied - payment.unapplied
+        assert zero <= excess_back <= payment.refunded
+        assert payment.refunded - excess_back <= applied
+        from_invoices += payment.refunded - excess_back
+    every = kit.billing.invoices(acme.id, limit=500, actor=STAFF)
+    assert sum((i.refunded for i in every), zero) == from_invoices
+    assert all(i.refunded <= i.amount_paid + i.credits_applied for i in every)
     credit_left = sum(
         (p.unapplied for p in kit.billing.payments(acme.id, limit=500, actor=STAFF)), zero
     )

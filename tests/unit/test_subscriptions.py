@@ -192,6 +192,7 @@ def test_converting_a_trial_previews_then_goes_live_with_an_invoice(
     assert (sub.status, sub.trial_end) == (S.TRIAL, date(2026, 2, 14))
     assert kit.subscriptions.allowed_actions(sub.id, actor=admin_of(acme)) == (
         pk.SubscriptionAction.ACTIVATE,
+        pk.SubscriptionAction.CHANGE,  # 003 seed, "Edit Subscriptions"
         pk.SubscriptionAction.SCHEDULE_CANCELLATION,
         pk.SubscriptionAction.CANCEL,
     )
@@ -397,7 +398,7 @@ def test_an_upgrade_through_a_subscription_makes_a_provisional_mapping_permanent
 
 def test_the_table_names_every_status_and_every_move_the_code_makes() -> None:
     statuses = {s for s, _ in TRANSITIONS}
-    assert statuses == set(S) - {S.CANCELLED}
+    assert statuses == set(S)  # a cancelled subscription can be reactivated
     rows = transition_table()
     assert ("non_renewing", "remove_scheduled_cancellation", "the status before") in rows
     assert ("trial", "activate", "live") in rows
@@ -409,8 +410,42 @@ def test_the_refusals_people_meet_speak_to_them(kit: pk.Kit, acme: pk.Customer) 
     the scan of tests/unit/test_error_words.py."""
     globex = kit.customers.create(name="Globex", admin_email="it@globex.example", actor=STAFF)
     kit.subscriptions.add_addon("pages", product="books", name="Pages", price=usd("1"), actor=STAFF)
-    sub = kit.subscriptions.create(acme.id, "crm-pro", actor=STAFF)
+    # The second pass's refusals (tests/unit/test_subscription_changes.py): edits, pauses,
+    # reactivation and coupon limits.
+    year = pk.BillingPeriod(pk.IntervalUnit.YEAR, 1)
+    kit.subscriptions.add_plan(
+        "crm-year", product="crm", name="CRM yearly", price=usd("300"), period=year, actor=STAFF
+    )
+    kit.subscriptions.add_plan(
+        "crm-eur", product="crm", name="CRM euro", price=pk.Money.of("30", "EUR"), period=MONTH,
+        actor=STAFF,
+    )  # fmt: skip
+    for code, extra in (
+        ("OLD", {"archived": True}),
+        ("PAST", {"valid_until": date(2026, 1, 1)}),
+        ("ONE", {"max_redemptions": 1}),
+    ):
+        coupon = pk.Coupon.create(
+            id=f"cpn_{code}", code=code, name=code, kind=pk.DiscountKind.PERCENTAGE,
+            percentage=10, **extra,  # type: ignore[arg-type]
+        )  # fmt: skip
+        kit.subscriptions.add_coupon(coupon, product="crm", actor=STAFF)
+    sub = kit.subscriptions.create(acme.id, "crm-pro", coupons=["ONE"], actor=STAFF)
+    me = admin_of(acme)
+    changes = kit.subscriptions
     calls = [
+        lambda: changes.change(sub.id, plan="crm-pro", actor=me),
+        lambda: changes.change(sub.id, plan="crm-year", actor=me),
+        lambda: changes.change(sub.id, plan="crm-eur", actor=me),
+        lambda: changes.change(sub.id, coupons=["OLD"], actor=me),
+        lambda: changes.change(sub.id, coupons=["PAST"], actor=me),
+        lambda: changes.create(acme.id, "crm-pro", coupons=["ONE"], actor=STAFF),
+        lambda: changes.remove_scheduled_change(sub.id, actor=me),
+        lambda: changes.remove_scheduled_pause(sub.id, actor=me),
+        lambda: changes.schedule_pause(sub.id, date(2026, 1, 1), actor=me),
+        lambda: changes.schedule_pause(sub.id, date(2026, 3, 1), date(2026, 2, 1), actor=me),
+        lambda: changes.resume_now(sub.id, actor=me),
+        lambda: changes.reactivate(sub.id, actor=me),
         lambda: kit.subscriptions.get(sub.id, actor=admin_of(globex)),
         lambda: kit.subscriptions.create(acme.id, "nope", actor=STAFF),
         lambda: kit.subscriptions.create(acme.id, "crm-pro", addons=["nope"], actor=STAFF),
@@ -450,4 +485,14 @@ def test_the_refusals_people_meet_speak_to_them(kit: pk.Kit, acme: pk.Customer) 
         "subscription.addon_taken",
         "subscription.invalid_transition",
         "subscription.trial_not_extendable",
+        "subscription.no_change",
+        "subscription.billing_period_change",
+        "subscription.plan_currency",
+        "subscription.coupon_archived",
+        "subscription.coupon_expired",
+        "subscription.coupon_used_up",
+        "subscription.no_scheduled_change",
+        "subscription.no_scheduled_pause",
+        "subscription.pause_in_past",
+        "subscription.resume_not_after_pause",
     }

@@ -259,6 +259,20 @@ class CommissionsService:
                 "the transaction is dated in the future: book transactions once they are collected",
                 field="occurred_at",
             )
+        # Racing bookings of one transaction are decided by its unique key; should the engine
+        # give up on one of them instead (a deadlock victim), the booking runs again and finds
+        # the first.
+        return self._rt.retrying(lambda: self._book(customer_id, product, txn, money, when, actor))
+
+    def _book(
+        self,
+        customer_id: str,
+        product: str,
+        txn: str,
+        money: Money,
+        when: datetime,
+        actor: Principal,
+    ) -> CommissionEntry | None:
         with self._rt.uow() as uow:
             self._rt.guard.require_staff(actor, "book commission")
             booked = uow.commissions.get_by_transaction(txn)

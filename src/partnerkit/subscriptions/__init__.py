@@ -1,5 +1,5 @@
 """Subscriptions: plans, addons and coupons, the lifecycle, trials, cancellation, auto-charge,
-renewals and dunning (`kit.subscriptions`).
+edits, pause and resume, reactivation, renewals and dunning (`kit.subscriptions`).
 
 `install()` wires the service, its policy and the due job that starts, renews, charges and
 retries into a kit.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from partnerkit.billing.service import BillingService
 from partnerkit.customers.accounts import CustomersService
 from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
+from partnerkit.subscriptions.changes import ChangePreview
 from partnerkit.subscriptions.charges import ChargesSummary
 from partnerkit.subscriptions.lifecycle import (
     TRANSITIONS,
@@ -22,7 +23,11 @@ from partnerkit.subscriptions.lifecycle import (
 from partnerkit.subscriptions.policy import SubscriptionPolicy
 from partnerkit.subscriptions.ports import BilledPeriod, SubscriptionsStore
 from partnerkit.subscriptions.service import SubscriptionsService
-from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
+from partnerkit.subscriptions.subscription import (
+    Subscription,
+    SubscriptionAddon,
+    SubscriptionCoupon,
+)
 from partnerkit.wiring import Wiring
 
 __all__ = [
@@ -30,11 +35,13 @@ __all__ = [
     "Addon",
     "AddonKind",
     "BilledPeriod",
+    "ChangePreview",
     "ChargesSummary",
     "Plan",
     "Subscription",
     "SubscriptionAction",
     "SubscriptionAddon",
+    "SubscriptionCoupon",
     "SubscriptionPolicy",
     "SubscriptionStatus",
     "SubscriptionsService",

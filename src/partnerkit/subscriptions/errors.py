@@ -16,6 +16,7 @@ from partnerkit.errors import (
 __all__ = [
     "AddonNotFoundError",
     "AddonTakenError",
+    "BillingPeriodChangeError",
     "ChangeDayOutsideTermError",
     "CouponAmountNotPositiveError",
     "CouponArchivedError",
@@ -30,11 +31,15 @@ __all__ = [
     "DayBeforeAnchorError",
     "DunningScheduleError",
     "InvalidSubscriptionTransitionError",
+    "NoChangeError",
     "NoPaymentMethodError",
     "NoResumeDayError",
+    "NoScheduledChangeError",
+    "NoScheduledPauseError",
     "PauseInPastError",
     "PeriodAlreadyBilledError",
     "PeriodOutOfRangeError",
+    "PlanCurrencyError",
     "PlanNotFoundError",
     "PlanTakenError",
     "ResumeNotAfterPauseError",
@@ -246,3 +251,42 @@ class PeriodAlreadyBilledError(ConflictError):
     code = "subscription.period_billed"
     audience = (Audience.STAFF,)
     summary = "That period of the subscription has been invoiced already."
+
+
+# --- changes, pauses, reactivation ------------------------------------------------------------
+
+
+class NoChangeError(ValidationError):
+    code = "subscription.no_change"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "The change keeps the plan, the addons and the coupons as they are."
+    default_remedy = "Choose another plan, or other addons or coupons."
+
+
+class PlanCurrencyError(ValidationError):
+    code = "subscription.plan_currency"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "The new plan is priced in another currency than the subscription."
+    default_remedy = "Choose a plan in the subscription's currency."
+
+
+class BillingPeriodChangeError(ValidationError):
+    code = "subscription.billing_period_change"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = (
+        "A plan with another billing period starts with a new term: it cannot replace the "
+        "current plan in the middle of a term."
+    )
+    default_remedy = "Apply the change at the end of the current term."
+
+
+class NoScheduledChangeError(InvalidTransitionError):
+    code = "subscription.no_scheduled_change"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No change is scheduled for the end of the subscription's term."
+
+
+class NoScheduledPauseError(InvalidTransitionError):
+    code = "subscription.no_scheduled_pause"
+    audience = (Audience.CUSTOMER, Audience.STAFF)
+    summary = "No pause is scheduled for the subscription."

@@ -78,6 +78,25 @@ class SubscriptionAction(enum.StrEnum):
     REMOVE_SCHEDULED_CANCELLATION = "remove_scheduled_cancellation"
     #: The term of a non-renewing subscription ended (the clock).
     END_TERM = "end_term"
+    #: Change the plan, addons or coupons now, prorated by day (003 seed, "Edit Subscriptions").
+    CHANGE = "change"
+    #: Change them at the end of the current term: the renewal applies the change.
+    SCHEDULE_CHANGE = "schedule_change"
+    REMOVE_SCHEDULED_CHANGE = "remove_scheduled_change"
+    #: Set (or change) the day a live subscription pauses, and the day it resumes (003 seed,
+    #: "Pause & Resume Subscriptions").
+    SCHEDULE_PAUSE = "schedule_pause"
+    #: Delete the pause schedule before the pause starts.
+    REMOVE_SCHEDULED_PAUSE = "remove_scheduled_pause"
+    #: The pause day came (the clock): nothing is billed until it resumes.
+    PAUSE = "pause"
+    #: Set, change or clear the day a paused subscription resumes.
+    SCHEDULE_RESUME = "schedule_resume"
+    #: Resume now, or on the resume day (the clock): a new term starts, with its invoice.
+    RESUME = "resume"
+    #: Start a cancelled or expired subscription again, with a new term from today (003 seed,
+    #: "Reactivate Subscriptions").
+    REACTIVATE = "reactivate"
 
 
 #: In `TRANSITIONS`, the move back to the status the subscription had before.
@@ -90,17 +109,26 @@ TRANSITIONS: Mapping[tuple[SubscriptionStatus, SubscriptionAction], Subscription
     (_S.FUTURE, _A.START): _S.LIVE,
     (_S.FUTURE, _A.START_TRIAL): _S.TRIAL,
     (_S.FUTURE, _A.CANCEL): _S.CANCELLED,
+    (_S.FUTURE, _A.CHANGE): _S.FUTURE,
     (_S.TRIAL, _A.ACTIVATE): _S.LIVE,
     (_S.TRIAL, _A.END_TRIAL): _S.LIVE,
     (_S.TRIAL, _A.EXPIRE): _S.EXPIRED,
     (_S.TRIAL, _A.CANCEL): _S.CANCELLED,
     (_S.TRIAL, _A.SCHEDULE_CANCELLATION): _S.NON_RENEWING,
+    (_S.TRIAL, _A.CHANGE): _S.TRIAL,
     (_S.EXPIRED, _A.EXTEND_TRIAL): _S.TRIAL,
+    (_S.EXPIRED, _A.REACTIVATE): _S.LIVE,
     (_S.LIVE, _A.RENEW): _S.LIVE,
     (_S.LIVE, _A.CHARGE_FAILED): _S.DUNNING,
     (_S.LIVE, _A.CHARGE_SUCCEEDED): _S.LIVE,
     (_S.LIVE, _A.CANCEL): _S.CANCELLED,
     (_S.LIVE, _A.SCHEDULE_CANCELLATION): _S.NON_RENEWING,
+    (_S.LIVE, _A.CHANGE): _S.LIVE,
+    (_S.LIVE, _A.SCHEDULE_CHANGE): _S.LIVE,
+    (_S.LIVE, _A.REMOVE_SCHEDULED_CHANGE): _S.LIVE,
+    (_S.LIVE, _A.SCHEDULE_PAUSE): _S.LIVE,
+    (_S.LIVE, _A.REMOVE_SCHEDULED_PAUSE): _S.LIVE,
+    (_S.LIVE, _A.PAUSE): _S.PAUSED,
     (_S.DUNNING, _A.RENEW): _S.DUNNING,
     (_S.DUNNING, _A.CHARGE_FAILED): _S.DUNNING,
     (_S.DUNNING, _A.CHARGE_SUCCEEDED): _S.LIVE,
@@ -108,11 +136,19 @@ TRANSITIONS: Mapping[tuple[SubscriptionStatus, SubscriptionAction], Subscription
     (_S.DUNNING, _A.DUNNING_GIVE_UP): _S.LIVE,
     (_S.DUNNING, _A.DISABLE_AUTO_CHARGE): _S.LIVE,
     (_S.DUNNING, _A.CANCEL): _S.CANCELLED,
+    # A change scheduled while live still applies at a renewal in dunning; removing it is
+    # always possible.
+    (_S.DUNNING, _A.REMOVE_SCHEDULED_CHANGE): _S.DUNNING,
     (_S.NON_RENEWING, _A.REMOVE_SCHEDULED_CANCELLATION): PREVIOUS,
     (_S.NON_RENEWING, _A.END_TERM): _S.CANCELLED,
     (_S.NON_RENEWING, _A.CHARGE_SUCCEEDED): _S.NON_RENEWING,
     (_S.NON_RENEWING, _A.CANCEL): _S.CANCELLED,
+    (_S.NON_RENEWING, _A.CHANGE): _S.NON_RENEWING,
+    (_S.NON_RENEWING, _A.REMOVE_SCHEDULED_CHANGE): _S.NON_RENEWING,
+    (_S.PAUSED, _A.SCHEDULE_RESUME): _S.PAUSED,
+    (_S.PAUSED, _A.RESUME): _S.LIVE,
     (_S.PAUSED, _A.CANCEL): _S.CANCELLED,
+    (_S.CANCELLED, _A.REACTIVATE): _S.LIVE,
 }
 
 #: The statuses a subscription never leaves by the clock: it is over.
@@ -122,6 +158,14 @@ ENDED: frozenset[SubscriptionStatus] = frozenset({_S.CANCELLED, _S.EXPIRED})
 CUSTOMER_ACTIONS: tuple[SubscriptionAction, ...] = (
     _A.ACTIVATE,
     _A.EXTEND_TRIAL,
+    _A.REACTIVATE,
+    _A.CHANGE,
+    _A.SCHEDULE_CHANGE,
+    _A.REMOVE_SCHEDULED_CHANGE,
+    _A.SCHEDULE_PAUSE,
+    _A.REMOVE_SCHEDULED_PAUSE,
+    _A.SCHEDULE_RESUME,
+    _A.RESUME,
     _A.SCHEDULE_CANCELLATION,
     _A.REMOVE_SCHEDULED_CANCELLATION,
     _A.CANCEL,
@@ -155,6 +199,15 @@ _ACTION_WORDS = {
     _A.SCHEDULE_CANCELLATION: "scheduled to be cancelled",
     _A.REMOVE_SCHEDULED_CANCELLATION: "kept from its scheduled cancellation",
     _A.END_TERM: "ended",
+    _A.CHANGE: "changed",
+    _A.SCHEDULE_CHANGE: "given a change at the end of its term",
+    _A.REMOVE_SCHEDULED_CHANGE: "kept from its scheduled change",
+    _A.SCHEDULE_PAUSE: "scheduled to pause",
+    _A.REMOVE_SCHEDULED_PAUSE: "kept from its scheduled pause",
+    _A.PAUSE: "paused",
+    _A.SCHEDULE_RESUME: "given a resume day",
+    _A.RESUME: "resumed",
+    _A.REACTIVATE: "reactivated",
 }
 
 
@@ -194,7 +247,9 @@ def allowed_actions(subscription: Subscription) -> tuple[SubscriptionAction, ...
     """The actions a person may take on the subscription now: what a screen shows as buttons.
 
     Only the table's moves from its status, and of those an extension only for a trial that
-    expired at its end and was not extended before (003 seed, "Extend Trials").
+    expired at its end and was not extended before (003 seed, "Extend Trials"); removing a
+    scheduled change or pause only when one is scheduled; scheduling a change at term end only
+    for a live subscription with a term (and no cancellation scheduled).
 
     Args:
         subscription: The subscription.
@@ -209,6 +264,10 @@ def allowed_actions(subscription: Subscription) -> tuple[SubscriptionAction, ...
         if (subscription.status, action) not in TRANSITIONS:
             continue
         if action is _A.EXTEND_TRIAL and not subscription.trial_extendable:
+            continue
+        if action is _A.REMOVE_SCHEDULED_CHANGE and not subscription.has_scheduled_change:
+            continue
+        if action is _A.REMOVE_SCHEDULED_PAUSE and subscription.pause_on is None:
             continue
         found.append(action)
     return tuple(found)

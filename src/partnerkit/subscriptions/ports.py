@@ -1,6 +1,9 @@
 """What subscriptions need from storage: the catalog's plans, addons and coupons, the
 subscriptions, and the periods billed; and its slice of the unit of work.
 
+A coupon's redemptions are counted on its row, under its lock (`get(..., for_update=True)`), so
+two customers cannot both take its last one.
+
 "One invoice per subscription and period" is a storage fact: `SubscriptionPeriods.add` refuses
 a second row for the same (subscription, period start), written in the transaction of the
 invoice. The renewal run claims due subscriptions with `claim_due`, which locks them and, on
@@ -76,7 +79,16 @@ class Coupons(Protocol):
         """Store a new coupon of a product; raises CouponTakenError when its id or its code
         is taken."""
 
-    def get(self, coupon_id: str) -> Coupon | None: ...
+    def get(self, coupon_id: str, *, for_update: bool = False) -> Coupon | None:
+        """The coupon; `for_update=True` locks it (and its redemption count) for the rest of
+        the transaction."""
+
+    def redemptions(self, coupon_id: str) -> int:
+        """How many times the coupon was applied (0 for an unknown coupon)."""
+
+    def redeem(self, coupon_id: str) -> int:
+        """Count one more application of the coupon; the count afterwards. The caller holds
+        the coupon's lock and has checked its limit."""
 
     def by_code(self, code: str) -> Coupon | None:
         """The coupon customers know by `code`."""
@@ -118,6 +130,12 @@ class SubscriptionPeriods(Protocol):
 
     def for_subscription(self, subscription_id: str) -> list[BilledPeriod]:
         """The subscription's billed periods, by start."""
+
+    def get(self, subscription_id: str, period_start: date) -> BilledPeriod | None:
+        """The subscription's billed period that starts on `period_start`."""
+
+    def billed_since(self, subscription_id: str, at: datetime) -> list[BilledPeriod]:
+        """The subscription's periods billed at or after an instant, by start."""
 
 
 class SubscriptionsStore(BillingStore, Protocol):

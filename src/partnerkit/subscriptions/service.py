@@ -22,7 +22,7 @@ from partnerkit.billing.errors import (
     PaymentMethodNotFoundError,
     not_found,
 )
-from partnerkit.billing.invoices import Invoice, InvoiceLine, InvoiceStatus
+from partnerkit.billing.invoices import OUTSTANDING, Invoice, InvoiceLine, InvoiceStatus, TaxRate
 from partnerkit.billing.payments import PaymentStatus
 from partnerkit.billing.service import BillingService
 from partnerkit.catalog.errors import ProductNotFoundError
@@ -32,14 +32,28 @@ from partnerkit.errors import FloatAmountError, InvalidInputError, PartnerkitErr
 from partnerkit.money import Money
 from partnerkit.runtime import Runtime
 from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
+from partnerkit.subscriptions.changes import (
+    ChangePreview,
+    coupons_on,
+    proration_of,
+    recurring_lines,
+    remaining_charge,
+    unused_credit,
+)
 from partnerkit.subscriptions.charges import ChargesSummary, summary, term_lines
-from partnerkit.subscriptions.coupons import Coupon
+from partnerkit.subscriptions.coupons import Coupon, decide_redemption
 from partnerkit.subscriptions.dunning import FinalAction, next_attempt
 from partnerkit.subscriptions.errors import (
     AddonNotFoundError,
+    BillingPeriodChangeError,
     CouponNotFoundError,
+    NoChangeError,
     NoPaymentMethodError,
+    NoScheduledChangeError,
+    NoScheduledPauseError,
+    PlanCurrencyError,
     PlanNotFoundError,
+    ResumeNotAfterPauseError,
     SubscriptionNotFoundError,
     TrialNotExtendableError,
     WrongProductError,
@@ -55,10 +69,15 @@ from partnerkit.subscriptions.lifecycle import (
     allowed_actions,
     transition,
 )
+from partnerkit.subscriptions.pausing import PauseSchedule
 from partnerkit.subscriptions.periods import BillingPeriod, IntervalUnit, Term, term
 from partnerkit.subscriptions.policy import SubscriptionPolicy
 from partnerkit.subscriptions.ports import BilledPeriod, SubscriptionsStore
-from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
+from partnerkit.subscriptions.subscription import (
+    Subscription,
+    SubscriptionAddon,
+    SubscriptionCoupon,
+)
 
 __all__ = ["UNKNOWN_CHARGE_RETRY", "SubscriptionsService"]
 
@@ -159,6 +178,16 @@ def _addons(values: object) -> tuple[SubscriptionAddon, ...]:
     return tuple(SubscriptionAddon(k, q) for k, q in found.items())
 
 
+def _edits(
+    addons: object, coupons: object
+) -> tuple[tuple[SubscriptionAddon, ...] | None, tuple[str, ...] | None]:
+    """An edit's addons and coupon codes, checked; None for "keep them"."""
+    return (
+        None if addons is None else _addons(addons),
+        None if coupons is None else _codes(coupons, "coupons"),
+    )
+
+
 @attrs.frozen
 class _Charge:
     """A charge the run or an action owes the gateway, made after its transaction commits."""
@@ -169,6 +198,27 @@ class _Charge:
     method_id: str
     key: str
     attempt: int
+    #: Everything the charge collects: `invoice_id`, and in dunning the renewals since.
+    invoice_ids: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class _Target:
+    """What an edit asks for, checked: the plan, addons and coupons after it."""
+
+    plan: Plan
+    addons: tuple[SubscriptionAddon, ...]
+    coupons: tuple[SubscriptionCoupon, ...]
+    #: The coupons it adds (counted against their limits).
+    added: tuple[str, ...]
+    #: The addons it adds (billed whole when one-time).
+    once: tuple[str, ...]
+    changed: bool
+
+
+def _every(plan: Plan) -> str:
+    count, unit = plan.period_count, plan.period_unit.value
+    return unit if count == 1 else f"{count} {unit}s"
 
 
 class SubscriptionsService:
@@ -484,22 +534,68 @@ class SubscriptionsService:
         period: Term,
         *,
         first: bool,
+        once: Sequence[str] = (),
     ) -> tuple[InvoiceLine, ...]:
-        addons = []
-        for item in subscription.addons:
-            addon = uow.addons.get(item.addon_id)
-            if addon is not None:
-                addons.append((addon, item.quantity))
-        coupons = [c for c in (uow.coupons.get(code) for code in subscription.coupons) if c]
-        return term_lines(
+        """The invoice lines of `period`, the subscription's next billed term; `once` names
+        one-time addons an edit adds, billed on this invoice although it is not the first."""
+        tax = uow.tax_rates.default()
+        coupons = coupons_on(
+            self._coupon_items(uow, subscription.coupons), subscription.cycles_billed + 1
+        )
+        # Every coupon given applies: each is on its first cycle as term_lines counts them.
+        lines = term_lines(
             plan,
-            addons,
+            self._addon_items(uow, subscription.addons),
             coupons,
             period,
-            cycle=subscription.cycles_billed + 1,
+            cycle=1,
             first=first,
-            tax=uow.tax_rates.default(),
+            tax=tax,
         )
+        if first:
+            return lines
+        return (*lines, *self._once_lines(uow, subscription.addons, once, tax))
+
+    @staticmethod
+    def _addon_items(
+        uow: SubscriptionsStore, items: Sequence[SubscriptionAddon]
+    ) -> list[tuple[Addon, int]]:
+        found = []
+        for item in items:
+            addon = uow.addons.get(item.addon_id)
+            if addon is not None:
+                found.append((addon, item.quantity))
+        return found
+
+    @staticmethod
+    def _coupon_items(
+        uow: SubscriptionsStore, items: Sequence[SubscriptionCoupon]
+    ) -> list[tuple[Coupon, SubscriptionCoupon]]:
+        found = []
+        for item in items:
+            coupon = uow.coupons.get(item.coupon_id)
+            if coupon is not None:
+                found.append((coupon, item))
+        return found
+
+    @staticmethod
+    def _once_lines(
+        uow: SubscriptionsStore,
+        items: Sequence[SubscriptionAddon],
+        once: Sequence[str],
+        tax: TaxRate | None,
+    ) -> list[InvoiceLine]:
+        """Whole lines for the one-time addons an edit adds (the first invoice has its own)."""
+        lines = []
+        for item in items:
+            addon = uow.addons.get(item.addon_id)
+            if addon is not None and addon.id in once and addon.kind is AddonKind.ONE_TIME:
+                lines.append(
+                    InvoiceLine.of(
+                        addon.name, item.quantity, addon.price, tax=tax, product=addon.product
+                    )
+                )
+        return lines
 
     # --- subscriptions ------------------------------------------------------------------------
 
@@ -543,6 +639,11 @@ class SubscriptionsService:
             CouponNotFoundError: No such coupon (`subscription.coupon_not_found`).
             WrongProductError: An addon or a coupon of another product
                 (`subscription.wrong_product`).
+            CouponArchivedError: A coupon was withdrawn (`subscription.coupon_archived`).
+            CouponExpiredError: A coupon's last day to apply it has passed
+                (`subscription.coupon_expired`).
+            CouponUsedUpError: A coupon was applied as many times as it may be
+                (`subscription.coupon_used_up`).
             NoPaymentMethodError: Auto-charge without a saved payment method
                 (`subscription.no_payment_method`).
             PaymentMethodNotFoundError: No such saved method of the customer's
@@ -569,6 +670,7 @@ class SubscriptionsService:
                 raise InvalidInputError(
                     "A subscription cannot start on a day that has passed.", field="start_date"
                 )
+            self._redeem(uow, coupon_ids, today)
             subscription = Subscription(
                 id=self._rt.new_id("sub"),
                 customer_id=cid,
@@ -583,7 +685,7 @@ class SubscriptionsService:
                 auto_charge=charge,
                 payment_method_id=method,
                 addons=wanted_addons,
-                coupons=coupon_ids,
+                coupons=tuple(SubscriptionCoupon(c) for c in coupon_ids),
             ).scheduled()
             uow.subscriptions.add(subscription)
             self._rt.publish(
@@ -805,10 +907,11 @@ class SubscriptionsService:
         period: Term,
         *,
         first: bool,
+        once: Sequence[str] = (),
     ) -> Invoice:
         """Invoice one period through billing and record it: the period's unique key refuses
         a second invoice for it, in this same transaction."""
-        lines = self._lines_for(uow, subscription, plan, period, first=first)
+        lines = self._lines_for(uow, subscription, plan, period, first=first, once=once)
         invoice = self._billing.create_invoice(
             subscription.customer_id,
             lines,
@@ -853,11 +956,16 @@ class SubscriptionsService:
         anchor: date,
         now: datetime,
         charges: list[_Charge],
+        *,
+        first: bool = True,
+        once: Sequence[str] = (),
+        **changes: object,
     ) -> Subscription:
-        """Live from `anchor`: the first paid term invoiced (setup fee included), charged
-        after commit with auto-charge."""
-        first = term(anchor, plan.period, 1)
-        invoice = self._bill(uow, subscription, plan, first, first=True)
+        """Live from `anchor`: a new first term invoiced (the setup fee and one-time addons on
+        the subscription's first invoice only; `once`, what an edit adds), charged after commit
+        with auto-charge. Starting, converting a trial, resuming and reactivating all do this."""
+        following = term(anchor, plan.period, 1)
+        invoice = self._bill(uow, subscription, plan, following, first=first, once=once)
         owes = self._owes(subscription, invoice, now)
         live = self._move(
             uow,
@@ -866,12 +974,12 @@ class SubscriptionsService:
             now,
             anchor=anchor,
             term_index=1,
-            term_start=first.start,
-            term_end=first.end,
+            term_start=following.start,
+            term_end=following.end,
             cycles_billed=subscription.cycles_billed + 1,
-            **owes,
+            **{**changes, **owes},
         )
-        self._queue(live, charges)
+        self._queue(uow, live, charges)
         return live
 
     def _start(
@@ -891,12 +999,25 @@ class SubscriptionsService:
             uow, subscription, _A.START_TRIAL, now, term_start=day, term_end=ends, trial_end=ends
         )
 
-    def _queue(self, subscription: Subscription, charges: list[_Charge]) -> None:
+    def _queue(
+        self, uow: SubscriptionsStore, subscription: Subscription, charges: list[_Charge]
+    ) -> None:
+        """Queue the charge the subscription owes. A retry in dunning collects the invoice that
+        failed and every renewal invoiced since the failure that is still unpaid, in one
+        payment: the retry that goes through settles them all."""
         if subscription.unpaid_invoice_id is None or subscription.payment_method_id is None:
             return
         # The key names the subscription and the period (its one invoice) and the attempt: a
         # run that repeats an attempt gets billing's first answer back, never a second charge.
         invoice = subscription.unpaid_invoice_id
+        ids = [invoice]
+        if subscription.first_failure_at is not None:
+            for period in uow.subscription_periods.billed_since(
+                subscription.id, subscription.first_failure_at
+            ):
+                found = uow.invoices.get(period.invoice_id)
+                if found is not None and found.id != invoice and found.status in OUTSTANDING:
+                    ids.append(found.id)
         attempt = subscription.charge_attempts + 1
         charges.append(
             _Charge(
@@ -906,6 +1027,7 @@ class SubscriptionsService:
                 subscription.payment_method_id,
                 f"subscription:{subscription.id}:{invoice}:{attempt}",
                 subscription.charge_attempts,
+                tuple(ids),
             )
         )
 
@@ -1081,7 +1203,9 @@ class SubscriptionsService:
                 return self._move(
                     uow, found, _A.SCHEDULE_CANCELLATION, now, previous_status=found.status
                 )
-            return self._move(uow, found, _A.CANCEL, now, cancelled_at=now, **_settled())
+            return self._move(
+                uow, found, _A.CANCEL, now, cancelled_at=now, **_settled(), **_unscheduled()
+            )
 
     def remove_scheduled_cancellation(
         self, subscription_id: str, *, customer_allowed: bool = True, actor: Principal
@@ -1115,6 +1239,850 @@ class SubscriptionsService:
             return self._move(
                 uow, found, _A.REMOVE_SCHEDULED_CANCELLATION, self._rt.now(), previous_status=None
             )
+
+    # --- edits (003 seed, "Edit Subscriptions") -----------------------------------------------
+
+    def _target(
+        self,
+        uow: SubscriptionsStore,
+        sub: Subscription,
+        plan: object,
+        addons: tuple[SubscriptionAddon, ...] | None,
+        coupons: tuple[str, ...] | None,
+        *,
+        first_cycle: int,
+    ) -> _Target:
+        """The plan, addons and coupons an edit asks for (None keeps what the subscription has),
+        checked against the subscription's product and currency."""
+        current = self._plan(uow, sub.plan_id)
+        chosen = current if plan is None else self._plan(uow, plan)
+        if chosen.product != sub.product:
+            raise WrongProductError(
+                f"The plan {chosen.name} is for another product than the subscription.",
+                details={"field": "plan", "plan": chosen.id, "product": chosen.product},
+            )
+        if chosen.currency != current.currency:
+            raise PlanCurrencyError(
+                f"The plan {chosen.name} is priced in {chosen.currency}, the subscription in "
+                f"{current.currency}.",
+                field="plan",
+                details={"plan": chosen.id, "currency": chosen.currency},
+            )
+        wanted = sub.addons if addons is None else addons
+        ids = self._check_items(uow, chosen, () if addons is None else wanted, coupons or ())
+        if coupons is None:
+            ids = sub.coupon_ids
+        kept = {c.coupon_id: c for c in sub.coupons}
+        before = {a.addon_id for a in sub.addons}
+        return _Target(
+            plan=chosen,
+            addons=wanted,
+            coupons=tuple(kept.get(c) or SubscriptionCoupon(c, first_cycle) for c in ids),
+            added=tuple(c for c in ids if c not in kept),
+            once=tuple(a.addon_id for a in wanted if a.addon_id not in before),
+            changed=chosen.id != sub.plan_id or wanted != sub.addons or ids != sub.coupon_ids,
+        )
+
+    def _redeem(
+        self, uow: SubscriptionsStore, coupon_ids: Sequence[str], today: date, *, count: bool = True
+    ) -> None:
+        """Apply each coupon's limits (withdrawn, last day, redemptions) and count it: under the
+        coupon's lock, so two customers cannot both take its last redemption."""
+        for coupon_id in sorted(coupon_ids):  # one lock order: no deadlock between appliers
+            coupon = uow.coupons.get(coupon_id, for_update=count)
+            if coupon is None:
+                continue
+            decision = decide_redemption(coupon, today, uow.coupons.redemptions(coupon_id))
+            if not decision.allowed:
+                decision.raise_refusal()
+            if count:
+                uow.coupons.redeem(coupon_id)
+
+    def _term_invoice(self, uow: SubscriptionsStore, sub: Subscription) -> Invoice | None:
+        """The invoice that billed the current term, unless it was voided."""
+        period = uow.subscription_periods.get(sub.id, sub.term_start)
+        found = None if period is None else uow.invoices.get(period.invoice_id)
+        return None if found is None or found.status is InvoiceStatus.VOID else found
+
+    def _unused(
+        self, uow: SubscriptionsStore, sub: Subscription, plan: Plan, day: date
+    ) -> tuple[Money, Invoice | None]:
+        """The credit for the current term's days from `day` on, at what its recurring charges
+        cost (tax included), and the term's invoice; zero when the term was not billed."""
+        zero = Money.zero(plan.currency)
+        invoice = self._term_invoice(uow, sub)
+        if invoice is None or sub.anchor is None or day >= sub.term_end:
+            return zero, invoice
+        current = Term(sub.term_index, sub.term_start, sub.term_end)
+        cycle = max(sub.cycles_billed, 1)
+        paid = recurring_lines(
+            plan,
+            self._addon_items(uow, sub.addons),
+            coupons_on(self._coupon_items(uow, sub.coupons), cycle),
+            current,
+            tax=uow.tax_rates.default(),
+        )
+        return unused_credit(paid, current, day), invoice
+
+    def _credit(
+        self,
+        uow: SubscriptionsStore,
+        sub: Subscription,
+        amount: Money,
+        reason: str,
+        against: Sequence[Invoice | None],
+    ) -> None:
+        """Credit `amount` through billing: against each open invoice in turn, up to its
+        balance, and what is left as credit for later invoices."""
+        left = amount
+        for invoice in against:
+            if invoice is None or not left.is_positive:
+                continue
+            fresh = uow.invoices.get(invoice.id)
+            if fresh is None or fresh.status not in OUTSTANDING:
+                continue
+            part = min(left, fresh.balance_due)
+            if part.is_positive:
+                self._billing.issue_credit_note(
+                    sub.customer_id, part, reason=reason, invoice_id=fresh.id, actor=SYSTEM
+                )
+                left = left - part
+        if left.is_positive:
+            self._billing.issue_credit_note(sub.customer_id, left, reason=reason, actor=SYSTEM)
+
+    def _change_now(
+        self, uow: SubscriptionsStore, sub: Subscription, target: _Target, today: date
+    ) -> ChangePreview:
+        """What changing now credits and charges: nothing before the first paid term; in a
+        term, the unused days of what it cost and the new charges over the rest of it."""
+        plan = self._plan(uow, sub.plan_id)
+        ids = tuple(c.coupon_id for c in target.coupons)
+        if sub.anchor is None:
+            return ChangePreview(
+                sub.id, target.plan.id, target.addons, ids, False, today, None, None, None
+            )
+        if target.plan.period != plan.period:
+            raise BillingPeriodChangeError(
+                f"The plan {target.plan.name} renews every {_every(target.plan)}, the "
+                f"subscription every {_every(plan)}: the change can start at the end of the "
+                "current term.",
+                field="plan",
+                details={"plan": target.plan.id},
+            )
+        current = Term(sub.term_index, sub.term_start, sub.term_end)
+        rest = Term(sub.term_index, today, sub.term_end)
+        tax = uow.tax_rates.default()
+        credit, _ = self._unused(uow, sub, plan, today)
+        new = recurring_lines(
+            target.plan,
+            self._addon_items(uow, target.addons),
+            coupons_on(self._coupon_items(uow, target.coupons), max(sub.cycles_billed, 1)),
+            rest,
+            tax=tax,
+        )
+        once = self._once_lines(uow, target.addons, target.once, tax)
+        lines = remaining_charge(new, once, current, today, tax=tax)
+        return ChangePreview(
+            subscription_id=sub.id,
+            plan_id=target.plan.id,
+            addons=target.addons,
+            coupons=ids,
+            at_term_end=False,
+            effective_on=today,
+            credit=credit if credit.is_positive else None,
+            charges=summary(sub.id, rest, lines) if lines else None,
+            proration=proration_of(
+                credit, lines, current, today, old=plan.name, new=target.plan.name
+            ),
+        )
+
+    def _change_later(
+        self, uow: SubscriptionsStore, sub: Subscription, target: _Target
+    ) -> ChangePreview:
+        """What the renewal invoices with the change applied."""
+        plan = self._plan(uow, sub.plan_id)
+        assert sub.anchor is not None
+        following = (
+            term(sub.anchor, plan.period, sub.term_index + 1)
+            if target.plan.period == plan.period
+            else term(sub.term_end, target.plan.period, 1)
+        )
+        changed = attrs.evolve(sub, plan_id=target.plan.id, addons=target.addons)
+        changed = attrs.evolve(changed, coupons=target.coupons)
+        lines = self._lines_for(uow, changed, target.plan, following, first=False, once=target.once)
+        return ChangePreview(
+            subscription_id=sub.id,
+            plan_id=target.plan.id,
+            addons=target.addons,
+            coupons=tuple(c.coupon_id for c in target.coupons),
+            at_term_end=True,
+            effective_on=sub.term_end,
+            credit=None,
+            charges=summary(sub.id, following, lines),
+            proration=None,
+        )
+
+    def _edit(
+        self,
+        uow: SubscriptionsStore,
+        found: Subscription,
+        plan: object,
+        addons: tuple[SubscriptionAddon, ...] | None,
+        coupons: tuple[str, ...] | None,
+        later: bool,
+        today: date,
+    ) -> tuple[_Target, ChangePreview]:
+        transition(found.status, _A.SCHEDULE_CHANGE if later else _A.CHANGE)
+        first_cycle = found.cycles_billed + 1 if later else max(found.cycles_billed, 1)
+        target = self._target(uow, found, plan, addons, coupons, first_cycle=first_cycle)
+        if not target.changed:
+            raise NoChangeError(field="plan")
+        preview = (
+            self._change_later(uow, found, target)
+            if later
+            else self._change_now(uow, found, target, today)
+        )
+        return target, preview
+
+    def preview_change(
+        self,
+        subscription_id: str,
+        *,
+        plan: str | None = None,
+        addons: Iterable[str] | Iterable[tuple[str, int]] | None = None,
+        coupons: Iterable[str] | None = None,
+        at_term_end: bool = False,
+        customer_allowed: bool = True,
+        actor: Principal,
+    ) -> ChangePreview:
+        """What a change of plan, addons or coupons would credit and charge, before the person
+        confirms it (003 seed, "Edit Subscriptions"). Stores nothing.
+
+        Args:
+            subscription_id: The subscription.
+            plan: The new plan's code, of the same product; None keeps the plan.
+            addons: The addons after the change (codes, or (code, quantity) pairs); None keeps
+                them, an empty list removes them all.
+            coupons: The codes of the coupons after the change; None keeps them.
+            at_term_end: Preview the change at the end of the current term instead of now.
+            customer_allowed: Whether the customer's own users may do this (a portal
+                preference); staff and the system always may.
+            actor: Who asks: the customer's own users, staff or the system.
+
+        Returns:
+            The preview: now, the credit for the unused days and the invoice for the rest of
+            the term; at term end, the renewal's invoice.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: Its status allows no such change (cancelled,
+                expired, paused, in dunning; at term end, anything but live)
+                (`subscription.invalid_transition`).
+            PlanNotFoundError: No such plan (`subscription.plan_not_found`).
+            AddonNotFoundError: No such addon (`subscription.addon_not_found`).
+            CouponNotFoundError: No such coupon (`subscription.coupon_not_found`).
+            WrongProductError: A plan, addon or coupon of another product
+                (`subscription.wrong_product`).
+            PlanCurrencyError: A plan in another currency (`subscription.plan_currency`).
+            BillingPeriodChangeError: Now, to a plan of another billing period
+                (`subscription.billing_period_change`).
+            NoChangeError: Nothing would change (`subscription.no_change`).
+            CouponArchivedError: A new coupon was withdrawn (`subscription.coupon_archived`).
+            CouponExpiredError: A new coupon's last day has passed
+                (`subscription.coupon_expired`).
+            CouponUsedUpError: A new coupon was applied as often as it may be
+                (`subscription.coupon_used_up`).
+            InvalidInputError: A malformed value (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        wanted_addons, wanted_coupons = _edits(addons, coupons)
+        later = validate.flag(at_term_end, "at_term_end")
+        with self._rt.uow(readonly=True) as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, customer_allowed=customer_allowed
+            )
+            today = self._rt.today()
+            target, preview = self._edit(
+                uow, found, plan, wanted_addons, wanted_coupons, later, today
+            )
+            self._redeem(uow, target.added, today, count=False)
+            return preview
+
+    def change(
+        self,
+        subscription_id: str,
+        *,
+        plan: str | None = None,
+        addons: Iterable[str] | Iterable[tuple[str, int]] | None = None,
+        coupons: Iterable[str] | None = None,
+        at_term_end: bool = False,
+        customer_allowed: bool = True,
+        actor: Principal,
+    ) -> Subscription:
+        """Change the plan, addons or coupons, now or at the end of the current term (003 seed,
+        "Edit Subscriptions": "apply their changes to reflect immediately, or at the end of the
+        current term").
+
+        Now, in a paid term, the change is prorated by day: a credit note for the unused days
+        of what the term's recurring charges cost (against the new invoice first, the rest as
+        credit for later invoices) and an invoice for the new charges over the rest of the term
+        (one-time addons it adds billed whole), charged with auto-charge like a renewal (unless
+        another charge of the subscription is still waiting: then it is paid by hand); the term
+        itself stays. Before the first paid term (future, trial) nothing is billed. A plan
+        of another billing period can only start at the end of a term. At term end, the change
+        waits for the renewal, which invoices the new plan (from the renewal day, as a new
+        anchor, for another billing period); `remove_scheduled_change` withdraws it. A change now
+        replaces a scheduled one. New coupons are counted against their limits when the change
+        is made; their durations count from the term they first apply to.
+
+        Args:
+            subscription_id: The subscription.
+            plan: The new plan's code, of the same product; None keeps the plan.
+            addons: The addons after the change; None keeps them.
+            coupons: The codes of the coupons after the change; None keeps them.
+            at_term_end: Apply the change at the end of the current term.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription: changed, or with its change scheduled.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: Its status allows no such change
+                (`subscription.invalid_transition`).
+            PlanNotFoundError: No such plan (`subscription.plan_not_found`).
+            AddonNotFoundError: No such addon (`subscription.addon_not_found`).
+            CouponNotFoundError: No such coupon (`subscription.coupon_not_found`).
+            WrongProductError: A plan, addon or coupon of another product
+                (`subscription.wrong_product`).
+            PlanCurrencyError: A plan in another currency (`subscription.plan_currency`).
+            BillingPeriodChangeError: Now, to a plan of another billing period
+                (`subscription.billing_period_change`).
+            NoChangeError: Nothing would change (`subscription.no_change`).
+            CouponArchivedError: A new coupon was withdrawn (`subscription.coupon_archived`).
+            CouponExpiredError: A new coupon's last day has passed
+                (`subscription.coupon_expired`).
+            CouponUsedUpError: A new coupon was applied as often as it may be
+                (`subscription.coupon_used_up`).
+            InvalidInputError: A malformed value (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        wanted_addons, wanted_coupons = _edits(addons, coupons)
+        later = validate.flag(at_term_end, "at_term_end")
+        charges: list[_Charge] = []
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            now = self._rt.now()
+            today = now.date()
+            target, preview = self._edit(
+                uow, found, plan, wanted_addons, wanted_coupons, later, today
+            )
+            self._redeem(uow, target.added, today)
+            if later:
+                return self._move(
+                    uow,
+                    found,
+                    _A.SCHEDULE_CHANGE,
+                    now,
+                    scheduled_plan_id=target.plan.id,
+                    scheduled_addons=target.addons,
+                    scheduled_coupons=preview.coupons,
+                )
+            changed = attrs.evolve(
+                found,
+                plan_id=target.plan.id,
+                addons=target.addons,
+                coupons=target.coupons,
+                **_unchanged(),  # type: ignore[arg-type]
+            )
+            invoice = None
+            if preview.charges is not None:
+                invoice = self._billing.create_invoice(
+                    found.customer_id,
+                    preview.charges.lines,
+                    subscription_id=found.id,
+                    issue=True,
+                    actor=SYSTEM,
+                )
+            if preview.credit is not None:
+                old = self._plan(uow, found.plan_id)
+                self._credit(
+                    uow,
+                    found,
+                    preview.credit,
+                    f"Unused time on {old.name}, {today} to {found.term_end - timedelta(days=1)}",
+                    (invoice, self._term_invoice(uow, found)),
+                )
+            owes: dict[str, object] = {}
+            if invoice is not None and found.unpaid_invoice_id is None:
+                fresh = uow.invoices.get(invoice.id)
+                assert fresh is not None
+                owes = self._owes(found, fresh, now)
+            saved = self._move(uow, changed, _A.CHANGE, now, **owes)
+            if owes:
+                self._queue(uow, saved, charges)
+        self._collect_all(charges)
+        return self._reread(saved.id)
+
+    def remove_scheduled_change(
+        self, subscription_id: str, *, customer_allowed: bool = True, actor: Principal
+    ) -> Subscription:
+        """Withdraw the change scheduled for the end of the term: the renewal keeps the plan,
+        addons and coupons (a coupon it would have added stays counted as applied).
+
+        Args:
+            subscription_id: The subscription.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, with no change scheduled.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: Its status allows no scheduled change
+                (`subscription.invalid_transition`).
+            NoScheduledChangeError: No change is scheduled (`subscription.no_scheduled_change`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            transition(found.status, _A.REMOVE_SCHEDULED_CHANGE)
+            if not found.has_scheduled_change:
+                raise NoScheduledChangeError(
+                    details={"status": found.status.value, "action": "remove_scheduled_change"}
+                )
+            return self._move(
+                uow, found, _A.REMOVE_SCHEDULED_CHANGE, self._rt.now(), **_unchanged()
+            )
+
+    # --- pause and resume (003 seed, "Pause & Resume Subscriptions") --------------------------
+
+    def schedule_pause(
+        self,
+        subscription_id: str,
+        pause_on: date,
+        resume_on: date | None = None,
+        *,
+        customer_allowed: bool = True,
+        customer_may_resume: bool = True,
+        actor: Principal,
+    ) -> Subscription:
+        """Set (or change) the day a live subscription pauses, and optionally the day it resumes.
+
+        On the pause day (today pauses at once) the unused days of the current term are
+        credited, so no paused day is billed, and nothing is billed while it is paused; on the
+        resume day a new term starts (the resume day is the new anchor) with its invoice,
+        charged with auto-charge. A pause that falls due while the subscription is not live (in
+        dunning, or scheduled to be cancelled) is dropped; cancelling removes the schedule.
+
+        Args:
+            subscription_id: The subscription, live.
+            pause_on: The first paused day: today or later.
+            resume_on: The day it resumes, after `pause_on`; None to stay paused until resumed.
+            customer_allowed: Whether the customer's own users may pause.
+            customer_may_resume: Whether they may set a resume day (003 seed: "will not be able
+                to configure a Resume schedule ... if you haven't provided them with permission
+                to resume subscriptions").
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription: live with its schedule, or paused.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and pausing (or setting a resume day) is not
+                allowed to customers (`access.staff_only`).
+            InvalidSubscriptionTransitionError: It is not live (`subscription.invalid_transition`).
+            PauseInPastError: `pause_on` has passed (`subscription.pause_in_past`).
+            ResumeNotAfterPauseError: `resume_on` is not after `pause_on`
+                (`subscription.resume_not_after_pause`).
+            InvalidInputError: A day is not a day (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            if resume_on is not None and not validate.flag(
+                customer_may_resume, "customer_may_resume"
+            ):
+                self._rt.guard.require_staff(actor, "set the day a subscription resumes")
+            now = self._rt.now()
+            schedule = PauseSchedule.create(pause_on, resume_on, today=now.date())
+            transition(found.status, _A.SCHEDULE_PAUSE)
+            sub = self._move(
+                uow,
+                found,
+                _A.SCHEDULE_PAUSE,
+                now,
+                pause_on=schedule.pause_on,
+                resume_on=schedule.resume_on,
+            )
+            if schedule.pause_on == now.date():
+                sub = self._pause(uow, sub, self._plan(uow, sub.plan_id), now)
+        return sub
+
+    def remove_scheduled_pause(
+        self, subscription_id: str, *, customer_allowed: bool = True, actor: Principal
+    ) -> Subscription:
+        """Delete the pause schedule of a live subscription before the pause starts (003 seed:
+        "Clicking Delete Schedule will remove the currently applied Pause and Resume schedules").
+
+        Args:
+            subscription_id: The subscription, live.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, with no pause scheduled.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: It is not live (paused already: resume it)
+                (`subscription.invalid_transition`).
+            NoScheduledPauseError: No pause is scheduled (`subscription.no_scheduled_pause`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            transition(found.status, _A.REMOVE_SCHEDULED_PAUSE)
+            if found.pause_on is None:
+                raise NoScheduledPauseError(
+                    details={"status": found.status.value, "action": "remove_scheduled_pause"}
+                )
+            return self._move(
+                uow, found, _A.REMOVE_SCHEDULED_PAUSE, self._rt.now(), pause_on=None, resume_on=None
+            )
+
+    def schedule_resume(
+        self,
+        subscription_id: str,
+        resume_on: date | None,
+        *,
+        customer_allowed: bool = True,
+        customer_may_resume: bool = True,
+        actor: Principal,
+    ) -> Subscription:
+        """Set, change or clear the day a paused subscription resumes (003 seed: "They can
+        delete or change the configured pause and resume schedules at any time").
+
+        Args:
+            subscription_id: The subscription, paused.
+            resume_on: The day it resumes, after today; None to stay paused until resumed.
+            customer_allowed: Whether the customer's own users may change the schedule.
+            customer_may_resume: Whether they may set a resume day.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, paused, with its resume day.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action (or resuming) is not allowed to
+                customers (`access.staff_only`).
+            InvalidSubscriptionTransitionError: It is not paused
+                (`subscription.invalid_transition`).
+            ResumeNotAfterPauseError: `resume_on` is not after today
+                (`subscription.resume_not_after_pause`).
+            InvalidInputError: `resume_on` is not a day (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            if not validate.flag(customer_may_resume, "customer_may_resume"):
+                self._rt.guard.require_staff(actor, "set the day a subscription resumes")
+            transition(found.status, _A.SCHEDULE_RESUME)
+            now = self._rt.now()
+            day = None if resume_on is None else validate.as_date(resume_on, "resume_on")
+            if day is not None and day <= now.date():
+                raise ResumeNotAfterPauseError(
+                    f"The subscription cannot resume on {day}: choose a later day than today, "
+                    "or resume it now.",
+                    field="resume_on",
+                    details={"resume_on": day.isoformat(), "today": now.date().isoformat()},
+                )
+            return self._move(uow, found, _A.SCHEDULE_RESUME, now, resume_on=day)
+
+    def resume_now(
+        self,
+        subscription_id: str,
+        *,
+        customer_allowed: bool = True,
+        customer_may_resume: bool = True,
+        actor: Principal,
+    ) -> Subscription:
+        """Resume a paused subscription today: a new term starts today (the new anchor) with
+        its invoice, charged with auto-charge.
+
+        Args:
+            subscription_id: The subscription, paused.
+            customer_allowed: Whether the customer's own users may do this.
+            customer_may_resume: Whether they may resume subscriptions.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, live.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and resuming is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: It is not paused
+                (`subscription.invalid_transition`).
+            PeriodAlreadyBilledError: It paused on the first day of a billed term and resumes
+                the same day: that term is billed already (`subscription.period_billed`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        charges: list[_Charge] = []
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            if not validate.flag(customer_may_resume, "customer_may_resume"):
+                self._rt.guard.require_staff(actor, "resume a subscription")
+            transition(found.status, _A.RESUME)
+            now = self._rt.now()
+            plan = self._plan(uow, found.plan_id)
+            live = self._resume(uow, found, plan, now.date(), now, charges)
+        self._collect_all(charges)
+        return self._reread(live.id)
+
+    def _pause(
+        self, uow: SubscriptionsStore, sub: Subscription, plan: Plan, now: datetime
+    ) -> Subscription:
+        """Pause on the schedule's day: the term ends there, its unused days are credited."""
+        day = sub.pause_on
+        assert day is not None
+        credit, invoice = self._unused(uow, sub, plan, day)
+        if credit.is_positive:
+            self._credit(
+                uow,
+                sub,
+                credit,
+                f"{plan.name} paused from {day}: unused time to {sub.term_end - timedelta(days=1)}",
+                (invoice,),
+            )
+        return self._move(uow, sub, _A.PAUSE, now, term_end=max(day, sub.term_start))
+
+    def _resume(
+        self,
+        uow: SubscriptionsStore,
+        sub: Subscription,
+        plan: Plan,
+        day: date,
+        now: datetime,
+        charges: list[_Charge],
+    ) -> Subscription:
+        """Live again from `day`: renewals count from it (issue 11: "renewals resume from the
+        resume date")."""
+        return self._go_live(
+            uow, sub, plan, _A.RESUME, day, now, charges, first=False, pause_on=None, resume_on=None
+        )
+
+    # --- reactivation (003 seed, "Reactivate Subscriptions") ----------------------------------
+
+    def _reactivation(
+        self,
+        uow: SubscriptionsStore,
+        found: Subscription,
+        plan: object,
+        addons: tuple[SubscriptionAddon, ...] | None,
+        coupons: tuple[str, ...] | None,
+    ) -> tuple[Subscription, _Target, bool]:
+        transition(found.status, _A.REACTIVATE)
+        target = self._target(
+            uow, found, plan, addons, coupons, first_cycle=found.cycles_billed + 1
+        )
+        edited = attrs.evolve(
+            found, plan_id=target.plan.id, addons=target.addons, coupons=target.coupons
+        )
+        # Never paid (a trial that expired): this is its first invoice, setup fee included.
+        return edited, target, found.cycles_billed == 0
+
+    def preview_reactivation(
+        self,
+        subscription_id: str,
+        *,
+        plan: str | None = None,
+        addons: Iterable[str] | Iterable[tuple[str, int]] | None = None,
+        coupons: Iterable[str] | None = None,
+        customer_allowed: bool = True,
+        actor: Principal,
+    ) -> ChargesSummary:
+        """The reactivation charges, shown before the person confirms (003 seed, "Reactivate
+        Subscriptions": "A summary of the reactivation charges will be shown"). Stores nothing.
+
+        Args:
+            subscription_id: The subscription, cancelled or expired.
+            plan: A new plan's code, of the same product; None keeps the plan.
+            addons: The addons after the edit; None keeps them.
+            coupons: The codes of the coupons after the edit; None keeps them.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who asks: the customer's own users, staff or the system.
+
+        Returns:
+            The summary of the new term's invoice, from today.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: It is neither cancelled nor expired
+                (`subscription.invalid_transition`).
+            PlanNotFoundError: No such plan (`subscription.plan_not_found`).
+            AddonNotFoundError: No such addon (`subscription.addon_not_found`).
+            CouponNotFoundError: No such coupon (`subscription.coupon_not_found`).
+            WrongProductError: A plan, addon or coupon of another product
+                (`subscription.wrong_product`).
+            PlanCurrencyError: A plan in another currency (`subscription.plan_currency`).
+            CouponArchivedError: A new coupon was withdrawn (`subscription.coupon_archived`).
+            CouponExpiredError: A new coupon's last day has passed
+                (`subscription.coupon_expired`).
+            CouponUsedUpError: A new coupon was applied as often as it may be
+                (`subscription.coupon_used_up`).
+            InvalidInputError: A malformed value (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        wanted_addons, wanted_coupons = _edits(addons, coupons)
+        with self._rt.uow(readonly=True) as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, customer_allowed=customer_allowed
+            )
+            edited, target, first = self._reactivation(
+                uow, found, plan, wanted_addons, wanted_coupons
+            )
+            today = self._rt.today()
+            self._redeem(uow, target.added, today, count=False)
+            following = term(today, target.plan.period, 1)
+            lines = self._lines_for(
+                uow, edited, target.plan, following, first=first, once=target.once
+            )
+            return summary(found.id, following, lines)
+
+    def reactivate(
+        self,
+        subscription_id: str,
+        *,
+        plan: str | None = None,
+        addons: Iterable[str] | Iterable[tuple[str, int]] | None = None,
+        coupons: Iterable[str] | None = None,
+        customer_allowed: bool = True,
+        actor: Principal,
+    ) -> Subscription:
+        """Reactivate a cancelled or expired subscription: live again with a new term from
+        today and its invoice, charged with auto-charge like a renewal; edits of the plan,
+        addons and coupons are applied first (003 seed, "Reactivate Subscriptions": customers
+        who may edit "will be able to customize their subscription before proceeding"). The
+        setup fee is billed only to a subscription never billed before (a trial that expired).
+
+        Args:
+            subscription_id: The subscription, cancelled or expired.
+            plan: A new plan's code, of the same product; None keeps the plan.
+            addons: The addons after the edit; None keeps them.
+            coupons: The codes of the coupons after the edit; None keeps them.
+            customer_allowed: Whether the customer's own users may do this.
+            actor: Who acts: the customer's own users, staff or the system.
+
+        Returns:
+            The subscription, live.
+
+        Raises:
+            InvalidActorError: `actor` is not a `Principal` (`access.invalid_actor`).
+            SubscriptionNotFoundError: No such subscription, or another organisation's
+                (`subscription.not_found`).
+            StaffOnlyError: A customer's user, and the action is not allowed to customers
+                (`access.staff_only`).
+            InvalidSubscriptionTransitionError: It is neither cancelled nor expired
+                (`subscription.invalid_transition`).
+            PlanNotFoundError: No such plan (`subscription.plan_not_found`).
+            AddonNotFoundError: No such addon (`subscription.addon_not_found`).
+            CouponNotFoundError: No such coupon (`subscription.coupon_not_found`).
+            WrongProductError: A plan, addon or coupon of another product
+                (`subscription.wrong_product`).
+            PlanCurrencyError: A plan in another currency (`subscription.plan_currency`).
+            CouponArchivedError: A new coupon was withdrawn (`subscription.coupon_archived`).
+            CouponExpiredError: A new coupon's last day has passed
+                (`subscription.coupon_expired`).
+            CouponUsedUpError: A new coupon was applied as often as it may be
+                (`subscription.coupon_used_up`).
+            PeriodAlreadyBilledError: A term starting today was billed already (it ended on
+                the day its last term started) (`subscription.period_billed`).
+            InvalidInputError: A malformed value (`validation.invalid`).
+            StorageError: The database could not be reached or is not migrated
+                (`storage.unavailable`, `storage.schema_outdated`).
+        """
+        wanted_addons, wanted_coupons = _edits(addons, coupons)
+        charges: list[_Charge] = []
+        with self._rt.uow() as uow:
+            found = self._subscription(
+                uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
+            )
+            edited, target, first = self._reactivation(
+                uow, found, plan, wanted_addons, wanted_coupons
+            )
+            now = self._rt.now()
+            self._redeem(uow, target.added, now.date())
+            live = self._go_live(
+                uow,
+                edited,
+                target.plan,
+                _A.REACTIVATE,
+                now.date(),
+                now,
+                charges,
+                first=first,
+                once=target.once,
+                cancelled_at=None,
+                expired_at=None,
+                expired_at_trial_end=False,
+                previous_status=None,
+                **_settled(),
+                **_unscheduled(),
+            )
+        self._collect_all(charges)
+        return self._reread(live.id)
 
     # --- auto-charge --------------------------------------------------------------------------
 
@@ -1244,12 +2212,31 @@ class SubscriptionsService:
         sub = subscription
         while True:
             status = sub.status
+            if plan.id != sub.plan_id:
+                plan = self._plan(uow, sub.plan_id)  # a scheduled change applied
             if sub.unpaid_invoice_id is not None and sub.charge_at is not None:
                 if sub.charge_at <= now:
-                    self._queue(sub, charges)
+                    self._queue(uow, sub, charges)
                     return
                 if status is _S.TRIAL:
                     return  # the trial's charge decides what comes next
+            if status is _S.PAUSED:
+                if sub.resume_on is not None and sub.resume_on <= today:
+                    sub = self._resume(uow, sub, plan, sub.resume_on, now, charges)
+                    continue
+                return
+            pause = sub.pause_on
+            if pause is not None and pause <= today and pause <= sub.term_end:
+                # Before the renewal on the same day: a term is not billed to be credited.
+                if status is _S.LIVE:
+                    sub = self._pause(uow, sub, plan, now)
+                else:
+                    # Only a live subscription pauses: in dunning or scheduled to be cancelled,
+                    # the pause that fell due is dropped.
+                    sub = uow.subscriptions.update(
+                        attrs.evolve(sub, pause_on=None, resume_on=None).scheduled()
+                    )
+                continue
             if status is _S.FUTURE:
                 if sub.start_date > today:
                     return
@@ -1276,7 +2263,9 @@ class SubscriptionsService:
                 sub = self._go_live(uow, sub, plan, _A.END_TRIAL, sub.term_end, now, charges)
                 continue
             if status is _S.NON_RENEWING:
-                self._move(uow, sub, _A.END_TERM, now, cancelled_at=now, **_settled())
+                self._move(
+                    uow, sub, _A.END_TERM, now, cancelled_at=now, **_settled(), **_unscheduled()
+                )
                 return
             if status in (_S.LIVE, _S.DUNNING):
                 sub = self._renew(uow, sub, plan, now)
@@ -1286,16 +2275,44 @@ class SubscriptionsService:
     def _renew(
         self, uow: SubscriptionsStore, sub: Subscription, plan: Plan, now: datetime
     ) -> Subscription:
+        """Invoice the next term, with the change scheduled for it applied first: a plan of
+        another billing period starts its terms (a new anchor) on the renewal day.
+
+        In dunning the renewal's invoice is not charged on its own: it joins the retries, each
+        of which collects every invoice unpaid since the failure (`_queue`), as Chargebee keeps
+        a subscription's invoices in its one dunning schedule. The final action of the retries
+        then applies to all of them alike.
+        """
         assert sub.anchor is not None
-        following = term(sub.anchor, plan.period, sub.term_index + 1)
-        invoice = self._bill(uow, sub, plan, following, first=False)
-        # In dunning, the retries go on with the invoice they started with.
+        anchor, index = sub.anchor, sub.term_index + 1
+        once: tuple[str, ...] = ()
+        if sub.scheduled_plan_id is not None:
+            new = self._plan(uow, sub.scheduled_plan_id)
+            kept = {c.coupon_id: c for c in sub.coupons}
+            before = {a.addon_id for a in sub.addons}
+            once = tuple(a.addon_id for a in sub.scheduled_addons if a.addon_id not in before)
+            if new.period != plan.period:
+                anchor, index = sub.term_end, 1
+            sub = attrs.evolve(
+                sub,
+                plan_id=new.id,
+                addons=sub.scheduled_addons,
+                coupons=tuple(
+                    kept.get(c) or SubscriptionCoupon(c, sub.cycles_billed + 1)
+                    for c in sub.scheduled_coupons
+                ),
+                **_unchanged(),  # type: ignore[arg-type]
+            )
+            plan = new
+        following = term(anchor, plan.period, index)
+        invoice = self._bill(uow, sub, plan, following, first=False, once=once)
         owes = {} if sub.unpaid_invoice_id is not None else self._owes(sub, invoice, now)
         return self._move(
             uow,
             sub,
             _A.RENEW,
             now,
+            anchor=anchor,
             term_index=following.index,
             term_start=following.start,
             term_end=following.end,
@@ -1331,7 +2348,7 @@ class SubscriptionsService:
         is paid, "unknown" while the gateway has not answered, else the failure's code."""
         try:
             payment = self._billing.pay(
-                [charge.invoice_id],
+                list(charge.invoice_ids or (charge.invoice_id,)),
                 method_id=charge.method_id,
                 idempotency_key=charge.key,
                 actor=SYSTEM,
@@ -1402,10 +2419,8 @@ class SubscriptionsService:
                 uow.subscriptions.update(attrs.evolve(sub, **changes).scheduled())  # type: ignore[arg-type]
             return
         if policy.final_action is FinalAction.CANCEL:
-            if sub.status is _S.DUNNING:
-                self._move(uow, sub, _A.DUNNING_CANCEL, now, cancelled_at=now, **_settled())
-            else:
-                self._move(uow, sub, _A.CANCEL, now, cancelled_at=now, **_settled())
+            action = _A.DUNNING_CANCEL if sub.status is _S.DUNNING else _A.CANCEL
+            self._move(uow, sub, action, now, cancelled_at=now, **_settled(), **_unscheduled())
             return
         if sub.status is _S.DUNNING:
             self._move(uow, sub, _A.DUNNING_GIVE_UP, now, **_settled())
@@ -1416,6 +2431,16 @@ class SubscriptionsService:
 def _paying(subscription: Subscription) -> bool:
     """Whether the customer pays for the product by it: past its trial, not ended."""
     return subscription.status in _PAYING and subscription.anchor is not None
+
+
+def _unchanged() -> dict[str, object]:
+    """The fields of a subscription without a scheduled change."""
+    return {"scheduled_plan_id": None, "scheduled_addons": (), "scheduled_coupons": ()}
+
+
+def _unscheduled() -> dict[str, object]:
+    """The fields of a subscription with nothing scheduled: no pause, no change."""
+    return {"pause_on": None, "resume_on": None, **_unchanged()}
 
 
 def _settled() -> dict[str, object]:

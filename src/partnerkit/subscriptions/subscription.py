@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, time
 import attrs
 
 from partnerkit.subscriptions.lifecycle import ENDED, SubscriptionStatus
+from partnerkit.subscriptions.pausing import PauseSchedule
 
-__all__ = ["Subscription", "SubscriptionAddon", "due_at", "start_of"]
+__all__ = ["Subscription", "SubscriptionAddon", "SubscriptionCoupon", "due_at", "start_of"]
 
 
 def start_of(day: date) -> datetime:
@@ -40,6 +41,34 @@ class SubscriptionAddon:
 
 
 @attrs.frozen
+class SubscriptionCoupon:
+    """A coupon applied to a subscription, and the billed term it was applied on: its duration
+    (once, some cycles) counts from that term, so a coupon added by an edit lasts as long as
+    one applied at the start.
+
+    Attributes:
+        coupon_id: The coupon's id.
+        first_cycle: The first billed term it applies to, 1 for the subscription's first.
+    """
+
+    coupon_id: str
+    first_cycle: int = 1
+
+    def cycle(self, billed_cycle: int) -> int:
+        """Which of the coupon's own terms a billed term of the subscription is.
+
+        Args:
+            billed_cycle: The subscription's billed term, 1 for its first.
+
+        Returns:
+            1 on the term it was applied on; 0 or less before it.
+
+        Raises nothing.
+        """
+        return billed_cycle - self.first_cycle + 1
+
+
+@attrs.frozen
 class Subscription:
     """A customer's subscription to a plan of a product.
 
@@ -64,8 +93,14 @@ class Subscription:
         payment_method_id: The saved payment method auto-charge uses, or None.
         previous_status: The status before a scheduled cancellation (what removing it restores).
         addons: The addons on it.
-        coupons: The codes of the coupons applied.
+        coupons: The coupons applied, each with the billed term it was applied on.
         cycles_billed: How many terms were invoiced (coupon durations count them).
+        pause_on: The first day of a scheduled (or running) pause, or None.
+        resume_on: The day the pause ends, or None to stay paused until resumed.
+        scheduled_plan_id: The plan a change scheduled for the end of the term moves to; None
+            when no change is scheduled.
+        scheduled_addons: The addons after that change.
+        scheduled_coupons: The ids of the coupons after that change.
         unpaid_invoice_id: The renewal invoice auto-charge still tries to collect, or None.
         charge_at: When the next charge of that invoice is due, or None.
         charge_attempts: Charges of that invoice that failed so far.
@@ -97,8 +132,13 @@ class Subscription:
     payment_method_id: str | None = None
     previous_status: SubscriptionStatus | None = None
     addons: tuple[SubscriptionAddon, ...] = ()
-    coupons: tuple[str, ...] = ()
+    coupons: tuple[SubscriptionCoupon, ...] = ()
     cycles_billed: int = 0
+    pause_on: date | None = None
+    resume_on: date | None = None
+    scheduled_plan_id: str | None = None
+    scheduled_addons: tuple[SubscriptionAddon, ...] = ()
+    scheduled_coupons: tuple[str, ...] = ()
     unpaid_invoice_id: str | None = None
     charge_at: datetime | None = None
     charge_attempts: int = 0
@@ -119,6 +159,21 @@ class Subscription:
         )
 
     @property
+    def has_scheduled_change(self) -> bool:
+        """Whether a change waits for the end of the current term."""
+        return self.scheduled_plan_id is not None
+
+    @property
+    def pause_schedule(self) -> PauseSchedule | None:
+        """The pause schedule (scheduled or running), or None."""
+        return None if self.pause_on is None else PauseSchedule(self.pause_on, self.resume_on)
+
+    @property
+    def coupon_ids(self) -> tuple[str, ...]:
+        """The ids of the coupons applied, in the order they apply."""
+        return tuple(c.coupon_id for c in self.coupons)
+
+    @property
     def is_ended(self) -> bool:
         """Whether it is cancelled or expired."""
         return self.status in ENDED
@@ -136,7 +191,8 @@ class Subscription:
 
 def due_at(subscription: Subscription) -> datetime | None:
     """When `run_due` next has something to do with the subscription: its start, the end of
-    its term or trial, or a charge to retry, whichever is first; None once it has ended.
+    its term or trial, a scheduled pause, a resume day, or a charge to retry, whichever is
+    first; None once it has ended (or while paused without a resume day).
 
     Args:
         subscription: The subscription.
@@ -147,12 +203,18 @@ def due_at(subscription: Subscription) -> datetime | None:
     Raises nothing.
     """
     status = subscription.status
-    if status in ENDED or status is SubscriptionStatus.PAUSED:
+    if status in ENDED:
         return None
+    if status is SubscriptionStatus.PAUSED:
+        # Nothing is billed while paused: only the resume day is due.
+        resume = subscription.resume_on
+        return None if resume is None else start_of(resume)
     if status is SubscriptionStatus.FUTURE:
         return start_of(subscription.start_date)
     charge = subscription.charge_at
     if status is SubscriptionStatus.TRIAL and subscription.unpaid_invoice_id is not None:
         return charge  # the trial's end waits on its charge
     end = start_of(subscription.term_end)
+    if subscription.pause_on is not None:
+        end = min(end, start_of(subscription.pause_on))
     return end if charge is None or end <= charge else charge

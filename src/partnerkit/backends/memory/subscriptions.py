@@ -7,7 +7,7 @@ Units of work run one at a time in memory: every read is as good as locked.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import attrs
@@ -88,6 +88,7 @@ class _ProductCoupon:
     code: str
     product: str
     coupon: Coupon
+    redemptions: int = 0
 
 
 def _coupon_taken(row: _ProductCoupon, _: Any) -> CouponTakenError:
@@ -112,9 +113,20 @@ class MemoryCoupons:
     def add(self, coupon: Coupon, *, product: str) -> None:
         self._t.insert(_ProductCoupon(coupon.id, coupon.code, product, coupon))
 
-    def get(self, coupon_id: str) -> Coupon | None:
+    def get(self, coupon_id: str, *, for_update: bool = False) -> Coupon | None:
         found = self._t.get(coupon_id)
         return None if found is None else found.coupon
+
+    def redemptions(self, coupon_id: str) -> int:
+        found = self._t.get(coupon_id)
+        return 0 if found is None else found.redemptions
+
+    def redeem(self, coupon_id: str) -> int:
+        found = self._t.get(coupon_id)
+        if found is None:
+            return 0
+        self._t.put(attrs.evolve(found, redemptions=found.redemptions + 1))
+        return found.redemptions + 1
 
     def by_code(self, code: str) -> Coupon | None:
         found = self._t.get_unique("code", code)
@@ -200,3 +212,11 @@ class MemorySubscriptionPeriods:
 
     def for_subscription(self, subscription_id: str) -> list[BilledPeriod]:
         return self._t.index("by_subscription").rows(subscription_id)
+
+    def get(self, subscription_id: str, period_start: date) -> BilledPeriod | None:
+        return self._t.get((subscription_id, period_start))
+
+    def billed_since(self, subscription_id: str, at: datetime) -> list[BilledPeriod]:
+        return [
+            p for p in self._t.index("by_subscription").rows(subscription_id) if p.billed_at >= at
+        ]

@@ -828,6 +828,8 @@ coupons = sa.Table(
     sa.Column("cycles", sa.Integer, nullable=True),
     sa.Column("valid_until", sa.Date, nullable=True),
     sa.Column("max_redemptions", sa.Integer, nullable=True),
+    # How many times it was applied: counted on the row, under its lock.
+    sa.Column("redemptions", sa.Integer, nullable=False),
     sa.Column("archived", sa.Boolean, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_coupons_product", "product", "code"),
@@ -856,6 +858,9 @@ subscriptions = sa.Table(
     sa.Column("payment_method_id", ID, nullable=True),
     sa.Column("previous_status", sa.String(20), nullable=True),
     sa.Column("cycles_billed", sa.Integer, nullable=False),
+    sa.Column("pause_on", sa.Date, nullable=True),
+    sa.Column("resume_on", sa.Date, nullable=True),
+    sa.Column("scheduled_plan_id", sa.String(40), sa.ForeignKey("plans.id"), nullable=True),
     sa.Column("unpaid_invoice_id", ID, nullable=True),
     sa.Column("charge_at", UtcDateTime(), nullable=True),
     sa.Column("charge_attempts", sa.Integer, nullable=False),
@@ -882,6 +887,27 @@ subscription_addons = sa.Table(
 
 subscription_coupons = sa.Table(
     "subscription_coupons",
+    metadata,
+    sa.Column("subscription_id", ID, sa.ForeignKey("subscriptions.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("coupon_id", sa.String(100), nullable=False),
+    sa.Column("first_cycle", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+# The addons and coupons a change scheduled for the end of the term moves to.
+subscription_scheduled_addons = sa.Table(
+    "subscription_scheduled_addons",
+    metadata,
+    sa.Column("subscription_id", ID, sa.ForeignKey("subscriptions.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("addon_id", sa.String(40), nullable=False),
+    sa.Column("quantity", sa.Integer, nullable=False),
+    **_MYSQL,
+)
+
+subscription_scheduled_coupons = sa.Table(
+    "subscription_scheduled_coupons",
     metadata,
     sa.Column("subscription_id", ID, sa.ForeignKey("subscriptions.id"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True),

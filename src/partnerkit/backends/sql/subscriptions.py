@@ -7,7 +7,7 @@ for a subscription's period.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -24,7 +24,11 @@ from partnerkit.subscriptions.errors import (
     PlanTakenError,
 )
 from partnerkit.subscriptions.ports import BilledPeriod
-from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
+from partnerkit.subscriptions.subscription import (
+    Subscription,
+    SubscriptionAddon,
+    SubscriptionCoupon,
+)
 
 __all__ = [
     "SqlAddons",
@@ -36,13 +40,19 @@ __all__ = [
 
 PLANS = RowCodec(Plan, t.plans)
 ADDONS = RowCodec(Addon, t.addons)
-COUPONS = RowCodec(Coupon, t.coupons, filled=("product",))
+COUPONS = RowCodec(Coupon, t.coupons, filled=("product", "redemptions"))
 SUBSCRIPTIONS = RowCodec(
     Subscription,
     t.subscriptions,
     children={
         "addons": Children(t.subscription_addons, "subscription_id", SubscriptionAddon),
-        "coupons": Children(t.subscription_coupons, "subscription_id", "coupon_id"),
+        "coupons": Children(t.subscription_coupons, "subscription_id", SubscriptionCoupon),
+        "scheduled_addons": Children(
+            t.subscription_scheduled_addons, "subscription_id", SubscriptionAddon
+        ),
+        "scheduled_coupons": Children(
+            t.subscription_scheduled_coupons, "subscription_id", "coupon_id"
+        ),
     },
 )
 PERIODS = RowCodec(BilledPeriod, t.subscription_periods)
@@ -56,6 +66,15 @@ _ADDONS_OF = (
     sa.select(t.addons).where(t.addons.c.product == sa.bindparam("v")).order_by(t.addons.c.id)
 )
 _COUPON_BY_ID = sa.select(t.coupons).where(t.coupons.c.id == sa.bindparam("v"))
+_LOCK_COUPON = (
+    sa.select(t.coupons.c.id).where(t.coupons.c.id == sa.bindparam("v")).with_for_update()
+)
+_REDEMPTIONS = sa.select(t.coupons.c.redemptions).where(t.coupons.c.id == sa.bindparam("v"))
+_REDEEM = (
+    t.coupons.update()
+    .where(t.coupons.c.id == sa.bindparam("v"))
+    .values(redemptions=t.coupons.c.redemptions + 1)
+)
 _COUPON_BY_CODE = sa.select(t.coupons).where(t.coupons.c.code == sa.bindparam("v"))
 _COUPON_PRODUCT = sa.select(t.coupons.c.product).where(t.coupons.c.id == sa.bindparam("v"))
 _COUPONS_OF = (
@@ -69,6 +88,8 @@ prepare(
     _ADDON_BY_ID,
     _ADDONS_OF,
     _COUPON_BY_ID,
+    _LOCK_COUPON,
+    _REDEMPTIONS,
     _COUPON_BY_CODE,
     _COUPON_PRODUCT,
     _COUPONS_OF,
@@ -125,10 +146,20 @@ class SqlCoupons(SqlRepository):
             taken=taken,
             single=True,
         ):
-            self._tx.execute(COUPONS.insert, COUPONS.row(coupon, product=product))
+            self._tx.execute(COUPONS.insert, COUPONS.row(coupon, product=product, redemptions=0))
 
-    def get(self, coupon_id: str) -> Coupon | None:
+    def get(self, coupon_id: str, *, for_update: bool = False) -> Coupon | None:
+        if for_update:
+            self._tx.execute(_LOCK_COUPON, {"v": coupon_id})
         return COUPONS.one(self._tx.execute(_COUPON_BY_ID, {"v": coupon_id}).first())
+
+    def redemptions(self, coupon_id: str) -> int:
+        found: int | None = self._tx.execute(_REDEMPTIONS, {"v": coupon_id}).scalar()
+        return 0 if found is None else found
+
+    def redeem(self, coupon_id: str) -> int:
+        self._tx.execute(_REDEEM, {"v": coupon_id})
+        return self.redemptions(coupon_id)
 
     def by_code(self, code: str) -> Coupon | None:
         return COUPONS.one(self._tx.execute(_COUPON_BY_CODE, {"v": code}).first())
@@ -213,7 +244,19 @@ _PERIOD = sa.select(_per.c.invoice_id).where(
     _per.c.subscription_id == sa.bindparam("subscription_id"),
     _per.c.period_start == sa.bindparam("period_start"),
 )
-prepare(_PERIODS_OF)
+_PERIODS_SINCE = (
+    sa.select(_per)
+    .where(
+        _per.c.subscription_id == sa.bindparam("v"),
+        _per.c.billed_at >= sa.bindparam("at", type_=t.UtcDateTime()),
+    )
+    .order_by(_per.c.period_start)
+)
+_PERIOD_ROW = sa.select(_per).where(
+    _per.c.subscription_id == sa.bindparam("subscription_id"),
+    _per.c.period_start == sa.bindparam("period_start"),
+)
+prepare(_PERIODS_OF, _PERIOD_ROW)
 
 
 class SqlSubscriptionPeriods(SqlRepository):
@@ -240,3 +283,10 @@ class SqlSubscriptionPeriods(SqlRepository):
 
     def for_subscription(self, subscription_id: str) -> list[BilledPeriod]:
         return PERIODS.many(self._tx.execute(_PERIODS_OF, {"v": subscription_id}))
+
+    def get(self, subscription_id: str, period_start: date) -> BilledPeriod | None:
+        params = {"subscription_id": subscription_id, "period_start": period_start}
+        return PERIODS.one(self._tx.execute(_PERIOD_ROW, params).first())
+
+    def billed_since(self, subscription_id: str, at: datetime) -> list[BilledPeriod]:
+        return PERIODS.many(self._tx.execute(_PERIODS_SINCE, {"v": subscription_id, "at": at}))

@@ -46,6 +46,7 @@ from partnerkit.testing.conformance.resellers import (
 from partnerkit.testing.conformance.services import ServiceContract
 from partnerkit.testing.conformance.signup_links import SignupLinksContract
 from partnerkit.testing.conformance.subscriptions import (
+    CouponsContract,
     SubscriptionPeriodsContract,
     SubscriptionsContract,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "CommissionsContract",
     "ConsentRequestsContract",
     "ContractBase",
+    "CouponsContract",
     "CreditNotesContract",
     "CustomerMigrationsContract",
     "CustomersContract",
@@ -126,6 +128,7 @@ class BackendContract(
     ResellerPortalContract,
     SubscriptionsContract,
     SubscriptionPeriodsContract,
+    CouponsContract,
     ServiceContract,
     AccessServiceContract,
 ):

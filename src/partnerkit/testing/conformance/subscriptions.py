@@ -1,6 +1,7 @@
-"""The subscriptions ports: a subscription with its addons and coupons reads back exactly and
-updates by version, the due queue in `due_at` order, and one billed row per subscription and
-period (a second is refused by the storage). One contract class per port."""
+"""The subscriptions ports: a subscription with its addons, coupons, pause schedule and scheduled
+change reads back exactly and updates by version, the due queue in `due_at` order, a coupon's
+redemptions counted on it (and rolled back with their transaction), and one billed row per
+subscription and period (a second is refused by the storage). One contract class per port."""
 
 from __future__ import annotations
 
@@ -16,18 +17,31 @@ from partnerkit.money import Money
 from partnerkit.ports import Backend
 from partnerkit.stores import Store
 from partnerkit.subscriptions.catalog import Plan
+from partnerkit.subscriptions.coupons import Coupon, DiscountKind
 from partnerkit.subscriptions.errors import PeriodAlreadyBilledError, PlanTakenError
 from partnerkit.subscriptions.lifecycle import SubscriptionStatus
 from partnerkit.subscriptions.periods import IntervalUnit
 from partnerkit.subscriptions.ports import BilledPeriod
-from partnerkit.subscriptions.subscription import Subscription, SubscriptionAddon
+from partnerkit.subscriptions.subscription import (
+    Subscription,
+    SubscriptionAddon,
+    SubscriptionCoupon,
+)
 from partnerkit.testing.conformance._base import T0, ContractBase
 
-__all__ = ["SubscriptionPeriodsContract", "SubscriptionsContract"]
+__all__ = ["CouponsContract", "SubscriptionPeriodsContract", "SubscriptionsContract"]
 
 _PLAN = Plan(
     "crm-pro", "crm", "CRM Pro", Money.of("30", "USD"), IntervalUnit.MONTH, 1,
     Money.zero("USD"), T0,
+)  # fmt: skip
+
+
+_BIZ = attrs.evolve(_PLAN, id="crm-biz", name="CRM Business")
+
+_COUPON = Coupon.create(
+    id="cpn_1", code="HALF", name="Half off", kind=DiscountKind.PERCENTAGE, percentage=50,
+    max_redemptions=2,
 )  # fmt: skip
 
 
@@ -46,7 +60,7 @@ def _subscription(sid: str, due_days: int | None = 1) -> Subscription:
         anchor=date(2026, 1, 31),
         term_index=1,
         addons=(SubscriptionAddon("seats", 3), SubscriptionAddon("onboarding")),
-        coupons=("cpn_1",),
+        coupons=(SubscriptionCoupon("cpn_1"), SubscriptionCoupon("cpn_2", first_cycle=3)),
         due_at=None if due_days is None else T0 + timedelta(days=due_days),
     )
 
@@ -90,6 +104,38 @@ class SubscriptionsContract(ContractBase):
             assert uow.subscriptions.for_customer("cus_1") == [updated]
             assert uow.subscriptions.get("sub_404") is None
 
+    def test_a_pause_and_a_scheduled_change_read_back_and_clear(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        with backend.unit_of_work() as uow:
+            uow.plans.add(_PLAN)
+            uow.plans.add(_BIZ)
+            scheduled = attrs.evolve(
+                _subscription("sub_1"),
+                pause_on=date(2026, 2, 10),
+                resume_on=date(2026, 3, 1),
+                scheduled_plan_id="crm-biz",
+                scheduled_addons=(SubscriptionAddon("seats", 7),),
+                scheduled_coupons=("cpn_2", "cpn_1"),
+            )
+            uow.subscriptions.add(scheduled)
+        with backend.unit_of_work() as uow:
+            found = uow.subscriptions.get("sub_1", for_update=True)
+            assert found == scheduled and found.has_scheduled_change
+            cleared = attrs.evolve(
+                found,
+                pause_on=None,
+                resume_on=None,
+                scheduled_plan_id=None,
+                scheduled_addons=(),
+                scheduled_coupons=(),
+            )
+            updated = uow.subscriptions.update(cleared)
+        with backend.unit_of_work() as uow:
+            assert uow.subscriptions.get("sub_1") == updated
+            assert not updated.has_scheduled_change and updated.pause_schedule is None
+
     def test_the_due_queue_is_earliest_first_and_bounded(self, backend: Backend[Store]) -> None:
         self._program(backend)
         with backend.unit_of_work() as uow:
@@ -106,6 +152,29 @@ class SubscriptionsContract(ContractBase):
             assert [s.id for s in uow.subscriptions.claim_due(T0 + timedelta(days=9), 1)] == [
                 "sub_1"
             ]
+
+
+class CouponsContract(ContractBase):
+    """A coupon's redemptions are counted on it, under its lock, and a rolled-back transaction
+    takes its count back with it."""
+
+    def test_redemptions_are_counted_on_the_coupon(self, backend: Backend[Store]) -> None:
+        self._program(backend)
+        with backend.unit_of_work() as uow:
+            uow.coupons.add(_COUPON, product="crm")
+        with backend.unit_of_work() as uow:
+            assert uow.coupons.get("cpn_1", for_update=True) == _COUPON
+            assert uow.coupons.redemptions("cpn_1") == 0
+            assert uow.coupons.redeem("cpn_1") == 1
+        with pytest.raises(RuntimeError), backend.unit_of_work() as uow:
+            uow.coupons.get("cpn_1", for_update=True)
+            uow.coupons.redeem("cpn_1")
+            raise RuntimeError("roll back")
+        with backend.unit_of_work() as uow:
+            assert uow.coupons.redemptions("cpn_1") == 1
+            assert uow.coupons.redeem("cpn_1") == 2
+            assert uow.coupons.redemptions("cpn_404") == 0
+            assert uow.coupons.get("cpn_1") == _COUPON  # the count is not the coupon's value
 
 
 class SubscriptionPeriodsContract(ContractBase):
@@ -128,3 +197,8 @@ class SubscriptionPeriodsContract(ContractBase):
             uow.subscription_periods.add(second)
         with backend.unit_of_work() as uow:
             assert uow.subscription_periods.for_subscription("sub_1") == [first, second]
+            assert uow.subscription_periods.get("sub_1", date(2026, 2, 28)) == second
+            assert uow.subscription_periods.get("sub_1", date(2026, 2, 27)) is None
+            assert uow.subscription_periods.billed_since("sub_1", T0) == [first, second]
+            later = T0 + timedelta(seconds=1)
+            assert uow.subscription_periods.billed_since("sub_1", later) == []

@@ -1,6 +1,7 @@
-"""Subscriptions (issue 11): the catalog's plans, addons and coupons, subscriptions with their
-addons and coupons, and the billed periods whose primary key is "one invoice per subscription
-and period".
+"""Subscriptions (issue 11): the catalog's plans, addons and coupons (with their redemption
+count), subscriptions with their addons, coupons, pause schedule and the change scheduled for the
+end of the term, and the billed periods whose primary key is "one invoice per subscription and
+period".
 
 Revision ID: 0017
 Revises: 0016
@@ -56,6 +57,7 @@ def upgrade() -> None:
         sa.Column("cycles", sa.Integer(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("max_redemptions", sa.Integer(), nullable=True),
+        sa.Column("redemptions", sa.Integer(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -116,6 +118,9 @@ def upgrade() -> None:
         sa.Column("payment_method_id", sa.String(length=40), nullable=True),
         sa.Column("previous_status", sa.String(length=20), nullable=True),
         sa.Column("cycles_billed", sa.Integer(), nullable=False),
+        sa.Column("pause_on", sa.Date(), nullable=True),
+        sa.Column("resume_on", sa.Date(), nullable=True),
+        sa.Column("scheduled_plan_id", sa.String(length=40), nullable=True),
         sa.Column("unpaid_invoice_id", sa.String(length=40), nullable=True),
         sa.Column("charge_at", UtcDateTime(), nullable=True),
         sa.Column("charge_attempts", sa.Integer(), nullable=False),
@@ -132,6 +137,11 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["product"], ["products.key"], name=op.f("fk_subscriptions_product_products")
+        ),
+        sa.ForeignKeyConstraint(
+            ["scheduled_plan_id"],
+            ["plans.id"],
+            name=op.f("fk_subscriptions_scheduled_plan_id_plans"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
         mysql_charset="utf8mb4",
@@ -165,6 +175,7 @@ def upgrade() -> None:
         sa.Column("subscription_id", sa.String(length=40), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("coupon_id", sa.String(length=100), nullable=False),
+        sa.Column("first_cycle", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["subscription_id"],
             ["subscriptions.id"],
@@ -172,6 +183,41 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint(
             "subscription_id", "position", name=op.f("pk_subscription_coupons")
+        ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
+        mysql_engine="InnoDB",
+    )
+    op.create_table(
+        "subscription_scheduled_addons",
+        sa.Column("subscription_id", sa.String(length=40), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("addon_id", sa.String(length=40), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["subscriptions.id"],
+            name=op.f("fk_subscription_scheduled_addons_subscription_id_subscriptions"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "subscription_id", "position", name=op.f("pk_subscription_scheduled_addons")
+        ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
+        mysql_engine="InnoDB",
+    )
+    op.create_table(
+        "subscription_scheduled_coupons",
+        sa.Column("subscription_id", sa.String(length=40), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("coupon_id", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["subscriptions.id"],
+            name=op.f("fk_subscription_scheduled_coupons_subscription_id_subscriptions"),
+        ),
+        sa.PrimaryKeyConstraint(
+            "subscription_id", "position", name=op.f("pk_subscription_scheduled_coupons")
         ),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
@@ -208,6 +254,8 @@ def downgrade() -> None:
     # Dropping a table drops its indexes (MariaDB keeps the ones serving a foreign key).
     for table in (
         "subscription_periods",
+        "subscription_scheduled_coupons",
+        "subscription_scheduled_addons",
         "subscription_coupons",
         "subscription_addons",
         "subscriptions",
