@@ -686,6 +686,8 @@ PLAUSIBLE: dict[str, Callable[[World, str], st.SearchStrategy[Any]]] = {
     ),
     "coupons": lambda w, a: st.lists(st.sampled_from([*w.coupon_codes, "NOPE"]), max_size=2),
     "start_date": lambda w, a: _days(w, 5, 60),
+    "pause_on": lambda w, a: _days(w, 2, 60),
+    "resume_on": lambda w, a: _days(w, 0, 120),
     "payment_method_id": lambda w, a: _mostly(w.method_ids),
     "sales_order_id": lambda w, a: st.sampled_from(["so_1"]),
     "sort": lambda w, a: st.sampled_from(["date", "amount", "colour"]),

@@ -114,6 +114,12 @@ class World:
     live_sub_id: str = ""
     scheduled_sub_id: str = ""
     expired_sub_id: str = ""
+    #: The second pass (subs2): a cancelled one, a paused one, one with a pause scheduled and
+    #: one with a change of plan scheduled for the end of its term.
+    cancelled_sub_id: str = ""
+    paused_sub_id: str = ""
+    pausing_sub_id: str = ""
+    changing_sub_id: str = ""
 
 
 def build_world(url: str) -> World:
@@ -251,6 +257,38 @@ def _subscribe(w: World) -> None:
         )  # fmt: skip
         uow.subscriptions.update(expired.scheduled())
     w.expired_sub_id = trial.id
+    subs = kit.subscriptions
+    today = kit.now().date()
+    # Cancelled before it started: one cancelled on the day its term was billed cannot be
+    # reactivated that day (a strict xfail in tests/properties/test_subscription_state_machine.py).
+    tomorrow = today + timedelta(days=1)
+    w.cancelled_sub_id = subs.cancel(
+        subs.create(w.acme.id, "helpdesk-pro", start_date=tomorrow, actor=STAFF).id, actor=STAFF
+    ).id
+    # Paused as stored, on a subscription never billed: one paused on the day its term began
+    # cannot resume that day (a strict xfail in tests/properties/
+    # test_subscription_state_machine.py), and the world's clock cannot move.
+    later = subs.create(w.acme.id, "helpdesk-pro", start_date=tomorrow, actor=STAFF)
+    with kit.backend.unit_of_work() as uow:
+        found = uow.subscriptions.get(later.id, for_update=True)
+        assert found is not None
+        paused = attrs.evolve(
+            found, status=pk.SubscriptionStatus.PAUSED, start_date=today, term_start=today,
+            term_end=today, anchor=today, pause_on=today,
+        )  # fmt: skip
+        uow.subscriptions.update(paused.scheduled())
+    w.paused_sub_id = later.id
+    w.pausing_sub_id = subs.schedule_pause(
+        subs.create(w.acme.id, "helpdesk-pro", actor=STAFF).id,
+        today + timedelta(days=10),
+        actor=STAFF,
+    ).id
+    w.changing_sub_id = subs.change(
+        subs.create(w.acme.id, "helpdesk-pro", actor=STAFF).id,
+        plan="helpdesk-trial",
+        at_term_end=True,
+        actor=STAFF,
+    ).id
 
 
 # --- the operations -------------------------------------------------------------------------
@@ -696,6 +734,8 @@ def _sub_key(key: str) -> dict[str, Any]:
 
 _TRIAL, _LIVE = _sub("trial_sub_id"), _sub("live_sub_id")
 _SCHEDULED, _EXPIRED = _sub("scheduled_sub_id"), _sub("expired_sub_id")
+_CANCELLED, _PAUSED = _sub("cancelled_sub_id"), _sub("paused_sub_id")
+_PAUSING, _CHANGING = _sub("pausing_sub_id"), _sub("changing_sub_id")
 _HALF = pk.Coupon.create(
     id="cpn_matrix", code="MATRIX", name="Half off", kind=pk.DiscountKind.PERCENTAGE,
     percentage=50,
@@ -802,6 +842,80 @@ SUBSCRIPTION_OPS: tuple[Op, ...] = (
         ),
         OWN_ACCOUNT,
         **_sub_key("live_sub_id"),
+    ),
+    # The second pass: edits, pauses, reactivation.
+    Op(
+        "subscriptions.preview_change",
+        lambda w, a, m: w.kit.subscriptions.preview_change(
+            _LIVE(w, m), plan="helpdesk-trial", actor=a
+        ),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.change",
+        lambda w, a, m: w.kit.subscriptions.change(_LIVE(w, m), plan="helpdesk-trial", actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.remove_scheduled_change",
+        lambda w, a, m: w.kit.subscriptions.remove_scheduled_change(_CHANGING(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("changing_sub_id"),
+    ),
+    Op(
+        "subscriptions.schedule_pause",
+        lambda w, a, m: w.kit.subscriptions.schedule_pause(
+            _LIVE(w, m), w.kit.now().date() + timedelta(days=3), actor=a
+        ),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.remove_scheduled_pause",
+        lambda w, a, m: w.kit.subscriptions.remove_scheduled_pause(_PAUSING(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("pausing_sub_id"),
+    ),
+    Op(
+        "subscriptions.schedule_resume",
+        lambda w, a, m: w.kit.subscriptions.schedule_resume(
+            _PAUSED(w, m), w.kit.now().date() + timedelta(days=7), actor=a
+        ),
+        OWN_ACCOUNT,
+        **_sub_key("paused_sub_id"),
+    ),
+    Op(
+        "subscriptions.resume_now",
+        lambda w, a, m: w.kit.subscriptions.resume_now(_PAUSED(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("paused_sub_id"),
+    ),
+    # Whether a customer may set the resume day is a permission the portal holds (the 003
+    # seed's pause settings): without it, its users are refused.
+    Op(
+        "subscriptions.schedule_resume(customers may not resume)",
+        lambda w, a, m: w.kit.subscriptions.schedule_resume(
+            _PAUSED(w, m),
+            w.kit.now().date() + timedelta(days=7),
+            customer_may_resume=False,
+            actor=a,
+        ),
+        rule(NF, NF, NF, D, D, A, A),
+        **_sub_key("paused_sub_id"),
+    ),
+    Op(
+        "subscriptions.preview_reactivation",
+        lambda w, a, m: w.kit.subscriptions.preview_reactivation(_CANCELLED(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("cancelled_sub_id"),
+    ),
+    Op(
+        "subscriptions.reactivate",
+        lambda w, a, m: w.kit.subscriptions.reactivate(_CANCELLED(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("cancelled_sub_id"),
     ),
     # A portal preference that keeps customers from an action: their users are refused.
     Op(
