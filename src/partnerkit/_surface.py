@@ -45,4 +45,5 @@ PUBLIC_MODULES: tuple[str, ...] = (
     "partnerkit.testing.conformance",
     "partnerkit.testing.plugin",
     "partnerkit.testing.databases",
+    "partnerkit.testing.renewals",
 )

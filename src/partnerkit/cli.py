@@ -378,6 +378,8 @@ def _tour(url: str) -> int:
 
         _resellers_tour(kit, gateway)
 
+        _subscriptions_tour(kit, acme)
+
         _section("Outbox (every run on this database)")
         messages = kit.outbox()
         by_topic = Counter(m.topic for m in messages)
@@ -872,6 +874,139 @@ def _resellers_tour(kit: pk.Kit, gateway: pk.FakePaymentGateway) -> None:
         kit.resellers.cancel_order(order.id, actor=seller)
     except PartnerkitError as exc:
         _error_rows(exc)
+
+
+# --- the tour: a subscription's life ------------------------------------------------------------
+
+_HELPDESK_PLAN = "helpdesk-pro"
+
+
+def _helpdesk_catalog(kit: pk.Kit) -> None:
+    """The lifecycle chapter's catalog: a monthly plan with a trial and a setup fee, seats as an
+    addon, and a welcome coupon, on a product of its own."""
+    usd = pk.Money.of
+    kit.subscriptions.add_plan(
+        _HELPDESK_PLAN,
+        product="helpdesk",
+        name="Helpdesk Pro",
+        price=usd("30.00", "USD"),
+        period=pk.BillingPeriod(pk.IntervalUnit.MONTH, 1),
+        trial=14,
+        setup_fee=usd("10.00", "USD"),
+        actor=_TEAM,
+    )
+    kit.subscriptions.add_addon(
+        "agents", product="helpdesk", name="Extra agents", price=usd("5.00", "USD"), actor=_TEAM
+    )
+    welcome = pk.Coupon.create(
+        id="cpn_tour_welcome",
+        code="WELCOME",
+        name="Welcome: half off twice",
+        kind=pk.DiscountKind.PERCENTAGE,
+        percentage=50,
+        duration=pk.CouponDuration.CYCLES,
+        cycles=2,
+    )
+    kit.subscriptions.add_coupon(welcome, product="helpdesk", actor=_TEAM)
+
+
+def _subscribe_acme(kit: pk.Kit, acme: pk.Customer) -> pk.Subscription:
+    return kit.subscriptions.create(
+        acme.id,
+        _HELPDESK_PLAN,
+        addons=[("agents", 2)],
+        coupons=["WELCOME"],
+        auto_charge=True,
+        actor=_TEAM,
+    )
+
+
+def _invoice_rows(kit: pk.Kit, subscription: pk.Subscription, actor: pk.Principal) -> None:
+    for period in kit.subscriptions.periods(subscription.id, actor=actor):
+        invoice = kit.billing.get_invoice(period.invoice_id, actor=actor)
+        _row(
+            invoice.number,
+            f"{period.period_start.isoformat()} to {period.period_end.isoformat()}, "
+            f"{invoice.total}, {invoice.status.value}",
+        )
+
+
+def _subscriptions_tour(kit: pk.Kit, acme: pk.Customer) -> None:
+    """The subscription lifecycle (003 seed, "Manage Subscriptions"): a plan with a trial and a
+    setup fee, a coupon, a trial converted with its preview, a cancellation scheduled and
+    removed, on this database; then a year of renewals with a refused card on a simulated
+    clock, in memory, so this database keeps its real time. A rerun finds the first part done."""
+    admin = _as_user(acme, _ACME_ADMIN)
+    _section("Subscriptions: a trial converted to live")
+    _product(kit, "helpdesk", "Helpdesk")
+    mine = [
+        s for s in kit.subscriptions.subscriptions(acme.id, actor=admin) if s.product == "helpdesk"
+    ]
+    if mine:
+        sub = mine[0]
+        _row("plan", "Helpdesk Pro, 30.00 USD a month after a 14-day trial", _ALREADY)
+        _row("subscription", f"Acme, {sub.status.value} since an earlier run", _ALREADY)
+        _invoice_rows(kit, sub, admin)
+    else:
+        added = not kit.subscriptions.plans("helpdesk")
+        if added:
+            _helpdesk_catalog(kit)
+        _row(
+            "plan",
+            "Helpdesk Pro, 30.00 USD a month after a 14-day trial",
+            "(added)" if added else _ALREADY,
+        )
+        _row("setup fee", "10.00 USD, on the first invoice; extra agents 5.00 USD each")
+        _row("coupon", "WELCOME: half off the plan for two terms")
+        sub = _subscribe_acme(kit, acme)
+        _row("subscription", f"Acme, {sub.status.value} until {sub.trial_end}", "(created)")
+        buttons = kit.subscriptions.allowed_actions(sub.id, actor=admin)
+        _row("Acme may", ", ".join(a.value.replace("_", " ") for a in buttons))
+        preview = kit.subscriptions.preview_activate(sub.id, actor=admin)
+        for line in preview.lines:
+            _row("  preview", f"{line.description}: {line.total}")
+        _row("  to pay", f"{preview.total}, charged to the saved card on converting")
+        sub = kit.subscriptions.activate(sub.id, actor=admin)
+        _row("converted", f"{sub.status.value} from {sub.term_start} to {sub.term_end}")
+        _invoice_rows(kit, sub, admin)
+        ending = kit.subscriptions.cancel(sub.id, at_term_end=True, actor=admin)
+        _row("cancel", f"at the term's end: {ending.status.value.replace('_', '-')}")
+        kept = kit.subscriptions.remove_scheduled_cancellation(sub.id, actor=admin)
+        _row("kept", f"the scheduled cancellation removed: {kept.status.value} again")
+    try:
+        kit.subscriptions.activate(sub.id, actor=admin)
+    except PartnerkitError as exc:
+        _error_rows(exc)
+
+    _section("Subscriptions: a year on a simulated clock")
+    clock = pk.SimulatedClock(kit.now())
+    card = pk.FakePaymentGateway(clock=clock)
+    with pk.connect("memory://", clock=clock, payment_gateway=card) as year:
+        _product(year, "helpdesk", "Helpdesk")
+        _helpdesk_catalog(year)
+        scratch = year.customers.create(name="Acme", admin_email=_ACME_ADMIN, actor=_TEAM)
+        token = card.tokenize("4242 4242 4242 4242", 12, 2030)
+        year.billing.add_payment_method(scratch.id, token, actor=_TEAM)
+        sub = _subscribe_acme(year, scratch)
+        _row("where", "a scratch kit in memory: this database keeps its real time")
+        start = sub.term_start
+        # The trial ends unconverted: the first term is charged at its end. The fourth
+        # renewal's card is declined once; the retry a day later goes through.
+        year.advance_to(start + timedelta(days=100))
+        card.next_charges(pk.FakeOutcome.DECLINE)
+        fourth = year.subscriptions.get(sub.id, actor=_TEAM).term_end
+        year.advance_to(fourth)
+        dunning = year.subscriptions.get(sub.id, actor=_TEAM)
+        retry = dunning.charge_at.date().isoformat() if dunning.charge_at else "none"
+        _row(
+            f"on {fourth.isoformat()}",
+            f"the card is declined: {dunning.status.value}, retry on {retry}",
+        )
+        year.advance_to(fourth + timedelta(days=1))
+        after = year.subscriptions.get(sub.id, actor=_TEAM)
+        _row("a day later", f"the retry is paid: {after.status.value}")
+        year.advance_to(start + timedelta(days=365))
+        _invoice_rows(year, sub, _TEAM)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,8 +8,12 @@ from collections.abc import Callable
 __all__ = ["race", "said"]
 
 
-def race(n: int, attempt: Callable[[int], object]) -> tuple[list[object], list[BaseException]]:
-    """Start `n` threads at a barrier so their transactions overlap, collect what each got."""
+def race(
+    n: int, attempt: Callable[[int], object], *, timeout: float = 60
+) -> tuple[list[object], list[BaseException]]:
+    """Start `n` threads at a barrier so their transactions overlap, collect what each got;
+    a thread still running after `timeout` seconds fails the test rather than run on into the
+    next one."""
     barrier = threading.Barrier(n)
     wins: list[object] = []
     errors: list[BaseException] = []
@@ -30,7 +34,8 @@ def race(n: int, attempt: Callable[[int], object]) -> tuple[list[object], list[B
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=60)
+        t.join(timeout=timeout)
+    assert not any(t.is_alive() for t in threads), f"a writer ran longer than {timeout} s"
     return wins, errors
 
 

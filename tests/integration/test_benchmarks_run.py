@@ -21,6 +21,8 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
         ("bench_scaling.py", ["--sizes", "3,5", "--reps", "2"]),
         ("bench_statement.py", ["--sizes", "10,20", "--payments", "3,5", "--reps", "2"]),
         ("bench_reseller_list.py", ["--sizes", "3,5", "--backend", "both"]),
+        # Not on the suite's PostgreSQL database, which the benchmark would wipe.
+        ("bench_renewals.py", ["--n", "5", "--rounds", "1", "--postgres", ""]),
     ],
 )
 def test_the_benchmark_runs(script: str, args: list[str], tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 """Fuzzing every public service method (issue 7, "Trust"): whatever a caller passes, only a
 `PartnerkitError` escapes, its `as_dict()` is JSON, and neither it nor the message is long.
 
-The methods are found by introspection of `kit.catalog`, `kit.customers`, `kit.partners`,
-`kit.mapping` and `kit.commissions` (plus a few of the kit's own), so a method added later is
-fuzzed without editing this file. For each parameter an example passes a plausible value (the
+The methods are found by introspection of the services in `SERVICES` (`kit.catalog` through
+`kit.subscriptions`, plus a few of the kit's own), so a method added later is fuzzed without
+editing this file. For each parameter an example passes a plausible value (the
 ids, codes, tokens and emails of a seeded world), the default, or a hostile value from
 `partnerkit.testing.strategies`; one example in two keeps every parameter but one plausible,
 so the hostile value reaches past the first check. A call that accepts a hostile value and
@@ -96,7 +96,16 @@ MAX_AS_DICT = 10_000
 
 # --- what is fuzzed -----------------------------------------------------------------------------
 
-SERVICES = ("catalog", "customers", "partners", "mapping", "commissions", "billing", "resellers")
+SERVICES = (
+    "catalog",
+    "customers",
+    "partners",
+    "mapping",
+    "commissions",
+    "billing",
+    "resellers",
+    "subscriptions",
+)
 #: The kit's own public calls that take caller input (the rest are lifecycle and wiring).
 KIT_METHODS = ("outbox", "advance_to", "run_due", "subscribe")
 EXCLUDED = {
@@ -127,6 +136,10 @@ EXCLUDED = {
     # Wiring, not a call made for anyone: a package's install (or the host, once at start-up)
     # registers a function, not input a person sends.
     "billing.add_recurring_profile_check",
+    # The subscriptions' due job (starts, trial ends, renewals, charges, retries), driven by
+    # run_due and advance_to with the clock's instant like the jobs above.
+    "subscriptions.next_due",
+    "subscriptions.run_due",
 }
 
 
@@ -186,6 +199,12 @@ class World:
     credit_note_ids: tuple[str, ...] = ()
     tax_rate_ids: tuple[str, ...] = ()
     method_ids: tuple[str, ...] = ()
+    #: Subscriptions (issue 11): the plans, addons and coupon codes of crm and books, and
+    #: Acme's live, trial and auto-charged subscriptions, then Globex's.
+    plan_ids: tuple[str, ...] = ()
+    addon_ids: tuple[str, ...] = ()
+    coupon_codes: tuple[str, ...] = ()
+    subscription_ids: tuple[str, ...] = ()
 
 
 def _bill(kit: pk.Kit, customer_ids: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -226,6 +245,57 @@ def _bill(kit: pk.Kit, customer_ids: tuple[str, ...]) -> dict[str, tuple[str, ..
         "tax_rate_ids": (vat.id, gst.id),
         "method_ids": (card.id, theirs_card.id),
     }
+
+
+MONTH = pk.BillingPeriod(pk.IntervalUnit.MONTH, 1)
+
+
+def _subscribe(
+    kit: pk.Kit, customer_ids: tuple[str, ...], method_id: str
+) -> dict[str, tuple[str, ...]]:
+    """Subscriptions' part of the world: a monthly plan with a setup fee and one with a trial
+    for crm, a yearly one for books, a recurring addon, a coupon; Acme live (auto-charged to
+    its card) and in a trial, Globex live on books."""
+    acme, globex = customer_ids[0], customer_ids[1]
+    usd = functools.partial(pk.Money.of, currency="USD")
+    subs = kit.subscriptions
+    subs.add_plan(
+        "crm-pro", product="crm", name="CRM Pro", price=usd("30"), period=MONTH,
+        setup_fee=usd("10"), actor=STAFF,
+    )  # fmt: skip
+    subs.add_plan(
+        "crm-trial", product="crm", name="CRM Trial", price=usd("20"), period=MONTH, trial=14,
+        actor=STAFF,
+    )  # fmt: skip
+    subs.add_plan(
+        "books-yearly", product="books", name="Books", price=usd("100"),
+        period=pk.BillingPeriod(pk.IntervalUnit.YEAR, 1), actor=STAFF,
+    )  # fmt: skip
+    subs.add_addon("seats", product="crm", name="Seats", price=usd("5"), actor=STAFF)
+    subs.add_coupon(COUPON, product="crm", actor=STAFF)
+    live = subs.create(
+        acme, "crm-pro", addons=[("seats", 2)], coupons=["HALF"], auto_charge=True,
+        payment_method_id=method_id, actor=STAFF,
+    )  # fmt: skip
+    trial = subs.create(acme, "crm-trial", actor=STAFF)
+    theirs = subs.create(globex, "books-yearly", actor=STAFF)
+    return {
+        "plan_ids": ("crm-pro", "crm-trial", "books-yearly"),
+        "addon_ids": ("seats",),
+        "coupon_codes": ("HALF",),
+        "subscription_ids": (live.id, trial.id, theirs.id),
+    }
+
+
+COUPON = pk.Coupon.create(
+    id="cpn_half",
+    code="HALF",
+    name="Half off, twice",
+    kind=pk.DiscountKind.PERCENTAGE,
+    percentage=50,
+    duration=pk.CouponDuration.CYCLES,
+    cycles=2,
+)
 
 
 def seed(kit: pk.Kit, clock: pk.SimulatedClock, mailer: pk.InMemoryMailer) -> World:
@@ -311,8 +381,10 @@ def seed(kit: pk.Kit, clock: pk.SimulatedClock, mailer: pk.InMemoryMailer) -> Wo
     tokens = [str(e.context["token"]) for e in mailer.sent if "token" in e.context]
     assert len(tokens) == 2, "the seed expects a transfer and an approval email"
     billed = _bill(kit, tuple(c.id for c in customers))
+    subscribed = _subscribe(kit, tuple(c.id for c in customers), billed["method_ids"][0])
     return World(
         **billed,
+        **subscribed,
         now=clock.now(),
         partner_ids=tuple(p.id for p in partners),
         partner_emails=tuple(p.email for p in partners),
@@ -481,6 +553,15 @@ def _emails(world: World) -> st.SearchStrategy[str]:
     )
 
 
+PERIODS = st.sampled_from(
+    [MONTH, pk.BillingPeriod(pk.IntervalUnit.YEAR, 1), pk.BillingPeriod(pk.IntervalUnit.DAY, 14)]
+)
+FRESH_COUPON = pk.Coupon.create(
+    id="cpn_fuzz", code="FUZZ10", name="10 off", kind=pk.DiscountKind.FIXED,
+    amount=pk.Money.of("10", "USD"),
+)  # fmt: skip
+
+
 # Plausible values by parameter name; the annotation decides when one name means two things
 # (`expertise` is a list in register() and one product in directory()).
 PLAUSIBLE: dict[str, Callable[[World, str], st.SearchStrategy[Any]]] = {
@@ -495,7 +576,10 @@ PLAUSIBLE: dict[str, Callable[[World, str], st.SearchStrategy[Any]]] = {
     "evidence": lambda w, a: st.sampled_from(["The customer's email of Jan 5, forwarded."]),
     "text": lambda w, a: st.one_of(st.sampled_from(w.codes), CODE_TEXT),
     "code": lambda w, a: st.one_of(
-        st.sampled_from(w.codes), st.sampled_from(["zilliumcorp", "NEWCODE7", "Fresh2026"])
+        st.sampled_from(w.codes),
+        st.sampled_from(["zilliumcorp", "NEWCODE7", "Fresh2026"]),
+        # A plan's or an addon's code (subscriptions' catalog): new, or one the world has.
+        st.sampled_from([*w.plan_ids, *w.addon_ids, "crm-new", "extra-storage"]),
     ),
     "email": lambda w, a: _emails(w),
     "admin_email": lambda w, a: _emails(w),
@@ -534,7 +618,11 @@ PLAUSIBLE: dict[str, Callable[[World, str], st.SearchStrategy[Any]]] = {
     ),
     "when": lambda w, a: st.one_of(_aware(w.now, w.now + timedelta(days=800)), _days(w, 0, 800)),
     "edition": lambda w, a: st.sampled_from([Edition.PAID, Edition.FREE, "paid", "free"]),
-    "kind": lambda w, a: st.sampled_from([*pk.PartnerKind, "affiliate"]),
+    "kind": lambda w, a: (
+        st.sampled_from([*pk.AddonKind, "one_time", "monthly"])
+        if "AddonKind" in a
+        else st.sampled_from([*pk.PartnerKind, "affiliate"])
+    ),
     "status": lambda w, a: st.sampled_from(list(pk.PartnerStatus)),
     "domain": lambda w, a: DOMAINS,
     "domains": lambda w, a: st.lists(DOMAINS, max_size=3),
@@ -582,7 +670,25 @@ PLAUSIBLE: dict[str, Callable[[World, str], st.SearchStrategy[Any]]] = {
     "due_date": lambda w, a: _days(w, 0, 60),
     "issued_from": lambda w, a: _days(w, 30, 5),
     "issued_to": lambda w, a: _days(w, 5, 30),
-    "subscription_id": lambda w, a: st.sampled_from(["sub_1", "sub_2"]),
+    "subscription_id": lambda w, a: (
+        _mostly(w.subscription_ids) if w.subscription_ids else st.sampled_from(["sub_1"])
+    ),
+    # Subscriptions (issue 11).
+    "plan": lambda w, a: st.sampled_from([*w.plan_ids, "nope"]),
+    "period": lambda w, a: PERIODS,
+    "trial": lambda w, a: st.one_of(st.integers(0, 30), PERIODS),
+    "coupon": lambda w, a: st.just(FRESH_COUPON),
+    "addons": lambda w, a: st.lists(
+        st.one_of(
+            st.sampled_from(w.addon_ids), st.tuples(st.sampled_from(w.addon_ids), st.integers(1, 5))
+        ),
+        max_size=2,
+    ),
+    "coupons": lambda w, a: st.lists(st.sampled_from([*w.coupon_codes, "NOPE"]), max_size=2),
+    "start_date": lambda w, a: _days(w, 5, 60),
+    "pause_on": lambda w, a: _days(w, 2, 60),
+    "resume_on": lambda w, a: _days(w, 0, 120),
+    "payment_method_id": lambda w, a: _mostly(w.method_ids),
     "sales_order_id": lambda w, a: st.sampled_from(["so_1"]),
     "sort": lambda w, a: st.sampled_from(["date", "amount", "colour"]),
     "limit": lambda w, a: st.integers(1, 100),
@@ -823,6 +929,11 @@ def read_back(kit: pk.Kit, world: World) -> list[tuple[str, Callable[[], object]
             ),
         ),
         ("kit.outbox", kit.outbox),
+        (
+            "subscriptions.subscriptions",
+            lambda: kit.subscriptions.subscriptions(customer, actor=STAFF),
+        ),
+        ("subscriptions.plans", lambda: kit.subscriptions.plans(PRODUCTS[0])),
         ("kit.run_due", kit.run_due),
         (
             "mapping.partner_of_record",

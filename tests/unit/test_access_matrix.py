@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import partnerkit as pk
@@ -107,6 +108,18 @@ class World:
     hooli_id: str = ""
     draft_order_id: str = ""
     confirmed_order_id: str = ""
+    #: Subscriptions (issue 11), on a product nobody is mapped for: Acme's trial, its live
+    #: subscription, one scheduled to be cancelled, and a trial that expired at its end.
+    trial_sub_id: str = ""
+    live_sub_id: str = ""
+    scheduled_sub_id: str = ""
+    expired_sub_id: str = ""
+    #: The second pass (subs2): a cancelled one, a paused one, one with a pause scheduled and
+    #: one with a change of plan scheduled for the end of its term.
+    cancelled_sub_id: str = ""
+    paused_sub_id: str = ""
+    pausing_sub_id: str = ""
+    changing_sub_id: str = ""
 
 
 def build_world(url: str) -> World:
@@ -198,6 +211,7 @@ def build_world(url: str) -> World:
     world.draft_order_id = kit.resellers.place_order(hooli.id, one, actor=seller).id
     confirmed = kit.resellers.place_order(hooli.id, one, actor=seller)
     world.confirmed_order_id = kit.resellers.confirm_order(confirmed.id, actor=seller).id
+    _subscribe(world)
     world.roles = {
         "unassociated partner": pk.Principal.partner_user(beta.id, beta.email),
         "associated partner": alpha_user,
@@ -208,6 +222,73 @@ def build_world(url: str) -> World:
         "system": SYSTEM,
     }
     return world
+
+
+SUBSCRIBED = "helpdesk"
+
+
+def _subscribe(w: World) -> None:
+    """Acme's subscriptions to a product of its own (so no mapping reacts to its paid plan):
+    a trial, a live one, one scheduled to be cancelled, and one whose trial expired at its end
+    (written as stored: reaching it through the clock would expire the world's consents)."""
+    kit = w.kit
+    kit.catalog.add_product(SUBSCRIBED, name="Helpdesk", actor=STAFF)
+    month = pk.BillingPeriod(pk.IntervalUnit.MONTH, 1)
+    usd = pk.Money.of("20.00", "USD")
+    kit.subscriptions.add_plan(
+        "helpdesk-pro", product=SUBSCRIBED, name="Pro", price=usd, period=month, actor=STAFF
+    )
+    kit.subscriptions.add_plan(
+        "helpdesk-trial", product=SUBSCRIBED, name="Trial", price=usd, period=month, trial=14,
+        actor=STAFF,
+    )  # fmt: skip
+    w.trial_sub_id = kit.subscriptions.create(w.acme.id, "helpdesk-trial", actor=STAFF).id
+    w.live_sub_id = kit.subscriptions.create(w.acme.id, "helpdesk-pro", actor=STAFF).id
+    scheduled = kit.subscriptions.create(w.acme.id, "helpdesk-pro", actor=STAFF)
+    kit.subscriptions.cancel(scheduled.id, at_term_end=True, actor=STAFF)
+    w.scheduled_sub_id = scheduled.id
+    trial = kit.subscriptions.create(w.acme.id, "helpdesk-trial", actor=STAFF)
+    with kit.backend.unit_of_work() as uow:
+        found = uow.subscriptions.get(trial.id, for_update=True)
+        assert found is not None
+        expired = attrs.evolve(
+            found, status=pk.SubscriptionStatus.EXPIRED, expired_at_trial_end=True,
+            expired_at=kit.now(),
+        )  # fmt: skip
+        uow.subscriptions.update(expired.scheduled())
+    w.expired_sub_id = trial.id
+    subs = kit.subscriptions
+    today = kit.now().date()
+    # Cancelled before it started: one cancelled on the day its term was billed cannot be
+    # reactivated that day (a strict xfail in tests/properties/test_subscription_state_machine.py).
+    tomorrow = today + timedelta(days=1)
+    w.cancelled_sub_id = subs.cancel(
+        subs.create(w.acme.id, "helpdesk-pro", start_date=tomorrow, actor=STAFF).id, actor=STAFF
+    ).id
+    # Paused as stored, on a subscription never billed: one paused on the day its term began
+    # cannot resume that day (a strict xfail in tests/properties/
+    # test_subscription_state_machine.py), and the world's clock cannot move.
+    later = subs.create(w.acme.id, "helpdesk-pro", start_date=tomorrow, actor=STAFF)
+    with kit.backend.unit_of_work() as uow:
+        found = uow.subscriptions.get(later.id, for_update=True)
+        assert found is not None
+        paused = attrs.evolve(
+            found, status=pk.SubscriptionStatus.PAUSED, start_date=today, term_start=today,
+            term_end=today, anchor=today, pause_on=today,
+        )  # fmt: skip
+        uow.subscriptions.update(paused.scheduled())
+    w.paused_sub_id = later.id
+    w.pausing_sub_id = subs.schedule_pause(
+        subs.create(w.acme.id, "helpdesk-pro", actor=STAFF).id,
+        today + timedelta(days=10),
+        actor=STAFF,
+    ).id
+    w.changing_sub_id = subs.change(
+        subs.create(w.acme.id, "helpdesk-pro", actor=STAFF).id,
+        plan="helpdesk-trial",
+        at_term_end=True,
+        actor=STAFF,
+    ).id
 
 
 # --- the operations -------------------------------------------------------------------------
@@ -649,9 +730,213 @@ RESELLER_OPS: tuple[Op, ...] = (
 )
 
 
+def _sub(key: str) -> Callable[[World, bool], str]:
+    return lambda w, missing: "sub_missing" if missing else str(getattr(w, key))
+
+
+def _sub_key(key: str) -> dict[str, Any]:
+    return {"key": lambda w: str(getattr(w, key)), "absent": "sub_missing"}
+
+
+_TRIAL, _LIVE = _sub("trial_sub_id"), _sub("live_sub_id")
+_SCHEDULED, _EXPIRED = _sub("scheduled_sub_id"), _sub("expired_sub_id")
+_CANCELLED, _PAUSED = _sub("cancelled_sub_id"), _sub("paused_sub_id")
+_PAUSING, _CHANGING = _sub("pausing_sub_id"), _sub("changing_sub_id")
+_HALF = pk.Coupon.create(
+    id="cpn_matrix", code="MATRIX", name="Half off", kind=pk.DiscountKind.PERCENTAGE,
+    percentage=50,
+)  # fmt: skip
+
+#: Subscriptions (issue 11): staff keep the catalog and subscribe customers; a customer's own
+#: users (admin or not), staff and the system act on its subscriptions, which anyone else,
+#: the partner of record included, finds missing.
+SUBSCRIPTION_OPS: tuple[Op, ...] = (
+    Op(
+        "subscriptions.add_plan",
+        lambda w, a, m: w.kit.subscriptions.add_plan(
+            "helpdesk-max",
+            product=SUBSCRIBED,
+            name="Max",
+            price=USD_5,
+            period=pk.BillingPeriod(pk.IntervalUnit.YEAR, 1),
+            actor=a,
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "subscriptions.add_addon",
+        lambda w, a, m: w.kit.subscriptions.add_addon(
+            "agents", product=SUBSCRIBED, name="Agents", price=USD_5, actor=a
+        ),
+        STAFF_ONLY,
+    ),
+    Op(
+        "subscriptions.add_coupon",
+        lambda w, a, m: w.kit.subscriptions.add_coupon(_HALF, product=SUBSCRIBED, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "subscriptions.coupons",
+        lambda w, a, m: w.kit.subscriptions.coupons(SUBSCRIBED, actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "subscriptions.create",
+        lambda w, a, m: w.kit.subscriptions.create(_acme(w, m), "helpdesk-pro", actor=a),
+        STAFF_ONLY,
+    ),
+    Op(
+        "subscriptions.subscriptions",
+        lambda w, a, m: w.kit.subscriptions.subscriptions(_acme(w, m), actor=a),
+        OWN_ACCOUNT,
+        **ACME_KEY,
+    ),
+    Op(
+        "subscriptions.get",
+        lambda w, a, m: w.kit.subscriptions.get(_LIVE(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.periods",
+        lambda w, a, m: w.kit.subscriptions.periods(_LIVE(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.allowed_actions",
+        lambda w, a, m: w.kit.subscriptions.allowed_actions(_TRIAL(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("trial_sub_id"),
+    ),
+    Op(
+        "subscriptions.preview_activate",
+        lambda w, a, m: w.kit.subscriptions.preview_activate(_TRIAL(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("trial_sub_id"),
+    ),
+    Op(
+        "subscriptions.activate",
+        lambda w, a, m: w.kit.subscriptions.activate(_TRIAL(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("trial_sub_id"),
+    ),
+    Op(
+        "subscriptions.extend_trial",
+        lambda w, a, m: w.kit.subscriptions.extend_trial(_EXPIRED(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("expired_sub_id"),
+    ),
+    Op(
+        "subscriptions.cancel",
+        lambda w, a, m: w.kit.subscriptions.cancel(_LIVE(w, m), at_term_end=True, actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.remove_scheduled_cancellation",
+        lambda w, a, m: w.kit.subscriptions.remove_scheduled_cancellation(
+            _SCHEDULED(w, m), actor=a
+        ),
+        OWN_ACCOUNT,
+        **_sub_key("scheduled_sub_id"),
+    ),
+    Op(
+        "subscriptions.set_auto_charge",
+        lambda w, a, m: w.kit.subscriptions.set_auto_charge(
+            _LIVE(w, m), True, payment_method_id=w.method_id, actor=a
+        ),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    # The second pass: edits, pauses, reactivation.
+    Op(
+        "subscriptions.preview_change",
+        lambda w, a, m: w.kit.subscriptions.preview_change(
+            _LIVE(w, m), plan="helpdesk-trial", actor=a
+        ),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.change",
+        lambda w, a, m: w.kit.subscriptions.change(_LIVE(w, m), plan="helpdesk-trial", actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.remove_scheduled_change",
+        lambda w, a, m: w.kit.subscriptions.remove_scheduled_change(_CHANGING(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("changing_sub_id"),
+    ),
+    Op(
+        "subscriptions.schedule_pause",
+        lambda w, a, m: w.kit.subscriptions.schedule_pause(
+            _LIVE(w, m), w.kit.now().date() + timedelta(days=3), actor=a
+        ),
+        OWN_ACCOUNT,
+        **_sub_key("live_sub_id"),
+    ),
+    Op(
+        "subscriptions.remove_scheduled_pause",
+        lambda w, a, m: w.kit.subscriptions.remove_scheduled_pause(_PAUSING(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("pausing_sub_id"),
+    ),
+    Op(
+        "subscriptions.schedule_resume",
+        lambda w, a, m: w.kit.subscriptions.schedule_resume(
+            _PAUSED(w, m), w.kit.now().date() + timedelta(days=7), actor=a
+        ),
+        OWN_ACCOUNT,
+        **_sub_key("paused_sub_id"),
+    ),
+    Op(
+        "subscriptions.resume_now",
+        lambda w, a, m: w.kit.subscriptions.resume_now(_PAUSED(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("paused_sub_id"),
+    ),
+    # Whether a customer may set the resume day is a permission the portal holds (the 003
+    # seed's pause settings): without it, its users are refused.
+    Op(
+        "subscriptions.schedule_resume(customers may not resume)",
+        lambda w, a, m: w.kit.subscriptions.schedule_resume(
+            _PAUSED(w, m),
+            w.kit.now().date() + timedelta(days=7),
+            customer_may_resume=False,
+            actor=a,
+        ),
+        rule(NF, NF, NF, D, D, A, A),
+        **_sub_key("paused_sub_id"),
+    ),
+    Op(
+        "subscriptions.preview_reactivation",
+        lambda w, a, m: w.kit.subscriptions.preview_reactivation(_CANCELLED(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("cancelled_sub_id"),
+    ),
+    Op(
+        "subscriptions.reactivate",
+        lambda w, a, m: w.kit.subscriptions.reactivate(_CANCELLED(w, m), actor=a),
+        OWN_ACCOUNT,
+        **_sub_key("cancelled_sub_id"),
+    ),
+    # A portal preference that keeps customers from an action: their users are refused.
+    Op(
+        "subscriptions.cancel(not for customers)",
+        lambda w, a, m: w.kit.subscriptions.cancel(_LIVE(w, m), customer_allowed=False, actor=a),
+        rule(NF, NF, NF, D, D, A, A),
+        **_sub_key("live_sub_id"),
+    ),
+)
+
+
 OPS: tuple[Op, ...] = (
     *BILLING_OPS,
     *RESELLER_OPS,
+    *SUBSCRIPTION_OPS,
     # leads (002 seed, lead sharing)
     Op(
         "leads.create",
@@ -1050,6 +1335,13 @@ ACTOR_FREE = {
     "billing.add_recurring_profile_check",
     # The reseller portal's invitation link: its token is the authority, as for mapping.sign_up.
     "resellers.accept_invitation",
+    # The subscriptions' catalog is public (a pricing page reads it), and their due job is
+    # run_due's, with the clock's instant.
+    "subscriptions.plans",
+    "subscriptions.get_plan",
+    "subscriptions.addons",
+    "subscriptions.next_due",
+    "subscriptions.run_due",
 }
 
 
@@ -1108,7 +1400,16 @@ def snapshot(w: World) -> object:
             [uow.reseller_tags.of_customer(w.reseller_id, c.id) for c in customers],
             uow.reseller_tags.for_reseller(w.reseller_id),
             uow.customer_migrations.from_reseller(w.reseller_id),
+            [uow.subscriptions.for_customer(c.id) for c in customers],
+            uow.plans.for_product(SUBSCRIBED),
+            uow.addons.for_product(SUBSCRIBED),
+            uow.coupons.for_product(SUBSCRIBED),
+            [uow.subscription_periods.for_subscription(s.id) for s in _subs(uow, customers)],
         )
+
+
+def _subs(uow: Any, customers: list[pk.Customer]) -> list[pk.Subscription]:
+    return [s for c in customers for s in uow.subscriptions.for_customer(c.id)]
 
 
 def attempt(op: Op, w: World, actor: pk.Principal, *, missing: bool = False) -> object:
@@ -1187,6 +1488,7 @@ def _public_methods(kit: pk.Kit) -> dict[str, inspect.Signature]:
         "leads",
         "billing",
         "resellers",
+        "subscriptions",
     ):
         for name, method in inspect.getmembers(getattr(kit, service), inspect.ismethod):
             if not name.startswith("_"):

@@ -52,6 +52,15 @@ def test_tour_runs_twice_on_the_same_file(
     assert _rows(second.out, "mapped")[0].endswith("(already there)")
     assert _rows(second.out, "payment") == ["Acme pays 100.00 USD for crm (already there)"]
     assert _rows(second.out, "  line") == ["Acme crm: 20.00 USD on 100.00 USD (1 entry)"]
+    # The lifecycle chapter (issue 11): converted once on this file, its year on a simulated
+    # clock in memory every run, twelve terms with the refused card's retry paid.
+    assert _rows(first.out, "converted")[0].startswith("live from ")
+    assert _rows(second.out, "subscription") == ["Acme, live since an earlier run (already there)"]
+    for out in (first.out, second.out):
+        assert "subscription.invalid_transition" in out
+        assert _rows(out, "a day later") == ["the retry is paid: live"]
+        year = out.split("a year on a simulated clock")[1]
+        assert len([line for line in year.splitlines() if line.startswith("  INV-")]) == 12
 
     with pk.connect(url) as kit:
         usernames = sorted(str(p.username) for p in kit.partners.partners(actor=STAFF))
