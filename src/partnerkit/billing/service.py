@@ -9,10 +9,9 @@ is left) are checked by one writer at a time, on every backend.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -140,11 +139,7 @@ def _optional_ref(value: object, field: str) -> str | None:
     return validate.text(value, field, max_length=100)
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
+def _midnight(day: date, zone: tzinfo) -> datetime:
     """The instant `day` begins in `zone`, in UTC."""
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
@@ -644,7 +639,7 @@ class BillingService:
             customer_id=issued.customer_id,
             # The statement dates an invoice by its issue date (a back-dated invoice belongs
             # to that day's period), and by the instant it was sent when that is today.
-            at=now if issued.issue_date == now.date() else _start_of(issued.issue_date),
+            at=now if issued.issue_date == now.date() else _midnight(issued.issue_date, UTC),
             kind=EntryKind.INVOICE,
             document_id=issued.id,
             reference=issued.number,
@@ -2094,7 +2089,9 @@ class BillingService:
             payment = self._payment(uow, actor, payment_id)
             account = uow.customers.get(payment.customer_id)
             name = "" if account is None else account.name
-            zone = self._time_zone if account is None else account.time_zone or self._time_zone
+            zone = (
+                self._time_zone if account is None else customer_zone(account, self._time_zone).key
+            )
             applied = uow.applications.for_source(payment.id)
             lines = []
             for application in applied:
@@ -2131,7 +2128,7 @@ class BillingService:
         """
         with self._rt.uow(readonly=True) as uow:
             due = uow.invoices.next_overdue()
-        return None if due is None else _start_of(due + timedelta(days=1))
+        return None if due is None else _midnight(due + timedelta(days=1), UTC)
 
     def mark_overdue(self, now: datetime) -> int:
         """Mark every sent or partially paid invoice due before `now`'s day overdue (the
