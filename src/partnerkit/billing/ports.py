@@ -91,11 +91,19 @@ class PaymentQuery:
 
 class BillingAccounts(Protocol):
     def lock(self, customer_id: str) -> BillingAccount:
-        """The customer's billing account, created when missing, locked for the rest of the
-        transaction where the engine can: every billing write for a customer takes it first."""
+        """The customer's billing account (a fresh one when it has none yet), locked for the
+        rest of the transaction where the engine can: every billing write for a customer takes
+        it first."""
+
+    def lock_many(self, customer_ids: Sequence[str]) -> list[BillingAccount]:
+        """`lock` for several customers at once, each once and in id order (so two writers
+        that lock overlapping customers never wait for each other); their accounts in that
+        order. A later `lock` of one of them in the transaction gives it as last saved."""
 
     def save(self, account: BillingAccount) -> BillingAccount:
-        """Store the counters of an account taken from `lock`; return it at version + 1."""
+        """Store the counters of an account taken from `lock` in this transaction (a fresh
+        one is stored now); return it at version + 1. Raises ConcurrencyError when it is not
+        the version stored."""
 
 
 class TaxRates(Protocol):

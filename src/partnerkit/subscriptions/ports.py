@@ -12,6 +12,7 @@ PostgreSQL, skips the ones another worker holds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -70,6 +71,9 @@ class Addons(Protocol):
 
     def get(self, addon_id: str) -> Addon | None: ...
 
+    def get_many(self, addon_ids: Sequence[str]) -> dict[str, Addon]:
+        """The addons with these codes, by code (a missing one is left out)."""
+
     def for_product(self, product: str) -> list[Addon]:
         """The product's addons, by code."""
 
@@ -82,6 +86,9 @@ class Coupons(Protocol):
     def get(self, coupon_id: str, *, for_update: bool = False) -> Coupon | None:
         """The coupon; `for_update=True` locks it (and its redemption count) for the rest of
         the transaction."""
+
+    def get_many(self, coupon_ids: Sequence[str]) -> dict[str, Coupon]:
+        """The coupons with these ids, by id (a missing one is left out), unlocked."""
 
     def redemptions(self, coupon_id: str) -> int:
         """How many times the coupon was applied (0 for an unknown coupon)."""

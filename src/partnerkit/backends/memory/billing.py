@@ -7,7 +7,7 @@ and `lock` need no more than a read.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -53,17 +53,23 @@ def _window(rows: list[Any], offset: int, limit: int) -> list[Any]:
 
 
 class MemoryBillingAccounts:
+    """A customer's first account row is written by its first save, as on SQL."""
+
     def __init__(self, log: UndoLog) -> None:
         self._t: Table[BillingAccount] = Table(log, "billing account", key=lambda a: a.customer_id)
 
     def lock(self, customer_id: str) -> BillingAccount:
         found = self._t.get(customer_id)
-        if found is None:
-            found = BillingAccount(customer_id)
-            self._t.insert(found)
-        return found
+        return BillingAccount(customer_id) if found is None else found
+
+    def lock_many(self, customer_ids: Sequence[str]) -> list[BillingAccount]:
+        return [self.lock(c) for c in sorted(set(customer_ids))]
 
     def save(self, account: BillingAccount) -> BillingAccount:
+        if self._t.get(account.customer_id) is None and account.version == 1:
+            saved = attrs.evolve(account, version=2)
+            self._t.insert(saved)
+            return saved
         return self._t.update(account)
 
 

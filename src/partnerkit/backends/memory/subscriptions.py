@@ -7,6 +7,7 @@ Units of work run one at a time in memory: every read is as good as locked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -78,6 +79,10 @@ class MemoryAddons:
     def get(self, addon_id: str) -> Addon | None:
         return self._t.get(addon_id)
 
+    def get_many(self, addon_ids: Sequence[str]) -> dict[str, Addon]:
+        found = ((i, self._t.get(i)) for i in addon_ids)
+        return {i: a for i, a in found if a is not None}
+
     def for_product(self, product: str) -> list[Addon]:
         return self._t.index("by_product").rows(product)
 
@@ -116,6 +121,10 @@ class MemoryCoupons:
     def get(self, coupon_id: str, *, for_update: bool = False) -> Coupon | None:
         found = self._t.get(coupon_id)
         return None if found is None else found.coupon
+
+    def get_many(self, coupon_ids: Sequence[str]) -> dict[str, Coupon]:
+        found = ((i, self._t.get(i)) for i in coupon_ids)
+        return {i: c.coupon for i, c in found if c is not None}
 
     def redemptions(self, coupon_id: str) -> int:
         found = self._t.get(coupon_id)

@@ -39,7 +39,10 @@ class Tx:
 
     `loaded` keeps each aggregate (a value with child tables) as this unit of work last read or
     wrote it, so that an update writes only the children that changed. It is keyed by table and
-    id and used only when the version matches, and a rolled-back savepoint forgets it all.
+    id and used only when the version matches. `held` keeps what this unit of work locked and
+    holds until it ends, as it last read or wrote it (the billing accounts), so a second lock
+    of the same row reads nothing. A rolled-back savepoint forgets both (`forget`): what was
+    read or written inside may be undone, and PostgreSQL releases the locks taken inside.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -48,6 +51,7 @@ class Tx:
         # back; SQLite and MariaDB undo only the failed statement and carry on.
         self.statement_atomic = conn.dialect.name != "postgresql"
         self.loaded: dict[tuple[str, str], Loaded[Any]] = {}
+        self.held: dict[tuple[str, str], Any] = {}
         self._fast = fast_path_allowed(conn)
         self._cursor: Any = None
 
@@ -65,6 +69,11 @@ class Tx:
                     self._cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
                 return run(self.conn, self._cursor, found, params or {})
         return cast(Rows, self.conn.execute(statement, params or {}))
+
+    def forget(self) -> None:
+        """Drop what this unit of work remembers reading, writing and locking."""
+        self.loaded.clear()
+        self.held.clear()
 
 
 def versioned_update(table: sa.Table) -> sa.Update:

@@ -71,6 +71,20 @@ _LOCK_CUSTOMER = (
     .where(t.customers.c.id == sa.bindparam("v"))
     .with_for_update(key_share=True)
 )
+# Several customers at once (a renewal batch), in id order: two writers that lock overlapping
+# sets take their rows in the same order, so neither holds one the other waits for.
+_LOCK_CUSTOMERS = (
+    sa.select(t.customers.c.id)
+    .where(t.customers.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(t.customers.c.id)
+    .with_for_update(key_share=True)
+)
+_ACCOUNTS_LOCKED = (
+    sa.select(_accounts)
+    .where(_accounts.c.customer_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_accounts.c.customer_id)
+    .with_for_update()
+)
 _SAVE_ACCOUNT = _accounts.update().where(
     _accounts.c.customer_id == sa.bindparam("b_customer_id"),
     _accounts.c.version == sa.bindparam("b_version"),
@@ -84,30 +98,71 @@ prepare(
 )
 
 
+@attrs.frozen
+class _Held:
+    """A billing account this unit of work holds locked, as it last read or saved it;
+    `stored` is False for a customer without an account row yet (its first save inserts it)."""
+
+    account: BillingAccount
+    stored: bool
+
+
 class SqlBillingAccounts(SqlRepository):
+    """The customer's row is locked, then the account's; the unit of work remembers what it
+    holds (`Tx.held`), so a second lock of the same account reads nothing. A customer's first
+    account row is written by its first save, at the version a save gives: one statement, and
+    nothing for a lock that numbers nothing."""
+
     def lock(self, customer_id: str) -> BillingAccount:
-        self._tx.execute(_LOCK_CUSTOMER, {"v": customer_id})
-        found = ACCOUNTS.one(self._tx.execute(_ACCOUNT_LOCKED, {"v": customer_id}).first())
-        if found is not None:
-            return found
-        account = BillingAccount(customer_id)
-        self._tx.execute(ACCOUNTS.insert, ACCOUNTS.row(account))
+        held = self._tx.held.get(("billing_accounts", customer_id))
+        if held is None:
+            self._tx.execute(_LOCK_CUSTOMER, {"v": customer_id})
+            found = ACCOUNTS.one(self._tx.execute(_ACCOUNT_LOCKED, {"v": customer_id}).first())
+            held = self._hold(customer_id, found)
+        account: BillingAccount = held.account
         return account
 
-    def save(self, account: BillingAccount) -> BillingAccount:
-        row = ACCOUNTS.row(account)
-        row.pop("customer_id")
-        row.update(
-            version=account.version + 1,
-            b_customer_id=account.customer_id,
-            b_version=account.version,
+    def lock_many(self, customer_ids: Sequence[str]) -> list[BillingAccount]:
+        wanted = sorted(set(customer_ids))
+        missing = [c for c in wanted if ("billing_accounts", c) not in self._tx.held]
+        if missing:
+            self._tx.execute(_LOCK_CUSTOMERS, {"ids": missing})
+            rows = self._tx.execute(_ACCOUNTS_LOCKED, {"ids": missing})
+            found = {a.customer_id: a for a in ACCOUNTS.many(rows)}
+            for customer_id in missing:
+                self._hold(customer_id, found.get(customer_id))
+        return [self._tx.held[("billing_accounts", c)].account for c in wanted]
+
+    def _hold(self, customer_id: str, found: BillingAccount | None) -> _Held:
+        held = (
+            _Held(BillingAccount(customer_id), stored=False)
+            if found is None
+            else _Held(found, stored=True)
         )
-        if self._tx.execute(_SAVE_ACCOUNT, row).rowcount != 1:
-            raise ConcurrencyError(
-                "the billing account changed since it was read",
-                details={"id": account.customer_id, "version": account.version},
+        self._tx.held[("billing_accounts", customer_id)] = held
+        return held
+
+    def save(self, account: BillingAccount) -> BillingAccount:
+        key = ("billing_accounts", account.customer_id)
+        held = self._tx.held.get(key)
+        saved = attrs.evolve(account, version=account.version + 1)
+        if held is not None and not held.stored and held.account.version == account.version:
+            self._tx.execute(ACCOUNTS.insert, ACCOUNTS.row(saved))
+        else:
+            row = ACCOUNTS.row(account)
+            row.pop("customer_id")
+            row.update(
+                version=saved.version,
+                b_customer_id=account.customer_id,
+                b_version=account.version,
             )
-        return attrs.evolve(account, version=account.version + 1)
+            if self._tx.execute(_SAVE_ACCOUNT, row).rowcount != 1:
+                raise ConcurrencyError(
+                    "the billing account changed since it was read",
+                    details={"id": account.customer_id, "version": account.version},
+                )
+        self._tx.held[key] = _Held(saved, stored=True)
+        return saved
 
 
 # --- tax rates --------------------------------------------------------------------------------

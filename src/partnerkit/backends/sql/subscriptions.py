@@ -62,10 +62,14 @@ PERIODS = RowCodec(BilledPeriod, t.subscription_periods)
 _PLAN_BY_ID = sa.select(t.plans).where(t.plans.c.id == sa.bindparam("v"))
 _PLANS_OF = sa.select(t.plans).where(t.plans.c.product == sa.bindparam("v")).order_by(t.plans.c.id)
 _ADDON_BY_ID = sa.select(t.addons).where(t.addons.c.id == sa.bindparam("v"))
+_ADDONS_BY_IDS = sa.select(t.addons).where(t.addons.c.id.in_(sa.bindparam("ids", expanding=True)))
 _ADDONS_OF = (
     sa.select(t.addons).where(t.addons.c.product == sa.bindparam("v")).order_by(t.addons.c.id)
 )
 _COUPON_BY_ID = sa.select(t.coupons).where(t.coupons.c.id == sa.bindparam("v"))
+_COUPONS_BY_IDS = sa.select(t.coupons).where(
+    t.coupons.c.id.in_(sa.bindparam("ids", expanding=True))
+)
 _LOCK_COUPON = (
     sa.select(t.coupons.c.id).where(t.coupons.c.id == sa.bindparam("v")).with_for_update()
 )
@@ -129,6 +133,12 @@ class SqlAddons(SqlRepository):
     def get(self, addon_id: str) -> Addon | None:
         return ADDONS.one(self._tx.execute(_ADDON_BY_ID, {"v": addon_id}).first())
 
+    def get_many(self, addon_ids: Sequence[str]) -> dict[str, Addon]:
+        if not addon_ids:
+            return {}
+        rows = self._tx.execute(_ADDONS_BY_IDS, {"ids": sorted(set(addon_ids))})
+        return {a.id: a for a in ADDONS.many(rows)}
+
     def for_product(self, product: str) -> list[Addon]:
         return ADDONS.many(self._tx.execute(_ADDONS_OF, {"v": product}))
 
@@ -152,6 +162,12 @@ class SqlCoupons(SqlRepository):
         if for_update:
             self._tx.execute(_LOCK_COUPON, {"v": coupon_id})
         return COUPONS.one(self._tx.execute(_COUPON_BY_ID, {"v": coupon_id}).first())
+
+    def get_many(self, coupon_ids: Sequence[str]) -> dict[str, Coupon]:
+        if not coupon_ids:
+            return {}
+        rows = self._tx.execute(_COUPONS_BY_IDS, {"ids": sorted(set(coupon_ids))})
+        return {c.id: c for c in COUPONS.many(rows)}
 
     def redemptions(self, coupon_id: str) -> int:
         found: int | None = self._tx.execute(_REDEMPTIONS, {"v": coupon_id}).scalar()

@@ -199,6 +199,7 @@ class SqlUnitOfWork:
                 yield
         except BaseException:
             # What was read or written inside may be undone now: write the next update by
-            # difference from what is stored, not from what this unit of work saw.
-            self._tx.loaded.clear()
+            # difference from what is stored, not from what this unit of work saw, and lock
+            # again what it locked (PostgreSQL releases the locks taken inside).
+            self._tx.forget()
             raise

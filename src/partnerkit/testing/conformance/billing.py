@@ -119,7 +119,9 @@ def _payment(
 
 
 class BillingAccountsContract(ContractBase):
-    """A customer's billing account: created on first lock, counters saved optimistically."""
+    """A customer's billing account: a fresh one on first lock, counters saved optimistically;
+    several locked at once in customer order, and a lock again in the same transaction gives
+    the account as last saved, unless a savepoint that saved it rolled back."""
 
     def test_lock_creates_the_account_and_save_keeps_its_counters(
         self, backend: Backend[Store]
@@ -135,6 +137,52 @@ class BillingAccountsContract(ContractBase):
             assert (again.invoices, again.payments, again.version) == (1, 2, 2)
             with pytest.raises(ConcurrencyError):
                 uow.billing_accounts.save(attrs.evolve(account, invoices=9))
+
+    def test_lock_many_gives_each_account_once_in_customer_order(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        with backend.unit_of_work() as uow:
+            stored = uow.billing_accounts.save(
+                attrs.evolve(uow.billing_accounts.lock("cus_2"), invoices=3)
+            )
+        with backend.unit_of_work() as uow:
+            found = uow.billing_accounts.lock_many(["cus_2", "cus_1", "cus_2"])
+            assert found == [BillingAccount("cus_1"), stored]
+            assert uow.billing_accounts.lock_many([]) == []
+            first = uow.billing_accounts.save(attrs.evolve(found[0], invoices=1))
+            assert uow.billing_accounts.lock("cus_1") == first
+            second = uow.billing_accounts.save(attrs.evolve(first, invoices=2))
+            assert uow.billing_accounts.lock_many(["cus_1"]) == [second]
+            with pytest.raises(ConcurrencyError):
+                uow.billing_accounts.save(attrs.evolve(found[0], invoices=9))
+            with pytest.raises(ConcurrencyError):
+                uow.billing_accounts.save(attrs.evolve(found[1], version=1))
+        with backend.unit_of_work() as uow:
+            again = uow.billing_accounts.lock_many(["cus_1", "cus_2"])
+            assert [(a.invoices, a.version) for a in again] == [(2, 3), (3, 2)]
+
+    def test_a_savepoint_rolled_back_takes_its_saved_numbers_back(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        with backend.unit_of_work() as uow:
+            [fresh, kept] = uow.billing_accounts.lock_many(["cus_1", "cus_2"])
+            kept = uow.billing_accounts.save(attrs.evolve(kept, invoices=1))
+            with pytest.raises(RuntimeError), uow.savepoint():
+                uow.billing_accounts.save(attrs.evolve(fresh, invoices=1))
+                uow.billing_accounts.save(attrs.evolve(kept, invoices=2))
+                raise RuntimeError("rolled back")
+            assert uow.billing_accounts.lock("cus_1") == fresh
+            assert uow.billing_accounts.lock("cus_2") == kept
+            # The numbers the savepoint gave are given again, by version as first read.
+            uow.billing_accounts.save(attrs.evolve(fresh, invoices=1))
+            uow.billing_accounts.save(attrs.evolve(kept, invoices=2))
+        with backend.unit_of_work() as uow:
+            assert [a.invoices for a in uow.billing_accounts.lock_many(["cus_1", "cus_2"])] == [
+                1,
+                2,
+            ]
 
     def test_a_rolled_back_number_is_given_again(self, backend: Backend[Store]) -> None:
         self._program(backend)

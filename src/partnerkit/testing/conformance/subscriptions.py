@@ -16,7 +16,7 @@ from partnerkit.errors import ConcurrencyError
 from partnerkit.money import Money
 from partnerkit.ports import Backend
 from partnerkit.stores import Store
-from partnerkit.subscriptions.catalog import Plan
+from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
 from partnerkit.subscriptions.coupons import Coupon, DiscountKind
 from partnerkit.subscriptions.errors import PeriodAlreadyBilledError, PlanTakenError
 from partnerkit.subscriptions.lifecycle import SubscriptionStatus
@@ -38,6 +38,11 @@ _PLAN = Plan(
 
 
 _BIZ = attrs.evolve(_PLAN, id="crm-biz", name="CRM Business")
+
+_SEATS = Addon("seats", "crm", "Seats", Money.of("5", "USD"), AddonKind.RECURRING, T0)
+_ONBOARDING = Addon(
+    "onboarding", "crm", "Onboarding", Money.of("100", "USD"), AddonKind.ONE_TIME, T0
+)
 
 _COUPON = Coupon.create(
     id="cpn_1", code="HALF", name="Half off", kind=DiscountKind.PERCENTAGE, percentage=50,
@@ -76,8 +81,9 @@ def _invoice(iid: str, sequence: int) -> Invoice:
 
 
 class SubscriptionsContract(ContractBase):
-    """Plans by code (a second is refused); subscriptions with their addons and coupons read
-    back exactly, update by version, and leave the due queue earliest first."""
+    """Plans by code (a second is refused), addons by code, one or many at once;
+    subscriptions with their addons and coupons read back exactly, update by version, and
+    leave the due queue earliest first."""
 
     def test_a_subscription_reads_back_exactly_and_updates_by_version(
         self, backend: Backend[Store]
@@ -103,6 +109,25 @@ class SubscriptionsContract(ContractBase):
             assert uow.subscriptions.get("sub_1") == updated
             assert uow.subscriptions.for_customer("cus_1") == [updated]
             assert uow.subscriptions.get("sub_404") is None
+
+    def test_addons_are_read_by_code_one_at_a_time_or_many_at_once(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._program(backend)
+        with backend.unit_of_work() as uow:
+            uow.addons.add(_SEATS)
+            uow.addons.add(_ONBOARDING)
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.addons.get("seats") == _SEATS
+            assert uow.addons.for_product("crm") == [_ONBOARDING, _SEATS]
+            # A renewal batch reads its subscriptions' addons in one go: each found once,
+            # by code, a missing one left out.
+            assert uow.addons.get_many(["seats", "nope", "onboarding", "seats"]) == {
+                "seats": _SEATS,
+                "onboarding": _ONBOARDING,
+            }
+            assert uow.addons.get_many(["nope"]) == {}
+            assert uow.addons.get_many([]) == {}
 
     def test_a_pause_and_a_scheduled_change_read_back_and_clear(
         self, backend: Backend[Store]
@@ -156,7 +181,7 @@ class SubscriptionsContract(ContractBase):
 
 class CouponsContract(ContractBase):
     """A coupon's redemptions are counted on it, under its lock, and a rolled-back transaction
-    takes its count back with it."""
+    takes its count back with it; coupons read many at once by id."""
 
     def test_redemptions_are_counted_on_the_coupon(self, backend: Backend[Store]) -> None:
         self._program(backend)
@@ -175,6 +200,22 @@ class CouponsContract(ContractBase):
             assert uow.coupons.redeem("cpn_1") == 2
             assert uow.coupons.redemptions("cpn_404") == 0
             assert uow.coupons.get("cpn_1") == _COUPON  # the count is not the coupon's value
+
+    def test_coupons_are_read_many_at_once_by_id(self, backend: Backend[Store]) -> None:
+        self._program(backend)
+        other = attrs.evolve(_COUPON, id="cpn_2", code="TENOFF", name="Ten off")
+        with backend.unit_of_work() as uow:
+            uow.coupons.add(_COUPON, product="crm")
+            uow.coupons.add(other, product="books")
+            uow.coupons.get("cpn_1", for_update=True)
+            uow.coupons.redeem("cpn_1")
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.coupons.get_many(["cpn_2", "cpn_404", "cpn_1", "cpn_2"]) == {
+                "cpn_1": _COUPON,  # as `get` gives it: the count is not the coupon's value
+                "cpn_2": other,
+            }
+            assert uow.coupons.get_many(["cpn_404"]) == {}
+            assert uow.coupons.get_many([]) == {}
 
 
 class SubscriptionPeriodsContract(ContractBase):
