@@ -139,6 +139,28 @@ def _optional_ref(value: object, field: str) -> str | None:
     return validate.text(value, field, max_length=100)
 
 
+def _check_lines(lines: object) -> None:
+    """An invoice's lines: one to 500 `InvoiceLine`s, all in one currency."""
+    if isinstance(lines, str | bytes) or not isinstance(lines, Sequence) or not lines:
+        raise InvalidInputError("An invoice has at least one line.", field="lines")
+    if len(lines) > 500:
+        raise InvalidInputError("An invoice has at most 500 lines.", field="lines")
+    first = lines[0]
+    for i, line in enumerate(lines):
+        if not isinstance(line, InvoiceLine):
+            raise InvalidInputError(
+                "Each line must be an invoice line.",
+                field=f"lines[{i}]",
+                hint="build lines with InvoiceLine.of(description, quantity, unit_price)",
+            )
+        if line.currency != first.currency:
+            raise WrongCurrencyError(
+                f"Line {i + 1} is in {line.currency}, the first line in "
+                f"{first.currency}: an invoice is in one currency.",
+                field=f"lines[{i}]",
+            )
+
+
 def _midnight(day: date, zone: tzinfo) -> datetime:
     """The instant `day` begins in `zone`, in UTC."""
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
@@ -547,23 +569,7 @@ class BillingService:
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
-        if isinstance(lines, str | bytes) or not isinstance(lines, Sequence) or not lines:
-            raise InvalidInputError("An invoice has at least one line.", field="lines")
-        if len(lines) > 500:
-            raise InvalidInputError("An invoice has at most 500 lines.", field="lines")
-        for i, line in enumerate(lines):
-            if not isinstance(line, InvoiceLine):
-                raise InvalidInputError(
-                    "Each line must be an invoice line.",
-                    field=f"lines[{i}]",
-                    hint="build lines with InvoiceLine.of(description, quantity, unit_price)",
-                )
-            if line.currency != lines[0].currency:
-                raise WrongCurrencyError(
-                    f"Line {i + 1} is in {line.currency}, the first line in "
-                    f"{lines[0].currency}: an invoice is in one currency.",
-                    field=f"lines[{i}]",
-                )
+        _check_lines(lines)
         sub = _optional_ref(subscription_id, "subscription_id")
         order = _optional_ref(sales_order_id, "sales_order_id")
         issue = validate.flag(issue, "issue")
@@ -587,53 +593,130 @@ class BillingService:
                         f"Line {i + 1} sells {line.product!r}, which is not in the catalog.",
                         details={"field": f"lines[{i}].product", "key": line.product},
                     )
-            default = uow.tax_rates.default()
-            taxed = tuple(
-                line.with_tax(default)
-                if default is not None and line.tax_percentage is None
-                else line
-                for line in lines
-            )
-            account = uow.billing_accounts.lock(cid)
-            number = self._number(uow, account, EntryKind.INVOICE)
-            total = invoice_total(taxed)
-            zero = Money.zero(total.currency)
-            invoice = Invoice(
-                id=self._rt.new_id("inv"),
-                customer_id=cid,
-                number=number,
-                sequence=account.invoices + 1,
-                issue_date=day,
-                due_date=due,
-                lines=taxed,
-                status=InvoiceStatus.DRAFT,
-                total=total,
-                amount_paid=zero,
-                credits_applied=zero,
-                balance_due=total,
-                created_at=now,
-                created_by=principal.label,
+            return self._create(
+                uow,
+                cid,
+                lines,
+                day=day,
+                due=due,
                 subscription_id=sub,
                 sales_order_id=order,
+                issue=issue,
+                by=principal.label,
+                default_tax=uow.tax_rates.default(),
+                now=now,
             )
-            uow.invoices.add(invoice)
-            if issue:
-                invoice = self._issue(uow, invoice, now)
-        return invoice
 
-    def _issue(self, uow: BillingStore, invoice: Invoice, now: datetime) -> Invoice:
+    def _invoice_in(
+        self,
+        uow: BillingStore,
+        customer_id: str,
+        lines: Sequence[InvoiceLine],
+        *,
+        subscription_id: str,
+        default_tax: TaxRate | None,
+        actor: Principal,
+    ) -> Invoice:
+        """`create_invoice(..., subscription_id=..., issue=True)` inside the caller's open unit
+        of work (subscriptions bill through it), without the reads that unit of work has proven
+        already: the customer is a subscription's (its row is the subscription's foreign key),
+        the lines sell the plan's and addons' products (the catalog's foreign keys), and
+        `default_tax` is the default tax it read. The same invoice, numbered on the customer's
+        locked account and sent, with the same ledger entry and event; no savepoint, since
+        nothing catches a failure here: it rolls the caller's whole unit of work back.
+        """
+        _check_lines(lines)
+        principal = self._rt.guard.require_staff(actor, "create an invoice")
+        now = self._rt.now()
+        day = now.date()
+        return self._create(
+            uow,
+            customer_id,
+            lines,
+            day=day,
+            due=day + timedelta(days=self._policy.payment_terms_days),
+            subscription_id=subscription_id,
+            sales_order_id=None,
+            issue=True,
+            by=principal.label,
+            default_tax=default_tax,
+            now=now,
+        )
+
+    def _create(
+        self,
+        uow: BillingStore,
+        cid: str,
+        lines: Sequence[InvoiceLine],
+        *,
+        day: date,
+        due: date,
+        subscription_id: str | None,
+        sales_order_id: str | None,
+        issue: bool,
+        by: str,
+        default_tax: TaxRate | None,
+        now: datetime,
+    ) -> Invoice:
+        """Number the invoice on the customer's locked account and store it, sent with its
+        ledger entry and event when `issue` (stored so at once: one write, not two)."""
+        taxed = tuple(
+            line.with_tax(default_tax)
+            if default_tax is not None and line.tax_percentage is None
+            else line
+            for line in lines
+        )
+        account = uow.billing_accounts.lock(cid)
+        number = self._number(uow, account, EntryKind.INVOICE)
+        total = invoice_total(taxed)
+        zero = Money.zero(total.currency)
+        invoice = Invoice(
+            id=self._rt.new_id("inv"),
+            customer_id=cid,
+            number=number,
+            sequence=account.invoices + 1,
+            issue_date=day,
+            due_date=due,
+            lines=taxed,
+            status=InvoiceStatus.DRAFT,
+            total=total,
+            amount_paid=zero,
+            credits_applied=zero,
+            balance_due=total,
+            created_at=now,
+            created_by=by,
+            subscription_id=subscription_id,
+            sales_order_id=sales_order_id,
+        )
+        if not issue:
+            uow.invoices.add(invoice)
+            return invoice
+        issued = self._issued(invoice, now)
+        uow.invoices.add(issued)
+        self._book(uow, issued, now)
+        return issued
+
+    @staticmethod
+    def _issued(invoice: Invoice, now: datetime) -> Invoice:
+        """The draft, sent at `now`; settled at once when its total is zero."""
         status = transition(invoice.status, InvoiceAction.ISSUE, number=invoice.number)
         if not invoice.total.is_positive:
             # Nothing to pay: a zero invoice is settled the moment it is sent.
             status = transition(status, InvoiceAction.PAY_IN_FULL, number=invoice.number)
-        issued = uow.invoices.update(
-            attrs.evolve(
-                invoice,
-                status=status,
-                issued_at=now,
-                paid_at=now if status is InvoiceStatus.PAID else None,
-            )
+        return attrs.evolve(
+            invoice,
+            status=status,
+            issued_at=now,
+            paid_at=now if status is InvoiceStatus.PAID else None,
         )
+
+    def _issue(self, uow: BillingStore, invoice: Invoice, now: datetime) -> Invoice:
+        issued = uow.invoices.update(self._issued(invoice, now))
+        self._book(uow, issued, now)
+        return issued
+
+    def _book(self, uow: BillingStore, issued: Invoice, now: datetime) -> None:
+        """An issued invoice's ledger entry and event."""
         self._ledger(
             uow,
             customer_id=issued.customer_id,
@@ -659,7 +742,6 @@ class BillingService:
                 issued.sales_order_id,
             ),
         )
-        return issued
 
     def issue_invoice(self, invoice_id: str, *, actor: Principal) -> Invoice:
         """Issue (send) a draft invoice: it becomes payable and enters the customer's statement.

@@ -10,7 +10,9 @@ retried run never charges twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextvars
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import attrs
@@ -217,6 +219,29 @@ class _Target:
     changed: bool
 
 
+@attrs.define
+class _Catalog:
+    """What one renewal batch reads once in its unit of work and bills every subscription
+    from: plans, addons and coupons (never edited once added, so a value read stays true) and
+    the default tax. What the batch did not read up front is read on first use and kept."""
+
+    uow: SubscriptionsStore
+    tax: TaxRate | None
+    plans: dict[str, Plan]
+    addons: dict[str, Addon | None]
+    coupons: dict[str, Coupon | None]
+
+    def addon(self, addon_id: str) -> Addon | None:
+        if addon_id not in self.addons:
+            self.addons[addon_id] = self.uow.addons.get(addon_id)
+        return self.addons[addon_id]
+
+    def coupon(self, coupon_id: str) -> Coupon | None:
+        if coupon_id not in self.coupons:
+            self.coupons[coupon_id] = self.uow.coupons.get(coupon_id)
+        return self.coupons[coupon_id]
+
+
 def _every(plan: Plan) -> str:
     count, unit = plan.period_count, plan.period_unit.value
     return unit if count == 1 else f"{count} {unit}s"
@@ -245,6 +270,10 @@ class SubscriptionsService:
         self._policy = policy
         self._billing = billing
         self._customers = customers
+        # The renewal batch open in this thread/task (run_due), whose catalog its bills read.
+        self._batch: contextvars.ContextVar[_Catalog | None] = contextvars.ContextVar(
+            f"partnerkit_renewal_batch_{id(self)}", default=None
+        )
 
     # --- the catalog --------------------------------------------------------------------------
 
@@ -527,6 +556,15 @@ class SubscriptionsService:
             self._rt.guard.require_staff(actor, "change this subscription")
         return found
 
+    def _catalog(self, uow: SubscriptionsStore) -> _Catalog | None:
+        """The renewal batch's catalog when `uow` is that batch's unit of work."""
+        batch = self._batch.get()
+        return batch if batch is not None and batch.uow is uow else None
+
+    def _default_tax(self, uow: SubscriptionsStore) -> TaxRate | None:
+        batch = self._catalog(uow)
+        return uow.tax_rates.default() if batch is None else batch.tax
+
     def _lines_for(
         self,
         uow: SubscriptionsStore,
@@ -539,7 +577,22 @@ class SubscriptionsService:
     ) -> tuple[InvoiceLine, ...]:
         """The invoice lines of `period`, the subscription's next billed term; `once` names
         one-time addons an edit adds, billed on this invoice although it is not the first."""
-        tax = uow.tax_rates.default()
+        return self._lines_taxed(
+            uow, subscription, plan, period, self._default_tax(uow), first=first, once=once
+        )
+
+    def _lines_taxed(
+        self,
+        uow: SubscriptionsStore,
+        subscription: Subscription,
+        plan: Plan,
+        period: Term,
+        tax: TaxRate | None,
+        *,
+        first: bool,
+        once: Sequence[str] = (),
+    ) -> tuple[InvoiceLine, ...]:
+        """`_lines_for` with the default tax read already."""
         coupons = coupons_on(
             self._coupon_items(uow, subscription.coupons), subscription.cycles_billed + 1
         )
@@ -553,43 +606,47 @@ class SubscriptionsService:
             first=first,
             tax=tax,
         )
-        if first:
+        if first or not once:
             return lines
         return (*lines, *self._once_lines(uow, subscription.addons, once, tax))
 
-    @staticmethod
     def _addon_items(
-        uow: SubscriptionsStore, items: Sequence[SubscriptionAddon]
+        self, uow: SubscriptionsStore, items: Sequence[SubscriptionAddon]
     ) -> list[tuple[Addon, int]]:
+        batch = self._catalog(uow)
+        get = uow.addons.get if batch is None else batch.addon
         found = []
         for item in items:
-            addon = uow.addons.get(item.addon_id)
+            addon = get(item.addon_id)
             if addon is not None:
                 found.append((addon, item.quantity))
         return found
 
-    @staticmethod
     def _coupon_items(
-        uow: SubscriptionsStore, items: Sequence[SubscriptionCoupon]
+        self, uow: SubscriptionsStore, items: Sequence[SubscriptionCoupon]
     ) -> list[tuple[Coupon, SubscriptionCoupon]]:
+        batch = self._catalog(uow)
+        get = uow.coupons.get if batch is None else batch.coupon
         found = []
         for item in items:
-            coupon = uow.coupons.get(item.coupon_id)
+            coupon = get(item.coupon_id)
             if coupon is not None:
                 found.append((coupon, item))
         return found
 
-    @staticmethod
     def _once_lines(
+        self,
         uow: SubscriptionsStore,
         items: Sequence[SubscriptionAddon],
         once: Sequence[str],
         tax: TaxRate | None,
     ) -> list[InvoiceLine]:
         """Whole lines for the one-time addons an edit adds (the first invoice has its own)."""
+        batch = self._catalog(uow)
+        get = uow.addons.get if batch is None else batch.addon
         lines = []
         for item in items:
-            addon = uow.addons.get(item.addon_id)
+            addon = get(item.addon_id)
             if addon is not None and addon.id in once and addon.kind is AddonKind.ONE_TIME:
                 lines.append(
                     InvoiceLine.of(
@@ -912,12 +969,16 @@ class SubscriptionsService:
     ) -> Invoice:
         """Invoice one period through billing and record it: the period's unique key refuses
         a second invoice for it, in this same transaction."""
-        lines = self._lines_for(uow, subscription, plan, period, first=first, once=once)
-        invoice = self._billing.create_invoice(
+        tax = self._default_tax(uow)
+        lines = self._lines_taxed(uow, subscription, plan, period, tax, first=first, once=once)
+        # In this unit of work, which holds the subscription (so its customer) and read the
+        # lines' catalog rows: billing does not read them again.
+        invoice = self._billing._invoice_in(
+            uow,
             subscription.customer_id,
             lines,
             subscription_id=subscription.id,
-            issue=True,
+            default_tax=tax,
             actor=SYSTEM,
         )
         uow.subscription_periods.add(
@@ -2190,12 +2251,11 @@ class SubscriptionsService:
             charges: list[_Charge] = []
             with self._rt.uow() as uow:
                 batch = uow.subscriptions.claim_due(now, self._policy.renewal_batch)
-                plans: dict[str, Plan] = {}
-                for subscription in batch:
-                    plan = plans.get(subscription.plan_id)
-                    if plan is None:
-                        plan = plans[subscription.plan_id] = self._plan(uow, subscription.plan_id)
-                    self._advance(uow, subscription, plan, now, charges)
+                if batch:
+                    with self._batch_open(uow, batch, now.date()):
+                        for subscription in batch:
+                            plan = self._batch_plan(uow, subscription.plan_id)
+                            self._advance(uow, subscription, plan, now, charges)
             fresh = {s.id for s in batch} - seen
             if not fresh:
                 # Only subscriptions this run handled already (more terms overdue than one run
@@ -2204,6 +2264,44 @@ class SubscriptionsService:
             seen |= fresh
             handled += len(fresh)
             self._collect_all(charges)
+
+    @contextmanager
+    def _batch_open(
+        self, uow: SubscriptionsStore, batch: Sequence[Subscription], today: date
+    ) -> Iterator[None]:
+        """Read what the batch bills from once: the default tax, the addons and coupons of the
+        subscriptions that may be invoiced today, and their customers' billing accounts, locked
+        in one go in customer order (rather than one by one in the order of the queue)."""
+        billed = [s for s in batch if _may_bill(s, today)]
+        addons = sorted({a.addon_id for s in billed for a in (*s.addons, *s.scheduled_addons)})
+        coupons = sorted(
+            {c.coupon_id for s in billed for c in s.coupons}
+            | {c for s in billed for c in s.scheduled_coupons}
+        )
+        catalog = _Catalog(
+            uow,
+            uow.tax_rates.default(),
+            {},
+            dict(uow.addons.get_many(addons)) if addons else {},
+            dict(uow.coupons.get_many(coupons)) if coupons else {},
+        )
+        if billed:
+            uow.billing_accounts.lock_many([s.customer_id for s in billed])
+        token = self._batch.set(catalog)
+        try:
+            yield
+        finally:
+            self._batch.reset(token)
+
+    def _batch_plan(self, uow: SubscriptionsStore, code: str) -> Plan:
+        """`_plan`, read once per batch."""
+        batch = self._catalog(uow)
+        if batch is None:
+            return self._plan(uow, code)
+        found = batch.plans.get(code)
+        if found is None:
+            found = batch.plans[code] = self._plan(uow, code)
+        return found
 
     def _advance(
         self,
@@ -2219,7 +2317,7 @@ class SubscriptionsService:
         while True:
             status = sub.status
             if plan.id != sub.plan_id:
-                plan = self._plan(uow, sub.plan_id)  # a scheduled change applied
+                plan = self._batch_plan(uow, sub.plan_id)  # a scheduled change applied
             if sub.unpaid_invoice_id is not None and sub.charge_at is not None:
                 if sub.charge_at <= now:
                     self._queue(uow, sub, charges)
@@ -2293,7 +2391,7 @@ class SubscriptionsService:
         anchor, index = sub.anchor, sub.term_index + 1
         once: tuple[str, ...] = ()
         if sub.scheduled_plan_id is not None:
-            new = self._plan(uow, sub.scheduled_plan_id)
+            new = self._batch_plan(uow, sub.scheduled_plan_id)
             kept = {c.coupon_id: c for c in sub.coupons}
             before = {a.addon_id for a in sub.addons}
             once = tuple(a.addon_id for a in sub.scheduled_addons if a.addon_id not in before)
@@ -2436,6 +2534,15 @@ class SubscriptionsService:
             self._move(uow, sub, _A.DUNNING_GIVE_UP, now, **_settled())
         else:
             uow.subscriptions.update(attrs.evolve(sub, **_settled()).scheduled())  # type: ignore[arg-type]
+
+
+def _may_bill(subscription: Subscription, today: date) -> bool:
+    """Whether the run may invoice the subscription today: it starts, its term or trial ends,
+    or its pause does. A guess that only decides what a batch reads up front."""
+    if subscription.status is _S.FUTURE:
+        return subscription.start_date <= today
+    resume = subscription.resume_on
+    return subscription.term_end <= today or (resume is not None and resume <= today)
 
 
 def _paying(subscription: Subscription) -> bool:
