@@ -165,22 +165,33 @@ class OutboxMessage:
     last_error: str | None = None
 
     @classmethod
-    def for_event(cls, id: str, event: Event | DomainEvent, now: datetime) -> OutboxMessage:
-        """A pending message for an event, due now.
+    def for_event(
+        cls, id: str, event: Event | DomainEvent, now: datetime, *, delivered: bool = False
+    ) -> OutboxMessage:
+        """A pending message for an event, due now; or, with `delivered`, one delivered now,
+        as `delivered(now)` makes it (an event no one listens for).
 
         Args:
             id: The message's id.
             event: A typed event, or an event as delivered.
             now: When it is queued.
+            delivered: Whether it is delivered at once.
 
         Returns:
             The message.
 
         Raises nothing.
         """
+        payload: Mapping[str, Any]
         if isinstance(event, Event):
-            return cls(id, MessageKind.EVENT, event.topic, event.payload(), now, now)
-        return cls(id, MessageKind.EVENT, event.name, _json_data(event.payload), now, now)
+            topic, payload = event.topic, event.payload()
+        else:
+            topic, payload = event.name, _json_data(event.payload)
+        if delivered:
+            return cls(
+                id, MessageKind.EVENT, topic, payload, now, now, MessageStatus.DELIVERED, 1, now
+            )
+        return cls(id, MessageKind.EVENT, topic, payload, now, now)
 
     @classmethod
     def for_email(cls, id: str, email: Email, now: datetime) -> OutboxMessage:

@@ -86,6 +86,29 @@ def test_a_failing_subscriber_is_retried_at_its_time_by_advance_to() -> None:
     assert message.status is MessageStatus.DELIVERED
 
 
+def test_an_event_no_one_listens_for_is_stored_delivered_as_delivery_would_mark_it() -> None:
+    clock = pk.SimulatedClock(T0)
+    kit = pk.connect("memory://", clock=clock)
+    kit.catalog.add_product("crm", name="CRM", actor=STAFF)
+    (unheard,) = kit.outbox(topic="product.added")
+    assert unheard == OutboxMessage.for_event(unheard.id, unheard.event(), T0).delivered(T0)
+    assert (unheard.status, unheard.attempts, unheard.delivered_at) == (
+        MessageStatus.DELIVERED,
+        1,
+        T0,
+    )
+    kit.subscribe("product.added", lambda event: None)
+    clock.advance(timedelta(minutes=1))
+    kit.catalog.add_product("books", name="Books", actor=STAFF)
+    heard = kit.outbox(topic="product.added")[1]
+    # Delivered after commit, by the delivery run, in a transaction of its own.
+    assert (heard.status, heard.attempts, heard.delivered_at) == (
+        MessageStatus.DELIVERED,
+        1,
+        T0 + timedelta(minutes=1),
+    )
+
+
 def test_run_due_runs_registered_jobs_in_order() -> None:
     kit = pk.connect("memory://", clock=pk.SimulatedClock(T0))
     ran: list[str] = []

@@ -670,6 +670,7 @@ class BillingService:
         number = self._number(uow, account, EntryKind.INVOICE)
         total = invoice_total(taxed)
         zero = Money.zero(total.currency)
+        status = self._sent(InvoiceStatus.DRAFT, total, number) if issue else InvoiceStatus.DRAFT
         invoice = Invoice(
             id=self._rt.new_id("inv"),
             customer_id=cid,
@@ -678,40 +679,42 @@ class BillingService:
             issue_date=day,
             due_date=due,
             lines=taxed,
-            status=InvoiceStatus.DRAFT,
+            status=status,
             total=total,
             amount_paid=zero,
             credits_applied=zero,
             balance_due=total,
             created_at=now,
             created_by=by,
+            issued_at=now if issue else None,
+            paid_at=now if status is InvoiceStatus.PAID else None,
             subscription_id=subscription_id,
             sales_order_id=sales_order_id,
         )
-        if not issue:
-            uow.invoices.add(invoice)
-            return invoice
-        issued = self._issued(invoice, now)
-        uow.invoices.add(issued)
-        self._book(uow, issued, now)
-        return issued
+        uow.invoices.add(invoice)
+        if issue:
+            self._book(uow, invoice, now)
+        return invoice
 
     @staticmethod
-    def _issued(invoice: Invoice, now: datetime) -> Invoice:
-        """The draft, sent at `now`; settled at once when its total is zero."""
-        status = transition(invoice.status, InvoiceAction.ISSUE, number=invoice.number)
-        if not invoice.total.is_positive:
+    def _sent(status: InvoiceStatus, total: Money, number: str) -> InvoiceStatus:
+        """The status of a draft once sent: paid at once when its total is zero."""
+        sent = transition(status, InvoiceAction.ISSUE, number=number)
+        if not total.is_positive:
             # Nothing to pay: a zero invoice is settled the moment it is sent.
-            status = transition(status, InvoiceAction.PAY_IN_FULL, number=invoice.number)
-        return attrs.evolve(
-            invoice,
-            status=status,
-            issued_at=now,
-            paid_at=now if status is InvoiceStatus.PAID else None,
-        )
+            sent = transition(sent, InvoiceAction.PAY_IN_FULL, number=number)
+        return sent
 
     def _issue(self, uow: BillingStore, invoice: Invoice, now: datetime) -> Invoice:
-        issued = uow.invoices.update(self._issued(invoice, now))
+        status = self._sent(invoice.status, invoice.total, invoice.number)
+        issued = uow.invoices.update(
+            attrs.evolve(
+                invoice,
+                status=status,
+                issued_at=now,
+                paid_at=now if status is InvoiceStatus.PAID else None,
+            )
+        )
         self._book(uow, issued, now)
         return issued
 

@@ -229,8 +229,10 @@ class SqlBackend:
                 tx = conn.begin()
             except SQLAlchemyError as exc:
                 raise _translate(exc) from exc
+            uow = SqlUnitOfWork(conn)
             try:
-                yield SqlUnitOfWork(conn)
+                yield uow
+                uow.flush()
             except SQLAlchemyError as exc:
                 tx.rollback()
                 raise _translate(exc) from exc

@@ -43,6 +43,11 @@ class Tx:
     holds until it ends, as it last read or wrote it (the billing accounts), so a second lock
     of the same row reads nothing. A rolled-back savepoint forgets both (`forget`): what was
     read or written inside may be undone, and PostgreSQL releases the locks taken inside.
+
+    `deferred` holds rows whose insert nothing in the unit of work waits for (the outbox's
+    messages: the run publishes three per renewal): `flush` writes them, one executemany per
+    statement, before the unit of work commits, before a savepoint begins (so a savepoint
+    rolled back drops exactly the rows deferred inside it), and before their table is read.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -52,6 +57,7 @@ class Tx:
         self.statement_atomic = conn.dialect.name != "postgresql"
         self.loaded: dict[tuple[str, str], Loaded[Any]] = {}
         self.held: dict[tuple[str, str], Any] = {}
+        self.deferred: dict[sa.Insert, list[dict[str, Any]]] = {}
         self._fast = fast_path_allowed(conn)
         self._cursor: Any = None
 
@@ -70,10 +76,26 @@ class Tx:
                 return run(self.conn, self._cursor, found, params or {})
         return cast(Rows, self.conn.execute(statement, params or {}))
 
+    def defer(self, insert: sa.Insert, row: dict[str, Any]) -> None:
+        """Insert `row` with `insert` at the next `flush`."""
+        rows = self.deferred.get(insert)
+        if rows is None:
+            self.deferred[insert] = [row]
+        else:
+            rows.append(row)
+
+    def flush(self) -> None:
+        """Write the deferred rows."""
+        while self.deferred:
+            insert, rows = self.deferred.popitem()
+            self.execute(insert, rows)
+
     def forget(self) -> None:
-        """Drop what this unit of work remembers reading, writing and locking."""
+        """Drop what this unit of work remembers reading, writing and locking, and the rows
+        deferred since the last flush (those of a savepoint rolled back)."""
         self.loaded.clear()
         self.held.clear()
+        self.deferred.clear()
 
 
 def versioned_update(table: sa.Table) -> sa.Update:
@@ -191,18 +213,23 @@ class SqlRepository:
     ) -> V:
         """The versioned update of the parent row, then its children by difference.
 
-        The difference is taken from what this unit of work read at the same version; when it
-        has not read it (or only at another version), from the stored children, read after the
-        parent row is updated and so locked against other writers.
+        The difference is taken from what this unit of work read at the same version, the
+        parent row's columns too (only those that changed are written: the version says the
+        row is as read); when it has not read it (or only at another version), every column,
+        and the children from the stored ones, read after the parent row is updated and so
+        locked against other writers.
         """
-        updated = self._update_versioned(statement, codec.row(value), value, what, unique=unique)
         aggregate = codec.aggregate
         key = (codec.table.name, value.id)
         seen = self._tx.loaded.get(key)
+        if seen is not None and seen.value.version != value.version:
+            seen = None
+        row = codec.row(value) if seen is None else codec.changed(seen.value, value)
+        updated = self._update_versioned(statement, row, value, what, unique=unique)
         stored: Stored = (
-            seen.stored(aggregate.children)
-            if seen is not None and seen.value.version == value.version
-            else aggregate.read_children(self._tx, value.id)
+            aggregate.read_children(self._tx, value.id)
+            if seen is None
+            else seen.stored(aggregate.children)
         )
         positions = aggregate.write(self._tx, stored, value, guards)
         self._tx.loaded[key] = Loaded(updated, positions)

@@ -96,6 +96,16 @@ def _cast_null(element: TypedNull, compiler: SQLCompiler, **kw: Any) -> str:
 # --- one value, one row ----------------------------------------------------------------------
 
 
+def _getter(fields: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of `fields` of an object, as a tuple, in one call."""
+    if not fields:
+        return lambda value: ()
+    if len(fields) == 1:
+        name = fields[0]
+        return lambda value: (getattr(value, name),)
+    return operator.attrgetter(*fields)
+
+
 def _json_text(value: Mapping[str, Any]) -> str:
     # Sorted keys, and no default=str: a value JSON cannot hold must fail, not come back changed.
     return json.dumps(dict(value), sort_keys=True)
@@ -218,6 +228,12 @@ class RowCodec(Generic[T]):
         if unmapped:
             raise TypeError(f"{cls.__name__}: no field for {table.name}.{sorted(unmapped)}")
         self._field_of = {c.column: c.field for c in self._columns}
+        # What `row` does for every value, worked out once: the fields stored as they are
+        # (read by one attrgetter), then those converted, then the money.
+        plain = [c for c in self._columns if c.encode is None]
+        self._plain_columns = tuple(c.column for c in plain)
+        self._plain_values: Callable[[Any], tuple[Any, ...]] = _getter([c.field for c in plain])
+        self._encoded = tuple((c.column, c.field, c.encode) for c in self._columns if c.encode)
         #: The insert of one row, built once: a statement built per call costs more than it
         #: takes to run.
         self.insert = prepared(table.insert())
@@ -227,15 +243,42 @@ class RowCodec(Generic[T]):
 
     def row(self, value: T, **filled: Any) -> dict[str, Any]:
         """The column values of `value` (its children aside), plus the `filled` columns."""
-        out: dict[str, Any] = {}
-        for c in self._columns:
-            v = getattr(value, c.field)
-            out[c.column] = v if c.encode is None or v is None else c.encode(v)
+        out = dict(zip(self._plain_columns, self._plain_values(value), strict=True))
+        for column, field, encode in self._encoded:
+            v = getattr(value, field)
+            out[column] = None if v is None else encode(v)
         for m in self._money:
             amount: Money | None = getattr(value, m.field)
             out[m.minor] = None if amount is None else amount.minor_units
             out[m.currency] = None if amount is None else amount.currency
         out.update(filled)
+        return out
+
+    def changed(self, old: T, new: T) -> dict[str, Any]:
+        """The columns of `new` (its children aside) whose value differs from `old`'s, as
+        `row` gives them: what an update of the row stored as `old` needs to write."""
+        out = {
+            column: v
+            for column, v, w in zip(
+                self._plain_columns, self._plain_values(new), self._plain_values(old), strict=True
+            )
+            if v is not w and v != w
+        }
+        for column, field, encode in self._encoded:
+            v, w = getattr(new, field), getattr(old, field)
+            if v is not w:
+                # Compared as stored: Decimal("1.0") == Decimal("1.00"), not their text.
+                encoded = None if v is None else encode(v)
+                if w is None or encoded != encode(w):
+                    out[column] = encoded
+        for m in self._money:
+            a: Money | None = getattr(new, m.field)
+            b: Money | None = getattr(old, m.field)
+            if a is not b and (
+                a is None or b is None or a.minor_units != b.minor_units or a.currency != b.currency
+            ):
+                out[m.minor] = None if a is None else a.minor_units
+                out[m.currency] = None if a is None else a.currency
         return out
 
     def field_of(self, column: str) -> str:

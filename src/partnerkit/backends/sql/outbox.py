@@ -46,33 +46,42 @@ prepare(_DUE, _DUE_OF_KIND, _NEXT_DUE, _UPDATE_MESSAGE, _ALL, _BY_TOPIC, _BY_ID,
 
 
 class SqlOutbox(SqlRepository):
+    """Messages added are written together before the unit of work commits (`Tx.defer`):
+    nothing in it waits for them but a read of the outbox, which writes them first."""
+
     def add(self, message: OutboxMessage) -> None:
-        self._tx.execute(MESSAGES.insert, MESSAGES.row(message))
+        self._tx.defer(MESSAGES.insert, MESSAGES.row(message))
 
     def due(
         self, now: datetime, limit: int, *, kind: MessageKind | None = None
     ) -> list[OutboxMessage]:
+        self._tx.flush()
         if kind is None:
             return MESSAGES.many(self._tx.execute(_DUE, {"now": now, "limit": limit}))
         params = {"now": now, "limit": limit, "kind": kind.value}
         return MESSAGES.many(self._tx.execute(_DUE_OF_KIND, params))
 
     def next_due(self) -> datetime | None:
+        self._tx.flush()
         value: datetime | None = self._tx.execute(_NEXT_DUE).scalar()
         return value
 
     def save(self, message: OutboxMessage) -> None:
+        self._tx.flush()
         row = MESSAGES.row(message)
         row["b_id"] = row.pop("id")
         self._tx.execute(_UPDATE_MESSAGE, row)
 
     def get(self, message_id: str) -> OutboxMessage | None:
+        self._tx.flush()
         return MESSAGES.one(self._tx.execute(_BY_ID, {"v": message_id}).first())
 
     def dead(self, limit: int) -> list[OutboxMessage]:
+        self._tx.flush()
         return MESSAGES.many(self._tx.execute(_DEAD, {"limit": limit}))
 
     def all(self, *, topic: str | None = None) -> list[OutboxMessage]:
+        self._tx.flush()
         if topic is None:
             return MESSAGES.many(self._tx.execute(_ALL))
         return MESSAGES.many(self._tx.execute(_BY_TOPIC, {"topic": topic}))

@@ -255,8 +255,9 @@ def run(
     params: _Params | Sequence[_Params],
 ) -> FastResult:
     """Execute `prepared` on the driver's `cursor` inside `conn`'s transaction."""
-    many = not isinstance(params, Mapping)
-    first: _Params = params if isinstance(params, Mapping) else params[0]
+    # A dict for one row, the common case, without the Mapping ABC's isinstance.
+    many = type(params) is not dict and not isinstance(params, Mapping)
+    first: _Params = params[0] if many else params  # type: ignore[index,assignment]
     dialect = conn.dialect
     # Keyed by the names in the order given: a caller builds its rows alike every time.
     compiled = prepared.compiled(dialect, tuple(first))

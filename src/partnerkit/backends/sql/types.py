@@ -35,8 +35,13 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
         # made here in one C call instead of its formatting in Python: every instant written
         # goes through this.
         def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is UTC:  # the common case, without a second call
+                return value.replace(tzinfo=None).isoformat(" ", "microseconds")
             naive = self.process_bind_param(value, dialect)
-            return None if naive is None else naive.isoformat(" ", "microseconds")
+            assert naive is not None
+            return naive.isoformat(" ", "microseconds")
 
         return process
 

@@ -192,14 +192,21 @@ class SqlUnitOfWork:
     def subscription_periods(self) -> SqlSubscriptionPeriods:
         return SqlSubscriptionPeriods(self._tx)
 
+    def flush(self) -> None:
+        """Write what waits for the commit (the outbox's messages); the backend calls it last."""
+        self._tx.flush()
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
+        # What was deferred before belongs to the enclosing transaction, not to the savepoint.
+        self._tx.flush()
         try:
             with self._conn.begin_nested():
                 yield
         except BaseException:
             # What was read or written inside may be undone now: write the next update by
-            # difference from what is stored, not from what this unit of work saw, and lock
-            # again what it locked (PostgreSQL releases the locks taken inside).
+            # difference from what is stored, not from what this unit of work saw, lock again
+            # what it locked (PostgreSQL releases the locks taken inside), and drop the rows
+            # deferred inside.
             self._tx.forget()
             raise
