@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 
 from partnerkit.backends.sql import schema as t
@@ -160,6 +161,14 @@ class SqlPartners(SqlRepository):
 
     def touch(self, partner_id: str, at: datetime) -> None:
         self._tx.execute(_TOUCH_PARTNER, {"b_id": partner_id, "b_at": at, "last_active_at": at})
+        # The row changed without a new version: what this unit of work read of it follows,
+        # so an update of the partner read before takes its difference from the row as it is.
+        key = (PARTNERS.table.name, partner_id)
+        seen = self._tx.loaded.get(key)
+        if seen is not None and seen.value.last_active_at < at:
+            self._tx.loaded[key] = attrs.evolve(
+                seen, value=attrs.evolve(seen.value, last_active_at=at)
+            )
 
     def idle_since(self, cutoff: datetime) -> list[Partner]:
         return self._load(PARTNERS, _IDLE_PARTNERS, {"cutoff": cutoff})

@@ -27,7 +27,8 @@ __all__ = ["OutboxContract"]
 
 
 class OutboxContract(ContractBase):
-    """The `Outbox` port: due messages in order, JSON payloads the same on every backend."""
+    """The `Outbox` port: due messages in order, JSON payloads the same on every backend;
+    what a transaction adds it reads back, and a rolled-back savepoint takes back."""
 
     def test_outbox_hands_out_due_messages_in_order(self, backend: Backend[Store]) -> None:
         event = DomainEvent("partner.registered", {"partner_id": "ptr_1", "n": 1})
@@ -54,6 +55,39 @@ class OutboxContract(ContractBase):
             assert stored["msg_01"].payload == {"partner_id": "ptr_1", "n": 1}
             assert len(uow.outbox.all(topic="partner.registered")) == 3
             assert uow.outbox.all(topic="other") == []
+
+    def test_messages_added_are_read_back_in_their_transaction_and_go_with_it(
+        self, backend: Backend[Store]
+    ) -> None:
+        event = DomainEvent("partner.registered", {"partner_id": "ptr_1"})
+        read = OutboxMessage.for_event("msg_01", event, T0)
+        before = OutboxMessage.for_event("msg_02", event, T0)
+        with backend.unit_of_work() as uow:
+            uow.outbox.add(read)
+            # Read in the transaction that added it (a backend may write it only later).
+            assert uow.outbox.get("msg_01") == read
+            assert [m.id for m in uow.outbox.all()] == ["msg_01"]
+            uow.outbox.add(before)  # not read before the savepoint: it stays all the same
+            try:
+                with uow.savepoint():
+                    uow.outbox.add(OutboxMessage.for_event("msg_03", event, T0))
+                    raise RuntimeError("rolled back")
+            except RuntimeError:
+                pass
+            assert uow.outbox.get("msg_03") is None
+            with uow.savepoint():
+                uow.outbox.add(OutboxMessage.for_event("msg_04", event, T0))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert [m.id for m in uow.outbox.all()] == ["msg_01", "msg_02", "msg_04"]
+        try:
+            with backend.unit_of_work() as uow:
+                uow.outbox.add(OutboxMessage.for_event("msg_05", event, T0))
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.outbox.get("msg_05") is None
+            assert len(uow.outbox.all()) == 3
 
     def test_payloads_are_the_same_json_data_on_every_backend(
         self, backend: Backend[Store]

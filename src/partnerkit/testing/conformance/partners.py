@@ -123,6 +123,23 @@ class PartnersContract(ContractBase):
             # A partner read before the touch still updates: touch did not bump the version.
             uow.partners.update(attrs.evolve(stored, name="Zillium Corp"))
 
+    def test_an_update_stores_the_partner_as_given_after_a_touch_in_its_transaction(
+        self, backend: Backend[Store]
+    ) -> None:
+        self._with_products(backend)
+        with backend.unit_of_work() as uow:
+            uow.partners.add(_partner("ptr_1", "Zillium"))
+        with backend.unit_of_work() as uow:
+            read = uow.partners.get("ptr_1")
+            assert read is not None
+            uow.partners.touch("ptr_1", T0 + timedelta(days=1))
+            # The value given is what is stored, every field of it (a backend that writes
+            # only what changed since it read the row counts the touch as a change).
+            updated = uow.partners.update(attrs.evolve(read, name="Zillium Corp"))
+        with backend.unit_of_work(readonly=True) as uow:
+            assert uow.partners.get("ptr_1") == updated
+            assert updated.last_active_at == read.last_active_at
+
     def test_idle_partners_and_oldest_activity(self, backend: Backend[Store]) -> None:
         self._with_products(backend)
         cutoff = T0 + timedelta(days=10)
