@@ -10,8 +10,9 @@ The subscriptions, their customers and the plan are written through the reposito
 the rows partnerkit's run wrote for one subscription renewed the same way (every table, every
 column, the outbox's events included, with the ids swapped), claims its batches of 200 the way
 the run does (`FOR UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), reads each
-batch's subscriptions and the plan, takes the billing account's lock and versions the
-subscription. PostgreSQL runs when `--postgres URL` (or PARTNERKIT_TEST_POSTGRES_URL) names a
+batch's subscriptions and the plan, locks the batch's customers and billing accounts, versions
+each subscription, and writes the batch's outbox messages with one executemany, as the run
+does. PostgreSQL runs when `--postgres URL` (or PARTNERKIT_TEST_POSTGRES_URL) names a
 database, which is wiped.
 """
 
@@ -138,10 +139,12 @@ class Dialect:
     begin: str | None
     claim_suffix: str
     lock_suffix: str
+    #: The customer rows' lock, which lets rows that only refer to them go on.
+    key_lock_suffix: str
 
 
-SQLITE = Dialect("?", "BEGIN IMMEDIATE", "", "")
-POSTGRES = Dialect("%s", None, " FOR UPDATE SKIP LOCKED", " FOR UPDATE")
+SQLITE = Dialect("?", "BEGIN IMMEDIATE", "", "", "")
+POSTGRES = Dialect("%s", None, " FOR UPDATE SKIP LOCKED", " FOR UPDATE", " FOR NO KEY UPDATE")
 
 
 def _commit(conn: Any, dialect: Dialect) -> None:
@@ -152,7 +155,9 @@ def _commit(conn: Any, dialect: Dialect) -> None:
 
 
 def raw_run(conn: Any, renewal: Renewal, dialect: Dialect, now: Any) -> int:
-    """Renew every due subscription with the raw driver, batch by batch, the way the run does."""
+    """Renew every due subscription with the raw driver, batch by batch, the way the run does:
+    the batch's customers and their billing accounts locked in one statement each, every row
+    written on its own but the outbox's, which go in with one executemany per batch."""
     m = dialect.mark
     claim = (
         f"SELECT id FROM subscriptions WHERE due_at <= {m} ORDER BY due_at, id LIMIT {BATCH}"
@@ -164,9 +169,17 @@ def raw_run(conn: Any, renewal: Renewal, dialect: Dialect, now: Any) -> int:
         "SELECT * FROM subscription_coupons WHERE subscription_id IN ({})",
     ]
     plan = f"SELECT * FROM plans WHERE id = {m}"
-    account = f"SELECT * FROM billing_accounts WHERE customer_id = {m}" + dialect.lock_suffix
+    customers = "SELECT id FROM customers WHERE id IN ({}) ORDER BY id" + dialect.key_lock_suffix
+    accounts = (
+        "SELECT * FROM billing_accounts WHERE customer_id IN ({}) ORDER BY customer_id"
+        + dialect.lock_suffix
+    )
     inserts = [
-        (f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join([m] * len(cols))})", values)
+        (
+            name,
+            f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join([m] * len(cols))})",
+            values,
+        )
         for name, cols, values in renewal.inserts
     ]
     sets = ", ".join(f"{c} = {m}" for c in renewal.update_columns)
@@ -187,21 +200,27 @@ def raw_run(conn: Any, renewal: Renewal, dialect: Dialect, now: Any) -> int:
         for query in children:
             cur.execute(query.format(marks), ids)
             cur.fetchall()
+        cids = sorted({subs[sid][1] for sid in ids})
+        for query in (customers, accounts):
+            cur.execute(query.format(", ".join([m] * len(cids))), cids)
+            cur.fetchall()
         cur.execute(plan, (subs[ids[0]][3],))
         cur.fetchall()
+        outbox: dict[str, list[list[Any]]] = {}
         for sid in ids:
             cid = subs[sid][1]
-            cur.execute(account, (cid,))
-            cur.fetchall()
             made = renewal.ids()
-            for sql, values in inserts:
-                cur.execute(
-                    sql,
-                    [v.fill(sid, cid, made) if isinstance(v, _Template) else v for v in values],
-                )
+            for name, sql, values in inserts:
+                row = [v.fill(sid, cid, made) if isinstance(v, _Template) else v for v in values]
+                if name == "outbox":
+                    outbox.setdefault(sql, []).append(row)
+                else:
+                    cur.execute(sql, row)
             version = subs[sid][-1]
             cur.execute(update, (*renewal.update_values, sid, version))
             renewed += 1
+        for sql, rows in outbox.items():
+            cur.executemany(sql, rows)
         _commit(conn, dialect)
 
 

@@ -5,6 +5,7 @@ operation fails here and has to say why. BEGIN counts (it is a statement SQLite 
 straight to the driver, so counted from the engine's `begin` event); COMMIT does not. The
 operations run in the order of the table, each as one call of the public API, from the first
 (register + issue_code) to the transfer and its confirmation. Run with `-s` to see the table.
+A renewal run is counted per renewed subscription, on its own backend.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from partnerkit.backends.sql import SqlBackend
 from partnerkit.clock import SimulatedClock
 from partnerkit.gateways.mailer import FakeMailer
 from partnerkit.kit import Kit
+from partnerkit.testing.renewals import due_subscriptions, renewal_instant
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
@@ -147,4 +149,34 @@ def test_statements_per_operation_stay_within_bounds(
     assert counted[operation] <= bound, (
         f"{operation} runs {counted[operation]} statements, more than the bound {bound} "
         f"({before} at a7605de)"
+    )
+
+
+#: The renewal run (issue 11, "Scale"): statements per renewed subscription, at 6565fc1 and now.
+#: Each renewal writes its invoice, the invoice's line, its ledger entry, its billed period and
+#: its customer's account counter, and versions the subscription: six. The batch's reads (the
+#: claim, its subscriptions, the default tax, the plan), its customers' and accounts' locks
+#: and its outbox messages (one executemany) are per batch of 200.
+RENEWAL: tuple[int, int] = (19, 6)
+
+
+def test_a_renewal_run_costs_six_statements_per_subscription(tmp_path: Path) -> None:
+    backend = SqlBackend.from_url(f"sqlite:///{tmp_path / 'renewals.db'}")
+    backend.migrate()
+    n = 400  # two batches
+    due_subscriptions(backend, n)
+    statements: list[str] = []
+    event.listen(backend.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    event.listen(backend.engine, "begin", lambda _conn: statements.append("BEGIN"))
+    try:
+        report = Kit(backend, clock=SimulatedClock(renewal_instant())).run_due()
+    finally:
+        backend.close()
+    assert report.handled["subscriptions"] == n
+    before, bound = RENEWAL
+    per_batch, other_jobs = 12, 12
+    print(f"\nrenewal run on SQLite: {len(statements) / n:.2f} statements per subscription")
+    assert len(statements) <= bound * n + per_batch * 3 + other_jobs, (
+        f"a renewal run over {n} subscriptions ran {len(statements)} statements, more than "
+        f"{bound} per subscription ({before} at 6565fc1)"
     )

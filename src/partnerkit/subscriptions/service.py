@@ -230,6 +230,15 @@ class _Catalog:
     plans: dict[str, Plan]
     addons: dict[str, Addon | None]
     coupons: dict[str, Coupon | None]
+    #: Terms by anchor, period and index: a batch's subscriptions mostly share them.
+    terms: dict[tuple[date, IntervalUnit, int, int], Term] = attrs.field(factory=dict)
+
+    def term(self, anchor: date, plan: Plan, index: int) -> Term:
+        key = (anchor, plan.period_unit, plan.period_count, index)
+        found = self.terms.get(key)
+        if found is None:
+            found = self.terms[key] = term(anchor, plan.period, index)
+        return found
 
     def addon(self, addon_id: str) -> Addon | None:
         if addon_id not in self.addons:
@@ -2408,7 +2417,10 @@ class SubscriptionsService:
                 **_unchanged(),  # type: ignore[arg-type]
             )
             plan = new
-        following = term(anchor, plan.period, index)
+        batch = self._catalog(uow)
+        following = (
+            term(anchor, plan.period, index) if batch is None else batch.term(anchor, plan, index)
+        )
         invoice = self._bill(uow, sub, plan, following, first=False, once=once)
         owes = {} if sub.unpaid_invoice_id is not None else self._owes(sub, invoice, now)
         return self._move(
