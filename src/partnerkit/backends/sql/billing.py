@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from partnerkit.backends.sql import schema as t
@@ -680,6 +681,14 @@ _of_account = (
     _led.c.currency == sa.bindparam("currency"),
 )
 _REMOVE_ENTRY = _led.delete().where(_led.c.document_id == sa.bindparam("v"))
+# PostgreSQL aborts the transaction on a unique violation, so a plain insert would need a
+# savepoint around it (two more statements per document); a document's second entry is
+# skipped instead, and the skip (no row inserted) is the refusal.
+_BOOK_ONCE = (
+    postgresql.insert(_led)
+    .on_conflict_do_nothing(index_elements=[_led.c.document_id])
+    .execution_options(preserve_rowcount=True)  # SQLAlchemy's own path keeps an insert's count
+)
 _CURRENCIES = (
     sa.select(_led.c.currency)
     .where(_led.c.customer_id == sa.bindparam("v"))
@@ -719,6 +728,7 @@ _NEXT_BATCH = (
 # Built once, run on the driver's cursor (see prepared.py).
 prepare(
     _REMOVE_ENTRY,
+    _BOOK_ONCE,
     _CURRENCIES,
     *_TOTALS.values(),
     _FIRST_BATCH,
@@ -728,14 +738,22 @@ prepare(
 
 class SqlLedger(SqlRepository):
     def add(self, entry: LedgerEntry) -> None:
+        def booked() -> IntegrityViolationError:
+            return IntegrityViolationError(
+                "the document has a ledger entry already",
+                details={"document_id": entry.document_id},
+            )
+
+        if self._c.dialect.name == "postgresql":
+            # No savepoint on PostgreSQL (see _BOOK_ONCE): a second entry is skipped, refused.
+            if self._tx.execute(_BOOK_ONCE, LEDGER.row(entry)).rowcount != 1:
+                raise booked()
+            return
         try:
             with self._recoverable(single=True):
                 self._tx.execute(LEDGER.insert, LEDGER.row(entry))
         except IntegrityError as exc:
-            raise IntegrityViolationError(
-                "the document has a ledger entry already",
-                details={"document_id": entry.document_id},
-            ) from exc
+            raise booked() from exc
 
     def remove(self, document_id: str) -> None:
         self._tx.execute(_REMOVE_ENTRY, {"v": document_id})

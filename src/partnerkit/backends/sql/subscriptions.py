@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from partnerkit.backends.sql import schema as t
 from partnerkit.backends.sql.base import SqlRepository, versioned_update
@@ -276,11 +277,33 @@ _RELEASE_PERIOD = _per.delete().where(
     _per.c.subscription_id == sa.bindparam("subscription_id"),
     _per.c.period_start == sa.bindparam("period_start"),
 )
-prepare(_PERIODS_OF, _PERIOD_ROW, _RELEASE_PERIOD)
+# PostgreSQL aborts the transaction on a unique violation, so a plain insert would need a
+# savepoint around it (two more statements per renewal); a period billed already is skipped
+# instead, and the skip (no row inserted) is the refusal.
+_ADD_PERIOD_ONCE = (
+    postgresql.insert(_per)
+    .on_conflict_do_nothing(index_elements=[_per.c.subscription_id, _per.c.period_start])
+    .execution_options(preserve_rowcount=True)  # SQLAlchemy's own path keeps an insert's count
+)
+prepare(_PERIODS_OF, _PERIOD_ROW, _RELEASE_PERIOD, _ADD_PERIOD_ONCE)
 
 
 class SqlSubscriptionPeriods(SqlRepository):
     def add(self, period: BilledPeriod) -> None:
+        def billed() -> PeriodAlreadyBilledError:
+            return PeriodAlreadyBilledError(
+                f"the period from {period.period_start.isoformat()} is invoiced already",
+                details={
+                    "subscription_id": period.subscription_id,
+                    "period_start": period.period_start.isoformat(),
+                },
+            )
+
+        if self._c.dialect.name == "postgresql":
+            if self._tx.execute(_ADD_PERIOD_ONCE, PERIODS.row(period)).rowcount != 1:
+                raise billed()
+            return
+
         def taken() -> bool:
             params = {
                 "subscription_id": period.subscription_id,
@@ -288,17 +311,7 @@ class SqlSubscriptionPeriods(SqlRepository):
             }
             return self._tx.execute(_PERIOD, params).first() is not None
 
-        with self._unique(
-            lambda: PeriodAlreadyBilledError(
-                f"the period from {period.period_start.isoformat()} is invoiced already",
-                details={
-                    "subscription_id": period.subscription_id,
-                    "period_start": period.period_start.isoformat(),
-                },
-            ),
-            taken=taken,
-            single=True,
-        ):
+        with self._unique(billed, taken=taken, single=True):
             self._tx.execute(PERIODS.insert, PERIODS.row(period))
 
     def for_subscription(self, subscription_id: str) -> list[BilledPeriod]:
