@@ -726,9 +726,9 @@ _NEXT_BATCH = (
 )
 
 # Built once, run on the driver's cursor (see prepared.py).
+prepare(_BOOK_ONCE, only="postgresql")
 prepare(
     _REMOVE_ENTRY,
-    _BOOK_ONCE,
     _CURRENCIES,
     *_TOTALS.values(),
     _FIRST_BATCH,

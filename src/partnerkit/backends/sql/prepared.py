@@ -184,10 +184,12 @@ class Prepared:
         statement: A SQLAlchemy Core statement whose parameters are plain bind parameters.
     """
 
-    __slots__ = ("_compiled", "statement")
+    __slots__ = ("_compiled", "only", "statement")
 
-    def __init__(self, statement: sa.Executable) -> None:
+    def __init__(self, statement: sa.Executable, *, only: str | None = None) -> None:
         self.statement = statement
+        #: The one database the statement is written for (PostgreSQL's ON CONFLICT), if any.
+        self.only = only
         # By the dialect object itself, weakly: an id could be reused by another engine's
         # dialect once the first is gone, and a compiled form belongs to one dialect only.
         self._compiled: weakref.WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Compiled]] = (
@@ -195,6 +197,8 @@ class Prepared:
         )
 
     def compiled(self, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
+        if self.only is not None and dialect.name != self.only:
+            raise TypeError(f"{self.statement} is for {self.only} only, not {dialect.name}")
         forms = self._compiled.get(dialect)
         if forms is None:
             forms = self._compiled[dialect] = {}
@@ -212,10 +216,11 @@ class Prepared:
 _PREPARED: dict[int, Prepared] = {}
 
 
-def prepare(*statements: sa.Executable) -> None:
-    """Run these statements, built once at import, on the driver's cursor from now on."""
+def prepare(*statements: sa.Executable, only: str | None = None) -> None:
+    """Run these statements, built once at import, on the driver's cursor from now on; `only`
+    names the one database they are written for, when they are (a dialect's own syntax)."""
     for statement in statements:
-        _PREPARED.setdefault(id(statement), Prepared(statement))
+        _PREPARED.setdefault(id(statement), Prepared(statement, only=only))
 
 
 def prepared(statement: E) -> E:

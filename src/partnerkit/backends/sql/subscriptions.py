@@ -285,7 +285,8 @@ _ADD_PERIOD_ONCE = (
     .on_conflict_do_nothing(index_elements=[_per.c.subscription_id, _per.c.period_start])
     .execution_options(preserve_rowcount=True)  # SQLAlchemy's own path keeps an insert's count
 )
-prepare(_PERIODS_OF, _PERIOD_ROW, _RELEASE_PERIOD, _ADD_PERIOD_ONCE)
+prepare(_PERIODS_OF, _PERIOD_ROW, _RELEASE_PERIOD)
+prepare(_ADD_PERIOD_ONCE, only="postgresql")
 
 
 class SqlSubscriptionPeriods(SqlRepository):
