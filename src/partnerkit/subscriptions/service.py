@@ -204,6 +204,17 @@ class _Charge:
 
 
 @attrs.frozen
+class _Carried:
+    """A credit a new term's invoice carries: the unused days of the term it replaces, billed
+    once already (a reactivation within a cancelled term)."""
+
+    amount: Money
+    reason: str
+    #: The replaced term's invoice: credited first while it is still open.
+    replaced: Invoice | None
+
+
+@attrs.frozen
 class _Target:
     """What an edit asks for, checked: the plan, addons and coupons after it."""
 
@@ -960,13 +971,23 @@ class SubscriptionsService:
         *,
         first: bool = True,
         once: Sequence[str] = (),
+        carried: _Carried | None = None,
         **changes: object,
     ) -> Subscription:
         """Live from `anchor`: a new first term invoiced (the setup fee and one-time addons on
-        the subscription's first invoice only; `once`, what an edit adds), charged after commit
-        with auto-charge. Starting, converting a trial, resuming and reactivating all do this."""
+        the subscription's first invoice only; `once`, what an edit adds; `carried`, a credit
+        for days the customer paid for already), charged after commit with auto-charge for
+        what is left to pay. Starting, converting a trial, resuming and reactivating all do
+        this."""
         following = term(anchor, plan.period, 1)
         invoice = self._bill(uow, subscription, plan, following, first=first, once=once)
+        if carried is not None:
+            self._credit(
+                uow, subscription, carried.amount, carried.reason, (carried.replaced, invoice)
+            )
+            fresh = uow.invoices.get(invoice.id)
+            assert fresh is not None
+            invoice = fresh
         owes = self._owes(subscription, invoice, now)
         live = self._move(
             uow,
@@ -1852,7 +1873,8 @@ class SubscriptionsService:
         actor: Principal,
     ) -> Subscription:
         """Resume a paused subscription today: a new term starts today (the new anchor) with
-        its invoice, charged with auto-charge.
+        its invoice, charged with auto-charge. The pause credited the unused days of the term
+        it cut, so nothing is billed twice, even when it resumes on the day it paused.
 
         Args:
             subscription_id: The subscription, paused.
@@ -1871,8 +1893,6 @@ class SubscriptionsService:
                 (`access.staff_only`).
             InvalidSubscriptionTransitionError: It is not paused
                 (`subscription.invalid_transition`).
-            PeriodAlreadyBilledError: It paused on the first day of a billed term and resumes
-                the same day: that term is billed already (`subscription.period_billed`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
@@ -1905,7 +1925,18 @@ class SubscriptionsService:
                 f"{plan.name} paused from {day}: unused time to {sub.term_end - timedelta(days=1)}",
                 (invoice,),
             )
+        self._free_if_unused(uow, sub, invoice, day)
         return self._move(uow, sub, _A.PAUSE, now, term_end=max(day, sub.term_start))
+
+    @staticmethod
+    def _free_if_unused(
+        uow: SubscriptionsStore, sub: Subscription, invoice: Invoice | None, day: date
+    ) -> None:
+        """A term cut on its first day had every day credited: none of it stays billed, so its
+        period is free for the term a resume or a reactivation starts that same day (without
+        this, the customer could not resume on the day they paused)."""
+        if invoice is not None and day <= sub.term_start:
+            uow.subscription_periods.release(sub.id, sub.term_start)
 
     def _resume(
         self,
@@ -1942,6 +1973,21 @@ class SubscriptionsService:
         # Never paid (a trial that expired): this is its first invoice, setup fee included.
         return edited, target, found.cycles_billed == 0
 
+    def _replaced(
+        self, uow: SubscriptionsStore, found: Subscription, today: date
+    ) -> tuple[_Carried | None, Invoice | None]:
+        """The credit a reactivation within the cancelled term carries: the new term bills
+        again the days from today to that term's end, which its invoice billed already (a
+        cancellation credits nothing), so those days are credited, against that invoice first
+        while it is open (a subscription the dunning cancelled), then against the new one."""
+        plan = self._plan(uow, found.plan_id)
+        credit, invoice = self._unused(uow, found, plan, today)
+        if not credit.is_positive:
+            return None, invoice
+        last = found.term_end - timedelta(days=1)
+        reason = f"{plan.name} reactivated on {today}: already billed to {last}"
+        return _Carried(credit, reason, invoice), invoice
+
     def preview_reactivation(
         self,
         subscription_id: str,
@@ -1953,7 +1999,8 @@ class SubscriptionsService:
         actor: Principal,
     ) -> ChargesSummary:
         """The reactivation charges, shown before the person confirms (003 seed, "Reactivate
-        Subscriptions": "A summary of the reactivation charges will be shown"). Stores nothing.
+        Subscriptions": "A summary of the reactivation charges will be shown"), with the credit
+        for the cancelled term's days it bills again (`credit`). Stores nothing.
 
         Args:
             subscription_id: The subscription, cancelled or expired.
@@ -2003,7 +2050,11 @@ class SubscriptionsService:
             lines = self._lines_for(
                 uow, edited, target.plan, following, first=first, once=target.once
             )
-            return summary(found.id, following, lines)
+            carried, _ = self._replaced(uow, found, today)
+            return attrs.evolve(
+                summary(found.id, following, lines),
+                credit=None if carried is None else carried.amount,
+            )
 
     def reactivate(
         self,
@@ -2020,6 +2071,10 @@ class SubscriptionsService:
         addons and coupons are applied first (003 seed, "Reactivate Subscriptions": customers
         who may edit "will be able to customize their subscription before proceeding"). The
         setup fee is billed only to a subscription never billed before (a trial that expired).
+        Reactivated before the cancelled term would have ended, the days from today to that
+        end were billed already: they are credited, against that term's invoice while it is
+        open (the dunning cancelled it), then against the new one, so no day is billed twice
+        (reactivated on the day it was cancelled, the new term's invoice is paid by the credit).
 
         Args:
             subscription_id: The subscription, cancelled or expired.
@@ -2051,8 +2106,6 @@ class SubscriptionsService:
                 (`subscription.coupon_expired`).
             CouponUsedUpError: A new coupon was applied as often as it may be
                 (`subscription.coupon_used_up`).
-            PeriodAlreadyBilledError: A term starting today was billed already (it ended on
-                the day its last term started) (`subscription.period_billed`).
             InvalidInputError: A malformed value (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
@@ -2067,17 +2120,21 @@ class SubscriptionsService:
                 uow, found, plan, wanted_addons, wanted_coupons
             )
             now = self._rt.now()
-            self._redeem(uow, target.added, now.date())
+            today = now.date()
+            self._redeem(uow, target.added, today)
+            carried, replaced = self._replaced(uow, found, today)
+            self._free_if_unused(uow, found, replaced, today)
             live = self._go_live(
                 uow,
                 edited,
                 target.plan,
                 _A.REACTIVATE,
-                now.date(),
+                today,
                 now,
                 charges,
                 first=first,
                 once=target.once,
+                carried=carried,
                 cancelled_at=None,
                 expired_at=None,
                 expired_at_trial_end=False,
