@@ -26,7 +26,8 @@ from partnerkit.billing.invoices import OUTSTANDING, Invoice, InvoiceLine, Invoi
 from partnerkit.billing.payments import PaymentStatus
 from partnerkit.billing.service import BillingService
 from partnerkit.catalog.errors import ProductNotFoundError
-from partnerkit.customers.accounts import CustomersService
+from partnerkit.clock import local_day
+from partnerkit.customers.accounts import CustomersService, customer_zone
 from partnerkit.customers.plans import Edition
 from partnerkit.errors import FloatAmountError, InvalidInputError, PartnerkitError
 from partnerkit.money import Money
@@ -676,7 +677,12 @@ class SubscriptionsService:
             coupon_ids = self._check_items(uow, chosen, wanted_addons, wanted_coupons)
             method = self._method(uow, cid, charge, payment_method_id)
             now = self._rt.now()
-            today = now.date()
+            # The customer's calendar (their own zone, else the organisation's): its days are
+            # the subscription's for good, so its terms renew at midnight where they are.
+            customer = uow.customers.get(cid)
+            assert customer is not None
+            zone = customer_zone(customer, self._customers.time_zone)
+            today = local_day(now, zone)
             start = today if start_date is None else validate.as_date(start_date, "start_date")
             if start < today:
                 raise InvalidInputError(
@@ -698,6 +704,7 @@ class SubscriptionsService:
                 payment_method_id=method,
                 addons=wanted_addons,
                 coupons=tuple(SubscriptionCoupon(c) for c in coupon_ids),
+                time_zone=zone.key,
             ).scheduled()
             uow.subscriptions.add(subscription)
             self._rt.publish(
@@ -829,7 +836,10 @@ class SubscriptionsService:
 
     def periods(self, subscription_id: str, *, actor: Principal) -> list[BilledPeriod]:
         """The periods invoiced for the subscription, by start, each with its invoice
-        (003 seed, "View Invoices" of a subscription).
+        (003 seed, "View Invoices" of a subscription). A period none of whose days stays
+        billed is not among them: an expired trial's, whose invoice was voided, or a term
+        paused or reactivated on its first day, credited whole (its invoice and the credit
+        note stay in billing).
 
         Args:
             subscription_id: The subscription.
@@ -896,7 +906,7 @@ class SubscriptionsService:
             plan = uow.plans.get(after.plan_id)
             if plan is None or not plan.price.is_positive:
                 return
-            since = after.anchor or self._rt.today()
+            since = after.anchor or after.day_of(self._rt.now())
             self._customers.set_plan(
                 after.customer_id, after.product, Edition.PAID, since=since, actor=SYSTEM
             )
@@ -1088,7 +1098,7 @@ class SubscriptionsService:
             transition(found.status, _A.ACTIVATE)
             _no_charge_pending(found)
             plan = self._plan(uow, found.plan_id)
-            first = term(self._rt.today(), plan.period, 1)
+            first = term(found.day_of(self._rt.now()), plan.period, 1)
             lines = self._lines_for(uow, found, plan, first, first=True)
             return summary(found.id, first, lines)
 
@@ -1127,7 +1137,7 @@ class SubscriptionsService:
             _no_charge_pending(found)
             plan = self._plan(uow, found.plan_id)
             now = self._rt.now()
-            live = self._go_live(uow, found, plan, _A.ACTIVATE, now.date(), now, charges)
+            live = self._go_live(uow, found, plan, _A.ACTIVATE, found.day_of(now), now, charges)
         self._collect_all(charges)
         return self._reread(live.id)
 
@@ -1170,7 +1180,7 @@ class SubscriptionsService:
             plan = self._plan(uow, found.plan_id)
             trial = plan.trial or BillingPeriod(IntervalUnit.DAY, 14)
             now = self._rt.now()
-            today = now.date()
+            today = found.day_of(now)
             ends = term(today, trial, 1).end
             return self._move(
                 uow,
@@ -1531,7 +1541,7 @@ class SubscriptionsService:
             found = self._subscription(
                 uow, actor, subscription_id, customer_allowed=customer_allowed
             )
-            today = self._rt.today()
+            today = found.day_of(self._rt.now())
             target, preview = self._edit(
                 uow, found, plan, wanted_addons, wanted_coupons, later, today
             )
@@ -1611,7 +1621,7 @@ class SubscriptionsService:
                 uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
             )
             now = self._rt.now()
-            today = now.date()
+            today = found.day_of(now)
             target, preview = self._edit(
                 uow, found, plan, wanted_addons, wanted_coupons, later, today
             )
@@ -1757,7 +1767,7 @@ class SubscriptionsService:
             ):
                 self._rt.guard.require_staff(actor, "set the day a subscription resumes")
             now = self._rt.now()
-            schedule = PauseSchedule.create(pause_on, resume_on, today=now.date())
+            schedule = PauseSchedule.create(pause_on, resume_on, today=found.day_of(now))
             transition(found.status, _A.SCHEDULE_PAUSE)
             sub = self._move(
                 uow,
@@ -1767,7 +1777,7 @@ class SubscriptionsService:
                 pause_on=schedule.pause_on,
                 resume_on=schedule.resume_on,
             )
-            if schedule.pause_on == now.date():
+            if schedule.pause_on == found.day_of(now):
                 sub = self._pause(uow, sub, self._plan(uow, sub.plan_id), now)
         return sub
 
@@ -1855,12 +1865,13 @@ class SubscriptionsService:
             transition(found.status, _A.SCHEDULE_RESUME)
             now = self._rt.now()
             day = None if resume_on is None else validate.as_date(resume_on, "resume_on")
-            if day is not None and day <= now.date():
+            today = found.day_of(now)
+            if day is not None and day <= today:
                 raise ResumeNotAfterPauseError(
                     f"The subscription cannot resume on {day}: choose a later day than today, "
                     "or resume it now.",
                     field="resume_on",
-                    details={"resume_on": day.isoformat(), "today": now.date().isoformat()},
+                    details={"resume_on": day.isoformat(), "today": today.isoformat()},
                 )
             return self._move(uow, found, _A.SCHEDULE_RESUME, now, resume_on=day)
 
@@ -1906,7 +1917,7 @@ class SubscriptionsService:
             transition(found.status, _A.RESUME)
             now = self._rt.now()
             plan = self._plan(uow, found.plan_id)
-            live = self._resume(uow, found, plan, now.date(), now, charges)
+            live = self._resume(uow, found, plan, found.day_of(now), now, charges)
         self._collect_all(charges)
         return self._reread(live.id)
 
@@ -2044,7 +2055,7 @@ class SubscriptionsService:
             edited, target, first = self._reactivation(
                 uow, found, plan, wanted_addons, wanted_coupons
             )
-            today = self._rt.today()
+            today = found.day_of(self._rt.now())
             self._redeem(uow, target.added, today, count=False)
             following = term(today, target.plan.period, 1)
             lines = self._lines_for(
@@ -2120,7 +2131,7 @@ class SubscriptionsService:
                 uow, found, plan, wanted_addons, wanted_coupons
             )
             now = self._rt.now()
-            today = now.date()
+            today = found.day_of(now)
             self._redeem(uow, target.added, today)
             carried, replaced = self._replaced(uow, found, today)
             self._free_if_unused(uow, found, replaced, today)
@@ -2271,7 +2282,7 @@ class SubscriptionsService:
         charges: list[_Charge],
     ) -> None:
         """Everything due for one subscription at `now`, in order; charges are queued."""
-        today = now.date()
+        today = subscription.day_of(now)
         sub = subscription
         while True:
             status = sub.status
