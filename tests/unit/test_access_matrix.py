@@ -1312,6 +1312,8 @@ ACTOR_FREE = {
     # Handlers the kit runs inside billing's payments and refunds, with billing's own events.
     "commissions.on_payment_recorded",
     "commissions.on_payment_refunded",
+    # The reseller portal's handler for billing's InvoiceVoided.
+    "resellers.on_invoice_voided",
     "mapping.next_consent_due",
     "mapping.expire_consents",
     # Billing's overdue job, which run_due drives.

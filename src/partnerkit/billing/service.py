@@ -727,7 +727,10 @@ class BillingService:
                 )
             )
             uow.ledger.remove(invoice.id)
-            self._rt.publish(uow, InvoiceVoided(voided.id, voided.customer_id, voided.number))
+            self._rt.publish(
+                uow,
+                InvoiceVoided(voided.id, voided.customer_id, voided.number, voided.sales_order_id),
+            )
             return voided
 
     def get_invoice(self, invoice_id: str, *, actor: Principal) -> Invoice:
