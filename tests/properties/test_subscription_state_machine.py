@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -126,10 +127,14 @@ class _Template:
 
 class SubscriptionMachine(RuleBasedStateMachine):
     BACKEND: ClassVar[str] = "memory"
+    #: Acme's own time zone, the calendar of its subscriptions' days; None: the
+    #: organisation's, UTC.
+    ZONE: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         super().__init__()
         self.clock = pk.SimulatedClock(START)
+        self.zone = ZoneInfo(self.ZONE or "UTC")
         self.gateway = pk.FakePaymentGateway(clock=self.clock)
         self.path: Path | None = None
         self.kit: pk.Kit  # opened by open_kit, the first step
@@ -203,7 +208,9 @@ class SubscriptionMachine(RuleBasedStateMachine):
         kit.subscriptions.add_addon(
             "seats", product="crm", name="Seats", price=usd("5"), actor=STAFF
         )
-        self.acme = kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
+        self.acme = kit.customers.create(
+            name="Acme", admin_email="it@acme.example", time_zone=self.ZONE, actor=STAFF
+        )
         self.admin = pk.Principal.customer_user(self.acme.id, "it@acme.example")
         token = self.gateway.tokenize("4242 4242 4242 4242", 12, 2030)
         kit.billing.add_payment_method(self.acme.id, token, actor=STAFF)
@@ -218,6 +225,10 @@ class SubscriptionMachine(RuleBasedStateMachine):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     # --- reading ------------------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today in Acme's calendar, its subscriptions' days."""
+        return self.kit.now().astimezone(self.zone).date()
 
     def sub(self, i: int) -> pk.Subscription:
         return self.kit.subscriptions.get(self.ids[i % len(self.ids)], actor=STAFF)
@@ -298,7 +309,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
             assert S(move["status"]) is after, (sid, before, action, move["status"])
             if action is A.SCHEDULE_CANCELLATION:
                 self.before_schedule[sid] = before
-            day = datetime.fromisoformat(move["at"]).date()
+            day = datetime.fromisoformat(move["at"]).astimezone(self.zone).date()
             if action in CUTS:
                 self.cuts.setdefault(sid, []).append(day)
             if action is A.PAUSE:
@@ -383,7 +394,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
         sub = self.kit.subscriptions.create(
             self.acme.id,
             plan,
-            start_date=self.kit.now().date() + timedelta(days=later),
+            start_date=self.today() + timedelta(days=later),
             coupons=["TWICE"] if coupon else [],
             auto_charge=auto_charge,
             actor=STAFF,
@@ -495,7 +506,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
     )
     def schedule_pause(self, i: int, in_days: int, length: int | None) -> None:
         found = self.sub(i)
-        pause_on = self.kit.now().date() + timedelta(days=in_days)
+        pause_on = self.today() + timedelta(days=in_days)
         resume_on = None if length is None else pause_on + timedelta(days=length)
         self.act(
             "schedule_pause",
@@ -523,7 +534,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, MAX_SUBSCRIPTIONS - 1), in_days=st.sampled_from([None, 1, 7]))
     def schedule_resume(self, i: int, in_days: int | None) -> None:
         found = self.sub(i)
-        day = None if in_days is None else self.kit.now().date() + timedelta(days=in_days)
+        day = None if in_days is None else self.today() + timedelta(days=in_days)
         self.act(
             "schedule_resume",
             lambda: self.kit.subscriptions.schedule_resume(found.id, day, actor=self.admin),
@@ -618,7 +629,8 @@ class SubscriptionMachine(RuleBasedStateMachine):
         """Days on, to the same time of day or to the midnight where that day's renewals,
         trial ends and retries fall due (and a person acts before anything else happens)."""
         when = self.kit.now() + timedelta(days=days)
-        self.kit.advance_to(start_of(when.date()) if midnight else when)
+        local = when.astimezone(self.zone).date()
+        self.kit.advance_to(start_of(local, self.zone) if midnight else when)
         self.clock_moves(self.moves())
         self.observe()
 
@@ -680,7 +692,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
             for p in periods:
                 assert invoices[p.invoice_id].subscription_id == sid
                 # Billed once its term began, never ahead of it.
-                assert start_of(p.period_start) <= p.billed_at <= now, (sid, p)
+                assert start_of(p.period_start, self.zone) <= p.billed_at <= now, (sid, p)
             billing = [
                 p for p in periods if invoices[p.invoice_id].status is not pk.InvoiceStatus.VOID
             ]
@@ -771,6 +783,20 @@ SqliteSubscriptionMachine.TestCase.settings = settings(
     max_examples=min(25, settings.default.max_examples), **_SETTINGS
 )
 TestSubscriptionsOnSqlite = SqliteSubscriptionMachine.TestCase
+
+
+class NewYorkSubscriptionMachine(SubscriptionMachine):
+    """Acme in New York: its days begin at 05:00 UTC, at 04:00 once summer time starts on 8
+    March, so every renewal, trial end, pause and resume falls at a midnight that is not
+    UTC's, and some of the UTC clock's steps land on the previous local day."""
+
+    ZONE = "America/New_York"
+
+
+NewYorkSubscriptionMachine.TestCase.settings = settings(
+    max_examples=min(50, settings.default.max_examples), **_SETTINGS
+)
+TestSubscriptionsInNewYork = NewYorkSubscriptionMachine.TestCase
 
 
 # --- what the machine found ----------------------------------------------------------------------
