@@ -184,13 +184,14 @@ def raw_run(conn: Any, renewal: Renewal, dialect: Dialect, now: Any) -> int:
         marks = ", ".join([m] * len(ids))
         cur.execute(load.format(marks), ids)
         subs = {r[0]: r for r in cur.fetchall()}
+        at = {d[0]: i for i, d in enumerate(cur.description)}
         for query in children:
             cur.execute(query.format(marks), ids)
             cur.fetchall()
-        cur.execute(plan, (subs[ids[0]][3],))
+        cur.execute(plan, (subs[ids[0]][at["plan_id"]],))
         cur.fetchall()
         for sid in ids:
-            cid = subs[sid][1]
+            cid = subs[sid][at["customer_id"]]
             cur.execute(account, (cid,))
             cur.fetchall()
             made = renewal.ids()
@@ -199,7 +200,7 @@ def raw_run(conn: Any, renewal: Renewal, dialect: Dialect, now: Any) -> int:
                     sql,
                     [v.fill(sid, cid, made) if isinstance(v, _Template) else v for v in values],
                 )
-            version = subs[sid][-1]
+            version = subs[sid][at["version"]]
             cur.execute(update, (*renewal.update_values, sid, version))
             renewed += 1
         _commit(conn, dialect)

@@ -28,6 +28,8 @@ class ChargesSummary:
         period_end: The day after its last.
         lines: The invoice's lines, taxed as the invoice will be.
         total: What the invoice will total.
+        credit: What is credited with it, or None: a reactivation within the cancelled term
+            credits the days from today to that term's end, which were billed already.
     """
 
     subscription_id: str
@@ -35,6 +37,7 @@ class ChargesSummary:
     period_end: date
     lines: tuple[InvoiceLine, ...]
     total: Money
+    credit: Money | None = None
 
     @property
     def subtotal(self) -> Money:
