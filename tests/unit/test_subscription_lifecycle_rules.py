@@ -1,6 +1,7 @@
 """The subscription lifecycle's pure rules (issue 11), pinned without a kit: the table of moves,
 `transition`, the buttons `allowed_actions` offers for each status, and the subscription value's
-due times (`due_at`, `start_of`, `SubscriptionCoupon.cycle`).
+due times in its calendar (`due_at`, `start_of`, `day_of`) and coupon terms
+(`SubscriptionCoupon.cycle`).
 
 The rules come from 003_9950710e2377ac79.txt, "Manage Subscriptions": "Manage Trials" (Convert
 Trials to Live, Extend Trials, Cancel Trials), "Change Auto-charge Status", "Pause & Resume
@@ -10,6 +11,7 @@ Subscriptions", "Cancel Subscriptions", "Edit Subscriptions" and "Reactivate Sub
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -50,6 +52,7 @@ LIVE = Subscription(
     payment_method_id="pm_1",
 )
 MAY_1 = datetime(2026, 5, 1, tzinfo=UTC)
+TOKYO, NEW_YORK = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/New_York")
 
 
 def sub(**changes: object) -> Subscription:
@@ -253,10 +256,32 @@ def test_a_trial_waiting_on_its_end_charge_offers_only_what_the_answer_does_not_
 # --- due times ------------------------------------------------------------------------------
 
 
-def test_what_falls_due_on_a_day_is_due_at_its_first_instant_utc() -> None:
+def test_what_falls_due_on_a_day_is_due_at_its_first_instant_in_utc_unless_told() -> None:
     assert start_of(date(2026, 4, 1)) == datetime(2026, 4, 1, 0, 0, tzinfo=UTC)
     assert start_of(date(2026, 4, 1)).tzinfo is UTC
     assert start_of(date(2028, 2, 29)) == datetime(2028, 2, 29, tzinfo=UTC)
+
+
+def test_a_day_starts_at_midnight_in_the_subscriptions_calendar() -> None:
+    """The customer's days (tests/unit/test_subscription_calendars.py through the service):
+    1 May starts at 15:00 UTC the day before in Tokyo, at 04:00 UTC in New York's summer and
+    05:00 in its winter; where clocks skip midnight (Santiago on 6 September 2026) the day
+    starts at 01:00 there. Always told in UTC."""
+    assert start_of(date(2026, 5, 1), TOKYO) == datetime(2026, 4, 30, 15, tzinfo=UTC)
+    assert start_of(date(2026, 7, 1), NEW_YORK) == datetime(2026, 7, 1, 4, tzinfo=UTC)
+    assert start_of(date(2026, 1, 1), NEW_YORK) == datetime(2026, 1, 1, 5, tzinfo=UTC)
+    skipped = start_of(date(2026, 9, 6), ZoneInfo("America/Santiago"))
+    assert skipped == datetime(2026, 9, 6, 4, tzinfo=UTC)
+    assert skipped.astimezone(ZoneInfo("America/Santiago")).hour == 1
+    assert start_of(date(2026, 5, 1), TOKYO).tzinfo is UTC
+
+
+def test_an_instant_falls_on_the_day_of_the_subscriptions_calendar() -> None:
+    # 20:00 UTC on 31 January is already 1 February in Tokyo, still 31 January in New York.
+    evening = datetime(2026, 1, 31, 20, tzinfo=UTC)
+    assert sub(time_zone="Asia/Tokyo").day_of(evening) == date(2026, 2, 1)
+    assert sub(time_zone="America/New_York").day_of(evening) == date(2026, 1, 31)
+    assert LIVE.day_of(evening) == date(2026, 1, 31)
 
 
 def test_a_coupons_own_terms_count_from_the_term_it_was_applied_on() -> None:
@@ -326,6 +351,23 @@ def test_a_retry_in_dunning_is_due_unless_the_terms_end_comes_first() -> None:
     assert due_at(attrs.evolve(dunning, pause_on=date(2026, 4, 5))) == datetime(
         2026, 4, 5, tzinfo=UTC
     )
+
+
+def test_every_due_time_is_midnight_in_the_subscriptions_calendar() -> None:
+    tokyo = sub(time_zone="Asia/Tokyo")
+    assert due_at(tokyo) == datetime(2026, 4, 30, 15, tzinfo=UTC)  # 1 May in Tokyo
+    assert due_at(attrs.evolve(tokyo, pause_on=date(2026, 4, 20))) == datetime(
+        2026, 4, 19, 15, tzinfo=UTC
+    )
+    paused = attrs.evolve(tokyo, status=S.PAUSED, pause_on=date(2026, 4, 10))
+    assert due_at(attrs.evolve(paused, resume_on=date(2026, 6, 1))) == datetime(
+        2026, 5, 31, 15, tzinfo=UTC
+    )
+    later = attrs.evolve(tokyo, status=S.FUTURE, start_date=date(2026, 6, 15), anchor=None)
+    assert due_at(later) == datetime(2026, 6, 14, 15, tzinfo=UTC)
+    # A retry is an instant already: the calendar does not move it.
+    retry = datetime(2026, 4, 8, 9, tzinfo=UTC)
+    assert due_at(attrs.evolve(tokyo, status=S.DUNNING, charge_at=retry)) == retry
 
 
 def test_scheduled_recomputes_due_at_from_the_fields() -> None:
