@@ -76,8 +76,8 @@ def test_a_tokyo_customer_s_terms_are_tokyo_days_and_renew_at_tokyo_midnight(
         (p.period_start, p.period_end) for p in kit.subscriptions.periods(sub.id, actor=STAFF)
     ] == [(date(2026, 2, 1), date(2026, 3, 1)), (date(2026, 3, 1), date(2026, 4, 1))]
     assert lines(kit, sub) == [
-        "CRM Pro (2026-02-01 to 2026-03-01)",
-        "CRM Pro (2026-03-01 to 2026-04-01)",
+        "CRM Pro (2026-02-01 to 2026-02-28)",
+        "CRM Pro (2026-03-01 to 2026-03-31)",
     ]
 
 

@@ -84,7 +84,7 @@ def test_the_first_invoice_has_the_plan_less_its_coupons_the_setup_fee_and_every
     )
     assert lines == (
         InvoiceLine.of(
-            "CRM Pro (2026-04-01 to 2026-05-01)",
+            "CRM Pro (2026-04-01 to 2026-04-30)",
             1,
             usd("30.00"),
             discount=usd("5.00"),
@@ -114,7 +114,7 @@ def test_a_renewal_bills_the_plan_and_its_recurring_addons_only() -> None:
     )
     assert lines == (
         InvoiceLine.of(
-            "CRM Pro (2026-04-01 to 2026-05-01)", 1, usd("30.00"), discount=usd("2.00"),
+            "CRM Pro (2026-04-01 to 2026-04-30)", 1, usd("30.00"), discount=usd("2.00"),
             product="crm",
         ),
         InvoiceLine.of("Seats", 3, usd("5.00"), product="crm"),
@@ -124,7 +124,7 @@ def test_a_renewal_bills_the_plan_and_its_recurring_addons_only() -> None:
 
 def test_a_first_invoice_without_a_setup_fee_has_no_line_for_it() -> None:
     [line] = term_lines(BIZ, [], [], APRIL, cycle=1, first=True)
-    assert line == InvoiceLine.of("CRM Business (2026-04-01 to 2026-05-01)", 1, usd("60.00"),
+    assert line == InvoiceLine.of("CRM Business (2026-04-01 to 2026-04-30)", 1, usd("60.00"),
                                   product="crm")  # fmt: skip
 
 
@@ -163,7 +163,7 @@ def test_a_terms_recurring_lines_take_every_coupon_given_and_no_one_time_charge(
     lines = recurring_lines(PRO, [(ONBOARDING, 1), (SEATS, 3)], [TEN_PERCENT_ONCE], APRIL, tax=VAT)
     assert lines == (
         InvoiceLine.of(
-            "CRM Pro (2026-04-01 to 2026-05-01)",
+            "CRM Pro (2026-04-01 to 2026-04-30)",
             1,
             usd("30.00"),
             discount=usd("3.00"),
@@ -209,7 +209,7 @@ def test_issue_11_the_rest_of_the_term_is_charged_by_day_on_the_new_lines() -> N
     lines = remaining_charge(new, once, APRIL, MID_APRIL, tax=VAT)
     assert lines == (
         InvoiceLine.of(
-            "CRM Business (2026-04-01 to 2026-05-01): 2026-04-16 to 2026-04-30",
+            "CRM Business (2026-04-01 to 2026-04-30): 2026-04-16 to 2026-04-30",
             1,
             usd("30.00"),
             tax=VAT,

@@ -190,7 +190,8 @@ def remaining_charge(
         The lines with an amount above zero.
 
     Raises:
-        InvalidInputError: `day` is outside the term (`validation.invalid`).
+        InvalidInputError: `day` is outside the term, and a new line is to be prorated
+            (`validation.invalid`).
     """
     unused = (term.end - day).days
     lines = [
