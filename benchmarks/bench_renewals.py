@@ -197,18 +197,19 @@ def raw_run(conn: Any, renewal: Renewal, dialect: Dialect, now: Any) -> int:
         marks = ", ".join([m] * len(ids))
         cur.execute(load.format(marks), ids)
         subs = {r[0]: r for r in cur.fetchall()}
+        at = {d[0]: i for i, d in enumerate(cur.description)}
         for query in children:
             cur.execute(query.format(marks), ids)
             cur.fetchall()
-        cids = sorted({subs[sid][1] for sid in ids})
+        cids = sorted({subs[sid][at["customer_id"]] for sid in ids})
         for query in (customers, accounts):
             cur.execute(query.format(", ".join([m] * len(cids))), cids)
             cur.fetchall()
-        cur.execute(plan, (subs[ids[0]][3],))
+        cur.execute(plan, (subs[ids[0]][at["plan_id"]],))
         cur.fetchall()
         outbox: dict[str, list[list[Any]]] = {}
         for sid in ids:
-            cid = subs[sid][1]
+            cid = subs[sid][at["customer_id"]]
             made = renewal.ids()
             for name, sql, values in inserts:
                 row = [v.fill(sid, cid, made) if isinstance(v, _Template) else v for v in values]
@@ -216,7 +217,7 @@ def raw_run(conn: Any, renewal: Renewal, dialect: Dialect, now: Any) -> int:
                     outbox.setdefault(sql, []).append(row)
                 else:
                     cur.execute(sql, row)
-            version = subs[sid][-1]
+            version = subs[sid][at["version"]]
             cur.execute(update, (*renewal.update_values, sid, version))
             renewed += 1
         for sql, rows in outbox.items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import zoneinfo
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Protocol, runtime_checkable
 
 from dateutil.relativedelta import relativedelta
@@ -124,7 +124,7 @@ def local_day(instant: datetime, zone: zoneinfo.ZoneInfo) -> date:
     return ensure_aware_utc(instant, "instant").astimezone(zone).date()
 
 
-def start_of_local_day(day: date, zone: zoneinfo.ZoneInfo) -> datetime:
+def start_of_local_day(day: date, zone: tzinfo) -> datetime:
     """The first instant of `day` in `zone`. Where clocks skip midnight (a few zones change
     to summer time at 00:00) the day starts when it does there, at 01:00.
 

@@ -127,6 +127,9 @@ EXCLUDED = {
     # billing.record_payment and the refunds).
     "commissions.on_payment_recorded",
     "commissions.on_payment_refunded",
+    # The reseller portal's handler for billing's InvoiceVoided (fuzzed through
+    # billing.void_invoice).
+    "resellers.on_invoice_voided",
     # Billing's overdue job, driven by run_due and advance_to like the ones above.
     "billing.next_overdue_due",
     "billing.mark_overdue",

@@ -1,6 +1,7 @@
 """Properties of the subscription rules (issue 11): billing terms tile time with no gap and no
 overlap, `term_containing` agrees with `term`, a proration never credits more than was paid,
-and discounts never take more than the subtotal, in whole minor units of JPY, USD and KWD.
+discounts never take more than the subtotal, in whole minor units of JPY, USD and KWD, and a
+change to what was paid charges what it credits.
 
 Issue 11 acceptance: "proration credits never exceed what was paid for the period".
 """
@@ -15,7 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import partnerkit as pk
+from partnerkit.billing.invoices import TaxRate, invoice_total
 from partnerkit.money import minor_unit_digits
+from partnerkit.subscriptions.catalog import Addon, AddonKind, Plan
+from partnerkit.subscriptions.changes import recurring_lines, remaining_charge, unused_credit
 from partnerkit.subscriptions.coupons import (
     Coupon,
     CouponDuration,
@@ -144,6 +148,47 @@ def test_a_later_change_never_credits_more(
     early = data.draw(st.integers(0, term_days))
     late = data.draw(st.integers(0, early))
     assert prorated(paid, late, term_days) <= prorated(paid, early, term_days) <= paid
+
+
+@st.composite
+def same_lines_changes(draw: st.DrawFn) -> tuple[object, ...]:
+    currency = draw(st.sampled_from(CURRENCIES))
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    plan = Plan(
+        "plan", "crm", "Plan", draw(amounts(currency, 10**8)), IntervalUnit.MONTH, 1,
+        pk.Money.zero(currency), created,
+    )  # fmt: skip
+    seats = Addon("seats", "crm", "Seats", draw(amounts(currency, 10**6)), AddonKind.RECURRING,
+                  created)  # fmt: skip
+    addons = [(seats, draw(st.integers(1, 50)))] if draw(st.booleans()) else []
+    coupons = [_coupon(draw, 0, currency)] if draw(st.booleans()) else []
+    percentage = draw(st.sampled_from(["0", "7.5", "19", "20"]))
+    tax = draw(st.one_of(st.none(), st.builds(
+        TaxRate, st.just("tax"), st.just("Tax"), st.just(Decimal(percentage)), st.booleans(),
+        st.just(created),
+    )))  # fmt: skip
+    current = term(draw(anchors), BillingPeriod(IntervalUnit.MONTH), draw(st.integers(1, 24)))
+    day = current.start + timedelta(days=draw(st.integers(0, current.days)))
+    return plan, addons, coupons, tax, current, day
+
+
+@given(same_lines_changes())
+def test_a_change_to_the_lines_that_were_paid_charges_what_it_credits(
+    case: tuple[object, ...],
+) -> None:
+    """Issue 11, edits "prorated by day": changing to exactly what was paid costs nothing. The
+    rest of the term is charged what its unused days credit: to the minor unit untaxed or with
+    the tax included in the price (the same amount prorated once), within two minor units a
+    line with the tax added on top (the prorated net's tax is rounded again)."""
+    plan, addons, coupons, tax, current, day = case
+    paid = recurring_lines(plan, addons, coupons, current, tax=tax)  # type: ignore[arg-type]
+    credit = unused_credit(paid, current, day)  # type: ignore[arg-type]
+    lines = remaining_charge(paid, (), current, day, tax=tax)  # type: ignore[arg-type]
+    charged = invoice_total(lines) if lines else pk.Money.zero(credit.currency)
+    if tax is None or tax.inclusive or not tax.percentage:  # type: ignore[attr-defined]
+        assert charged == credit
+    else:
+        assert abs(charged.minor_units - credit.minor_units) <= 2 * len(paid)
 
 
 def _coupon(draw: st.DrawFn, index: int, currency: str) -> Coupon:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, event, settings
@@ -126,10 +127,14 @@ class _Template:
 
 class SubscriptionMachine(RuleBasedStateMachine):
     BACKEND: ClassVar[str] = "memory"
+    #: Acme's own time zone, the calendar of its subscriptions' days; None: the
+    #: organisation's, UTC.
+    ZONE: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         super().__init__()
         self.clock = pk.SimulatedClock(START)
+        self.zone = ZoneInfo(self.ZONE or "UTC")
         self.gateway = pk.FakePaymentGateway(clock=self.clock)
         self.path: Path | None = None
         self.kit: pk.Kit  # opened by open_kit, the first step
@@ -151,6 +156,12 @@ class SubscriptionMachine(RuleBasedStateMachine):
         #: plan's period.
         self.edited: set[str] = set()
         self.reactivated: set[str] = set()
+        #: Every billed period seen, by subscription and start; and the invoices of periods
+        #: freed since: an expired trial's voided one, or a term cut on its first day (a pause
+        #: or a cancellation), every day of it credited when a resume or reactivation billed
+        #: it again.
+        self.seen_periods: dict[str, dict[date, str]] = {}
+        self.freed: set[str] = set()
 
     @initialize(
         retries=st.sampled_from([(1, 3, 7), (2,)]),
@@ -197,7 +208,9 @@ class SubscriptionMachine(RuleBasedStateMachine):
         kit.subscriptions.add_addon(
             "seats", product="crm", name="Seats", price=usd("5"), actor=STAFF
         )
-        self.acme = kit.customers.create(name="Acme", admin_email="it@acme.example", actor=STAFF)
+        self.acme = kit.customers.create(
+            name="Acme", admin_email="it@acme.example", time_zone=self.ZONE, actor=STAFF
+        )
         self.admin = pk.Principal.customer_user(self.acme.id, "it@acme.example")
         token = self.gateway.tokenize("4242 4242 4242 4242", 12, 2030)
         kit.billing.add_payment_method(self.acme.id, token, actor=STAFF)
@@ -212,6 +225,10 @@ class SubscriptionMachine(RuleBasedStateMachine):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     # --- reading ------------------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today in Acme's calendar, its subscriptions' days."""
+        return self.kit.now().astimezone(self.zone).date()
 
     def sub(self, i: int) -> pk.Subscription:
         return self.kit.subscriptions.get(self.ids[i % len(self.ids)], actor=STAFF)
@@ -292,7 +309,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
             assert S(move["status"]) is after, (sid, before, action, move["status"])
             if action is A.SCHEDULE_CANCELLATION:
                 self.before_schedule[sid] = before
-            day = datetime.fromisoformat(move["at"]).date()
+            day = datetime.fromisoformat(move["at"]).astimezone(self.zone).date()
             if action in CUTS:
                 self.cuts.setdefault(sid, []).append(day)
             if action is A.PAUSE:
@@ -319,17 +336,34 @@ class SubscriptionMachine(RuleBasedStateMachine):
                 assert action not in PERSON_ACTIONS, f"the clock made a person's move: {move}"
 
     def observe(self) -> None:
-        """The stored statuses are where the announced moves ended."""
+        """The stored statuses are where the announced moves ended; a billed period that is
+        gone was freed by the rules: its invoice voided, or its term cut on its first day."""
+        invoices = {i.id: i for i in self.invoices()}
         for sid in self.ids:
             stored = self.kit.subscriptions.get(sid, actor=STAFF).status
             assert stored is self.status[sid], (
                 f"{sid} is {stored}, its moves ended at {self.status[sid]}"
             )
+            seen = self.seen_periods.setdefault(sid, {})
+            now = {
+                p.period_start: p.invoice_id
+                for p in self.kit.subscriptions.periods(sid, actor=STAFF)
+            }
+            for start, invoice_id in seen.items():
+                if now.get(start) == invoice_id:
+                    continue
+                voided = invoices[invoice_id].status is pk.InvoiceStatus.VOID
+                assert voided or start in self.cuts.get(sid, []), (
+                    f"{sid}: the period from {start} is gone, neither voided nor cut that day"
+                )
+                event("a billed period freed")
+                self.freed.add(invoice_id)
+            self.seen_periods[sid] = now
 
     def known_bug(self, found: pk.Subscription, action: str) -> str | None:
-        """Which of the bugs pinned by the strict xfails at the end of this file the action
-        would walk into, so the machine keeps checking everything else; remove a line here
-        when its xfail passes."""
+        """Which bug pinned by a strict xfail at the end of this file (none is open now) the
+        action would walk into, or which move waits by design, so the machine keeps checking
+        everything else; remove a line here when its xfail passes."""
         if found.trial_charge_pending and action in (
             "activate",
             "cancel",
@@ -339,15 +373,6 @@ class SubscriptionMachine(RuleBasedStateMachine):
             # Not a bug: the move waits for the gateway's answer (subscription.
             # trial_charge_pending, pinned in tests/unit/test_subscription_pending.py).
             return "an action while the trial's end charge awaits the gateway"
-        # A new term from today where a period from today is billed already.
-        starts_today = action in ("activate", "resume_now", "reactivate") and any(
-            p.period_start == self.kit.now().date()
-            for p in self.kit.subscriptions.periods(found.id, actor=STAFF)
-        )
-        if starts_today and action == "resume_now" and found.status is S.PAUSED:
-            return "resuming on the day the paused term was billed"
-        if starts_today and action == "reactivate" and found.is_ended:
-            return "reactivating on the day the cancelled term was billed"
         return None
 
     def skip(self, found: pk.Subscription, action: str) -> bool:
@@ -369,7 +394,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
         sub = self.kit.subscriptions.create(
             self.acme.id,
             plan,
-            start_date=self.kit.now().date() + timedelta(days=later),
+            start_date=self.today() + timedelta(days=later),
             coupons=["TWICE"] if coupon else [],
             auto_charge=auto_charge,
             actor=STAFF,
@@ -481,7 +506,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
     )
     def schedule_pause(self, i: int, in_days: int, length: int | None) -> None:
         found = self.sub(i)
-        pause_on = self.kit.now().date() + timedelta(days=in_days)
+        pause_on = self.today() + timedelta(days=in_days)
         resume_on = None if length is None else pause_on + timedelta(days=length)
         self.act(
             "schedule_pause",
@@ -509,7 +534,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, MAX_SUBSCRIPTIONS - 1), in_days=st.sampled_from([None, 1, 7]))
     def schedule_resume(self, i: int, in_days: int | None) -> None:
         found = self.sub(i)
-        day = None if in_days is None else self.kit.now().date() + timedelta(days=in_days)
+        day = None if in_days is None else self.today() + timedelta(days=in_days)
         self.act(
             "schedule_resume",
             lambda: self.kit.subscriptions.schedule_resume(found.id, day, actor=self.admin),
@@ -604,7 +629,8 @@ class SubscriptionMachine(RuleBasedStateMachine):
         """Days on, to the same time of day or to the midnight where that day's renewals,
         trial ends and retries fall due (and a person acts before anything else happens)."""
         when = self.kit.now() + timedelta(days=days)
-        self.kit.advance_to(start_of(when.date()) if midnight else when)
+        local = when.astimezone(self.zone).date()
+        self.kit.advance_to(start_of(local, self.zone) if midnight else when)
         self.clock_moves(self.moves())
         self.observe()
 
@@ -652,7 +678,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
         assert billed <= set(by_id), sorted(billed - set(by_id))
         voided = {i.id for i in invoices if i.status is pk.InvoiceStatus.VOID}
         unbilled = set(by_id) - billed
-        assert unbilled <= self.change_invoices | voided, sorted(unbilled)
+        assert unbilled <= self.change_invoices | voided | self.freed, sorted(unbilled)
 
     @invariant()
     def invoices_bill_live_terms_that_tile(self) -> None:
@@ -666,7 +692,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
             for p in periods:
                 assert invoices[p.invoice_id].subscription_id == sid
                 # Billed once its term began, never ahead of it.
-                assert start_of(p.period_start) <= p.billed_at <= now, (sid, p)
+                assert start_of(p.period_start, self.zone) <= p.billed_at <= now, (sid, p)
             billing = [
                 p for p in periods if invoices[p.invoice_id].status is not pk.InvoiceStatus.VOID
             ]
@@ -679,9 +705,13 @@ class SubscriptionMachine(RuleBasedStateMachine):
                 else:
                     assert pending == [], f"{sid} ({sub.status}) bills a term that never began"
                 continue
+            if not billing:
+                # Its one term was paused from its first day: credited whole, its period freed.
+                assert sub.status in (S.PAUSED, S.CANCELLED), (sid, sub)
+                assert sub.term_start == sub.term_end == sub.anchor, (sid, sub)
+                continue
             # The trial's days are not billed: the first paid term starts where it ended (a
             # reactivation starts again from its own day).
-            assert billing, sid
             if sid not in self.reactivated:
                 assert sub.start_date <= billing[0].period_start, (sid, billing)
                 if sub.trial_end is not None:
@@ -755,10 +785,25 @@ SqliteSubscriptionMachine.TestCase.settings = settings(
 TestSubscriptionsOnSqlite = SqliteSubscriptionMachine.TestCase
 
 
+class NewYorkSubscriptionMachine(SubscriptionMachine):
+    """Acme in New York: its days begin at 05:00 UTC, at 04:00 once summer time starts on 8
+    March, so every renewal, trial end, pause and resume falls at a midnight that is not
+    UTC's, and some of the UTC clock's steps land on the previous local day."""
+
+    ZONE = "America/New_York"
+
+
+NewYorkSubscriptionMachine.TestCase.settings = settings(
+    max_examples=min(50, settings.default.max_examples), **_SETTINGS
+)
+TestSubscriptionsInNewYork = NewYorkSubscriptionMachine.TestCase
+
+
 # --- what the machine found ----------------------------------------------------------------------
-# Each of these is a sequence the machine reached (with more examples than CI runs) that breaks
-# an invariant, reduced to its steps. They are bugs of the subscriptions package, pinned here
-# until it is fixed; `SubscriptionMachine.known_bug` keeps the machine from walking into them.
+# Each of these is a sequence the machine reached (with more examples than CI runs) that broke
+# an invariant, reduced to its steps: bugs of the subscriptions package, fixed, pinned here. A
+# bug found and not fixed yet is a strict xfail here, and `SubscriptionMachine.known_bug`
+# keeps the machine from walking into it until it passes.
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -816,30 +861,78 @@ def test_two_renewals_of_one_customer_on_one_day_are_both_charged(
     assert statuses == [S.LIVE, S.LIVE]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="subscriptions bug (found by this machine and tests/unit/test_access_matrix.py): a "
-    "subscription paused on the day its term was billed cannot resume that day: the new term "
-    "from today collides with the billed period from today, PeriodAlreadyBilledError",
-)
 def test_paused_and_resumed_the_day_its_term_began(lab: tuple[pk.Kit, pk.Customer]) -> None:
-    """003 seed, "Pause & Resume Subscriptions": pause, then "Resume Now"."""
+    """003 seed, "Pause & Resume Subscriptions": pause, then "Resume Now", on the day the term
+    was billed. The pause credits the whole term against the open first invoice (30.00 USD of
+    its 40.00: the 10.00 setup fee stays billed) and frees its period; the resume bills the
+    term again from today, 30.00 USD, so the customer owes 40.00 in all, as before the pause."""
     kit, acme = lab
     sub = kit.subscriptions.create(acme.id, "monthly", actor=STAFF)
     paused = kit.subscriptions.schedule_pause(sub.id, kit.now().date(), actor=STAFF)
     assert paused.status is S.PAUSED
-    assert kit.subscriptions.resume_now(sub.id, actor=STAFF).status is S.LIVE
+    assert kit.subscriptions.periods(sub.id, actor=STAFF) == []
+    live = kit.subscriptions.resume_now(sub.id, actor=STAFF)
+    assert (live.status, live.anchor) == (S.LIVE, date(2026, 1, 31))
+    (period,) = kit.subscriptions.periods(sub.id, actor=STAFF)
+    assert (period.period_start, period.period_end) == (date(2026, 1, 31), date(2026, 2, 28))
+    invoices = {i.id: i for i in kit.billing.invoices(acme.id, limit=10, actor=STAFF)}
+    assert sorted(i.total for i in invoices.values()) == [usd("30.00"), usd("40.00")]
+    assert sum((i.balance_due for i in invoices.values()), usd("0")) == usd("40.00")
+    assert invoices[period.invoice_id].balance_due == usd("30.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="subscriptions bug (found by this machine and tests/unit/test_access_matrix.py): a "
-    "subscription cancelled on the day its term was billed cannot be reactivated that day: the "
-    "new term from today collides with the billed period from today, PeriodAlreadyBilledError",
-)
 def test_cancelled_and_reactivated_the_same_day(lab: tuple[pk.Kit, pk.Customer]) -> None:
-    """003 seed, "Reactivate Subscriptions", on the day it was cancelled."""
+    """003 seed, "Reactivate Subscriptions", on the day it was cancelled: the preview shows the
+    new term's 30.00 USD and the 30.00 USD credit for the cancelled term's days, paid for
+    once already (40.00 USD with the setup fee, auto-charged); reactivating bills the term
+    again, paid by that credit, and charges the card nothing more."""
+    kit, acme = lab
+    sub = kit.subscriptions.create(acme.id, "monthly", auto_charge=True, actor=STAFF)
+    kit.subscriptions.cancel(sub.id, actor=STAFF)
+    preview = kit.subscriptions.preview_reactivation(sub.id, actor=STAFF)
+    assert (preview.total, preview.credit) == (usd("30.00"), usd("30.00"))
+    live = kit.subscriptions.reactivate(sub.id, actor=STAFF)
+    assert (live.status, live.anchor, live.unpaid_invoice_id) == (S.LIVE, date(2026, 1, 31), None)
+    (period,) = kit.subscriptions.periods(sub.id, actor=STAFF)
+    assert kit.billing.get_invoice(period.invoice_id, actor=STAFF).balance_due == usd("0.00")
+    paid = kit.billing.payments(acme.id, limit=10, actor=STAFF)
+    assert [p.amount for p in paid] == [usd("40.00")]
+
+
+def test_reactivated_within_the_cancelled_term_is_credited_the_days_billed_again(
+    lab: tuple[pk.Kit, pk.Customer],
+) -> None:
+    """003 seed, "Reactivate Subscriptions": cancelled on 10 February, reactivated on 18
+    February, inside the term 31 January to 27 February paid for at 30.00 USD. The new term
+    from 18 February bills 30.00 USD; the ten days 18 to 27 February were paid for already, so
+    10/28 of 30.00 = 10.71 USD is credited against it and the card is charged 19.29 USD."""
+    kit, acme = lab
+    sub = kit.subscriptions.create(acme.id, "monthly", auto_charge=True, actor=STAFF)
+    kit.advance_to(datetime(2026, 2, 10, 9, 0, tzinfo=UTC))
+    kit.subscriptions.cancel(sub.id, actor=STAFF)
+    kit.advance_to(datetime(2026, 2, 18, 9, 0, tzinfo=UTC))
+    assert kit.subscriptions.preview_reactivation(sub.id, actor=STAFF).credit == usd("10.71")
+    live = kit.subscriptions.reactivate(sub.id, actor=STAFF)
+    assert (live.anchor, live.term_end) == (date(2026, 2, 18), date(2026, 3, 18))
+    new = kit.billing.get_invoice(live_invoice(kit, sub.id, date(2026, 2, 18)), actor=STAFF)
+    assert (new.total, new.balance_due) == (usd("30.00"), usd("0.00"))
+    paid = kit.billing.payments(acme.id, limit=10, actor=STAFF)
+    assert sorted(p.amount for p in paid) == [usd("19.29"), usd("40.00")]
+
+
+def test_reactivated_after_the_cancelled_term_would_have_ended_carries_no_credit(
+    lab: tuple[pk.Kit, pk.Customer],
+) -> None:
     kit, acme = lab
     sub = kit.subscriptions.create(acme.id, "monthly", actor=STAFF)
     kit.subscriptions.cancel(sub.id, actor=STAFF)
-    assert kit.subscriptions.reactivate(sub.id, actor=STAFF).status is S.LIVE
+    kit.advance_to(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    assert kit.subscriptions.preview_reactivation(sub.id, actor=STAFF).credit is None
+    assert kit.subscriptions.reactivate(sub.id, actor=STAFF).anchor == date(2026, 3, 2)
+    new = kit.billing.get_invoice(live_invoice(kit, sub.id, date(2026, 3, 2)), actor=STAFF)
+    assert (new.total, new.balance_due) == (usd("30.00"), usd("30.00"))
+
+
+def live_invoice(kit: pk.Kit, subscription_id: str, start: date) -> str:
+    periods = kit.subscriptions.periods(subscription_id, actor=STAFF)
+    return next(p.invoice_id for p in periods if p.period_start == start)

@@ -259,25 +259,14 @@ def _subscribe(w: World) -> None:
     w.expired_sub_id = trial.id
     subs = kit.subscriptions
     today = kit.now().date()
-    # Cancelled before it started: one cancelled on the day its term was billed cannot be
-    # reactivated that day (a strict xfail in tests/properties/test_subscription_state_machine.py).
-    tomorrow = today + timedelta(days=1)
+    # Cancelled and paused on the day their terms were billed: reactivating and resuming bill
+    # those terms again, credited (tests/properties/test_subscription_state_machine.py).
     w.cancelled_sub_id = subs.cancel(
-        subs.create(w.acme.id, "helpdesk-pro", start_date=tomorrow, actor=STAFF).id, actor=STAFF
+        subs.create(w.acme.id, "helpdesk-pro", actor=STAFF).id, actor=STAFF
     ).id
-    # Paused as stored, on a subscription never billed: one paused on the day its term began
-    # cannot resume that day (a strict xfail in tests/properties/
-    # test_subscription_state_machine.py), and the world's clock cannot move.
-    later = subs.create(w.acme.id, "helpdesk-pro", start_date=tomorrow, actor=STAFF)
-    with kit.backend.unit_of_work() as uow:
-        found = uow.subscriptions.get(later.id, for_update=True)
-        assert found is not None
-        paused = attrs.evolve(
-            found, status=pk.SubscriptionStatus.PAUSED, start_date=today, term_start=today,
-            term_end=today, anchor=today, pause_on=today,
-        )  # fmt: skip
-        uow.subscriptions.update(paused.scheduled())
-    w.paused_sub_id = later.id
+    w.paused_sub_id = subs.schedule_pause(
+        subs.create(w.acme.id, "helpdesk-pro", actor=STAFF).id, today, actor=STAFF
+    ).id
     w.pausing_sub_id = subs.schedule_pause(
         subs.create(w.acme.id, "helpdesk-pro", actor=STAFF).id,
         today + timedelta(days=10),
@@ -1323,6 +1312,8 @@ ACTOR_FREE = {
     # Handlers the kit runs inside billing's payments and refunds, with billing's own events.
     "commissions.on_payment_recorded",
     "commissions.on_payment_refunded",
+    # The reseller portal's handler for billing's InvoiceVoided.
+    "resellers.on_invoice_voided",
     "mapping.next_consent_due",
     "mapping.expire_consents",
     # Billing's overdue job, which run_due drives.

@@ -593,3 +593,35 @@ def test_a_trace_costs_one_row_at_the_move_and_one_per_order_changed_after(kit: 
     with kit._runtime.uow(readonly=True) as uow:
         assert uow.sales_orders.frozen(orders) == orders
         assert uow.sales_orders.get(orders[0].id).status is pk.OrderStatus.CANCELLED  # type: ignore[union-attr]
+
+
+def test_a_voided_invoice_frees_its_order_to_be_invoiced_again_or_cancelled(
+    kit: pk.Kit,
+) -> None:
+    # Staff void an order's invoice issued by mistake (nothing paid on it): the order owes
+    # nothing on it any more, so the reseller can invoice it again, once, or cancel it.
+    _, user, acme, order = _confirmed(kit)
+    first = kit.resellers.invoice_order(order.id, actor=user)
+    kit.billing.void_invoice(first.id, actor=STAFF)
+    [voided] = kit.outbox(topic="billing.invoice_voided")
+    assert voided.payload["sales_order_id"] == order.id
+    assert kit.resellers.get_order(order.id, actor=user).invoice_id is None
+    second = kit.resellers.invoice_order(order.id, actor=user)
+    assert (second.customer_id, second.sales_order_id) == (acme.id, order.id)
+    assert second.total == first.total
+    assert kit.resellers.get_order(order.id, actor=user).invoice_id == second.id
+    with pytest.raises(errors.OrderInvoicedError):
+        kit.resellers.invoice_order(order.id, actor=user)
+    kit.billing.void_invoice(second.id, actor=STAFF)
+    cancelled = kit.resellers.cancel_order(order.id, actor=user)
+    assert (cancelled.status, cancelled.invoice_id) == (pk.OrderStatus.CANCELLED, None)
+
+
+def test_voiding_an_invoice_of_no_order_leaves_the_orders_alone(kit: pk.Kit) -> None:
+    _, user, acme, order = _confirmed(kit)
+    invoiced = kit.resellers.invoice_order(order.id, actor=user)
+    other = kit.billing.create_invoice(
+        acme.id, [pk.InvoiceLine.of("Consulting", 1, USD("50", "USD"))], issue=True, actor=STAFF
+    )
+    kit.billing.void_invoice(other.id, actor=STAFF)
+    assert kit.resellers.get_order(order.id, actor=user).invoice_id == invoiced.id

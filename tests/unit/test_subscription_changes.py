@@ -206,10 +206,11 @@ def test_a_pause_without_a_resume_day_lasts_until_resumed_now(
         A.CANCEL,
     )
     kit.advance_to(date(2026, 6, 1))
-    assert len(periods_of(kit, sub)) == 1
+    # Paused from its first term's first day: that term was credited whole, its period freed.
+    assert periods_of(kit, sub) == []
     live = kit.subscriptions.resume_now(sub.id, actor=admin_of(acme))
     assert (live.status, live.anchor, live.term_end) == (S.LIVE, date(2026, 6, 1), date(2026, 7, 1))
-    assert periods_of(kit, sub)[-1] == (date(2026, 6, 1), date(2026, 7, 1))
+    assert periods_of(kit, sub) == [(date(2026, 6, 1), date(2026, 7, 1))]
 
 
 def test_the_schedule_can_be_changed_and_deleted(kit: pk.Kit, acme: pk.Customer) -> None:

@@ -88,10 +88,14 @@ class InvoiceOverdue(Event):
 
 @attrs.frozen
 class InvoiceVoided(Event):
+    """An invoice voided: it owes nothing; `sales_order_id` names the order it billed, if any
+    (the reseller portal frees that order to be invoiced again)."""
+
     TOPIC: ClassVar[str] = "billing.invoice_voided"
     invoice_id: str
     customer_id: str
     number: str
+    sales_order_id: str | None = None
 
 
 @attrs.frozen

@@ -9,7 +9,7 @@ is left) are checked by one writer at a time, on every backend.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
@@ -81,7 +81,7 @@ from partnerkit.billing.policy import BillingPolicy
 from partnerkit.billing.ports import BillingStore, InvoiceQuery, PaymentQuery
 from partnerkit.billing.queries import Dashboard, LastPayment, OutstandingTotal
 from partnerkit.catalog.errors import ProductNotFoundError
-from partnerkit.clock import ensure_aware_utc
+from partnerkit.clock import ensure_aware_utc, start_of_local_day
 from partnerkit.customers.accounts import customer_zone
 from partnerkit.errors import FloatAmountError, InvalidInputError, PartnerkitError
 from partnerkit.money import Money
@@ -159,11 +159,6 @@ def _check_lines(lines: object) -> None:
                 f"{first.currency}: an invoice is in one currency.",
                 field=f"lines[{i}]",
             )
-
-
-def _midnight(day: date, zone: tzinfo) -> datetime:
-    """The instant `day` begins in `zone`, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def _window(limit: object, offset: object) -> tuple[int, int]:
@@ -725,7 +720,9 @@ class BillingService:
             customer_id=issued.customer_id,
             # The statement dates an invoice by its issue date (a back-dated invoice belongs
             # to that day's period), and by the instant it was sent when that is today.
-            at=now if issued.issue_date == now.date() else _midnight(issued.issue_date, UTC),
+            at=now
+            if issued.issue_date == now.date()
+            else start_of_local_day(issued.issue_date, UTC),
             kind=EntryKind.INVOICE,
             document_id=issued.id,
             reference=issued.number,
@@ -815,7 +812,10 @@ class BillingService:
                 )
             )
             uow.ledger.remove(invoice.id)
-            self._rt.publish(uow, InvoiceVoided(voided.id, voided.customer_id, voided.number))
+            self._rt.publish(
+                uow,
+                InvoiceVoided(voided.id, voided.customer_id, voided.number, voided.sales_order_id),
+            )
             return voided
 
     def get_invoice(self, invoice_id: str, *, actor: Principal) -> Invoice:
@@ -2094,7 +2094,10 @@ class BillingService:
             name = account.name
             # The period is the customer's days: midnight to midnight on its own calendar.
             zone = customer_zone(account, self._time_zone)
-            begin, stop = _midnight(first, zone), _midnight(last + timedelta(days=1), zone)
+            begin, stop = (
+                start_of_local_day(first, zone),
+                start_of_local_day(last + timedelta(days=1), zone),
+            )
             if currency is None:
                 found = uow.ledger.currencies(cid)
                 if len(found) > 1:
@@ -2213,7 +2216,7 @@ class BillingService:
         """
         with self._rt.uow(readonly=True) as uow:
             due = uow.invoices.next_overdue()
-        return None if due is None else _midnight(due + timedelta(days=1), UTC)
+        return None if due is None else start_of_local_day(due + timedelta(days=1), UTC)
 
     def mark_overdue(self, now: datetime) -> int:
         """Mark every sent or partially paid invoice due before `now`'s day overdue (the

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 from partnerkit.access.guard import ResellerScope
+from partnerkit.billing.events import InvoiceVoided
 from partnerkit.billing.service import BillingService
 from partnerkit.ports import UnitOfWork
 from partnerkit.resellers.accounts import Reseller, ResellerInvitation, ResellerStatus
@@ -86,4 +87,6 @@ def install(wiring: Wiring[ResellersStore], *, billing: BillingService) -> Resel
     Raises nothing.
     """
     wiring.tie_resellers(scope_of, migrated_refusal)
-    return ResellersService(wiring.runtime, wiring.policy(ResellerPolicy), billing)
+    service = ResellersService(wiring.runtime, wiring.policy(ResellerPolicy), billing)
+    wiring.on(InvoiceVoided, service.on_invoice_voided)
+    return service

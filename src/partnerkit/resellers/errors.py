@@ -100,8 +100,8 @@ class OrderInvoicedError(ConflictError):
     audience = (Audience.RESELLER, Audience.STAFF)
     summary = "The order has its invoice already."
     default_remedy = (
-        "Open the order's invoice instead: it is paid, credited or voided in billing, and the "
-        "order keeps it."
+        "Open the order's invoice instead: it is paid or credited in billing. Only when staff "
+        "void that invoice can the order be invoiced again."
     )
 
 

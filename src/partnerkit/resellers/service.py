@@ -17,6 +17,7 @@ from partnerkit import validate
 from partnerkit.access import Principal
 from partnerkit.access.guard import NotFound
 from partnerkit.access.principal import Role, require_principal
+from partnerkit.billing.events import InvoiceVoided
 from partnerkit.billing.invoices import Invoice, InvoiceLine
 from partnerkit.billing.service import BillingService
 from partnerkit.catalog.errors import ProductNotFoundError
@@ -1033,6 +1034,28 @@ class ResellersService:
             self._rt.publish(uow, SalesOrderChanged(order.id, order.customer_id, status.value))
             return updated
 
+    def on_invoice_voided(self, event: InvoiceVoided) -> None:
+        """Free the order a voided invoice billed, inside the void's transaction: the order
+        owes nothing on it any more, so it may be invoiced again (or cancelled). The kit runs
+        this; a host does not.
+
+        Args:
+            event: The invoice billing voided.
+
+        Raises:
+            StorageError: The database could not be reached (`storage.unavailable`).
+        """
+        if event.sales_order_id is None:
+            return
+        with self._rt.uow() as uow:
+            order = uow.sales_orders.get(event.sales_order_id, for_update=True)
+            if order is None or order.invoice_id != event.invoice_id:
+                return
+            # Its status stays: billing's own event (with the order's id) tells a host.
+            self._save_order(
+                uow, order, attrs.evolve(order, invoice_id=None, updated_at=self._rt.now())
+            )
+
     def confirm_order(self, order_id: str, *, actor: Principal) -> SalesOrder:
         """Confirm a draft order.
 
@@ -1127,7 +1150,8 @@ class ResellersService:
                 (`resellers.customer_migrated`).
             OrderNotConfirmedError: A draft or cancelled order
                 (`resellers.order_not_confirmed`).
-            OrderInvoicedError: The order has its invoice already (`resellers.order_invoiced`).
+            OrderInvoicedError: The order has its invoice already, not voided
+                (`resellers.order_invoiced`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """

@@ -133,6 +133,13 @@ def _day_before(day: date) -> date:
     return day - timedelta(days=1)
 
 
+def _as_priced(line: InvoiceLine) -> Money:
+    # The amount the line's tax applies to: its net under an exclusive tax, net and tax together
+    # under an inclusive one. Prorating the net of an inclusive line and taxing it again would
+    # take the tax out twice, and charge the rest of the term less than the credit gives back.
+    return line.gross - line.discount_amount
+
+
 def unused_credit(paid: Sequence[InvoiceLine], term: Term, day: date) -> Money:
     """The credit for the unused days of a term's recurring charges, from `day` to its end.
 
@@ -168,8 +175,9 @@ def remaining_charge(
     tax: TaxRate | None,
 ) -> tuple[InvoiceLine, ...]:
     """The invoice lines of a change on `day`: each new recurring line for the days left of the
-    term, prorated by day from its net amount and taxed as invoices are, and the one-time addons
-    the change adds, whole.
+    term, prorated by day from its amount after the discount as its price states it (tax
+    included under an inclusive tax) and taxed as invoices are, and the one-time addons the
+    change adds, whole.
 
     Args:
         new: The new recurring lines for the whole term (see `recurring_lines`).
@@ -182,14 +190,15 @@ def remaining_charge(
         The lines with an amount above zero.
 
     Raises:
-        InvalidInputError: `day` is outside the term (`validation.invalid`).
+        InvalidInputError: `day` is outside the term, and a new line is to be prorated
+            (`validation.invalid`).
     """
     unused = (term.end - day).days
     lines = [
         InvoiceLine.of(
             f"{line.description}: {day} to {_day_before(term.end)}"[:200],
             1,
-            prorated(line.net, unused, term.days),
+            prorated(_as_priced(line), unused, term.days),
             tax=tax,
             product=line.product,
         )

@@ -5,7 +5,7 @@ the invoice then bills. Pure: the service loads the catalog and calls these."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import attrs
 
@@ -28,6 +28,8 @@ class ChargesSummary:
         period_end: The day after its last.
         lines: The invoice's lines, taxed as the invoice will be.
         total: What the invoice will total.
+        credit: What is credited with it, or None: a reactivation within the cancelled term
+            credits the days from today to that term's end, which were billed already.
     """
 
     subscription_id: str
@@ -35,6 +37,7 @@ class ChargesSummary:
     period_end: date
     lines: tuple[InvoiceLine, ...]
     total: Money
+    credit: Money | None = None
 
     @property
     def subtotal(self) -> Money:
@@ -74,7 +77,9 @@ def term_lines(
         CouponCurrencyError: A fixed coupon is in another currency than the plan
             (`subscription.coupon_currency`).
     """
-    span = f"{term.start.isoformat()} to {term.end.isoformat()}"
+    # The days a customer reads: the first and the last (the term's end is the next one's
+    # first day, so printing it would make two invoices seem to bill that day twice).
+    span = f"{term.start.isoformat()} to {(term.end - timedelta(days=1)).isoformat()}"
     off = sum(
         (taken for _, taken in discounts(coupons, plan.price, cycle)), Money.zero(plan.currency)
     )

@@ -2,8 +2,9 @@
 falls in. Each boundary is counted from the anchor with `relativedelta`, never from the previous
 boundary, so a subscription started on 31 January renews on 28 (29) February, then 31 March.
 
-Everything here is in `date`: the billing day, in UTC. A subscription renews at an instant; the
-subscription service turns the billing day into that instant, these rules never do.
+Everything here is in `date`: billing days in the subscription's calendar (its customer's time
+zone). A subscription renews at an instant; the subscription service turns the billing day
+into that instant, these rules never do.
 """
 
 from __future__ import annotations

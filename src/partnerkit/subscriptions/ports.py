@@ -145,8 +145,10 @@ class SubscriptionPeriods(Protocol):
         """The subscription's periods billed at or after an instant, by start."""
 
     def release(self, subscription_id: str, period_start: date) -> None:
-        """Free a period whose invoice was voided before anything was delivered (a trial
-        that expired because its end could not be charged): it may be billed again."""
+        """Free a period none of whose days stays billed: its invoice voided before anything
+        was delivered (a trial that expired because its end could not be charged), or every
+        day of it credited (a term paused or reactivated on its first day). It may be billed
+        again."""
 
 
 class SubscriptionsStore(BillingStore, Protocol):

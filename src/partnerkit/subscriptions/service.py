@@ -28,7 +28,8 @@ from partnerkit.billing.invoices import OUTSTANDING, Invoice, InvoiceLine, Invoi
 from partnerkit.billing.payments import PaymentStatus
 from partnerkit.billing.service import BillingService
 from partnerkit.catalog.errors import ProductNotFoundError
-from partnerkit.customers.accounts import CustomersService
+from partnerkit.clock import local_day
+from partnerkit.customers.accounts import CustomersService, customer_zone
 from partnerkit.customers.plans import Edition
 from partnerkit.errors import FloatAmountError, InvalidInputError, PartnerkitError
 from partnerkit.money import Money
@@ -203,6 +204,17 @@ class _Charge:
     attempt: int
     #: Everything the charge collects: `invoice_id`, and in dunning the renewals since.
     invoice_ids: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class _Carried:
+    """A credit a new term's invoice carries: the unused days of the term it replaces, billed
+    once already (a reactivation within a cancelled term)."""
+
+    amount: Money
+    reason: str
+    #: The replaced term's invoice: credited first while it is still open.
+    replaced: Invoice | None
 
 
 @attrs.frozen
@@ -731,7 +743,12 @@ class SubscriptionsService:
             coupon_ids = self._check_items(uow, chosen, wanted_addons, wanted_coupons)
             method = self._method(uow, cid, charge, payment_method_id)
             now = self._rt.now()
-            today = now.date()
+            # The customer's calendar (their own zone, else the organisation's): its days are
+            # the subscription's for good, so its terms renew at midnight where they are.
+            customer = uow.customers.get(cid)
+            assert customer is not None
+            zone = customer_zone(customer, self._customers.time_zone)
+            today = local_day(now, zone)
             start = today if start_date is None else validate.as_date(start_date, "start_date")
             if start < today:
                 raise InvalidInputError(
@@ -753,6 +770,7 @@ class SubscriptionsService:
                 payment_method_id=method,
                 addons=wanted_addons,
                 coupons=tuple(SubscriptionCoupon(c) for c in coupon_ids),
+                time_zone=zone.key,
             ).scheduled()
             uow.subscriptions.add(subscription)
             self._rt.publish(
@@ -884,7 +902,10 @@ class SubscriptionsService:
 
     def periods(self, subscription_id: str, *, actor: Principal) -> list[BilledPeriod]:
         """The periods invoiced for the subscription, by start, each with its invoice
-        (003 seed, "View Invoices" of a subscription).
+        (003 seed, "View Invoices" of a subscription). A period none of whose days stays
+        billed is not among them: an expired trial's, whose invoice was voided, or a term
+        paused or reactivated on its first day, credited whole (its invoice and the credit
+        note stay in billing).
 
         Args:
             subscription_id: The subscription.
@@ -951,7 +972,7 @@ class SubscriptionsService:
             plan = uow.plans.get(after.plan_id)
             if plan is None or not plan.price.is_positive:
                 return
-            since = after.anchor or self._rt.today()
+            since = after.anchor or after.day_of(self._rt.now())
             self._customers.set_plan(
                 after.customer_id, after.product, Edition.PAID, since=since, actor=SYSTEM
             )
@@ -1030,13 +1051,23 @@ class SubscriptionsService:
         *,
         first: bool = True,
         once: Sequence[str] = (),
+        carried: _Carried | None = None,
         **changes: object,
     ) -> Subscription:
         """Live from `anchor`: a new first term invoiced (the setup fee and one-time addons on
-        the subscription's first invoice only; `once`, what an edit adds), charged after commit
-        with auto-charge. Starting, converting a trial, resuming and reactivating all do this."""
+        the subscription's first invoice only; `once`, what an edit adds; `carried`, a credit
+        for days the customer paid for already), charged after commit with auto-charge for
+        what is left to pay. Starting, converting a trial, resuming and reactivating all do
+        this."""
         following = term(anchor, plan.period, 1)
         invoice = self._bill(uow, subscription, plan, following, first=first, once=once)
+        if carried is not None:
+            self._credit(
+                uow, subscription, carried.amount, carried.reason, (carried.replaced, invoice)
+            )
+            fresh = uow.invoices.get(invoice.id)
+            assert fresh is not None
+            invoice = fresh
         owes = self._owes(subscription, invoice, now)
         live = self._move(
             uow,
@@ -1137,7 +1168,7 @@ class SubscriptionsService:
             transition(found.status, _A.ACTIVATE)
             _no_charge_pending(found)
             plan = self._plan(uow, found.plan_id)
-            first = term(self._rt.today(), plan.period, 1)
+            first = term(found.day_of(self._rt.now()), plan.period, 1)
             lines = self._lines_for(uow, found, plan, first, first=True)
             return summary(found.id, first, lines)
 
@@ -1176,7 +1207,7 @@ class SubscriptionsService:
             _no_charge_pending(found)
             plan = self._plan(uow, found.plan_id)
             now = self._rt.now()
-            live = self._go_live(uow, found, plan, _A.ACTIVATE, now.date(), now, charges)
+            live = self._go_live(uow, found, plan, _A.ACTIVATE, found.day_of(now), now, charges)
         self._collect_all(charges)
         return self._reread(live.id)
 
@@ -1219,7 +1250,7 @@ class SubscriptionsService:
             plan = self._plan(uow, found.plan_id)
             trial = plan.trial or BillingPeriod(IntervalUnit.DAY, 14)
             now = self._rt.now()
-            today = now.date()
+            today = found.day_of(now)
             ends = term(today, trial, 1).end
             return self._move(
                 uow,
@@ -1580,7 +1611,7 @@ class SubscriptionsService:
             found = self._subscription(
                 uow, actor, subscription_id, customer_allowed=customer_allowed
             )
-            today = self._rt.today()
+            today = found.day_of(self._rt.now())
             target, preview = self._edit(
                 uow, found, plan, wanted_addons, wanted_coupons, later, today
             )
@@ -1660,7 +1691,7 @@ class SubscriptionsService:
                 uow, actor, subscription_id, for_update=True, customer_allowed=customer_allowed
             )
             now = self._rt.now()
-            today = now.date()
+            today = found.day_of(now)
             target, preview = self._edit(
                 uow, found, plan, wanted_addons, wanted_coupons, later, today
             )
@@ -1806,7 +1837,7 @@ class SubscriptionsService:
             ):
                 self._rt.guard.require_staff(actor, "set the day a subscription resumes")
             now = self._rt.now()
-            schedule = PauseSchedule.create(pause_on, resume_on, today=now.date())
+            schedule = PauseSchedule.create(pause_on, resume_on, today=found.day_of(now))
             transition(found.status, _A.SCHEDULE_PAUSE)
             sub = self._move(
                 uow,
@@ -1816,7 +1847,7 @@ class SubscriptionsService:
                 pause_on=schedule.pause_on,
                 resume_on=schedule.resume_on,
             )
-            if schedule.pause_on == now.date():
+            if schedule.pause_on == found.day_of(now):
                 sub = self._pause(uow, sub, self._plan(uow, sub.plan_id), now)
         return sub
 
@@ -1904,12 +1935,13 @@ class SubscriptionsService:
             transition(found.status, _A.SCHEDULE_RESUME)
             now = self._rt.now()
             day = None if resume_on is None else validate.as_date(resume_on, "resume_on")
-            if day is not None and day <= now.date():
+            today = found.day_of(now)
+            if day is not None and day <= today:
                 raise ResumeNotAfterPauseError(
                     f"The subscription cannot resume on {day}: choose a later day than today, "
                     "or resume it now.",
                     field="resume_on",
-                    details={"resume_on": day.isoformat(), "today": now.date().isoformat()},
+                    details={"resume_on": day.isoformat(), "today": today.isoformat()},
                 )
             return self._move(uow, found, _A.SCHEDULE_RESUME, now, resume_on=day)
 
@@ -1922,7 +1954,8 @@ class SubscriptionsService:
         actor: Principal,
     ) -> Subscription:
         """Resume a paused subscription today: a new term starts today (the new anchor) with
-        its invoice, charged with auto-charge.
+        its invoice, charged with auto-charge. The pause credited the unused days of the term
+        it cut, so nothing is billed twice, even when it resumes on the day it paused.
 
         Args:
             subscription_id: The subscription, paused.
@@ -1941,8 +1974,6 @@ class SubscriptionsService:
                 (`access.staff_only`).
             InvalidSubscriptionTransitionError: It is not paused
                 (`subscription.invalid_transition`).
-            PeriodAlreadyBilledError: It paused on the first day of a billed term and resumes
-                the same day: that term is billed already (`subscription.period_billed`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
         """
@@ -1956,7 +1987,7 @@ class SubscriptionsService:
             transition(found.status, _A.RESUME)
             now = self._rt.now()
             plan = self._plan(uow, found.plan_id)
-            live = self._resume(uow, found, plan, now.date(), now, charges)
+            live = self._resume(uow, found, plan, found.day_of(now), now, charges)
         self._collect_all(charges)
         return self._reread(live.id)
 
@@ -1975,7 +2006,18 @@ class SubscriptionsService:
                 f"{plan.name} paused from {day}: unused time to {sub.term_end - timedelta(days=1)}",
                 (invoice,),
             )
+        self._free_if_unused(uow, sub, invoice, day)
         return self._move(uow, sub, _A.PAUSE, now, term_end=max(day, sub.term_start))
+
+    @staticmethod
+    def _free_if_unused(
+        uow: SubscriptionsStore, sub: Subscription, invoice: Invoice | None, day: date
+    ) -> None:
+        """A term cut on its first day had every day credited: none of it stays billed, so its
+        period is free for the term a resume or a reactivation starts that same day (without
+        this, the customer could not resume on the day they paused)."""
+        if invoice is not None and day <= sub.term_start:
+            uow.subscription_periods.release(sub.id, sub.term_start)
 
     def _resume(
         self,
@@ -2012,6 +2054,21 @@ class SubscriptionsService:
         # Never paid (a trial that expired): this is its first invoice, setup fee included.
         return edited, target, found.cycles_billed == 0
 
+    def _replaced(
+        self, uow: SubscriptionsStore, found: Subscription, today: date
+    ) -> tuple[_Carried | None, Invoice | None]:
+        """The credit a reactivation within the cancelled term carries: the new term bills
+        again the days from today to that term's end, which its invoice billed already (a
+        cancellation credits nothing), so those days are credited, against that invoice first
+        while it is open (a subscription the dunning cancelled), then against the new one."""
+        plan = self._plan(uow, found.plan_id)
+        credit, invoice = self._unused(uow, found, plan, today)
+        if not credit.is_positive:
+            return None, invoice
+        last = found.term_end - timedelta(days=1)
+        reason = f"{plan.name} reactivated on {today}: already billed to {last}"
+        return _Carried(credit, reason, invoice), invoice
+
     def preview_reactivation(
         self,
         subscription_id: str,
@@ -2023,7 +2080,8 @@ class SubscriptionsService:
         actor: Principal,
     ) -> ChargesSummary:
         """The reactivation charges, shown before the person confirms (003 seed, "Reactivate
-        Subscriptions": "A summary of the reactivation charges will be shown"). Stores nothing.
+        Subscriptions": "A summary of the reactivation charges will be shown"), with the credit
+        for the cancelled term's days it bills again (`credit`). Stores nothing.
 
         Args:
             subscription_id: The subscription, cancelled or expired.
@@ -2067,13 +2125,17 @@ class SubscriptionsService:
             edited, target, first = self._reactivation(
                 uow, found, plan, wanted_addons, wanted_coupons
             )
-            today = self._rt.today()
+            today = found.day_of(self._rt.now())
             self._redeem(uow, target.added, today, count=False)
             following = term(today, target.plan.period, 1)
             lines = self._lines_for(
                 uow, edited, target.plan, following, first=first, once=target.once
             )
-            return summary(found.id, following, lines)
+            carried, _ = self._replaced(uow, found, today)
+            return attrs.evolve(
+                summary(found.id, following, lines),
+                credit=None if carried is None else carried.amount,
+            )
 
     def reactivate(
         self,
@@ -2090,6 +2152,10 @@ class SubscriptionsService:
         addons and coupons are applied first (003 seed, "Reactivate Subscriptions": customers
         who may edit "will be able to customize their subscription before proceeding"). The
         setup fee is billed only to a subscription never billed before (a trial that expired).
+        Reactivated before the cancelled term would have ended, the days from today to that
+        end were billed already: they are credited, against that term's invoice while it is
+        open (the dunning cancelled it), then against the new one, so no day is billed twice
+        (reactivated on the day it was cancelled, the new term's invoice is paid by the credit).
 
         Args:
             subscription_id: The subscription, cancelled or expired.
@@ -2121,8 +2187,6 @@ class SubscriptionsService:
                 (`subscription.coupon_expired`).
             CouponUsedUpError: A new coupon was applied as often as it may be
                 (`subscription.coupon_used_up`).
-            PeriodAlreadyBilledError: A term starting today was billed already (it ended on
-                the day its last term started) (`subscription.period_billed`).
             InvalidInputError: A malformed value (`validation.invalid`).
             StorageError: The database could not be reached or is not migrated
                 (`storage.unavailable`, `storage.schema_outdated`).
@@ -2137,17 +2201,21 @@ class SubscriptionsService:
                 uow, found, plan, wanted_addons, wanted_coupons
             )
             now = self._rt.now()
-            self._redeem(uow, target.added, now.date())
+            today = found.day_of(now)
+            self._redeem(uow, target.added, today)
+            carried, replaced = self._replaced(uow, found, today)
+            self._free_if_unused(uow, found, replaced, today)
             live = self._go_live(
                 uow,
                 edited,
                 target.plan,
                 _A.REACTIVATE,
-                now.date(),
+                today,
                 now,
                 charges,
                 first=first,
                 once=target.once,
+                carried=carried,
                 cancelled_at=None,
                 expired_at=None,
                 expired_at_trial_end=False,
@@ -2261,7 +2329,7 @@ class SubscriptionsService:
             with self._rt.uow() as uow:
                 batch = uow.subscriptions.claim_due(now, self._policy.renewal_batch)
                 if batch:
-                    with self._batch_open(uow, batch, now.date()):
+                    with self._batch_open(uow, batch, now):
                         for subscription in batch:
                             plan = self._batch_plan(uow, subscription.plan_id)
                             self._advance(uow, subscription, plan, now, charges)
@@ -2276,12 +2344,12 @@ class SubscriptionsService:
 
     @contextmanager
     def _batch_open(
-        self, uow: SubscriptionsStore, batch: Sequence[Subscription], today: date
+        self, uow: SubscriptionsStore, batch: Sequence[Subscription], now: datetime
     ) -> Iterator[None]:
         """Read what the batch bills from once: the default tax, the addons and coupons of the
         subscriptions that may be invoiced today, and their customers' billing accounts, locked
         in one go in customer order (rather than one by one in the order of the queue)."""
-        billed = [s for s in batch if _may_bill(s, today)]
+        billed = [s for s in batch if _may_bill(s, s.day_of(now))]
         addons = sorted({a.addon_id for s in billed for a in (*s.addons, *s.scheduled_addons)})
         coupons = sorted(
             {c.coupon_id for s in billed for c in s.coupons}
@@ -2321,7 +2389,7 @@ class SubscriptionsService:
         charges: list[_Charge],
     ) -> None:
         """Everything due for one subscription at `now`, in order; charges are queued."""
-        today = now.date()
+        today = subscription.day_of(now)
         sub = subscription
         while True:
             status = sub.status
@@ -2549,8 +2617,9 @@ class SubscriptionsService:
 
 
 def _may_bill(subscription: Subscription, today: date) -> bool:
-    """Whether the run may invoice the subscription today: it starts, its term or trial ends,
-    or its pause does. A guess that only decides what a batch reads up front."""
+    """Whether the run may invoice the subscription `today` (in its calendar): it starts, its
+    term or trial ends, or its pause does. A guess that only decides what a batch reads up
+    front: what it leaves out is read when billed."""
     if subscription.status is _S.FUTURE:
         return subscription.start_date <= today
     resume = subscription.resume_on

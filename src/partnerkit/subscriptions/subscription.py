@@ -3,28 +3,31 @@ the renewal charge it waits on; and `due_at`, the one instant `run_due` looks at
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import zoneinfo
+from datetime import UTC, date, datetime, tzinfo
 
 import attrs
 
+from partnerkit.clock import local_day, start_of_local_day
 from partnerkit.subscriptions.lifecycle import ENDED, SubscriptionStatus
 from partnerkit.subscriptions.pausing import PauseSchedule
 
 __all__ = ["Subscription", "SubscriptionAddon", "SubscriptionCoupon", "due_at", "start_of"]
 
 
-def start_of(day: date) -> datetime:
-    """The first instant of a business day (UTC): when what falls due on that day is due.
+def start_of(day: date, zone: tzinfo = UTC) -> datetime:
+    """The first instant of a business day: when what falls due on that day is due.
 
     Args:
         day: The day.
+        zone: The calendar the day is in (a subscription's `zone`); UTC unless told.
 
     Returns:
-        Midnight UTC at its start.
+        Midnight at its start there, in UTC (01:00 where clocks skip midnight).
 
     Raises nothing.
     """
-    return datetime.combine(day, time(0), tzinfo=UTC)
+    return start_of_local_day(day, zone)
 
 
 @attrs.frozen
@@ -111,6 +114,9 @@ class Subscription:
         cancelled_at: When it was cancelled, or None.
         expired_at: When it expired, or None.
         version: Increases with each change.
+        time_zone: The calendar its days are in: the customer's time zone when it was
+            created (their own, else the organisation's). Its terms start, renew and pause at
+            midnight there, and its invoices name those days.
     """
 
     id: str
@@ -147,6 +153,26 @@ class Subscription:
     cancelled_at: datetime | None = None
     expired_at: datetime | None = None
     version: int = 1
+    time_zone: str = "UTC"
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The calendar its days are in, as a time zone."""
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def day_of(self, instant: datetime) -> date:
+        """The day an instant falls on in the subscription's calendar.
+
+        Args:
+            instant: An aware instant.
+
+        Returns:
+            The day there.
+
+        Raises:
+            InvalidInputError: `instant` is naive or not a datetime (`validation.invalid`).
+        """
+        return local_day(instant, self.zone)
 
     @property
     def trial_charge_pending(self) -> bool:
@@ -211,16 +237,17 @@ def due_at(subscription: Subscription) -> datetime | None:
     status = subscription.status
     if status in ENDED:
         return None
+    zone = subscription.zone
     if status is SubscriptionStatus.PAUSED:
         # Nothing is billed while paused: only the resume day is due.
         resume = subscription.resume_on
-        return None if resume is None else start_of(resume)
+        return None if resume is None else start_of(resume, zone)
     if status is SubscriptionStatus.FUTURE:
-        return start_of(subscription.start_date)
+        return start_of(subscription.start_date, zone)
     charge = subscription.charge_at
     if status is SubscriptionStatus.TRIAL and subscription.unpaid_invoice_id is not None:
         return charge  # the trial's end waits on its charge
-    end = start_of(subscription.term_end)
+    end = start_of(subscription.term_end, zone)
     if subscription.pause_on is not None:
-        end = min(end, start_of(subscription.pause_on))
+        end = min(end, start_of(subscription.pause_on, zone))
     return end if charge is None or end <= charge else charge

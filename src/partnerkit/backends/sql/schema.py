@@ -902,6 +902,8 @@ subscriptions = sa.Table(
     sa.Column("cancelled_at", UtcDateTime(), nullable=True),
     sa.Column("expired_at", UtcDateTime(), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
+    # The calendar its days are counted in (0018): rows from before counted in UTC.
+    sa.Column("time_zone", sa.String(64), nullable=False, server_default="UTC"),
     # The Subscriptions list of a customer; the renewal run's queue, earliest due first.
     sa.Index("ix_subscriptions_customer_id", "customer_id", "created_at", "id"),
     sa.Index("ix_subscriptions_due_at", "due_at", "id"),

@@ -67,6 +67,8 @@ def _subscription(sid: str, due_days: int | None = 1) -> Subscription:
         addons=(SubscriptionAddon("seats", 3), SubscriptionAddon("onboarding")),
         coupons=(SubscriptionCoupon("cpn_1"), SubscriptionCoupon("cpn_2", first_cycle=3)),
         due_at=None if due_days is None else T0 + timedelta(days=due_days),
+        # Not the default: a backend that drops the calendar reads "UTC" back.
+        time_zone="Asia/Tokyo",
     )
 
 
