@@ -204,3 +204,42 @@ def test_eight_invoicers_of_one_order_make_exactly_one_invoice(
     assert kit.resellers.get_order(order.id, actor=user).invoice_id == invoice.id
     assert len(kit.outbox(topic="resellers.order_invoiced")) == 1
     assert len(kit.outbox(topic="billing.invoice_issued")) == 1
+
+
+def test_a_void_and_a_second_invoice_of_one_order_take_turns(
+    kit: pk.Kit, portal: tuple[str, pk.Principal]
+) -> None:
+    # Staff void the order's invoice while the reseller invoices the order again. The void
+    # frees the order under the order's lock; an invoicer that takes that lock before the void
+    # commits finds the order invoiced and leaves without touching the customer's account, so
+    # the two never wait on each other in a cycle. One void wins; an invoicer after it
+    # invoices the order, once.
+    rid, user = portal
+    acme = kit.resellers.create_customer(rid, name="Acme", email="it@acme.example", actor=user)
+    order = kit.resellers.confirm_order(
+        kit.resellers.place_order(acme.id, LINE, actor=user).id, actor=user
+    )
+    first = kit.resellers.invoice_order(order.id, actor=user)
+
+    def attempt(i: int) -> object:
+        if i % 2:
+            return kit.billing.void_invoice(first.id, actor=STAFF)
+        return kit.resellers.invoice_order(order.id, actor=user)
+
+    wins, errors_ = race(attempt)
+    voids = [w for w in wins if isinstance(w, pk.Invoice) and w.id == first.id]
+    again = [w for w in wins if isinstance(w, pk.Invoice) and w.id != first.id]
+    assert len(voids) == 1 and len(again) <= 1, said(errors_)
+    assert all(
+        isinstance(e, pk.PartnerkitError)
+        and e.code in ("resellers.order_invoiced", "billing.invalid_transition")
+        for e in errors_
+    ), said(errors_)
+    stored = kit.resellers.get_order(order.id, actor=user)
+    assert stored.invoice_id == (again[0].id if again else None)
+    live = [
+        i
+        for i in kit.billing.invoices(acme.id, actor=STAFF)
+        if i.status is not pk.InvoiceStatus.VOID
+    ]
+    assert [i.id for i in live] == [i.id for i in again]
