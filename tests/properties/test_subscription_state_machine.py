@@ -360,26 +360,15 @@ class SubscriptionMachine(RuleBasedStateMachine):
                 self.freed.add(invoice_id)
             self.seen_periods[sid] = now
 
-    def known_bug(self, found: pk.Subscription, action: str) -> str | None:
-        """Which bug pinned by a strict xfail at the end of this file (none is open now) the
-        action would walk into, or which move waits by design, so the machine keeps checking
-        everything else; remove a line here when its xfail passes."""
-        if found.trial_charge_pending and action in (
-            "activate",
-            "cancel",
-            "schedule_cancellation",
-            "off",
-        ):
-            # Not a bug: the move waits for the gateway's answer (subscription.
-            # trial_charge_pending, pinned in tests/unit/test_subscription_pending.py).
-            return "an action while the trial's end charge awaits the gateway"
-        return None
-
-    def skip(self, found: pk.Subscription, action: str) -> bool:
-        reason = self.known_bug(found, action)
-        if reason is not None:
-            event(f"skipped, a known bug: {reason}")
-        return reason is not None
+    @staticmethod
+    def waits(found: pk.Subscription) -> bool:
+        """Whether a person's move on it waits for the gateway's answer to the trial's end
+        charge: converting, cancelling and turning auto-charge off are then refused
+        (subscription.trial_charge_pending, tests/unit/test_subscription_pending.py), and the
+        machine checks that each refusal changes nothing."""
+        if found.trial_charge_pending:
+            event("a move while the trial's end charge awaits the gateway")
+        return found.trial_charge_pending
 
     # --- the rules ----------------------------------------------------------------------------
 
@@ -409,14 +398,12 @@ class SubscriptionMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, MAX_SUBSCRIPTIONS - 1))
     def activate(self, i: int) -> None:
         found = self.sub(i)
-        if self.skip(found, "activate"):
-            return
         self.act(
             "activate",
             lambda: self.kit.subscriptions.activate(found.id, actor=self.admin),
             target=found,
             action=A.ACTIVATE,
-            accepted=(found.status, A.ACTIVATE) in TRANSITIONS,
+            accepted=(found.status, A.ACTIVATE) in TRANSITIONS and not self.waits(found),
         )
 
     @precondition(lambda self: self.ids)
@@ -450,8 +437,6 @@ class SubscriptionMachine(RuleBasedStateMachine):
     def cancel(self, i: int, at_term_end: bool) -> None:
         found = self.sub(i)
         action = A.SCHEDULE_CANCELLATION if at_term_end else A.CANCEL
-        if self.skip(found, str(action)):
-            return
         self.act(
             str(action),
             lambda: self.kit.subscriptions.cancel(
@@ -459,7 +444,7 @@ class SubscriptionMachine(RuleBasedStateMachine):
             ),
             target=found,
             action=action,
-            accepted=(found.status, action) in TRANSITIONS,
+            accepted=(found.status, action) in TRANSITIONS and not self.waits(found),
         )
 
     @precondition(lambda self: self.ids)
@@ -481,15 +466,13 @@ class SubscriptionMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, MAX_SUBSCRIPTIONS - 1), enabled=st.booleans())
     def set_auto_charge(self, i: int, enabled: bool) -> None:
         found = self.sub(i)
-        if not enabled and self.skip(found, "off"):
-            return
         invoices = self.invoices()
         self.act(
             f"auto_charge {'on' if enabled else 'off'}",
             lambda: self.kit.subscriptions.set_auto_charge(found.id, enabled, actor=self.admin),
             target=found,
             action=None if enabled else A.DISABLE_AUTO_CHARGE,
-            accepted=not found.is_ended,
+            accepted=not found.is_ended and (enabled or not self.waits(found)),
         )
         if enabled:
             # 003 seed, "Change Auto-charge Status": enabling it collects nothing already
@@ -547,8 +530,6 @@ class SubscriptionMachine(RuleBasedStateMachine):
     @rule(i=st.integers(0, MAX_SUBSCRIPTIONS - 1))
     def resume_now(self, i: int) -> None:
         found = self.sub(i)
-        if self.skip(found, "resume_now"):
-            return
         self.act(
             "resume_now",
             lambda: self.kit.subscriptions.resume_now(found.id, actor=self.admin),
@@ -606,8 +587,6 @@ class SubscriptionMachine(RuleBasedStateMachine):
     )
     def reactivate(self, i: int, plan: str | None, preview: bool) -> None:
         found = self.sub(i)
-        if not preview and self.skip(found, "reactivate"):
-            return
         subs = self.kit.subscriptions
         call = subs.preview_reactivation if preview else subs.reactivate
         self.act(
@@ -801,9 +780,8 @@ TestSubscriptionsInNewYork = NewYorkSubscriptionMachine.TestCase
 
 # --- what the machine found ----------------------------------------------------------------------
 # Each of these is a sequence the machine reached (with more examples than CI runs) that broke
-# an invariant, reduced to its steps: bugs of the subscriptions package, fixed, pinned here. A
-# bug found and not fixed yet is a strict xfail here, and `SubscriptionMachine.known_bug`
-# keeps the machine from walking into it until it passes.
+# an invariant, reduced to its steps: bugs of the subscriptions package, fixed, pinned here
+# with the 003 seed's numbers.
 
 
 @pytest.fixture(params=["memory", "sqlite"])
